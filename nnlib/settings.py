@@ -1,0 +1,95 @@
+"""Instructor settings: every cap and server-wide limit, in one place.
+
+Values come, in increasing priority, from the defaults below, a TOML file
+(``dashboard.toml`` beside ``app.py``, or the path in ``NNLIB_CONFIG``), and
+environment variables named ``NNLIB_<FIELD>`` in upper case, for example
+``NNLIB_MAX_EPOCHS=50``. Read once per process with :func:`get_settings`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+from nnlib.errors import InputError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "dashboard.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Typed input
+    max_text_chars: int = 20_000
+    max_tensor_elements: int = 10_000
+    max_tensor_dims: int = 6
+    # Network builder
+    max_layers: int = 32
+    max_units: int = 4096
+    # Training
+    max_epochs: int = 500
+    concurrent_runs: int = max(1, os.cpu_count() or 1)
+    threads_per_run: int = 1
+    # Uploads (megabytes)
+    max_upload_mb: int = 200
+    # Where downloaded and cached data lives
+    data_dir: str = str(PROJECT_ROOT / "data")
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: object, kind: type) -> object:
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"Setting {name} must be {kind.__name__}, got {raw!r}.",
+            code="bad_setting",
+            details={"setting": name, "value": raw},
+        ) from None
+    if kind is int and value < 1:
+        raise InputError(
+            f"Setting {name} must be at least 1, got {value}.",
+            code="bad_setting",
+            details={"setting": name, "value": raw},
+        )
+    return value
+
+
+def load_settings(environ: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Build settings from defaults, the TOML file and the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    path = Path(config_file or environ.get("NNLIB_CONFIG") or DEFAULT_CONFIG_FILE)
+    values: dict[str, object] = {}
+    known = {f.name: f for f in fields(Settings)}
+    if path.is_file():
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+        for key, raw in table.items():
+            if key not in known:
+                raise InputError(
+                    f"Unknown setting {key!r} in {path.name}.",
+                    code="bad_setting",
+                    details={"setting": key},
+                )
+            values[key] = raw
+    for name in known:
+        env_name = f"NNLIB_{name.upper()}"
+        if env_name in environ:
+            values[name] = environ[env_name]
+    kinds = {"int": int, "str": str}
+    coerced = {
+        name: _coerce(name, raw, kinds[str(known[name].type)]) for name, raw in values.items()
+    }
+    return Settings(**coerced)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once; tests call ``get_settings.cache_clear()``)."""
+    return load_settings()

@@ -1,0 +1,23 @@
+"""Home: the map of the course, one step per page, in teaching order."""
+
+import streamlit as st
+
+from pages.catalog import available_pages
+
+st.title("Neural networks in PyTorch, hands on")
+st.markdown(
+    "Each page takes one idea from the course and lets you change the numbers and watch what "
+    "PyTorch does with them. Every value you see is computed by PyTorch as you type, and the "
+    "pages explain it step by step. Work through them in order:"
+)
+
+for step, page in enumerate(available_pages(), start=1):
+    with st.container(border=True):
+        st.page_link(f"pages/{page.file}", label=f"{step}. {page.title}", icon=page.icon)
+        st.markdown(page.summary)
+        st.caption(f"Course text: {page.course}")
+
+st.caption(
+    "The course texts are in the project's curriculum folder; the device in the sidebar is the "
+    "one PyTorch detected (CUDA, then Apple MPS, then CPU)."
+)

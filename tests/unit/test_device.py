@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from nnlib import device as dev
+from nnlib.errors import InputError
+
+
+def test_detects_cpu_when_no_accelerator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dev, "cuda_available", lambda: False)
+    monkeypatch.setattr(dev, "mps_available", lambda: False)
+    assert dev.detect_device() == torch.device("cpu")
+    assert dev.available_devices() == ["cpu"]
+    assert dev.resolve_device("auto") == torch.device("cpu")
+
+
+def test_prefers_cuda_then_mps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dev, "cuda_available", lambda: True)
+    monkeypatch.setattr(dev, "mps_available", lambda: True)
+    assert dev.detect_device().type == "cuda"
+    assert dev.available_devices() == ["cuda", "mps", "cpu"]
+    monkeypatch.setattr(dev, "cuda_available", lambda: False)
+    assert dev.detect_device().type == "mps"
+    assert dev.available_devices() == ["mps", "cpu"]
+
+
+def test_override_to_missing_accelerator_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dev, "cuda_available", lambda: False)
+    monkeypatch.setattr(dev, "mps_available", lambda: False)
+    with pytest.raises(InputError, match="no NVIDIA GPU") as caught:
+        dev.resolve_device("cuda")
+    assert caught.value.code == "device_unavailable"
+    with pytest.raises(InputError, match="Metal"):
+        dev.resolve_device("mps")
+    with pytest.raises(InputError, match="Unknown device"):
+        dev.resolve_device("tpu")
+    assert dev.resolve_device(" CPU ") == torch.device("cpu")
+
+
+def test_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads = torch.get_num_threads()
+    assert dev.device_label("cpu") == f"CPU · {threads} thread{'s' if threads != 1 else ''}"
+    assert dev.device_label("mps") == "Apple MPS (Metal GPU)"
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: "NVIDIA Test GPU")
+    assert dev.device_label("cuda:0") == "CUDA · NVIDIA Test GPU (GPU 0)"

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnlib.errors import InputError
+from nnlib.settings import Settings, load_settings
+
+
+def test_defaults_without_file_or_environment(tmp_path: Path) -> None:
+    settings = load_settings(environ={}, config_file=tmp_path / "absent.toml")
+    assert settings == Settings()
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    config = tmp_path / "dashboard.toml"
+    config.write_text("max_epochs = 50\nconcurrent_runs = 4\n")
+    settings = load_settings(environ={"NNLIB_MAX_EPOCHS": "20"}, config_file=config)
+    assert settings.max_epochs == 20
+    assert settings.concurrent_runs == 4
+
+
+def test_bad_values_are_explained(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="must be int"):
+        load_settings(environ={"NNLIB_MAX_EPOCHS": "lots"}, config_file=tmp_path / "x.toml")
+    with pytest.raises(InputError, match="at least 1"):
+        load_settings(environ={"NNLIB_THREADS_PER_RUN": "0"}, config_file=tmp_path / "x.toml")
+    config = tmp_path / "dashboard.toml"
+    config.write_text("max_epoch = 5\n")
+    with pytest.raises(InputError, match="Unknown setting 'max_epoch'"):
+        load_settings(environ={}, config_file=config)
