@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages.catalog import available_pages
-from pages.ui import sidebar
+from pages.components.catalog import available_pages
+from pages.components.ui import sidebar
 
 st.set_page_config(page_title="Neural networks in PyTorch", page_icon=":material/neurology:", layout="wide")
 

@@ -338,7 +338,7 @@ def parse_tensor(
     try:
         return to_tensor(parse_nested(text, settings=settings), dtype)
     except InputError as error:
-        raise error.for_field(field) if field else error
+        raise (error.for_field(field) if field else error) from None
 
 
 def format_tensor_literal(tensor: torch.Tensor, decimals: int = 4) -> str:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.catalog import available_pages
+from pages.components.catalog import available_pages
 
 st.title("Neural networks in PyTorch, hands on")
 st.markdown(

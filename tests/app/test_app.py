@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
+
 from nnlib.device import device_label
-from pages.catalog import available_pages
+from pages.components.catalog import available_pages
 from tests.app.conftest import app_test
 
 

@@ -131,7 +131,7 @@ def wait_for_script(page: object, timeout_s: float = 60.0) -> None:
         elif time.monotonic() - quiet_since > 0.8:
             return
         page.wait_for_timeout(150)
-    raise AssertionError("the page's script was still running after %.0f s" % timeout_s)
+    raise AssertionError(f"the page's script was still running after {timeout_s:.0f} s")
 
 
 def assert_no_exception(page: object) -> None:

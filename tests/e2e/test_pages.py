@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pages.catalog import available_pages
+from pages.components.catalog import available_pages
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
 
 PAGE_PATHS = [""] + [page.url_path for page in available_pages()]
