@@ -47,3 +47,41 @@ def tensor_input(
     except InputError as error:
         show_input_error(error)
         return None
+
+
+# Widget kinds whose value a script may set (buttons, uploads and editors may not).
+_KEEPABLE_VALUE_TYPES = {
+    "string_value", "int_value", "double_value", "bool_value",
+    "string_array_value", "int_array_value", "double_array_value",
+}
+_PLAIN_TYPES = (str, int, float, bool, list, tuple, type(None))
+
+
+def keep_widget_state() -> None:
+    """Keep every page's inputs when the student visits another page and comes back.
+
+    Streamlit forgets a widget's value when a run does not draw it. Writing each kept
+    value back through the Session State API (from the entry point, before the page
+    runs) makes it ordinary state that survives page changes. Only plain-valued input
+    widgets are touched: buttons, uploads and data editors may not be written.
+    """
+    state = st.session_state
+    try:
+        internal = state._state  # noqa: SLF001 - no public way to ask a key's widget kind
+        metadata = internal._new_widget_state.widget_metadata
+        key_to_id = internal._key_id_mapper
+    except AttributeError:
+        return
+    for key in list(state.keys()):
+        if not isinstance(key, str) or key.startswith("_"):
+            continue
+        try:
+            widget_id = key_to_id.get_id_from_key(key)
+        except (KeyError, AttributeError):
+            continue
+        meta = metadata.get(widget_id) if widget_id else None
+        if meta is None or meta.value_type not in _KEEPABLE_VALUE_TYPES:
+            continue
+        value = state[key]
+        if isinstance(value, _PLAIN_TYPES):
+            state[key] = value
