@@ -1,0 +1,574 @@
+"""nnlib.network against real PyTorch modules and the course texts (002 B.5.2, 003, 004)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from nnlib.errors import InputError
+from nnlib.network import (
+    LAYER_KINDS,
+    OUTPUT_LOSSES,
+    PRESETS,
+    LayerSpec,
+    NetworkPreset,
+    analyze,
+    apply_fix,
+    architecture_svg,
+    as_batch,
+    binary_classifier_layers,
+    build_model,
+    format_shape,
+    layers_from_data,
+    layers_to_data,
+    linear,
+    module_code,
+    parameter_cap,
+    parameter_count,
+    parse_shape,
+    sample_input,
+    sequential_code,
+    suggested_layer,
+    trace_forward,
+)
+from nnlib.settings import Settings
+
+RELU = LayerSpec("ReLU", {})
+
+# Course 002, B.5.2: print(model) of the Sequential 5 → 5 → 3 → 1 with Sigmoid, verbatim.
+COURSE_002_PRINT = """Sequential(
+  (0): Linear(in_features=5, out_features=5, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=5, out_features=3, bias=True)
+  (3): ReLU()
+  (4): Linear(in_features=3, out_features=1, bias=True)
+  (5): Sigmoid()
+)"""
+
+
+class BinaryClassifier(torch.nn.Sequential):
+    """Course 002, B.5.2, as printed there."""
+
+    def __init__(self, layer_dims):
+        super().__init__()
+        for idx, dim in enumerate(layer_dims):
+            if idx < len(layer_dims) - 1:
+                module = torch.nn.Linear(dim, layer_dims[idx + 1])
+                self.add_module(f"linear{idx}", module)
+            if idx < len(layer_dims) - 2:
+                activation = torch.nn.ReLU()
+                self.add_module(f"relu{idx}", activation)
+            elif idx == len(layer_dims) - 2:
+                activation = torch.nn.Sigmoid()
+                self.add_module(f"sigmoid{idx}", activation)
+
+
+def concrete(shape: tuple, batch: int) -> tuple[int, ...]:
+    return tuple(batch if n == "N" else n for n in shape)
+
+
+def assert_matches_torch(layers, input_shape, batch: int = 2) -> None:
+    """analyze()'s shapes and parameter counts equal those of the real torch forward."""
+    summary = analyze(layers, input_shape)
+    assert summary.ok, [p.message for p in summary.errors]
+    model = build_model(layers).eval()
+    x = torch.randn(batch, *input_shape)
+    with torch.no_grad():
+        for row, module in zip(summary.layers, model, strict=True):
+            assert concrete(row.input_shape, batch) == tuple(x.shape)
+            x = module(x)
+            assert concrete(row.output_shape, batch) == tuple(x.shape), row.label
+            assert row.params == parameter_count(module), row.label
+    assert summary.total_params == parameter_count(model)
+    assert concrete(summary.output_shape, batch) == tuple(x.shape)
+
+
+def run_exported(code: str) -> tuple[dict, str]:
+    namespace: dict = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "<exported>", "exec"), namespace)
+    return namespace, out.getvalue()
+
+
+def assert_export_runs(layers, input_shape) -> None:
+    summary = analyze(layers, input_shape)
+    for code in (sequential_code(layers, input_shape), module_code(layers, input_shape)):
+        namespace, printed = run_exported(code)
+        model = namespace["model"]
+        assert isinstance(model, nn.Module)
+        assert parameter_count(model) == summary.total_params
+        output = model(torch.randn(3, *input_shape))
+        assert tuple(output.shape) == concrete(summary.output_shape, 3)
+        # The code's own forward on torch.randn(2, *input_shape) printed the same shape.
+        assert f"torch.Size({list(concrete(summary.output_shape, 2))})" in printed
+        assert f"{summary.total_params}\n" in printed
+
+
+# --------------------------------------------------------------------------- presets
+
+
+EXPECTED_PRESETS = {
+    # name: (input shape, output shape, parameters worked out by hand: in*out + out per Linear)
+    "iris": ((4,), ("N", 3), 4 * 16 + 16 + 16 * 3 + 3),  # 131
+    "notmnist": ((28, 28), ("N", 10), 784 * 256 + 256 + 256 * 10 + 10),  # 203,530
+    "regression": ((3,), ("N", 1), 3 * 10 + 10 + 10 * 20 + 20 + 20 * 1 + 1),  # 281
+    "binary": ((5,), ("N", 1), 5 * 5 + 5 + 5 * 3 + 3 + 3 * 1 + 1),  # 52
+}
+
+
+def test_presets_are_the_course_networks() -> None:
+    assert set(PRESETS) == set(EXPECTED_PRESETS)
+    for name, (input_shape, output_shape, params) in EXPECTED_PRESETS.items():
+        preset = PRESETS[name]
+        assert isinstance(preset, NetworkPreset) and preset.name == name
+        assert preset.input_shape == input_shape
+        summary = analyze(preset.layers, preset.input_shape, loss=preset.loss)
+        assert summary.output_shape == output_shape
+        assert summary.total_params == params
+        assert summary.problems == ()
+        assert preset.loss in OUTPUT_LOSSES
+    assert EXPECTED_PRESETS["notmnist"][2] == 203_530
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PRESETS))
+def test_preset_shapes_and_params_match_torch(name: str) -> None:
+    preset = PRESETS[name]
+    assert_matches_torch(preset.layers, preset.input_shape)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_PRESETS))
+def test_preset_exported_code_runs(name: str) -> None:
+    preset = PRESETS[name]
+    assert_export_runs(preset.layers, preset.input_shape)
+
+
+def test_iris_preset_is_course_004_sequential() -> None:
+    expected = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    assert str(build_model(PRESETS["iris"].layers)) == str(expected)
+
+
+def test_binary_preset_prints_as_in_course_002() -> None:
+    assert str(build_model(PRESETS["binary"].layers)) == COURSE_002_PRINT
+
+
+def test_binary_preset_computes_what_course_binary_classifier_computes() -> None:
+    torch.manual_seed(0)
+    course = BinaryClassifier([5, 5, 3, 1])
+    ours = build_model(binary_classifier_layers([5, 5, 3, 1]))
+    assert [type(m) for m in ours] == [type(m) for m in course]
+    assert parameter_count(ours) == parameter_count(course) == 52
+    ours.load_state_dict(dict(zip(ours.state_dict(), course.state_dict().values(), strict=True)))
+    x = torch.randn(7, 5)
+    assert torch.equal(ours(x), course(x))
+    assert binary_classifier_layers([5, 5, 3, 1]) == PRESETS["binary"].layers
+
+
+def test_regression_preset_on_course_004_input() -> None:
+    # 004 «Собираем нейросеть»: X is 3 × 3, the prediction a (3 × 1) matrix.
+    x = torch.tensor([[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]])
+    steps = trace_forward(PRESETS["regression"].layers, x)
+    assert [s.shape for s in steps] == [(3, 3), (3, 10), (3, 10), (3, 20), (3, 20), (3, 1)]
+
+
+def test_notmnist_preset_matches_course_003_simple_model() -> None:
+    # 003 «Построение модели»: reshape to 28 * 28, Linear(784, 256), ReLU, Linear(256, 10).
+    class SimpleModel(nn.Module):
+        def __init__(self, num_classes: int):
+            super().__init__()
+            self.linear_1 = nn.Linear(in_features=28 * 28, out_features=256)
+            self.act_1 = nn.ReLU()
+            self.linear_2 = nn.Linear(in_features=256, out_features=num_classes)
+
+        def forward(self, x):
+            x = x.reshape((-1, 28 * 28))
+            for one_transform in (self.linear_1, self.act_1, self.linear_2):
+                x = one_transform(x)
+            return x
+
+    torch.manual_seed(1)
+    course = SimpleModel(num_classes=10)
+    ours = build_model(PRESETS["notmnist"].layers)
+    assert parameter_count(ours) == parameter_count(course)
+    ours[1].load_state_dict(course.linear_1.state_dict())
+    ours[3].load_state_dict(course.linear_2.state_dict())
+    images = torch.rand(4, 28, 28)
+    assert torch.allclose(ours(images), course(images))
+
+
+def test_layers_data_round_trip_is_plain_json() -> None:
+    for preset in PRESETS.values():
+        data = layers_to_data(preset.layers)
+        assert json.loads(json.dumps(data)) == data
+        assert layers_from_data(data) == list(preset.layers)
+    compact = [{"kind": "Linear", "in_features": 4, "out_features": 16}, {"kind": "ReLU"}]
+    layers = layers_from_data(compact)
+    assert layers[0] == LayerSpec("Linear", {"in_features": 4, "out_features": 16, "bias": True})
+    assert layers_to_data(layers)[1] == {"kind": "ReLU"}
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def test_mismatch_message_and_one_click_fix() -> None:
+    layers = [linear(4, 16), RELU, linear(10, 20)]
+    summary = analyze(layers, (4,))
+    [error] = summary.errors
+    assert error.code == "mismatch" and error.layer == 2
+    assert error.message == "Linear(10 → 20) expects 10 input features but layer 2 outputs 16."
+    assert error.details == {"param": "in_features", "expected": 10, "actual": 16}
+    assert error.fix.label == "Set in_features to 16"
+    fixed = apply_fix(layers, error.fix)
+    assert fixed[2] == linear(16, 20)
+    assert layers[2] == linear(10, 20)  # the original stack is left alone
+    assert analyze(fixed, (4,)).ok
+    # Layers after a mismatch are still followed (with the layer's declared width).
+    assert summary.output_shape == ("N", 20)
+
+
+def test_mismatch_on_the_first_layer_names_the_input() -> None:
+    [error] = analyze([linear(3, 8)], (4,)).errors
+    assert error.message == "Linear(3 → 8) expects 3 input features but the input has 4."
+
+
+def test_images_without_flatten_suggest_flatten() -> None:
+    layers = [linear(784, 256), RELU, linear(256, 10)]
+    [error] = analyze(layers, (28, 28)).errors
+    assert error.code == "needs_flatten"
+    assert "28 × 28 = 784" in error.message
+    fixed = apply_fix(layers, error.fix)
+    assert fixed[0].kind == "Flatten"
+    assert_matches_torch(fixed, (28, 28))
+
+
+def test_linear_on_a_grid_warns_that_it_acts_on_the_last_dim() -> None:
+    summary = analyze([linear(28, 5)], (28, 28))
+    assert summary.ok and summary.output_shape == ("N", 28, 5)
+    assert [w.code for w in summary.warnings] == ["linear_on_last_dim"]
+
+
+def test_two_linear_layers_without_activation_collapse() -> None:
+    layers = [linear(4, 16), LayerSpec("Dropout", {"p": 0.2}), linear(16, 3)]
+    summary = analyze(layers, (4,))
+    assert summary.ok
+    [warning] = summary.warnings
+    assert warning.code == "collapse" and warning.layer == 2
+    assert "one linear map 4 → 3" in warning.message
+    fixed = apply_fix(layers, warning.fix)
+    assert [s.kind for s in fixed] == ["Linear", "ReLU", "Dropout", "Linear"]
+    assert analyze(fixed, (4,)).problems == ()
+    # The collapse is real: in eval mode the two layers equal one matrix W2 @ W1.
+    model = build_model([linear(4, 16), linear(16, 3)])
+    w = model[1].weight @ model[0].weight
+    b = model[1].weight @ model[0].bias + model[1].bias
+    x = torch.randn(5, 4)
+    assert torch.allclose(model(x), x @ w.T + b, atol=1e-6)
+
+
+def test_softmax_before_cross_entropy_warns_and_fix_removes_it() -> None:
+    layers = [*PRESETS["iris"].layers, LayerSpec("Softmax", {"dim": 1})]
+    for loss in (None, "CrossEntropyLoss"):
+        summary = analyze(layers, (4,), loss=loss)
+        assert summary.ok
+        [warning] = summary.warnings
+        assert warning.code == "softmax_before_ce" and warning.layer == 3
+        assert "CrossEntropyLoss applies LogSoftmax itself" in warning.message
+        assert apply_fix(layers, warning.fix) == list(PRESETS["iris"].layers)
+    assert analyze(layers, (4,), loss="MSELoss").problems == ()
+
+
+def test_last_layer_checked_against_the_loss() -> None:
+    iris = list(PRESETS["iris"].layers)
+    [warning] = analyze(iris, (4,), loss="BCELoss").warnings
+    assert warning.code == "loss_needs_sigmoid"
+    assert apply_fix(iris, warning.fix)[-1].kind == "Sigmoid"
+    [warning] = analyze([*iris, LayerSpec("Softmax", {"dim": 1})], (4,), loss="NLLLoss").warnings
+    assert warning.code == "loss_needs_log_softmax" and warning.fix.action == "replace"
+    binary = list(PRESETS["binary"].layers)
+    [warning] = analyze(binary, (5,), loss="BCEWithLogitsLoss").warnings
+    assert warning.code == "activation_before_logits_loss"
+    assert analyze(binary, (5,), loss="BCELoss").problems == ()
+
+
+def test_softmax_dims() -> None:
+    softmax = LayerSpec("Softmax", {"dim": 2})
+    [error] = analyze([linear(4, 3), softmax], (4,)).errors
+    assert error.code == "dim_out_of_range" and error.fix.value == 1
+    [warning] = analyze([linear(4, 3), LayerSpec("Softmax", {"dim": 0})], (4,), loss="MSELoss").warnings
+    assert warning.code == "softmax_over_batch"
+    # The warning is about something real: dim=0 sums to 1 down the batch.
+    out = build_model([LayerSpec("Softmax", {"dim": 0})])(torch.randn(5, 3))
+    assert torch.allclose(out.sum(0), torch.ones(3))
+
+
+def test_flatten_dims() -> None:
+    assert analyze([LayerSpec("Flatten", {"start_dim": 2})], (3, 4, 5)).output_shape == ("N", 3, 20)
+    assert analyze([LayerSpec("Flatten", {"start_dim": 1, "end_dim": -2})], (3, 4, 5)).output_shape == (
+        "N", 12, 5)
+    codes = {
+        (0, -1): "flatten_batch",
+        (1, 5): "dim_out_of_range",
+        (2, 1): "dim_order",
+    }
+    for (start, end), code in codes.items():
+        [error] = analyze([LayerSpec("Flatten", {"start_dim": start, "end_dim": end})], (3, 4)).errors
+        assert error.code == code
+
+
+def test_batchnorm_shapes_and_params() -> None:
+    layers = [linear(4, 8), LayerSpec("BatchNorm1d", {"num_features": 8}), RELU]
+    assert_matches_torch(layers, (4,))
+    assert analyze(layers, (4,)).layers[1].params == 16
+    assert analyze([LayerSpec("BatchNorm1d", {"num_features": 3, "affine": False})], (3, 7)).total_params == 0
+    [error] = analyze([LayerSpec("BatchNorm1d", {"num_features": 5})], (8,)).errors
+    assert error.message == "BatchNorm1d(5) expects 5 channels but the input has 8."
+    [error] = analyze([LayerSpec("BatchNorm1d", {"num_features": 2})], (2, 3, 4)).errors
+    assert error.code == "bad_rank"
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "fragment"),
+    [
+        ({"in_features": 4, "out_features": 0}, "too_small", "out_features must be at least 1, got 0"),
+        ({"in_features": -3, "out_features": 2}, "too_small", "in_features must be at least 1, got -3"),
+        ({"in_features": 4, "out_features": 10**9}, "too_large", "limit of 4,096 units"),
+        ({"in_features": 4, "out_features": 2.5}, "bad_param", "whole number"),
+        ({"in_features": 4, "out_features": "16"}, "bad_param", "must be a number"),
+        ({"in_features": 4, "out_features": True}, "bad_param", "must be a number"),
+        ({"in_features": 4}, "missing_param", "needs out_features"),
+        ({"in_features": 4, "out_features": 3, "bias": 1}, "bad_param", "True or False"),
+        ({"in_features": 4, "out_features": 3, "units": 3}, "unknown_param", "no parameter 'units'"),
+    ],
+)
+def test_bad_layer_arguments_are_clear_and_keep_the_stack(params: dict, code: str, fragment: str) -> None:
+    settings = Settings(max_units=4096)
+    data = [{"kind": "Linear", **params}, {"kind": "ReLU"}]
+    with pytest.raises(InputError) as raised:
+        layers_from_data(data, settings=settings)
+    assert raised.value.code == code and fragment in raised.value.message
+    assert raised.value.message.startswith("Layer 1, Linear")
+    # analyze reports the same as a problem on that layer and keeps every layer.
+    layers = [LayerSpec("Linear", params), RELU, linear(3, 2)]
+    summary = analyze(layers, (4,), settings=settings)
+    assert len(summary.layers) == 3
+    assert summary.errors[0].code == code and summary.errors[0].layer == 0
+    with pytest.raises(InputError):
+        build_model(layers, settings=settings)
+
+
+def test_dropout_and_float_limits() -> None:
+    for p, ok in ((0.0, True), (1.0, True), (1.5, False), (-0.1, False), (float("nan"), False)):
+        summary = analyze([LayerSpec("Dropout", {"p": p})], (4,))
+        assert summary.ok is ok, p
+    [error] = analyze([LayerSpec("BatchNorm1d", {"num_features": 4, "eps": 0.0})], (4,)).errors
+    assert error.code == "too_small" and "greater than 0" in error.message
+
+
+def test_unknown_kind_and_bad_shapes_of_data() -> None:
+    with pytest.raises(InputError) as raised:
+        layers_from_data([{"kind": "Conv2d"}])
+    assert raised.value.code == "unknown_kind" and "Linear" in raised.value.message
+    for bad in ({"kind": "ReLU"}, ["ReLU"], [{"in_features": 3}], "Linear"):
+        with pytest.raises(InputError):
+            layers_from_data(bad)
+    summary = analyze([LayerSpec("Conv2d", {}), RELU], (4,))
+    assert summary.errors[0].code == "unknown_kind" and len(summary.layers) == 2
+
+
+def test_empty_and_too_long_stacks() -> None:
+    summary = analyze([], (4,))
+    assert [p.code for p in summary.errors] == ["empty"]
+    with pytest.raises(InputError) as raised:
+        build_model([])
+    assert raised.value.code == "empty"
+    with pytest.raises(InputError) as raised:
+        layers_from_data([])
+    assert raised.value.code == "empty"
+    small = Settings(max_layers=3)
+    layers = [linear(4, 4), RELU, linear(4, 4), RELU]
+    assert [p.code for p in analyze(layers, (4,), settings=small).errors] == ["too_many_layers"]
+    with pytest.raises(InputError) as raised:
+        layers_from_data(layers_to_data(layers), settings=small)
+    assert raised.value.details == {"count": 4, "limit": 3}
+
+
+def test_parameter_cap_follows_max_units() -> None:
+    small = Settings(max_units=64)
+    assert parameter_cap(small) == 4 * 64 * 64
+    layers = [linear(64, 64), RELU] * 5
+    summary = analyze(layers, (64,), settings=small)
+    assert [p.code for p in summary.errors] == ["too_many_params"]
+    with pytest.raises(InputError) as raised:
+        build_model(layers, settings=small)
+    assert raised.value.details["count"] == 5 * (64 * 64 + 64)
+
+
+def test_parse_shape() -> None:
+    for text, shape in {"4": (4,), "28, 28": (28, 28), "(28, 28)": (28, 28), "28x28": (28, 28),
+                        "N, 4": (4,), " [3 , 4, 5] ": (3, 4, 5)}.items():
+        assert parse_shape(text) == shape
+    for text, code in {"": "empty", "0": "too_small", "4, -1": "too_small", "a": "not_a_number",
+                       "4.5": "not_a_number", "1000, 1000": "too_large", "1,1,1,1,1,1": "too_many_dims"}.items():
+        with pytest.raises(InputError) as raised:
+            parse_shape(text)
+        assert raised.value.code == code and raised.value.field == "input_shape", text
+    with pytest.raises(InputError):
+        analyze([RELU], (0,))
+
+
+# --------------------------------------------------------------------------- forward pass
+
+
+def test_trace_forward_is_the_model_forward() -> None:
+    layers = list(PRESETS["iris"].layers)
+    x = sample_input((4,), batch_size=3, seed=5)
+    assert torch.equal(x, sample_input((4,), batch_size=3, seed=5))
+    steps = trace_forward(layers, x, seed=7)
+    assert [s.label for s in steps] == ["input", "Linear(4 → 16)", "ReLU", "Linear(16 → 3)"]
+    assert [s.shape for s in steps] == [(3, 4), (3, 16), (3, 16), (3, 3)]
+    torch.manual_seed(7)
+    model = build_model(layers)
+    assert torch.allclose(steps[-1].output, model(x))
+    assert torch.equal(steps[2].output, steps[1].output.clamp(min=0))
+    # The global RNG is left as it was.
+    torch.manual_seed(0)
+    before = torch.rand(1)
+    torch.manual_seed(0)
+    trace_forward(layers, x)
+    assert torch.equal(torch.rand(1), before)
+
+
+def test_trace_forward_dropout_modes() -> None:
+    layers = [LayerSpec("Dropout", {"p": 0.5})]
+    x = torch.ones(4, 50)
+    assert torch.equal(trace_forward(layers, x)[-1].output, x)
+    trained = trace_forward(layers, x, train=True)[-1].output
+    assert set(trained.unique().tolist()) <= {0.0, 2.0} and (trained == 0).any()
+
+
+def test_sample_caps_and_typed_samples() -> None:
+    with pytest.raises(InputError) as raised:
+        sample_input((28, 28), batch_size=20)
+    assert raised.value.code == "too_large"
+    with pytest.raises(InputError):
+        sample_input((4,), batch_size=0)
+    assert as_batch(torch.tensor([1, 2, 3]), (3,)).shape == (1, 3)
+    assert as_batch(torch.ones(2, 3, dtype=torch.float64), (3,)).dtype == torch.float32
+    with pytest.raises(InputError) as raised:
+        as_batch(torch.ones(2, 4), (3,))
+    assert raised.value.code == "shape_mismatch" and "(N, 3)" in raised.value.message
+
+
+def test_suggested_layer_fits_the_stack() -> None:
+    layers = list(PRESETS["notmnist"].layers)
+    assert suggested_layer("Linear", layers, (28, 28)).params["in_features"] == 10
+    assert suggested_layer("BatchNorm1d", layers, (28, 28)).params["num_features"] == 10
+    assert suggested_layer("Linear", [], (28, 28)).params["in_features"] == 28
+    assert suggested_layer("Dropout", layers, (28, 28)) == LayerSpec("Dropout", {"p": 0.5})
+
+
+def test_every_kind_has_defaults_that_build() -> None:
+    assert {"Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout",
+            "BatchNorm1d", "Flatten"} <= set(LAYER_KINDS)
+    for name, kind in LAYER_KINDS.items():
+        module = build_model([LayerSpec(name, kind.defaults())])[0]
+        assert isinstance(module, kind.module)
+        assert parameter_count(module) == kind.count_params(kind.defaults())
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def test_architecture_svg_has_a_box_per_layer_with_shapes() -> None:
+    layers = [linear(4, 16), RELU, linear(10, 3)]
+    summary = analyze(layers, (4,))
+    root = ET.fromstring(architecture_svg(summary))
+    rects = root.findall("{http://www.w3.org/2000/svg}rect")
+    assert len(rects) == 4  # the input and three layers
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    for shape in ("(N, 4)", "(N, 16)", "(N, 3)"):
+        assert shape in texts
+    assert "80 params" in texts and "3. Linear" in texts
+    assert rects[3].get("stroke") == "#d62728"  # the mismatched layer is outlined in red
+    # Wider layers are taller boxes.
+    assert float(rects[1].get("height")) > float(rects[0].get("height"))
+
+
+def test_architecture_svg_wraps_long_stacks() -> None:
+    layers = [linear(8, 8), RELU] * 10
+    root = ET.fromstring(architecture_svg(analyze(layers, (8,)), per_row=7))
+    assert len(root.findall("{http://www.w3.org/2000/svg}rect")) == 21
+    assert len(root.findall("{http://www.w3.org/2000/svg}polyline")) == 2  # two wraps into three rows
+
+
+# --------------------------------------------------------------------------- property
+
+
+@st.composite
+def valid_stacks(draw) -> tuple[list[LayerSpec], tuple[int, ...]]:
+    input_shape = tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=3)))
+    shape = [None, *input_shape]  # None stands for the batch
+    layers = []
+    for _ in range(draw(st.integers(1, 8))):
+        kinds = ["Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout"]
+        if len(shape) > 2:
+            kinds.append("Flatten")
+        if len(shape) in (2, 3):
+            kinds.append("BatchNorm1d")
+        kind = draw(st.sampled_from(kinds))
+        ndim = len(shape)
+        if kind == "Linear":
+            out = draw(st.integers(1, 12))
+            params = {"in_features": shape[-1], "out_features": out, "bias": draw(st.booleans())}
+            shape[-1] = out
+        elif kind == "LeakyReLU":
+            params = {"negative_slope": draw(st.floats(-1, 1, allow_nan=False))}
+        elif kind in ("Softmax", "LogSoftmax"):
+            params = {"dim": draw(st.integers(-ndim, ndim - 1))}
+        elif kind == "Dropout":
+            params = {"p": draw(st.floats(0, 1))}
+        elif kind == "BatchNorm1d":
+            params = {"num_features": shape[1], "affine": draw(st.booleans())}
+        elif kind == "Flatten":
+            start = draw(st.integers(1, ndim - 1))
+            end = draw(st.integers(start, ndim - 1))
+            params = {
+                "start_dim": start - ndim if draw(st.booleans()) else start,
+                "end_dim": end - ndim if draw(st.booleans()) else end,
+            }
+            merged = 1
+            for n in shape[start:end + 1]:
+                merged *= n
+            shape = shape[:start] + [merged] + shape[end + 1:]
+        else:
+            params = {}
+        layers.append(LayerSpec(kind, params))
+    return layers, input_shape
+
+
+@settings(max_examples=300, deadline=None)
+@given(valid_stacks(), st.integers(2, 4))
+def test_analysis_equals_torch_on_random_stacks(stack, batch: int) -> None:
+    layers, input_shape = stack
+    assert_matches_torch(layers, input_shape, batch)
+    assert format_shape(analyze(layers, input_shape).output_shape).startswith("(N")
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_stacks())
+def test_exported_code_runs_on_random_stacks(stack) -> None:
+    layers, input_shape = stack
+    assert_export_runs(layers, input_shape)
+    namespace, _ = run_exported(sequential_code(layers, input_shape))
+    assert str(namespace["model"]) == str(build_model(layers))
