@@ -1,0 +1,801 @@
+"""The course's data sets: iris, the real notMNIST, and an offline stand-in for it.
+
+- :func:`load_iris` reads scikit-learn's bundled copy (no network).
+- :func:`load_notmnist` reads ``notMNIST_small`` from the extracted folder or the
+  ``.tar.gz`` archive itself (members read in memory, nothing extracted), skips and
+  counts files that do not decode (the real archive has a couple), and caches the
+  parsed arrays as an ``.npz`` so the next load is instant.
+- :func:`load_offline_letters` reads ``data/offline_letters.npz``: the letters A-J
+  rendered from open-licensed fonts by ``data/make_offline_letters.py``.
+- :func:`load_letters` prefers the real notMNIST whenever it is in the data folder.
+- :func:`split_dataset` makes a stratified, seeded train / validation / test split.
+- :func:`download_notmnist` and :func:`import_notmnist_upload` bring the real archive in.
+
+Arrays inside a :class:`Dataset` are read-only because loaded data sets are shared
+(between Streamlit sessions, and through the in-process caches here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tarfile
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import IO, BinaryIO
+
+import numpy as np
+import torch
+from PIL import Image
+
+from nnlib.errors import InputError
+from nnlib.settings import PROJECT_ROOT, get_settings
+
+Progress = Callable[[int, int], None]
+
+NOTMNIST_URL = "http://yaroslavvb.com/upload/notMNIST/notMNIST_small.tar.gz"
+NOTMNIST_ARCHIVE_NAME = "notMNIST_small.tar.gz"
+NOTMNIST_FOLDER_NAME = "notMNIST_small"
+LETTERS: tuple[str, ...] = tuple("ABCDEFGHIJ")
+IMAGE_SIDE = 28
+OFFLINE_LETTERS_FILE = PROJECT_ROOT / "data" / "offline_letters.npz"
+
+# Bump when the cached arrays change meaning, so old cache files are ignored.
+CACHE_VERSION = 1
+CACHE_PREFIX = "notmnist-"
+# A 28x28 grayscale PNG is well under 2 KB; a member far larger is not a notMNIST image.
+MAX_IMAGE_FILE_BYTES = 64 * 1024
+MEGABYTE = 1024 * 1024
+_PROGRESS_EVERY = 256
+_GZIP_MAGIC = b"\x1f\x8b"
+_DOWNLOAD_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A labelled data set, ready to split.
+
+    ``features`` is (150, 4) float32 for iris and (N, 28, 28) uint8 for the
+    letters (255 = white letter, 0 = black background); ``labels`` is (N,) int64.
+    """
+
+    name: str
+    features: np.ndarray
+    labels: np.ndarray
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...] | None
+    description: str
+    skipped: int = 0  # image files that did not decode
+    refused: int = 0  # archive or folder entries not read: links, absolute or '..' paths
+    source: str | None = None  # where the data was read from, if from a file
+
+    @property
+    def is_image(self) -> bool:
+        return self.features.ndim == 3
+
+    @property
+    def images(self) -> np.ndarray:
+        if not self.is_image:
+            raise AttributeError(f"The {self.name} data set has no images.")
+        return self.features
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def class_counts(self) -> np.ndarray:
+        """Samples per class, in the order of ``classes``."""
+        return np.bincount(self.labels, minlength=len(self.classes))
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Train / validation / test tensors on the CPU: float32 features, int64 labels.
+
+    Images are scaled to [0, 1] and keep their (N, 28, 28) shape. With
+    standardization, ``mean`` and ``std`` come from the training part only (per
+    feature for tables, one number for images) and every part is transformed with them.
+    """
+
+    train_x: torch.Tensor
+    train_y: torch.Tensor
+    val_x: torch.Tensor
+    val_y: torch.Tensor
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    classes: tuple[str, ...]
+    mean: torch.Tensor | None
+    std: torch.Tensor | None
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(data_dir if data_dir is not None else get_settings().data_dir)
+
+
+# --------------------------------------------------------------------------- iris
+
+
+@lru_cache(maxsize=1)
+def load_iris() -> Dataset:
+    """Fisher's iris: 150 flowers, 4 measurements in cm, 3 species (scikit-learn's copy)."""
+    from sklearn.datasets import load_iris as sklearn_iris
+
+    bunch = sklearn_iris()
+    return Dataset(
+        name="iris",
+        features=_read_only(np.asarray(bunch.data, dtype=np.float32)),
+        labels=_read_only(np.asarray(bunch.target, dtype=np.int64)),
+        classes=tuple(str(name) for name in bunch.target_names),
+        feature_names=tuple(str(name) for name in bunch.feature_names),
+        description="Iris flowers (Fisher, 1936), scikit-learn's bundled copy",
+    )
+
+
+# ---------------------------------------------------------------- offline letters
+
+
+@lru_cache(maxsize=1)
+def load_offline_letters() -> Dataset:
+    """Letters A-J rendered from open fonts; always available, not the real notMNIST."""
+    try:
+        with np.load(OFFLINE_LETTERS_FILE, allow_pickle=False) as bundle:
+            images = np.ascontiguousarray(bundle["images"], dtype=np.uint8)
+            labels = bundle["labels"].astype(np.int64)
+            classes = tuple(str(letter) for letter in bundle["classes"])
+            faces = len(bundle["font_names"])
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise InputError(
+            f"The bundled offline letters file {OFFLINE_LETTERS_FILE.name} is missing or damaged; "
+            "rebuild it with data/make_offline_letters.py.",
+            code="offline_letters_missing",
+            details={"path": str(OFFLINE_LETTERS_FILE), "error": str(error)},
+        ) from None
+    return Dataset(
+        name="offline_letters",
+        features=_read_only(images),
+        labels=_read_only(labels),
+        classes=classes,
+        feature_names=None,
+        description=f"Offline letters A-J rendered from {faces} open fonts (not the real notMNIST)",
+        source=str(OFFLINE_LETTERS_FILE),
+    )
+
+
+# ----------------------------------------------------------------------- notMNIST
+
+
+class _ImageBuffer:
+    """Decodes PNG bytes straight into a growing, preallocated uint8 array."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.images = np.empty((capacity, IMAGE_SIDE, IMAGE_SIDE), dtype=np.uint8)
+        self.labels = np.empty(capacity, dtype=np.int64)
+        self.count = 0
+        self.skipped = 0
+
+    def add(self, data: bytes, label: int) -> None:
+        if self.count == len(self.labels):
+            self.images = np.concatenate([self.images, np.empty_like(self.images)])
+            self.labels = np.concatenate([self.labels, np.empty_like(self.labels)])
+        if len(data) <= MAX_IMAGE_FILE_BYTES and _decode_png(data, self.images[self.count]):
+            self.labels[self.count] = label
+            self.count += 1
+        else:
+            self.skipped += 1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.images[: self.count].copy(), self.labels[: self.count].copy()
+
+
+def _decode_png(data: bytes, out: np.ndarray) -> bool:
+    """Decode one 28x28 PNG into ``out``; False if it does not decode or has another size."""
+    try:
+        with Image.open(io.BytesIO(data), formats=("PNG",)) as image:
+            if image.size != (IMAGE_SIDE, IMAGE_SIDE):
+                return False
+            if image.mode != "L":
+                image = image.convert("L")
+            image.load()
+            out[...] = np.frombuffer(image.tobytes(), dtype=np.uint8).reshape(IMAGE_SIDE, IMAGE_SIDE)
+        return True
+    except (OSError, SyntaxError, ValueError, EOFError, zlib.error, Image.DecompressionBombError):
+        return False
+
+
+def _layout_error(source: Path, examples: list[str], missing: tuple[str, ...]) -> InputError:
+    letters = ", ".join(missing)
+    if len(missing) == len(LETTERS):
+        found = "; ".join(examples[:3]) if examples else "nothing"
+        message = (
+            f"{source.name} does not look like notMNIST: expected images "
+            f"{NOTMNIST_FOLDER_NAME}/<A-J>/<name>.png, found {found}."
+        )
+    else:
+        message = f"{source.name} looks like notMNIST but has no images for the letters {letters}."
+    return InputError(
+        message,
+        code="not_notmnist",
+        details={"path": str(source), "missing_letters": list(missing), "examples": examples[:3]},
+    )
+
+
+def _safe_member_path(name: str) -> PurePosixPath | None:
+    """The member's path, or None for absolute, '..' or drive-letter paths."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        return None
+    return path
+
+
+def _truncated_error(path: Path, error: BaseException) -> InputError:
+    return InputError(
+        f"{path.name} is damaged or incomplete: it ends before the archive does. Download or copy it again.",
+        code="truncated_archive",
+        details={"path": str(path), "error": str(error)},
+    )
+
+
+def _parse_archive(path: Path, progress: Progress | None) -> tuple[_ImageBuffer, int, list[str]]:
+    buffer = _ImageBuffer(capacity=20_000)
+    refused = 0
+    other_files: list[str] = []
+    total = path.stat().st_size
+    with path.open("rb") as raw:
+        try:
+            archive = tarfile.open(fileobj=raw, mode="r|*")
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+            raw.seek(0)
+            if raw.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC:
+                raise _truncated_error(path, error) from None
+            raise InputError(
+                f"{path.name} is not a .tar.gz archive.",
+                code="not_archive",
+                details={"path": str(path), "error": str(error)},
+            ) from None
+        try:
+            with archive:
+                for seen, member in enumerate(archive, start=1):
+                    if progress is not None and seen % _PROGRESS_EVERY == 0:
+                        progress(raw.tell(), total)
+                    member_path = _safe_member_path(member.name)
+                    if member.issym() or member.islnk() or member_path is None:
+                        refused += 1
+                        continue
+                    if member.isdir():
+                        continue
+                    if not member.isfile():
+                        refused += 1
+                        continue
+                    letter = member_path.parent.name
+                    if member_path.suffix.lower() != ".png" or letter not in LETTERS:
+                        if len(other_files) < 3:
+                            other_files.append(member.name)
+                        continue
+                    if member.size > MAX_IMAGE_FILE_BYTES:
+                        buffer.skipped += 1
+                        continue
+                    handle = archive.extractfile(member)
+                    data = handle.read() if handle is not None else b""
+                    buffer.add(data, LETTERS.index(letter))
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+            raise _truncated_error(path, error) from None
+    if progress is not None:
+        progress(total, total)
+    return buffer, refused, other_files
+
+
+def _letter_root(folder: Path) -> Path:
+    """The folder that holds A..J: the folder itself or its notMNIST_small subfolder."""
+    if any((folder / letter).is_dir() for letter in LETTERS):
+        return folder
+    nested = folder / NOTMNIST_FOLDER_NAME
+    if nested.is_dir() and not nested.is_symlink():
+        return nested
+    subfolders = [entry for entry in folder.iterdir() if entry.is_dir() and not entry.is_symlink()]
+    if len(subfolders) == 1 and any((subfolders[0] / letter).is_dir() for letter in LETTERS):
+        return subfolders[0]
+    found = sorted(entry.name for entry in folder.iterdir())[:5]
+    raise InputError(
+        f"The folder {folder.name} does not have the notMNIST layout: it should hold folders "
+        f"A, B, ... J with .png images (found: {', '.join(found) or 'nothing'}).",
+        code="bad_folder_layout",
+        details={"path": str(folder), "found": found},
+    )
+
+
+def _folder_entries(folder: Path) -> tuple[list[tuple[os.DirEntry[str], int]], int, Path]:
+    """The .png files under each letter folder (sorted), and how many links were refused."""
+    root = _letter_root(folder)
+    files: list[tuple[os.DirEntry[str], int]] = []
+    refused = 0
+    missing = []
+    for label, letter in enumerate(LETTERS):
+        letter_dir = root / letter
+        if letter_dir.is_symlink():
+            refused += 1
+            missing.append(letter)
+            continue
+        if not letter_dir.is_dir():
+            missing.append(letter)
+            continue
+        with os.scandir(letter_dir) as entries:
+            letter_files = []
+            for entry in entries:
+                if entry.is_symlink():
+                    refused += 1
+                elif entry.is_file(follow_symlinks=False) and entry.name.lower().endswith(".png"):
+                    letter_files.append((entry, label))
+        if not letter_files:
+            missing.append(letter)
+        files.extend(sorted(letter_files, key=lambda item: item[0].name))
+    if missing:
+        if len(missing) == len(LETTERS):
+            found = sorted(entry.name for entry in root.iterdir())[:5]
+            raise InputError(
+                f"The folder {folder.name} does not have the notMNIST layout: it should hold folders "
+                f"A, B, ... J with .png images (found: {', '.join(found) or 'nothing'}).",
+                code="bad_folder_layout",
+                details={"path": str(folder), "found": found},
+            )
+        raise InputError(
+            f"The folder {folder.name} has no .png images for the letters {', '.join(missing)}.",
+            code="bad_folder_layout",
+            details={"path": str(folder), "missing_letters": missing},
+        )
+    return files, refused, root
+
+
+def _parse_folder(folder: Path, progress: Progress | None) -> tuple[_ImageBuffer, int]:
+    files, refused, _ = _folder_entries(folder)
+    buffer = _ImageBuffer(capacity=max(1, len(files)))
+    total = len(files)
+    for done, (entry, label) in enumerate(files, start=1):
+        try:
+            with open(entry.path, "rb") as handle:
+                data = handle.read(MAX_IMAGE_FILE_BYTES + 1)
+        except OSError:
+            data = b""
+        buffer.add(data, label)
+        if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
+            progress(done, total)
+    return buffer, refused
+
+
+def notmnist_source_key(path: str | os.PathLike[str]) -> str:
+    """A short key that changes when the archive or folder changes (size and mtime)."""
+    source = Path(path)
+    digest = hashlib.sha256(f"v{CACHE_VERSION}".encode())
+    if source.is_dir():
+        files, _, _ = _folder_entries(source)
+        for entry, label in files:
+            stat = entry.stat(follow_symlinks=False)
+            digest.update(f"|{label}/{entry.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    else:
+        stat = source.stat()
+        digest.update(f"|archive:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _default_cache_dir() -> Path:
+    return _data_dir(None) / "cache"
+
+
+def notmnist_cache_file(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the parsed arrays of this archive or folder are (or would be) cached."""
+    directory = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    return directory / f"{CACHE_PREFIX}{notmnist_source_key(path)}.npz"
+
+
+def _read_cache(cache_file: Path) -> Dataset | None:
+    try:
+        with np.load(cache_file, allow_pickle=False) as cached:
+            if int(cached["version"]) != CACHE_VERSION:
+                return None
+            images = cached["images"]
+            labels = cached["labels"]
+            skipped = int(cached["skipped"])
+            refused = int(cached["refused"])
+            source = str(cached["source"])
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    if (
+        images.dtype != np.uint8
+        or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE)
+        or labels.dtype != np.int64
+        or labels.shape != images.shape[:1]
+    ):
+        return None
+    return _notmnist_dataset(images, labels, skipped, refused, source)
+
+
+def _write_cache(cache_file: Path, dataset: Dataset) -> None:
+    """Write atomically (temp file, then rename); a cache that cannot be written is skipped."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(
+            dir=cache_file.parent, prefix=f".{cache_file.stem}.", suffix=".tmp", delete=False
+        )
+    except OSError:
+        return
+    try:
+        with handle:
+            np.savez(
+                handle,
+                version=np.array(CACHE_VERSION),
+                images=dataset.features,
+                labels=dataset.labels,
+                skipped=np.array(dataset.skipped),
+                refused=np.array(dataset.refused),
+                source=np.array(dataset.source or ""),
+            )
+        os.replace(handle.name, cache_file)
+    except OSError:
+        Path(handle.name).unlink(missing_ok=True)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _notmnist_dataset(images: np.ndarray, labels: np.ndarray, skipped: int, refused: int, source: str) -> Dataset:
+    name = Path(source).name if source else NOTMNIST_ARCHIVE_NAME
+    return Dataset(
+        name="notmnist",
+        features=_read_only(images),
+        labels=_read_only(labels),
+        classes=LETTERS,
+        feature_names=None,
+        description=f"notMNIST_small (real): {len(labels):,} images from {name}",
+        skipped=skipped,
+        refused=refused,
+        source=source,
+    )
+
+
+def load_notmnist(
+    path: str | os.PathLike[str],
+    progress: Progress | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Dataset:
+    """Read notMNIST from its folder or its .tar.gz archive, using the cache when it is fresh.
+
+    ``progress(done, total)`` is called while parsing: compressed bytes read for an
+    archive, files read for a folder. Files that do not decode are skipped and
+    counted in ``skipped``; links and absolute or '..' paths are never read and are
+    counted in ``refused``.
+    """
+    source = Path(path)
+    if not source.exists():
+        raise InputError(
+            f"No notMNIST archive or folder at {source}.",
+            code="not_found",
+            details={"path": str(source)},
+        )
+    cache_file = notmnist_cache_file(source, cache_dir)
+    cached = _read_cache(cache_file) if cache_file.exists() else None
+    if cached is not None:
+        if progress is not None:
+            progress(1, 1)
+        # The key is size + mtime, so the same archive may have been cached under another name.
+        return _notmnist_dataset(cached.features, cached.labels, cached.skipped, cached.refused, str(source))
+
+    if source.is_dir():
+        buffer, refused = _parse_folder(source, progress)
+    else:
+        buffer, refused, other_files = _parse_archive(source, progress)
+        present = set(buffer.labels[: buffer.count].tolist())
+        missing = tuple(letter for index, letter in enumerate(LETTERS) if index not in present)
+        if missing:
+            raise _layout_error(source, other_files, missing)
+    images, labels = buffer.arrays()
+    dataset = _notmnist_dataset(images, labels, buffer.skipped, refused, str(source))
+    _write_cache(cache_file, dataset)
+    return dataset
+
+
+def find_notmnist(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    """The real notMNIST in the data folder: a downloaded or dropped archive, or an extracted folder."""
+    base = _data_dir(data_dir)
+    for candidate in (
+        base / "downloads" / NOTMNIST_ARCHIVE_NAME,
+        base / NOTMNIST_ARCHIVE_NAME,
+        base / "downloads" / NOTMNIST_FOLDER_NAME,
+        base / NOTMNIST_FOLDER_NAME,
+    ):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _cached_notmnist_files(cache_dir: Path) -> Iterator[Path]:
+    if cache_dir.is_dir():
+        yield from sorted(cache_dir.glob(f"{CACHE_PREFIX}*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def latest_cached_notmnist(data_dir: str | os.PathLike[str] | None = None) -> Dataset | None:
+    """The most recently cached real notMNIST, even if its archive has since been removed."""
+    for cache_file in _cached_notmnist_files(_data_dir(data_dir) / "cache"):
+        dataset = _read_cache(cache_file)
+        if dataset is not None:
+            return dataset
+    return None
+
+
+def real_letters_available(data_dir: str | os.PathLike[str] | None = None) -> bool:
+    """True if the real notMNIST is in the data folder or its cache."""
+    base = _data_dir(data_dir)
+    return find_notmnist(base) is not None or any(True for _ in _cached_notmnist_files(base / "cache"))
+
+
+def load_letters(data_dir: str | os.PathLike[str] | None = None, progress: Progress | None = None) -> Dataset:
+    """The real notMNIST if it is present or cached in the data folder, else the offline letters."""
+    base = _data_dir(data_dir)
+    source = find_notmnist(base)
+    if source is not None:
+        return load_notmnist(source, progress=progress, cache_dir=base / "cache")
+    cached = latest_cached_notmnist(base)
+    if cached is not None:
+        return cached
+    return load_offline_letters()
+
+
+# ------------------------------------------------------------- download and upload
+
+
+def _upload_limit_bytes(max_mb: int | None) -> tuple[int, int]:
+    limit_mb = max_mb if max_mb is not None else get_settings().max_upload_mb
+    return limit_mb, limit_mb * MEGABYTE
+
+
+def check_upload_size(size_bytes: int, max_mb: int | None = None) -> None:
+    """Raise if an upload is over the instructor's cap (``max_upload_mb``)."""
+    limit_mb, limit = _upload_limit_bytes(max_mb)
+    if size_bytes > limit:
+        raise InputError(
+            f"The file is {size_bytes / MEGABYTE:.1f} MB; uploads are limited to {limit_mb} MB.",
+            code="upload_too_big",
+            details={"size_bytes": size_bytes, "max_mb": limit_mb},
+        )
+
+
+def _temp_in(directory: Path, prefix: str) -> IO[bytes]:
+    directory.mkdir(parents=True, exist_ok=True)
+    return tempfile.NamedTemporaryFile(dir=directory, prefix=prefix, suffix=".part", delete=False)
+
+
+def import_notmnist_upload(
+    data: bytes | BinaryIO,
+    dest_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    max_mb: int | None = None,
+) -> Dataset:
+    """Check, parse and keep an uploaded notMNIST archive; return the data set.
+
+    The bytes go to a temporary file beside the destination, are parsed (which fills
+    the cache), and only then renamed to ``notMNIST_small.tar.gz``: an upload that is
+    too big, damaged or not notMNIST leaves nothing behind.
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        stream: BinaryIO = io.BytesIO(data)
+        size = len(data)
+    else:
+        stream = data
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(0)
+    check_upload_size(size, max_mb)
+    destination = Path(dest_dir) if dest_dir is not None else _data_dir(None) / "downloads"
+    cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
+    handle = _temp_in(destination, ".upload.")
+    temp_path = Path(handle.name)
+    try:
+        with handle:
+            while chunk := stream.read(_DOWNLOAD_CHUNK):
+                handle.write(chunk)
+        load_notmnist(temp_path, progress=progress, cache_dir=cache)
+        final = destination / NOTMNIST_ARCHIVE_NAME
+        os.replace(temp_path, final)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+    # Renaming keeps size and mtime, so this reads the cache written just above.
+    return load_notmnist(final, cache_dir=cache)
+
+
+def download_notmnist(
+    url: str = NOTMNIST_URL,
+    dest_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+) -> Path:
+    """Download the archive into ``data/downloads`` and return its path.
+
+    ``progress(bytes_done, bytes_total)`` (total is 0 when the server does not say).
+    Written to a temporary file and renamed at the end, so an interrupted download
+    leaves nothing half-written. The size cap is ``max_upload_mb``.
+    """
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme not in ("http", "https"):
+        raise InputError(f"Only http and https downloads are allowed, not {url!r}.", code="bad_url",
+                         details={"url": url})
+    destination = Path(dest_dir) if dest_dir is not None else _data_dir(None) / "downloads"
+    limit_mb, limit = _upload_limit_bytes(None)
+    handle = _temp_in(destination, ".download.")
+    temp_path = Path(handle.name)
+    host = urllib.parse.urlsplit(url).hostname or url
+    try:
+        with handle, urllib.request.urlopen(url, timeout=timeout) as response:  # only http(s), checked above
+            total = int(response.headers.get("Content-Length") or 0)
+            if total > limit:
+                check_upload_size(total, limit_mb)
+            done = 0
+            while chunk := response.read(_DOWNLOAD_CHUNK):
+                done += len(chunk)
+                check_upload_size(done, limit_mb)
+                handle.write(chunk)
+                if progress is not None:
+                    progress(done, total)
+        if total and done < total:
+            raise InputError(
+                f"The download from {host} stopped early ({done:,} of {total:,} bytes). Try again.",
+                code="download_incomplete",
+                details={"url": url, "done": done, "total": total},
+            )
+        with temp_path.open("rb") as check:
+            if check.read(len(_GZIP_MAGIC)) != _GZIP_MAGIC:
+                raise InputError(
+                    f"{host} did not send a .tar.gz archive (perhaps a login or error page).",
+                    code="not_archive",
+                    details={"url": url},
+                )
+        final = destination / NOTMNIST_ARCHIVE_NAME
+        os.replace(temp_path, final)
+        return final
+    except InputError:
+        temp_path.unlink(missing_ok=True)
+        raise
+    except urllib.error.HTTPError as error:
+        temp_path.unlink(missing_ok=True)
+        raise InputError(
+            f"{host} answered {error.code} {error.reason}: the notMNIST archive could not be downloaded.",
+            code="download_failed",
+            details={"url": url, "status": error.code},
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        temp_path.unlink(missing_ok=True)
+        reason = getattr(error, "reason", error)
+        raise InputError(
+            f"Could not reach {host} to download notMNIST (no network?): {reason}. "
+            "Use the offline letters, or put notMNIST_small.tar.gz into data/downloads/ by hand.",
+            code="offline",
+            details={"url": url, "error": str(reason)},
+        ) from None
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+
+
+# -------------------------------------------------------------------------- split
+
+
+def _check_fractions(val_fraction: float, test_fraction: float) -> None:
+    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise InputError(
+            "Validation and test fractions must each be in [0, 1) and leave something to train on "
+            f"(got {val_fraction} and {test_fraction}).",
+            code="bad_split",
+            details={"val_fraction": val_fraction, "test_fraction": test_fraction},
+        )
+
+
+def _round_half_up(value: float) -> int:
+    return int(np.floor(value + 0.5))
+
+
+def stratified_indices(
+    labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train / validation / test index arrays with each class split in the same proportions."""
+    _check_fractions(val_fraction, test_fraction)
+    rng = np.random.default_rng(seed)
+    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        n_val = _round_half_up(len(members) * val_fraction)
+        n_test = _round_half_up(len(members) * test_fraction)
+        # Always keep at least one training sample per class (matters only for tiny classes).
+        while n_val + n_test >= len(members) and n_val + n_test > 0:
+            if n_test >= n_val:
+                n_test -= 1
+            else:
+                n_val -= 1
+        parts[1].append(members[:n_val])
+        parts[2].append(members[n_val : n_val + n_test])
+        parts[0].append(members[n_val + n_test :])
+    train, val, test = (rng.permutation(np.concatenate(part)) if part else np.array([], np.int64)
+                        for part in parts)
+    return train, val, test
+
+
+def split_dataset(
+    dataset: Dataset,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 0,
+    standardize: bool = False,
+) -> Split:
+    """A stratified, seeded split into float32 / int64 CPU tensors.
+
+    Images are scaled to [0, 1]. With ``standardize``, mean and std are fitted on the
+    training part only (per column for tables, one value for images) and applied to all.
+    """
+    train, val, test = stratified_indices(dataset.labels, val_fraction, test_fraction, seed)
+    features = dataset.features.astype(np.float32)
+    if dataset.is_image:
+        features /= 255.0
+    mean = std = None
+    if standardize:
+        train_features = features[train]
+        axis = None if dataset.is_image else 0
+        mean_np = train_features.mean(axis=axis, dtype=np.float64)
+        std_np = train_features.std(axis=axis, dtype=np.float64)
+        std_np = np.where(std_np > 0, std_np, 1.0)  # a constant column stays as it is, shifted to 0
+        features = ((features - mean_np) / std_np).astype(np.float32)
+        mean = torch.tensor(mean_np, dtype=torch.float32)
+        std = torch.tensor(std_np, dtype=torch.float32)
+
+    def part(indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        return (
+            torch.from_numpy(np.ascontiguousarray(features[indices])),
+            torch.from_numpy(np.asarray(dataset.labels[indices], dtype=np.int64).copy()),
+        )
+
+    train_x, train_y = part(train)
+    val_x, val_y = part(val)
+    test_x, test_y = part(test)
+    return Split(train_x, train_y, val_x, val_y, test_x, test_y, dataset.classes, mean, std)
+
+
+def sample_indices(dataset: Dataset, per_class: int, seed: int = 0) -> np.ndarray:
+    """Up to ``per_class`` random sample indices of each class, class by class (for a picture grid)."""
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in range(len(dataset.classes)):
+        members = np.flatnonzero(dataset.labels == label)
+        chosen.append(rng.choice(members, size=min(per_class, len(members)), replace=False))
+    return np.concatenate(chosen) if chosen else np.array([], dtype=np.int64)
+
+
+def write_notmnist_archive(
+    images: np.ndarray,
+    labels: np.ndarray,
+    path: str | os.PathLike[str],
+    classes: tuple[str, ...] = LETTERS,
+) -> Path:
+    """Write images as a ``notMNIST_small/<letter>/<name>.png`` .tar.gz (for tests and benchmarks)."""
+    import base64
+
+    target = Path(path)
+    with tarfile.open(target, "w:gz", compresslevel=6) as archive:
+        for index, (image, label) in enumerate(zip(images, labels, strict=True)):
+            png = io.BytesIO()
+            Image.fromarray(np.asarray(image, dtype=np.uint8)).save(png, format="PNG")
+            stem = base64.b64encode(f"font-{index:06d}.ttf".encode()).decode()
+            member = tarfile.TarInfo(f"{NOTMNIST_FOLDER_NAME}/{classes[int(label)]}/{stem}.png")
+            member.size = png.tell()
+            png.seek(0)
+            archive.addfile(member, png)
+    return target
