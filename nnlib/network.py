@@ -116,6 +116,7 @@ class LayerKind:
     short: Callable[[dict], str]  # the arguments as a student reads them: "4 → 16"
     attribute: str  # attribute stem in the nn.Module form: linear_1, relu_1
     description: str
+    formula: Callable[[dict], str] | None = None  # the parameter count in LaTeX, with the numbers
 
     def param(self, name: str) -> ParamSpec:
         for spec in self.params:
@@ -278,6 +279,20 @@ def _flatten_short(params: dict) -> str:
     return f"start_dim={params['start_dim']}, end_dim={params['end_dim']}"
 
 
+def _linear_formula(p: dict) -> str:
+    weights = rf"\underbrace{{{p['out_features']} \times {p['in_features']}}}_{{W}}"
+    total = p["in_features"] * p["out_features"] + (p["out_features"] if p["bias"] else 0)
+    bias = rf" + \underbrace{{{p['out_features']}}}_{{b}}" if p["bias"] else ""
+    return f"{weights}{bias} = {total:,}".replace(",", "{,}")
+
+
+def _batchnorm_formula(p: dict) -> str:
+    if not p["affine"]:
+        return r"0 \quad (\text{affine=False: no } \gamma, \beta)"
+    c = p["num_features"]
+    return rf"\underbrace{{{c}}}_{{\gamma}} + \underbrace{{{c}}}_{{\beta}} = {2 * c:,}".replace(",", "{,}")
+
+
 def _dim_param() -> ParamSpec:
     return ParamSpec("dim", "int", 1, KEYWORD, step=1,
                      description="The dimension that sums to 1; dim=1 is the features of (N, C).")
@@ -309,6 +324,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             lambda p: f"{p['in_features']} → {p['out_features']}",
             "linear",
             "y = x @ W.T + b: every output feature is a weighted sum of every input feature.",
+            _linear_formula,
         ),
         _activation("ReLU", nn.ReLU, "relu", "max(0, x): keeps positives, zeroes negatives."),
         LayerKind(
@@ -377,6 +393,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             "batch_norm",
             "Normalizes each channel over the batch to mean 0 and variance 1, then scales by γ "
             "and shifts by β.",
+            _batchnorm_formula,
         ),
         LayerKind(
             "Flatten",

@@ -1,0 +1,419 @@
+"""Network builder: stack layers, see every shape and parameter count, export PyTorch code.
+
+Session state this page keeps (other pages may read the first two):
+
+- ``builder_layers``: the current stack as plain data, a list of dicts as written by
+  ``nnlib.network.layers_to_data``, e.g. ``[{"kind": "Linear", "in_features": 4,
+  "out_features": 16, "bias": True}, {"kind": "ReLU"}]``. It is kept even while a layer
+  has an invalid value, so read it with ``layers_from_data`` (which raises InputError).
+  The training page trains this network.
+- ``builder_input_shape``: the shape of one sample without the batch dimension, a list
+  of ints, e.g. ``[4]`` or ``[28, 28]`` (the last shape that parsed).
+- ``builder_loss``: the loss the student plans to train with (a key of OUTPUT_LOSSES).
+- ``builder_row_ids``: one stable id per layer, parallel to ``builder_layers``; the
+  widgets of a layer are keyed ``builder_layer_<id>_<param>`` so they follow the layer
+  when it moves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from nnlib.errors import InputError
+from nnlib.network import (
+    LAYER_KINDS,
+    OUTPUT_LOSSES,
+    PRESETS,
+    Fix,
+    LayerSpec,
+    NetworkSummary,
+    analyze,
+    architecture_svg,
+    as_batch,
+    build_model,
+    format_shape,
+    layers_to_data,
+    module_code,
+    parse_shape,
+    sample_input,
+    sequential_code,
+    suggested_layer,
+    trace_forward,
+)
+from nnlib.parsing import format_tensor_literal, parse_tensor
+from nnlib.settings import get_settings
+from pages.components.ui import show_input_error
+
+LAYERS = "builder_layers"
+INPUT_SHAPE = "builder_input_shape"
+ROW_IDS = "builder_row_ids"
+NEXT_ID = "builder_next_id"
+DEFAULT_PRESET = "iris"
+# Course 004 «Собираем нейросеть»: the input X of the 3 → 10 → 20 → 1 regression.
+COURSE_004_X = "[[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]]"
+
+settings = get_settings()
+state = st.session_state
+
+
+# ---------------------------------------------------------------- state
+
+
+def _widget_key(row_id: int, param: str) -> str:
+    return f"builder_layer_{row_id}_{param}"
+
+
+def _new_id() -> int:
+    state[NEXT_ID] = state.get(NEXT_ID, 0) + 1
+    return state[NEXT_ID]
+
+
+def _forget_widgets(row_id: int) -> None:
+    prefix = f"builder_layer_{row_id}_"
+    for key in [k for k in state if isinstance(k, str) and k.startswith(prefix)]:
+        del state[key]
+
+
+def _default_sample_text(shape: tuple[int, ...]) -> str:
+    if shape == (3,):
+        return COURSE_004_X
+    batch = 2 if math.prod(shape) <= 64 else 1
+    return format_tensor_literal(sample_input(shape, batch, seed=0).round(decimals=2), decimals=2)
+
+
+def _set_stack(layers: list[dict]) -> None:
+    for row_id in state.get(ROW_IDS, []):
+        _forget_widgets(row_id)
+    state[LAYERS] = layers
+    state[ROW_IDS] = [_new_id() for _ in layers]
+
+
+def _load_preset(name: str | None = None) -> None:
+    preset = PRESETS[name or state.get("builder_preset", DEFAULT_PRESET)]
+    _set_stack(layers_to_data(preset.layers))
+    state[INPUT_SHAPE] = list(preset.input_shape)
+    state["builder_input_text"] = ", ".join(str(n) for n in preset.input_shape)
+    state["builder_loss"] = preset.loss
+    state["builder_sample_text"] = _default_sample_text(preset.input_shape)
+
+
+def _init_state() -> None:
+    if LAYERS not in state:
+        _load_preset(DEFAULT_PRESET)
+    if ROW_IDS not in state or len(state[ROW_IDS]) != len(state[LAYERS]):
+        state[ROW_IDS] = [_new_id() for _ in state[LAYERS]]
+    if "builder_input_text" not in state:
+        state["builder_input_text"] = ", ".join(str(n) for n in state.get(INPUT_SHAPE, [4]))
+    if INPUT_SHAPE not in state:
+        state[INPUT_SHAPE] = [4]
+    for key, value in {
+        "builder_preset": DEFAULT_PRESET,
+        "builder_loss": "CrossEntropyLoss",
+        "builder_add_kind": "Linear",
+        "builder_sample_source": "Random",
+        "builder_batch": 2,
+        "builder_seed": 0,
+        "builder_train_mode": False,
+    }.items():
+        if key not in state:
+            state[key] = value
+    if "builder_sample_text" not in state:
+        state["builder_sample_text"] = _default_sample_text(tuple(state[INPUT_SHAPE]))
+
+
+def _widget_value(spec, value):
+    """A stored value a widget can show: numbers for number inputs, bools for checkboxes."""
+    if spec.type == "bool":
+        return value if isinstance(value, bool) else spec.default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return spec.default
+    return int(value) if spec.type == "int" and float(value).is_integer() else float(value)
+
+
+def _sync_layers_from_widgets() -> None:
+    """Widgets hold what the student typed; copy it into the stack (the source of truth)."""
+    for layer, row_id in zip(state[LAYERS], state[ROW_IDS], strict=True):
+        kind = LAYER_KINDS.get(layer.get("kind"))
+        if kind is None:
+            continue
+        for spec in kind.params:
+            key = _widget_key(row_id, spec.name)
+            if key in state:
+                layer[spec.name] = state[key]
+            else:
+                state[key] = _widget_value(spec, layer.get(spec.name, spec.default))
+                layer[spec.name] = state[key]
+
+
+def _current_specs() -> list[LayerSpec]:
+    return [LayerSpec(layer["kind"], {k: v for k, v in layer.items() if k != "kind"}) for layer in state[LAYERS]]
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+def _move(position: int, step: int) -> None:
+    target = position + step
+    for items in (state[LAYERS], state[ROW_IDS]):
+        items[position], items[target] = items[target], items[position]
+
+
+def _remove(position: int) -> None:
+    _forget_widgets(state[ROW_IDS][position])
+    del state[LAYERS][position]
+    del state[ROW_IDS][position]
+
+
+def _insert(position: int, spec: LayerSpec) -> None:
+    state[LAYERS].insert(position, {"kind": spec.kind, **spec.params})
+    state[ROW_IDS].insert(position, _new_id())
+
+
+def _add_layer() -> None:
+    if len(state[LAYERS]) >= settings.max_layers:
+        return
+    spec = suggested_layer(state["builder_add_kind"], _current_specs(), tuple(state[INPUT_SHAPE]))
+    _insert(len(state[LAYERS]), spec)
+
+
+def _clear() -> None:
+    _set_stack([])
+
+
+def _fix_set(fix: Fix) -> None:
+    state[LAYERS][fix.layer][fix.param] = fix.value
+    state[_widget_key(state[ROW_IDS][fix.layer], fix.param)] = fix.value
+
+
+def _fix_replace(fix: Fix) -> None:
+    _remove(fix.layer)
+    _insert(fix.layer, fix.new_layer)
+
+
+FIX_ACTIONS = {
+    "set": _fix_set,
+    "insert": lambda fix: _insert(fix.layer, fix.new_layer),
+    "remove": lambda fix: _remove(fix.layer),
+    "replace": _fix_replace,
+}
+
+
+def _apply_fix(fix: Fix) -> None:
+    FIX_ACTIONS[fix.action](fix)
+
+
+def _new_typed_sample() -> None:
+    state["builder_sample_text"] = _default_sample_text(tuple(state[INPUT_SHAPE]))
+
+
+# ---------------------------------------------------------------- drawing helpers
+
+
+def _number_format(step: float | None) -> str:
+    if step is None or step >= 0.01:
+        return "%.2f"
+    if step >= 0.001:
+        return "%.3f"
+    return "%.1e"
+
+
+def _param_widget(spec, row_id: int, container) -> None:
+    key = _widget_key(row_id, spec.name)
+    with container:
+        if spec.type == "bool":
+            st.checkbox(spec.name, key=key, help=spec.description)
+        elif spec.type == "int":
+            st.number_input(spec.name, step=1, format="%d", key=key, help=spec.description)
+        else:
+            st.number_input(spec.name, step=spec.step or 0.01, format=_number_format(spec.step), key=key,
+                            help=spec.description)
+
+
+def _show_problems(problems, where: str) -> None:
+    for number, problem in enumerate(problems):
+        show = st.error if problem.severity == "error" else st.warning
+        icon = ":material/error:" if problem.severity == "error" else ":material/warning:"
+        show(problem.message, icon=icon)
+        if problem.fix is not None:
+            st.button(problem.fix.label, key=f"builder_fix_{where}_{number}", icon=":material/build:",
+                      on_click=_apply_fix, args=(problem.fix,), type="primary")
+
+
+def _layer_row(position: int, row_id: int, summary: NetworkSummary) -> None:
+    layer = state[LAYERS][position]
+    kind = LAYER_KINDS.get(layer.get("kind"))
+    row = summary.layers[position]
+    count = len(state[LAYERS])
+    with st.container(border=True):
+        head, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="center")
+        params = "" if row.params is None else f" · {row.params:,} params"
+        head.markdown(f"**{position + 1}. {row.label}** → `{format_shape(row.output_shape)}`{params}")
+        up.button("", key=f"builder_up_{row_id}", icon=":material/arrow_upward:", help="Move up",
+                  disabled=position == 0, on_click=_move, args=(position, -1))
+        down.button("", key=f"builder_down_{row_id}", icon=":material/arrow_downward:", help="Move down",
+                    disabled=position == count - 1, on_click=_move, args=(position, 1))
+        remove.button("", key=f"builder_remove_{row_id}", icon=":material/delete:", help="Remove this layer",
+                      on_click=_remove, args=(position,))
+        if kind is not None and kind.params:
+            columns = st.columns(max(len(kind.params), 2))
+            for spec, column in zip(kind.params, columns, strict=False):
+                _param_widget(spec, row_id, column)
+        elif kind is not None:
+            st.caption(kind.description)
+        _show_problems(summary.problems_for(position), str(row_id))
+
+
+# ---------------------------------------------------------------- page
+
+_init_state()
+_sync_layers_from_widgets()
+
+st.title("Network builder")
+st.markdown(
+    "Stack layers the way `nn.Sequential` does and watch the shape of the data after every layer, "
+    "the number of parameters each one learns, and what `print(model)` shows. Mistakes are caught "
+    "before anything runs, each with a one-click fix. The presets are the networks from the course."
+)
+
+preset_col, load_col, shape_col, loss_col = st.columns([3, 1.2, 2, 2.3], vertical_alignment="bottom")
+preset_col.selectbox("Preset from the course", list(PRESETS), key="builder_preset",
+                     format_func=lambda name: PRESETS[name].title)
+load_col.button("Load preset", key="builder_load_preset", on_click=_load_preset, icon=":material/download:")
+with shape_col:
+    shape_text = st.text_input(
+        "Input shape of one sample", key="builder_input_text",
+        help="Without the batch dimension N: 4 for iris's four measurements, 28, 28 for a notMNIST image.",
+    )
+    try:
+        state[INPUT_SHAPE] = list(parse_shape(shape_text, settings))
+    except InputError as error:
+        show_input_error(error)
+        st.caption(f"Still using the last shape that worked: {tuple(state[INPUT_SHAPE])}.")
+input_shape = tuple(state[INPUT_SHAPE])
+loss_col.selectbox(
+    "Loss you will train with", list(OUTPUT_LOSSES), key="builder_loss",
+    help="The last layer is checked against it. " + " ".join(
+        f"{loss.name}: {loss.description}" for loss in OUTPUT_LOSSES.values()),
+)
+st.caption(PRESETS[state["builder_preset"]].description)
+
+specs = _current_specs()
+summary = analyze(specs, input_shape, loss=state["builder_loss"], settings=settings)
+
+editor, overview = st.columns([5, 6], gap="large")
+with editor:
+    st.subheader("Layers")
+    st.caption(f"Input → `{format_shape(('N', *input_shape))}`")
+    for position, row_id in enumerate(state[ROW_IDS]):
+        _layer_row(position, row_id, summary)
+    full = len(state[LAYERS]) >= settings.max_layers
+    kind_col, add_col, clear_col = st.columns([3, 1.3, 1.1], vertical_alignment="bottom")
+    kind_col.selectbox("Layer to add", list(LAYER_KINDS), key="builder_add_kind",
+                       help=LAYER_KINDS[state["builder_add_kind"]].description)
+    add_col.button("Add layer", key="builder_add", icon=":material/add:", on_click=_add_layer,
+                   disabled=full, type="primary")
+    clear_col.button("Clear", key="builder_clear", icon=":material/delete_sweep:", on_click=_clear,
+                     disabled=not state[LAYERS])
+    if full:
+        st.caption(f"The stack has the most layers allowed here ({settings.max_layers}).")
+
+with overview:
+    st.subheader("Architecture")
+    _show_problems(summary.problems_for(None), "network")
+    if summary.errors:
+        st.error(f"{len(summary.errors)} problem(s) must be fixed before the network can run; "
+                 "see the highlighted layers.", icon=":material/block:")
+    st.image(architecture_svg(summary), caption="Box height grows with the number of features.")
+    total_col, out_col, layers_col = st.columns(3)
+    total_col.metric("Parameters", f"{summary.total_params:,}")
+    out_col.metric("Output shape", format_shape(summary.output_shape))
+    layers_col.metric("Layers", f"{len(summary.layers)} / {settings.max_layers}")
+    st.dataframe(
+        pd.DataFrame(
+            [{"#": "", "Layer": "input", "Output shape": format_shape(("N", *input_shape)), "Parameters": 0}]
+            + [{"#": str(row.index + 1), "Layer": row.label, "Output shape": format_shape(row.output_shape),
+                "Parameters": row.params} for row in summary.layers]
+        ),
+        hide_index=True,
+    )
+    formulas = [(row, LAYER_KINDS[row.spec.kind].formula) for row in summary.layers
+                if row.params and LAYER_KINDS[row.spec.kind].formula]
+    if formulas:
+        with st.expander("How the parameters are counted"):
+            st.markdown("A Linear layer learns a weight matrix `W` of shape (out, in) and a bias `b` of "
+                        "length out; BatchNorm1d learns a scale γ and a shift β per channel.")
+            for row, formula in formulas:
+                st.latex(rf"\text{{{row.index + 1}. {row.spec.kind}:}}\quad " + formula(row.spec.params))
+            st.latex(r"\text{total} = " + " + ".join(str(row.params) for row, _ in formulas)
+                     + f" = {summary.total_params:,}".replace(",", "{,}"))
+
+if not summary.ok:
+    st.info("Fix the problems above to see `print(model)`, the forward pass and the code.",
+            icon=":material/info:")
+    st.stop()
+
+model = build_model(specs, settings=settings)
+st.subheader("print(model)")
+st.code(str(model), language="text")
+
+st.subheader("Forward pass")
+st.markdown("Run a sample through the network and see the tensor after every layer. The weights are "
+            "random (PyTorch's initialization from the seed), as before any training.")
+source_col, batch_col, seed_col, mode_col = st.columns([2, 1, 1, 1.6], vertical_alignment="bottom")
+source = source_col.radio("Sample input", ["Random", "Typed"], key="builder_sample_source", horizontal=True)
+seed = seed_col.number_input("Seed", step=1, format="%d", key="builder_seed",
+                             help="Seeds both the random sample and the weights.")
+train_mode = mode_col.checkbox("Training mode", key="builder_train_mode",
+                               help="model.train(): Dropout drops values and BatchNorm1d uses the batch's "
+                                    "statistics. Off: model.eval().")
+sample = None
+if source == "Random":
+    batch = batch_col.number_input("Batch size N", step=1, format="%d", key="builder_batch")
+    try:
+        sample = sample_input(input_shape, int(batch), int(seed), settings)
+    except InputError as error:
+        show_input_error(error)
+else:
+    text = st.text_area(f"Sample of shape {format_shape(('N', *input_shape))} or {input_shape}",
+                        key="builder_sample_text", height=110)
+    try:
+        sample = as_batch(parse_tensor(text, field="sample", settings=settings), input_shape)
+    except InputError as error:
+        show_input_error(error)
+        st.button(f"New random sample of shape {input_shape}", key="builder_new_sample",
+                  on_click=_new_typed_sample)
+
+if sample is not None:
+    try:
+        steps = trace_forward(specs, sample, seed=int(seed), train=train_mode, settings=settings)
+    except InputError as error:
+        show_input_error(error)
+        steps = []
+    for number, step in enumerate(steps):
+        title = "Input" if step.index is None else f"{step.index + 1}. {step.label}"
+        with st.expander(f"{title} → {tuple(step.shape)}", expanded=number in (0, len(steps) - 1)):
+            values = step.output
+            if values.dim() == 2 and values.shape[1] <= 32:
+                st.dataframe(pd.DataFrame(values.numpy()).round(4), hide_index=False)
+            else:
+                st.code(str(values), language="text", height=220 if values.numel() > 60 else "content")
+
+st.subheader("Export as PyTorch code")
+st.markdown("The same network as code you can paste into a notebook: the copy button is at the top "
+            "right of each block. Running it prints the model, the output shape and the parameter count.")
+sequential_tab, module_tab = st.tabs(["nn.Sequential", "nn.Module class"])
+with sequential_tab:
+    code = sequential_code(specs, input_shape, settings=settings)
+    st.code(code, language="python")
+    st.download_button("Download model_sequential.py", code, file_name="model_sequential.py",
+                       mime="text/x-python", key="builder_download_sequential", icon=":material/download:")
+with module_tab:
+    code = module_code(specs, input_shape, settings=settings)
+    st.code(code, language="python")
+    st.download_button("Download model_module.py", code, file_name="model_module.py",
+                       mime="text/x-python", key="builder_download_module", icon=":material/download:")
+
+st.caption("This network stays in the session: the Training page can train it.")
