@@ -1,0 +1,628 @@
+"""Activations: what each nonlinearity computes, its slope, and why a network needs one.
+
+Everything shown is computed by nnlib.activations; this page only turns widget
+values into arguments and draws the results.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+import torch
+
+from nnlib.activations import (
+    ACTIVATIONS,
+    Activation,
+    Applied,
+    apply_activation,
+    chain_gradients,
+    collapse_demo,
+    curves,
+    elementwise_names,
+    implicit_softmax_dim,
+    linear_stack,
+    random_stack,
+    slices_along,
+    softmax_jacobian,
+    softmax_steps,
+)
+from nnlib.errors import InputError
+from nnlib.parsing import format_tensor_literal
+from nnlib.settings import get_settings
+from pages.components.ui import show_input_error, tensor_input
+
+COURSE_MATRIX = "[[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]]"
+COURSE_COLUMN = "[[6.7], [-3.2], [1.1]]"
+COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"
+
+# (button label, activation, matrix text, softmax dim or None)
+EXAMPLES = [
+    ("Course: ReLU on the 3×3 matrix", "ReLU", COURSE_MATRIX, None),
+    ("Course: Sigmoid on one column", "Sigmoid", COURSE_COLUMN, None),
+    ("Course: Softmax over the rows", "Softmax", COURSE_MATRIX, 1),
+    ("Softmax of huge scores", "Softmax", "[[1000., 1001., 1002.], [1., 2., 3.]]", 1),
+    ("Softmax along a dim of size 1", "Softmax", COURSE_COLUMN, 1),
+]
+
+# Notes nnlib attaches to a result, worded for a student: code -> (kind, text with {details}).
+NOTE_TEXT = {
+    "converted_to_float": (
+        "info",
+        "You typed whole numbers ({dtype}); activations work on floats, so they were converted to float32.",
+    ),
+    "nonfinite_input": ("info", "{count} input value(s) are nan or inf; they stay nan or inf."),
+    "dim_size_one": (
+        "warning",
+        "dim={dim} has size 1 for shape {shape}: each slice holds a single number, and a single "
+        "number is 100 % of its own slice, so every output is 1 and every slope is 0. Softmax "
+        "compares the numbers along dim, so choose the dim along which your scores lie.",
+    ),
+    "naive_overflow": (
+        "warning",
+        "The formula taken literally would fail here: e^x overflows float32 (largest about 3.4e38) "
+        "once x > 88.7, and e^{largest_input:g} becomes inf, so {count} value(s) become inf / inf = nan. "
+        "PyTorch first subtracts the largest score of each slice (see below), which changes nothing "
+        "mathematically but keeps every exponent ≤ 0.",
+    ),
+    "nonfinite_output": ("warning", "{count} output value(s) are nan or inf."),
+}
+
+PALETTE = ["#d9480f", "#1971c2", "#2f9e44", "#7048e8", "#e8590c", "#0c8599", "#c2255c", "#5c940d", "#495057"]
+COLORS = alt.Scale(domain=list(ACTIVATIONS), range=PALETTE[: len(ACTIVATIONS)])
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def param_key(record: Activation, name: str) -> str:
+    return f"activations_param_{record.name}_{name}"
+
+
+def params_of(record: Activation) -> dict[str, float]:
+    """The parameter values set on this page (the defaults until a slider moved)."""
+    return {p.name: float(st.session_state.get(param_key(record, p.name), p.default)) for p in record.parameters}
+
+
+def all_params() -> dict[str, dict[str, float]]:
+    return {name: params_of(record) for name, record in ACTIVATIONS.items()}
+
+
+def as_frame(tensor: torch.Tensor) -> pd.DataFrame:
+    """A tensor as a table: rows of the last dim (higher dims flattened into rows)."""
+    values = tensor.detach().to(torch.float64)
+    if values.dim() == 0:
+        values = values.reshape(1, 1)
+    elif values.dim() == 1:
+        values = values.reshape(1, -1)
+    elif values.dim() > 2:
+        values = values.reshape(-1, values.shape[-1])
+    frame = pd.DataFrame(values.numpy(), columns=[f"col {j}" for j in range(values.shape[1])])
+    frame.index = [f"row {i}" for i in range(values.shape[0])]
+    return frame
+
+
+def show_table(tensor: torch.Tensor, key: str, number_format: str = "%.4f") -> None:
+    """A tensor as a table, in a container keyed so tests can find it."""
+    frame = as_frame(tensor)
+    with st.container(key=key):
+        st.dataframe(
+            frame,
+            column_config={c: st.column_config.NumberColumn(format=number_format) for c in frame.columns},
+        )
+
+
+def show_notes(result: Applied) -> None:
+    for note in result.notes:
+        kind, text = NOTE_TEXT[note.code]
+        message = text.format(**note.details)
+        (st.warning if kind == "warning" else st.info)(message, icon=":material/info:")
+
+
+def load_example(name: str, text: str, dim: int | None) -> None:
+    st.session_state["activations_name"] = name
+    st.session_state["activations_matrix_text"] = text
+    if dim is not None:
+        st.session_state["activations_dim"] = dim
+
+
+# --------------------------------------------------------------------------- page
+
+st.title("Activation functions")
+st.markdown(
+    "A linear layer only multiplies and adds. Between two linear layers a network applies an "
+    "**activation function**: a fixed nonlinear function of each number (Softmax: of each vector). "
+    "Below: what each one looks like and how steep it is, what it does to a matrix you type, why "
+    "stacked linear layers without one collapse into a single layer, and why the slope matters when "
+    "many layers are chained."
+)
+
+# ------------------------------------------------------------------ 1 · the functions
+st.header("1 · The functions and their slopes")
+
+if "activations_name" not in st.session_state:
+    st.session_state["activations_name"] = "ReLU"
+pick_col, param_col = st.columns([1, 2])
+with pick_col:
+    chosen_name = st.selectbox("Activation", list(ACTIVATIONS), key="activations_name")
+chosen = ACTIVATIONS[chosen_name]
+with param_col:
+    for parameter in chosen.parameters:
+        key = param_key(chosen, parameter.name)
+        if key not in st.session_state:
+            st.session_state[key] = parameter.default
+        st.slider(
+            f"{parameter.label} (`{parameter.name}`)",
+            min_value=parameter.minimum,
+            max_value=parameter.maximum,
+            step=parameter.step,
+            key=key,
+        )
+    if not chosen.parameters:
+        st.caption(f"{chosen.name} has no parameters to set.")
+chosen_params = params_of(chosen)
+
+formula_col, slope_col = st.columns(2)
+with formula_col:
+    st.markdown("**Function**")
+    st.latex(chosen.formula)
+    st.markdown("**Output range**")
+    st.latex(chosen.output_range)
+with slope_col:
+    st.markdown("**Derivative (slope)**")
+    st.latex(chosen.derivative_formula)
+    if chosen.parameters:
+        st.latex(r",\ ".join(f"{p.symbol} = {chosen_params[p.name]:g}" for p in chosen.parameters))
+    st.markdown("**In PyTorch**")
+    st.code(f"from torch import nn\nlayer = {chosen.torch_code(chosen_params)}", language="python")
+good_col, bad_col = st.columns(2)
+good_col.success(chosen.strength, icon=":material/thumb_up:")
+bad_col.warning(chosen.weakness, icon=":material/thumb_down:")
+
+st.subheader("Function and derivative")
+if "activations_compare" not in st.session_state:
+    st.session_state["activations_compare"] = ["Sigmoid", "Tanh"]
+range_cols = st.columns([2, 1, 1, 2])
+with range_cols[0]:
+    others = st.multiselect(
+        "Draw these too",
+        [name for name in ACTIVATIONS if name != chosen_name],
+        key="activations_compare",
+    )
+with range_cols[1]:
+    if "activations_x_min" not in st.session_state:
+        st.session_state["activations_x_min"] = -6.0
+    x_min = st.number_input("x from", step=1.0, key="activations_x_min")
+with range_cols[2]:
+    if "activations_x_max" not in st.session_state:
+        st.session_state["activations_x_max"] = 6.0
+    x_max = st.number_input("x to", step=1.0, key="activations_x_max")
+with range_cols[3]:
+    if "activations_threshold" not in st.session_state:
+        st.session_state["activations_threshold"] = 5
+    threshold_percent = st.slider(
+        "Saturated where the slope is below … % of its peak",
+        min_value=1,
+        max_value=20,
+        key="activations_threshold",
+        help="The shaded bands: where |f'(x)| is this small, a gradient passing through is "
+        "almost wiped out.",
+    )
+
+drawn = [chosen_name, *[name for name in others if name != chosen_name]]
+try:
+    curve_set = curves(
+        drawn, x_min=float(x_min), x_max=float(x_max), points=601, params=all_params(),
+        threshold_ratio=threshold_percent / 100,
+    )
+except InputError as error:
+    show_input_error(error)
+else:
+    rows = pd.DataFrame(curve_set.records())
+    bands = pd.DataFrame(curve_set.interval_records(), columns=["activation", "start", "end"])
+
+    def curve_chart(quantity: str, title: str) -> alt.LayerChart:
+        lines = (
+            alt.Chart(rows[rows["quantity"] == quantity])
+            .mark_line(strokeWidth=2.5)
+            .encode(
+                x=alt.X("x:Q", title="x", scale=alt.Scale(domain=[float(x_min), float(x_max)], nice=False)),
+                y=alt.Y("value:Q", title=title),
+                color=alt.Color("activation:N", scale=COLORS, title="Activation"),
+                tooltip=["activation", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("value:Q", format=".4f")],
+            )
+        )
+        shade = (
+            alt.Chart(bands)
+            .mark_rect(opacity=0.12)
+            .encode(x="start:Q", x2="end:Q", color=alt.Color("activation:N", scale=COLORS, legend=None))
+        )
+        return (shade + lines).properties(height=320, title=title)
+
+    function_col, derivative_col = st.columns(2)
+    with function_col:
+        st.altair_chart(curve_chart("f(x)", "f(x)"), width="stretch")
+    with derivative_col:
+        st.altair_chart(curve_chart("f'(x)", "f'(x), the slope"), width="stretch")
+    st.caption(
+        f"Shaded: where |f'(x)| < {threshold_percent} % of the largest slope the function reaches "
+        "(its saturation regions). A gradient flowing back through such a region is multiplied by "
+        "almost 0. GELU and SiLU are also flat for a moment around their minimum."
+    )
+    if chosen.along_dim:
+        st.info(
+            f"{chosen.name} acts on a whole vector, so it cannot be drawn as y = f(x) on its own. "
+            "The chart shows its first output for the two scores (x, 0), which is exactly Sigmoid(x), "
+            "and the slope drawn is the diagonal entry of its Jacobian, ∂s₁/∂x₁ = s₁(1 − s₁). "
+            "Section 2 shows the full Jacobian for a vector.",
+            icon=":material/info:",
+        )
+    saturation_rows = [
+        {
+            "activation": curve.name,
+            "peak slope": curve.peak_slope,
+            "threshold": curve.threshold,
+            "saturated for x in": ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in curve.saturated) or "nowhere",
+        }
+        for curve in curve_set.curves
+    ]
+    with st.container(key="activations_table_saturation"):
+        st.dataframe(
+            pd.DataFrame(saturation_rows),
+            hide_index=True,
+            column_config={
+                "peak slope": st.column_config.NumberColumn(format="%.4f"),
+                "threshold": st.column_config.NumberColumn(format="%.4f"),
+            },
+        )
+
+# ------------------------------------------------------------------ 2 · on a matrix
+st.header("2 · On a matrix you type")
+st.markdown(
+    f"Type a tensor and apply **{chosen_name}** (chosen above) with PyTorch. Most activations act on "
+    "every number on its own; Softmax works along one dimension, `dim`. The buttons load the "
+    "course's examples."
+)
+example_cols = st.columns(len(EXAMPLES))
+for index, (label, name, text, dim) in enumerate(EXAMPLES):
+    example_cols[index].button(
+        label, key=f"activations_example_{index}", on_click=load_example, args=(name, text, dim),
+        width="stretch",
+    )
+
+input_col, result_col = st.columns([1, 2])
+with input_col:
+    matrix = tensor_input(
+        "Input tensor X", "activations_matrix_text", COURSE_MATRIX, height=120,
+        help="Nested lists like [[1, 2], [3, 4]], or rows of numbers on separate lines.",
+    )
+    chosen_dim: int | None = None
+    if matrix is not None and chosen.along_dim:
+        dims = list(range(max(matrix.dim(), 1)))
+        if st.session_state.get("activations_dim") not in dims:
+            st.session_state["activations_dim"] = dims[-1]
+        names = {0: "down each column", 1: "across each row"} if matrix.dim() == 2 else {}
+
+        def describe_dim(d: int) -> str:
+            size = matrix.shape[d] if matrix.dim() else 1
+            where = names.get(d, f"along axis {d}")
+            return f"dim={d}: {where} (size {size})"
+
+        chosen_dim = st.selectbox("dim (the numbers that compete)", dims, format_func=describe_dim,
+                                  key="activations_dim")
+        st.caption(
+            f"Each slice along dim sums to 1. The course writes `Softmax()` without `dim`: for a "
+            f"{matrix.dim()}-D tensor PyTorch then guesses dim={implicit_softmax_dim(matrix.dim())} "
+            "and warns that guessing is deprecated. Always pass `dim`; for a batch of score rows "
+            "that is `dim=1` (or `dim=-1`, the last)."
+        )
+
+applied: Applied | None = None
+if matrix is not None:
+    try:
+        applied = apply_activation(chosen_name, matrix, chosen_params, chosen_dim)
+    except InputError as error:
+        with input_col:
+            show_input_error(error)
+
+with result_col:
+    if applied is None:
+        st.info("The results appear here once the input reads as a tensor.", icon=":material/info:")
+    else:
+        out_col, slope_out_col = st.columns(2)
+        with out_col:
+            st.markdown(f"**{chosen_name}(X)**")
+            show_table(applied.output, "activations_table_output")
+        with slope_out_col:
+            st.markdown(
+                "**Slope ∂sᵢ/∂xᵢ = s(1 − s)** (Jacobian diagonal)" if chosen.along_dim else "**Slope f′(X)**"
+            )
+            show_table(applied.slope, "activations_table_slope")
+        st.caption(
+            f"Shape {tuple(applied.output.shape)}, dtype {str(applied.output.dtype).replace('torch.', '')}. "
+            + ("Tensors with more than 2 dims are shown as rows of their last dim. " if applied.output.dim() > 2 else "")
+            + "The slope is the derivative at each number: how much a small change of that input "
+            "moves the output."
+        )
+        show_notes(applied)
+        st.code(
+            "import torch\nfrom torch import nn\n\n"
+            f"X = torch.tensor({format_tensor_literal(applied.input)})\n"
+            f"layer = {applied.code}\nprint(layer(X))",
+            language="python",
+        )
+
+if applied is not None and chosen.along_dim and applied.dim is not None:
+    jacobian_col, stability_col = st.columns(2)
+    slices = slices_along(applied.input, applied.dim)
+    with jacobian_col:
+        st.subheader("The full Jacobian of one slice")
+        st.markdown(
+            "Every output of Softmax depends on every input along dim, so its derivative is a "
+            "matrix, the Jacobian, not one slope per number:"
+        )
+        st.latex(r"J_{ij} = \frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),\qquad J = \operatorname{diag}(s) - s\,s^\top")
+        if st.session_state.get("activations_jacobian_slice", 0) >= slices.shape[0]:
+            st.session_state["activations_jacobian_slice"] = 0
+        slice_index = st.number_input(
+            f"Slice along dim={applied.dim} (0 to {slices.shape[0] - 1})",
+            min_value=0,
+            max_value=slices.shape[0] - 1,
+            step=1,
+            key="activations_jacobian_slice",
+        )
+        vector = slices[int(slice_index)]
+        st.markdown(f"x = `{format_tensor_literal(vector)}`")
+        show_table(softmax_jacobian(vector), "activations_table_jacobian")
+        st.caption(
+            "The diagonal is the slope table above; each row sums to 0, because adding the same "
+            "number to every score leaves softmax unchanged."
+        )
+    with stability_col:
+        steps = softmax_steps(applied.input, applied.dim)
+        overflow = applied.note("naive_overflow") is not None
+        st.subheader("Naive formula vs what PyTorch computes")
+        with st.expander("Show both computations", expanded=overflow):
+            st.markdown("**Taken literally:** e^x, then divide by the sum")
+            st.latex(r"s_i = \frac{e^{x_i}}{\sum_j e^{x_j}}")
+            show_table(steps.naive, "activations_table_naive")
+            st.markdown("**Stable (PyTorch):** subtract the largest score m of each slice first")
+            st.latex(r"s_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},\qquad m = \max_j x_j")
+            st.markdown("x − m (every value ≤ 0, so every exponential is ≤ 1):")
+            show_table(steps.shifted, "activations_table_shifted")
+            show_table(steps.stable, "activations_table_stable")
+            st.caption(
+                "The m cancels between numerator and denominator, so both are equal in exact "
+                "arithmetic; only the shifted one survives float32."
+            )
+
+# ------------------------------------------------------------------ 3 · why nonlinearity
+st.header("3 · Why a network needs nonlinearity")
+st.markdown(
+    "Without activations, a network is linear layers one after another: "
+    "each maps a row of features x to x W + b. Then the whole stack multiplies out into **one** "
+    "layer, however many layers and units it has:"
+)
+st.latex(
+    r"\hat y = ((X W_1 + b_1) W_2 + b_2) W_3 + b_3 = X\,\underbrace{W_1 W_2 W_3}_{W}"
+    r" + \underbrace{b_1 W_2 W_3 + b_2 W_3 + b_3}_{b}"
+)
+settings = get_settings()
+setup_col, shown_col = st.columns([1, 2])
+with setup_col:
+    collapse_x = tensor_input(
+        "Inputs X (one row per example)", "activations_collapse_x", COURSE_X, height=110,
+        help="The course's 4 examples with 2 features each.",
+    )
+    if "activations_collapse_layers" not in st.session_state:
+        st.session_state["activations_collapse_layers"] = 3
+    layer_count = st.radio("Linear layers", [2, 3], horizontal=True, key="activations_collapse_layers")
+    if "activations_collapse_mode" not in st.session_state:
+        st.session_state["activations_collapse_mode"] = "random"
+    mode = st.radio(
+        "Weights", ["random", "typed"], horizontal=True, key="activations_collapse_mode",
+        format_func={"random": "Random (seeded)", "typed": "Typed"}.get,
+    )
+    if "activations_collapse_activation" not in st.session_state:
+        st.session_state["activations_collapse_activation"] = "ReLU"
+    inserted = st.selectbox(
+        "Activation to insert between the layers", list(ACTIVATIONS), key="activations_collapse_activation"
+    )
+
+    stack = None
+    if mode == "random":
+        size_cols = st.columns(layer_count)
+        defaults = {1: 3, 2: 2, 3: 1} if layer_count == 3 else {1: 3, 2: 1}
+        sizes = [collapse_x.shape[-1] if collapse_x is not None and collapse_x.dim() else 2]
+        for k in range(1, layer_count + 1):
+            key = f"activations_collapse_size_{layer_count}_{k}"
+            if key not in st.session_state:
+                st.session_state[key] = defaults[k]
+            label = "outputs" if k == layer_count else f"units in layer {k}"
+            with size_cols[k - 1]:
+                sizes.append(
+                    int(st.number_input(label, min_value=1, max_value=settings.max_units, step=1, key=key))
+                )
+        if "activations_collapse_seed" not in st.session_state:
+            st.session_state["activations_collapse_seed"] = 0
+        seed = st.number_input("Seed", min_value=0, step=1, key="activations_collapse_seed")
+        try:
+            stack = random_stack(sizes, seed=int(seed))
+        except InputError as error:
+            show_input_error(error)
+    else:
+        typed_defaults = {
+            "w1": "[[0.2, 0.5, 1.0], [0.7, 0.4, 0.4]]",
+            "b1": "[0.1, -0.2, 0.05]",
+            "w2": "[[0.3, -0.6], [-0.8, 0.2], [0.5, 0.9]]" if layer_count == 3 else "[[0.3], [-0.8], [0.5]]",
+            "b2": "[0.0, 0.1]" if layer_count == 3 else "[0.2]",
+            "w3": "[[1.2], [-0.7]]",
+            "b3": "[0.2]",
+        }
+        weights, biases = [], []
+        for k in range(1, layer_count + 1):
+            w_col, b_col = st.columns([3, 2])
+            with w_col:
+                weights.append(tensor_input(
+                    f"W{k}", f"activations_collapse_w{k}_{layer_count}", typed_defaults[f"w{k}"], height=90,
+                    help="Rows = inputs of the layer, columns = its outputs (the course's X @ W form).",
+                ))
+            with b_col:
+                biases.append(tensor_input(
+                    f"b{k}", f"activations_collapse_b{k}_{layer_count}", typed_defaults[f"b{k}"], height=90
+                ))
+        if all(t is not None for t in weights + biases):
+            try:
+                stack = linear_stack(weights, biases)
+            except InputError as error:
+                show_input_error(error)
+
+with shown_col:
+    demo = None
+    if collapse_x is not None and stack is not None:
+        try:
+            demo = collapse_demo(collapse_x, stack, inserted, params_of(ACTIVATIONS[inserted]))
+        except InputError as error:
+            show_input_error(error)
+    if demo is None:
+        st.info("Fix the inputs on the left to see the comparison.", icon=":material/info:")
+    else:
+        st.markdown(
+            f"Layer sizes {' → '.join(str(s) for s in stack.sizes)}: the {len(stack.weights)} weight "
+            f"matrices multiply out to one W of shape {tuple(demo.weight.shape)}."
+        )
+        w_col, b_col = st.columns([3, 2])
+        with w_col:
+            st.markdown("**W = W₁ W₂" + (" W₃**" if len(stack.weights) == 3 else "**"))
+            show_table(demo.weight, "activations_table_collapsed_w")
+        with b_col:
+            st.markdown("**b (biases folded in)**")
+            show_table(demo.bias, "activations_table_collapsed_b")
+        stack_col, one_col, act_col = st.columns(3)
+        with stack_col:
+            st.markdown("**The layers one after another**")
+            show_table(demo.stack_output, "activations_table_stack")
+        with one_col:
+            st.markdown("**One layer: X W + b**")
+            show_table(demo.collapsed_output, "activations_table_one_layer")
+        with act_col:
+            st.markdown(f"**With {inserted} between the layers**")
+            show_table(demo.nonlinear_output, "activations_table_with_activation")
+        metric_a, metric_b = st.columns(2)
+        metric_a.metric("max |layers − one layer|", f"{demo.max_abs_diff:.1e}")
+        metric_b.metric(f"max |with {inserted} − one layer|", f"{demo.nonlinear_diff:.4g}")
+        st.markdown(
+            "Without activations the difference is only float32 rounding: the stack *is* one linear "
+            "layer, so extra layers add nothing a single layer could not do (the course: it stays "
+            "linear regression). With the activation in between, the formula no longer simplifies."
+        )
+        if demo.nonlinear_diff is not None and demo.nonlinear_diff < 1e-5:
+            st.info(
+                f"Here {inserted} changed nothing: every number that reached it lay where it is a "
+                "straight line through the origin (for ReLU: all hidden values were positive). An "
+                "activation only breaks the collapse where it bends; try other weights or inputs.",
+                icon=":material/info:",
+            )
+        with st.expander("The model as PyTorch prints it"):
+            st.code(demo.model_text, language="text")
+
+# ------------------------------------------------------------------ 4 · vanishing gradients
+st.header("4 · Vanishing gradients")
+st.markdown(
+    "Backpropagation multiplies the slopes of every layer on the way back (the chain rule). Chain "
+    "the same activation n times, with a one-number linear layer w·h + b before each:"
+)
+st.latex(
+    r"h_0 = x_0,\quad h_k = f(z_k),\ z_k = w\,h_{k-1} + b,\qquad "
+    r"\frac{d h_n}{d x_0} = \prod_{k=1}^{n} w\, f'(z_k)"
+)
+st.markdown(
+    "With w = 1 and b = 0 this is the pure composition f(f(…f(x₀))). Sigmoid's slope is at most "
+    "0.25, so n sigmoids shrink the gradient at least 4ⁿ-fold; ReLU's slope is exactly 1 for "
+    "positive inputs and 0 for negative ones. The numbers are from autograd (float64)."
+)
+chain_setup, chain_plot = st.columns([1, 2])
+with chain_setup:
+    if "activations_chain_names" not in st.session_state:
+        st.session_state["activations_chain_names"] = ["Sigmoid", "Tanh", "ReLU"]
+    chain_names = st.multiselect("Activations", elementwise_names(), key="activations_chain_names")
+    if "activations_chain_depth" not in st.session_state:
+        st.session_state["activations_chain_depth"] = min(20, settings.max_layers)
+    depth = st.slider("Largest n", min_value=1, max_value=settings.max_layers, key="activations_chain_depth")
+    chain_cols = st.columns(3)
+    chain_inputs = {}
+    for column, (name, label, default) in zip(
+        chain_cols, [("x0", "x₀", 0.5), ("weight", "w", 1.0), ("bias", "b", 0.0)], strict=True
+    ):
+        key = f"activations_chain_{name}"
+        if key not in st.session_state:
+            st.session_state[key] = default
+        with column:
+            chain_inputs[name] = float(st.number_input(label, step=0.1, key=key))
+
+chains = []
+for name in chain_names:
+    try:
+        chains.append(chain_gradients(name, depth, params=params_of(ACTIVATIONS[name]), **chain_inputs))
+    except InputError as error:
+        with chain_setup:
+            show_input_error(error)
+with chain_plot:
+    if not chains:
+        st.info("Pick at least one activation.", icon=":material/info:")
+    else:
+        points = pd.DataFrame(
+            [
+                {"activation": chain.name, "n": n, "|dh_n/dx0|": abs(g)}
+                for chain in chains
+                for n, g in zip(chain.depths, chain.gradients, strict=True)
+                if g != 0 and math.isfinite(g)
+            ],
+            columns=["activation", "n", "|dh_n/dx0|"],
+        )
+        chart = (
+            alt.Chart(points)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("n:Q", title="n (activations in the chain)", scale=alt.Scale(domain=[1, depth])),
+                y=alt.Y("|dh_n/dx0|:Q", scale=alt.Scale(type="log"), title="|dhₙ/dx₀| (log scale)"),
+                color=alt.Color("activation:N", scale=COLORS, title="Activation"),
+                tooltip=["activation", "n", alt.Tooltip("|dh_n/dx0|:Q", format=".3e")],
+            )
+            .properties(height=340)
+        )
+        st.altair_chart(chart, width="stretch")
+        zero = [chain.name for chain in chains if any(g == 0 for g in chain.gradients)]
+        if zero:
+            st.caption(
+                f"Not drawn where the gradient is exactly 0 (a log scale has no 0): {', '.join(zero)}. "
+                "For ReLU that means an input ≤ 0 somewhere along the chain: a dead unit passes no "
+                "gradient at all."
+            )
+
+if chains:
+    table = pd.DataFrame({"n": chains[0].depths})
+    for chain in chains:
+        table[f"{chain.name}: hₙ"] = chain.outputs
+        table[f"{chain.name}: dhₙ/dx₀"] = chain.gradients
+    worst = max(
+        abs(g - p) / max(abs(g), 1e-300)
+        for chain in chains
+        for g, p in zip(chain.gradients, chain.slope_products, strict=True)
+        if g != 0
+    ) if any(g != 0 for chain in chains for g in chain.gradients) else 0.0
+    with st.expander("The numbers", expanded=False):
+        with st.container(key="activations_table_chain"):
+            st.dataframe(
+                table,
+                hide_index=True,
+                column_config={
+                    c: st.column_config.NumberColumn(format="%.3e") for c in table.columns if c != "n"
+                },
+            )
+        st.caption(
+            "Autograd agrees with the product of the closed-form slopes from section 1 to a relative "
+            f"difference of {worst:.1e}."
+        )
