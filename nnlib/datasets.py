@@ -18,6 +18,7 @@ Arrays inside a :class:`Dataset` are read-only because loaded data sets are shar
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import os
 import tarfile
@@ -28,7 +29,7 @@ import urllib.request
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
@@ -69,8 +70,8 @@ class Dataset:
     """
 
     name: str
-    features: np.ndarray
-    labels: np.ndarray
+    features: np.ndarray = field(repr=False)
+    labels: np.ndarray = field(repr=False)
     classes: tuple[str, ...]
     feature_names: tuple[str, ...] | None
     description: str
@@ -128,18 +129,38 @@ def _data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
 # --------------------------------------------------------------------------- iris
 
 
+IRIS_FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
+
+
+def _sklearn_iris_csv() -> Path | None:
+    """scikit-learn's bundled iris.csv, found without importing scikit-learn (which takes seconds)."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "datasets" / "data" / "iris.csv"
+    return path if path.is_file() else None
+
+
 @lru_cache(maxsize=1)
 def load_iris() -> Dataset:
-    """Fisher's iris: 150 flowers, 4 measurements in cm, 3 species (scikit-learn's copy)."""
-    from sklearn.datasets import load_iris as sklearn_iris
+    """Fisher's iris: 150 flowers, 4 measurements in cm, 3 species (scikit-learn's bundled copy)."""
+    csv = _sklearn_iris_csv()
+    if csv is not None:
+        with csv.open(encoding="utf-8") as handle:
+            header = handle.readline().strip().split(",")  # "150,4,setosa,versicolor,virginica"
+            table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
+        features, labels, classes = table[:, :4], table[:, 4], tuple(header[2:])
+    else:
+        from sklearn.datasets import load_iris as sklearn_iris
 
-    bunch = sklearn_iris()
+        bunch = sklearn_iris()
+        features, labels, classes = bunch.data, bunch.target, tuple(str(n) for n in bunch.target_names)
     return Dataset(
         name="iris",
-        features=_read_only(np.asarray(bunch.data, dtype=np.float32)),
-        labels=_read_only(np.asarray(bunch.target, dtype=np.int64)),
-        classes=tuple(str(name) for name in bunch.target_names),
-        feature_names=tuple(str(name) for name in bunch.feature_names),
+        features=_read_only(np.asarray(features, dtype=np.float32)),
+        labels=_read_only(np.asarray(labels, dtype=np.int64)),
+        classes=classes,
+        feature_names=IRIS_FEATURE_NAMES,
         description="Iris flowers (Fisher, 1936), scikit-learn's bundled copy",
     )
 
