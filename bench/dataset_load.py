@@ -1,0 +1,72 @@
+"""Time notMNIST loading: the first parse of an 18,700-image archive and the cached load.
+
+The archive is made from the offline letters in the real layout
+(``notMNIST_small/<A..J>/<name>.png``, .tar.gz) in a temporary folder, so this runs
+without network. Targets on 2 cores: first parse under 15 s, cached load under 0.5 s.
+
+    python bench/dataset_load.py [--images 18700] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nnlib import datasets  # noqa: E402  (path set just above)
+
+FIRST_PARSE_TARGET_S = 15.0
+CACHED_LOAD_TARGET_S = 0.5
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=18_700)
+    parser.add_argument("--repeats", type=int, default=3, help="cached loads to time (the best is shown)")
+    args = parser.parse_args(argv)
+
+    offline = datasets.load_offline_letters()
+    # Cycle through the offline set so every letter keeps its share.
+    order = np.arange(args.images) % len(offline)
+    with tempfile.TemporaryDirectory(prefix="notmnist-bench-") as temp:
+        folder = Path(temp)
+        archive = folder / datasets.NOTMNIST_ARCHIVE_NAME
+        started = time.perf_counter()
+        datasets.write_notmnist_archive(offline.images[order], offline.labels[order], archive)
+        made = time.perf_counter() - started
+
+        cache_dir = folder / "cache"
+        started = time.perf_counter()
+        first = datasets.load_notmnist(archive, cache_dir=cache_dir)
+        first_s = time.perf_counter() - started
+
+        cached_times = []
+        for _ in range(max(1, args.repeats)):
+            started = time.perf_counter()
+            cached = datasets.load_notmnist(archive, cache_dir=cache_dir)
+            cached_times.append(time.perf_counter() - started)
+        cached_s = min(cached_times)
+
+        assert first.images.shape == (args.images, 28, 28)
+        assert np.array_equal(first.images, offline.images[order])
+        assert np.array_equal(cached.labels, first.labels)
+        size_mb = archive.stat().st_size / datasets.MEGABYTE
+        cache_mb = datasets.notmnist_cache_file(archive, cache_dir).stat().st_size / datasets.MEGABYTE
+
+    print(f"archive: {args.images:,} images, {size_mb:.1f} MB .tar.gz (made in {made:.2f} s)")
+    print(f"first parse: {first_s:.2f} s (target < {FIRST_PARSE_TARGET_S:g} s)")
+    print(f"cached load: {cached_times[0]:.3f} s first, {cached_s:.3f} s best of {len(cached_times)} "
+          f"(target < {CACHED_LOAD_TARGET_S:g} s), cache file {cache_mb:.1f} MB")
+    ok = first_s < FIRST_PARSE_TARGET_S and cached_times[0] < CACHED_LOAD_TARGET_S
+    print("within targets" if ok else "OVER TARGET")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
