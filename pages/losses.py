@@ -1,0 +1,545 @@
+"""Loss functions: type predictions and targets, see PyTorch's loss worked out by hand.
+
+Everything shown is computed by nnlib.losses and nnlib.metrics; this page turns widget
+values into arguments and draws the results.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from nnlib.errors import InputError
+from nnlib.losses import (
+    LOSSES,
+    PRESETS,
+    REDUCTIONS,
+    Finding,
+    LossInfo,
+    LossReport,
+    ParamSpec,
+    evaluate,
+    log_zero_demo,
+    sigmoid_bce_comparison,
+    softmax_overflow_demo,
+)
+from nnlib.metrics import MetricResult, metrics_for
+from nnlib.parsing import parse_tensor
+from pages.components.ui import show_input_error
+
+DEFAULT_PRESET = "MSE — course example (004)"
+STABILITY_LOGITS = "[5, 10, 17, 20, 100, 200]"
+OVERFLOW_LOGITS = "[1000, 999, 998]"
+
+# Where each kind of finding is drawn: PyTorch refuses / computes the wrong thing / worth knowing.
+SEVERITY_BOX = {"error": st.error, "warning": st.warning, "note": st.info}
+SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:", "note": ":material/info:"}
+
+REDUCTION_HELP = {
+    "mean": "Average of the per-element losses (PyTorch's default).",
+    "sum": "Sum of the per-element losses.",
+    "none": "No reduction: one loss per element (per sample for cross-entropy).",
+}
+
+
+# --------------------------------------------------------------------------- state
+
+
+def param_key(spec: ParamSpec) -> str:
+    return f"losses_param_{spec.name}"
+
+
+def load_preset() -> None:
+    """Put the chosen preset into the inputs (runs before the widgets are drawn)."""
+    preset = PRESETS[st.session_state["losses_preset"]]
+    st.session_state["losses_loss"] = preset.loss
+    st.session_state["losses_reduction"] = preset.reduction
+    st.session_state["losses_prediction_text"] = preset.prediction
+    st.session_state["losses_target_text"] = preset.target
+    info = LOSSES[preset.loss]
+    for spec in info.params:
+        st.session_state[param_key(spec)] = preset.params.get(spec.name, spec.default)
+
+
+def init_state() -> None:
+    first = PRESETS[DEFAULT_PRESET]
+    defaults = {
+        "losses_preset": DEFAULT_PRESET,
+        "losses_loss": first.loss,
+        "losses_reduction": first.reduction,
+        "losses_prediction_text": first.prediction,
+        "losses_target_text": first.target,
+        "losses_stability_text": STABILITY_LOGITS,
+        "losses_stability_target": 0,
+        "losses_overflow_text": OVERFLOW_LOGITS,
+    }
+    for key, value in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def matching_preset(loss: str, reduction: str, prediction_text: str, target_text: str) -> Any:
+    for preset in PRESETS.values():
+        if (preset.loss, preset.reduction, preset.prediction, preset.target) == (
+            loss,
+            reduction,
+            prediction_text.strip(),
+            target_text.strip(),
+        ):
+            return preset
+    return None
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def number(value: float, decimals: int = 4) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** -decimals):
+        return f"{value:.4g}"
+    return f"{value:.{decimals}f}"
+
+
+def tensor_frame(tensor: torch.Tensor) -> pd.DataFrame:
+    """A tensor as a table: rows × columns (higher dimensions folded into rows)."""
+    values = tensor.detach().to(torch.float64)
+    if values.dim() == 0:
+        values = values.reshape(1, 1)
+    elif values.dim() == 1:
+        values = values.reshape(-1, 1)
+    elif values.dim() > 2:
+        values = values.reshape(-1, values.shape[-1])
+    frame = pd.DataFrame(values.numpy())
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def show_tensor(tensor: torch.Tensor, caption: str | None = None) -> None:
+    frame = tensor_frame(tensor)
+    config = {c: st.column_config.NumberColumn(c, format="%.4f") for c in frame.columns}
+    st.dataframe(frame, column_config=config, width="content", height=min(38 + 35 * len(frame), 320))
+    if caption:
+        st.caption(caption)
+
+
+def show_finding(finding: Finding) -> None:
+    SEVERITY_BOX[finding.severity](finding.message, icon=SEVERITY_ICON[finding.severity])
+    if finding.code == "silent_broadcast" or finding.code == "silent_broadcast_no_reshape":
+        matrix = finding.details["matrix"]
+        st.markdown(
+            f"What PyTorch really computes: the {finding.details['broadcast_shape']} table of every "
+            "prediction against every target"
+        )
+        show_tensor(matrix)
+
+
+def show_param_widgets(info: LossInfo) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for spec in info.params:
+        key = param_key(spec)
+        if key not in st.session_state:
+            st.session_state[key] = spec.default
+        if isinstance(spec.default, bool):
+            params[spec.name] = st.checkbox(spec.label, key=key, help=spec.help or None)
+        else:
+            params[spec.name] = st.number_input(
+                spec.label,
+                key=key,
+                min_value=spec.minimum,
+                step=0.1,
+                format="%.3f",
+                help=spec.help or None,
+            )
+    return params
+
+
+def parse_input(label: str, key: str, help_text: str) -> torch.Tensor | None:
+    text = st.text_area(label, key=key, help=help_text, height=110)
+    try:
+        return parse_tensor(text, field=label)
+    except InputError as error:
+        show_input_error(error)
+        return None
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def show_loss_card(info: LossInfo) -> None:
+    st.latex(info.formula)
+    st.markdown(f"**Prediction:** {info.prediction_spec}")
+    st.markdown(f"**Target:** {info.target_spec}")
+    st.markdown(f"**When to use:** {info.when_to_use}")
+
+
+def show_value(report: LossReport) -> None:
+    if report.reduction == "none":
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**PyTorch** `nn.{report.info.module_name}(reduction=\"none\")`")
+            show_tensor(report.torch_value)
+        with right:
+            st.markdown("**By hand**, from the formula")
+            show_tensor(report.manual.value)
+    else:
+        first, second, third = st.columns(3)
+        first.metric("PyTorch value", f"{float(report.torch_value):.4f}")
+        second.metric("By hand", f"{float(report.manual.value):.4f}")
+        third.metric("Difference", number(report.max_difference, 2) if report.max_difference else "0")
+    if report.matches:
+        st.success("The value worked out from the formula equals PyTorch's.", icon=":material/check_circle:")
+    else:
+        st.error(
+            f"The hand computation differs from PyTorch's by {report.max_difference:.3g}.",
+            icon=":material/error:",
+        )
+
+
+def show_steps(report: LossReport) -> None:
+    st.latex(report.info.formula)
+    for index, step in enumerate(report.manual.steps, start=1):
+        st.markdown(f"**{index}. {step.label}**")
+        st.latex(step.latex)
+        if step.value.dim() > 0 and step.value.numel() > 1:
+            with st.expander("the intermediate tensor", expanded=False):
+                show_tensor(step.value)
+
+
+def show_contributions(report: LossReport) -> None:
+    rows = report.contribution_rows()
+    frame = pd.DataFrame(rows)
+    frame["share"] = frame["share"] * 100
+    labels = {
+        "element": "element",
+        "sample": "sample",
+        "prediction": "ŷ (prediction)",
+        "scores": "scores z (logits)",
+        "target": "y (target)",
+        "softmax": "softmax(z)",
+        "contribution": "ℓ contribution",
+        "share": "share of the sum",
+        "gradient": "∂L/∂ŷ (autograd)",
+        "closed_form": "∂L/∂ŷ (formula)",
+    }
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if column == "share":
+            config[column] = st.column_config.NumberColumn(labels[column], format="%.1f %%")
+        elif frame[column].dtype.kind == "f":
+            config[column] = st.column_config.NumberColumn(labels[column], format="%.4f")
+        else:
+            config[column] = st.column_config.TextColumn(labels[column])
+    st.dataframe(frame, column_config=config, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 420))
+    what = "sample" if report.info.task == "multiclass" else "element"
+    reduced = {"mean": "their mean", "sum": "their sum", "none": "the output, unreduced"}[report.reduction]
+    st.caption(f"One row per {what}: ℓ is its loss before the reduction; the loss is {reduced}.")
+    if report.info.task != "multiclass" and "gradient" not in frame.columns:
+        st.caption("The gradient has the prediction's shape, not the broadcast shape: see the Gradient tab.")
+
+
+def show_gradient(report: LossReport) -> None:
+    what = "of the sum of the outputs" if report.reduction == "none" else "of the loss"
+    st.markdown(
+        f"The gradient {what} with respect to each prediction: how the loss changes when that number "
+        "moves a little. PyTorch gets it from `loss.backward()`."
+    )
+    formula = report.info.gradient_latex(report.reduction)
+    if formula:
+        st.latex(formula)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Autograd** (`prediction.grad`)")
+        show_tensor(report.gradient)
+    if report.closed_form is not None:
+        with right:
+            st.markdown("**From the formula above**")
+            show_tensor(report.closed_form)
+        if report.gradient_matches:
+            st.success("The formula gives the same gradient as autograd.", icon=":material/check_circle:")
+        else:
+            st.warning(
+                "The formula and autograd differ here (at a kink such as |d| = 0, or where the "
+                "inputs are nan/inf).",
+                icon=":material/warning:",
+            )
+
+
+def show_metrics(report: LossReport) -> None:
+    try:
+        results = metrics_for(report.info.task, report.info.prediction_space, report.prediction, report.target)
+    except InputError as error:
+        show_input_error(error)
+        return
+    if not results:
+        st.caption("No metric fits this loss.")
+        return
+    columns = st.columns(len(results))
+    for column, result in zip(columns, results, strict=True):
+        with column:
+            show_metric(result)
+
+
+def show_metric(result: MetricResult) -> None:
+    st.metric(result.name, f"{number(result.value, 2)} %")
+    st.latex(result.formula)
+    if result.predicted is not None:
+        st.caption(
+            f"{result.details['correct']} of {result.details['total']} correct; the prediction stands for "
+            f"the labels {result.predicted.to(torch.int64).reshape(-1).tolist()}."
+        )
+    else:
+        errors = ", ".join(number(v, 2) for v in result.per_element.reshape(-1)[:8].tolist())
+        st.caption(f"Absolute percentage error of each element: {errors}")
+    for finding in result.findings:
+        show_finding(finding)
+
+
+def show_stability() -> None:
+    st.header("Numerical stability")
+    st.markdown(
+        "Floats have limits: float32 holds numbers up to about 3.4·10³⁸ and cannot tell 1 − 10⁻⁹ "
+        "from 1. The course (texts 000 and 001) recommends feeding raw scores to "
+        "`BCEWithLogitsLoss` and `CrossEntropyLoss` rather than applying Sigmoid or Softmax "
+        "yourself. Here is why, in numbers PyTorch computes now."
+    )
+    sigmoid_tab, log_tab, softmax_tab = st.tabs(
+        ["Sigmoid + BCELoss vs BCEWithLogitsLoss", "log(0)", "Softmax overflow and log-sum-exp"]
+    )
+    with sigmoid_tab:
+        show_sigmoid_bce()
+    with log_tab:
+        show_log_zero()
+    with softmax_tab:
+        show_softmax_overflow()
+
+
+def show_sigmoid_bce() -> None:
+    left, right = st.columns([3, 1])
+    with left:
+        logits = parse_input(
+            "Logits x (raw scores)",
+            "losses_stability_text",
+            "Each number is run through Sigmoid + BCELoss and through BCEWithLogitsLoss.",
+        )
+    with right:
+        target = st.radio("Target y", [0, 1], key="losses_stability_target", horizontal=True)
+    if logits is None:
+        return
+    rows = sigmoid_bce_comparison(logits, float(target))
+    frame = pd.DataFrame(
+        {
+            "logit x": [number(r.logit, 2) for r in rows],
+            "σ(x) in float32": [f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows],
+            "rounded to 0 or 1?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
+            "BCELoss(Sigmoid(x))": [number(r.bce_value) for r in rows],
+            "BCEWithLogitsLoss(x)": [number(r.logits_value) for r in rows],
+            "true loss (float64)": [number(r.exact_value) for r in rows],
+            "∂/∂x via Sigmoid + BCELoss": [number(r.bce_gradient) for r in rows],
+            "∂/∂x via BCEWithLogitsLoss": [number(r.logits_gradient) for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.latex(
+        r"\text{BCELoss: } -[y\log\sigma(x) + (1-y)\log(1-\sigma(x))]"
+        r"\qquad \text{BCEWithLogitsLoss: } \max(x,0) - xy + \log(1 + e^{-|x|})"
+    )
+    wrong = [r for r in rows if r.sigmoid_rounded and abs(r.bce_error) > 1e-3]
+    broken_gradient = [r for r in rows if r.sigmoid_rounded and r.bce_gradient == 0 and r.logits_gradient != 0]
+    st.markdown(
+        "Once σ(x) rounds to exactly 1.0 (or 0.0) in float32, BCELoss has to take log(1 − 1) = log 0 = −∞. "
+        "It clamps the log at −100, so the loss can never exceed 100, and the gradient through the "
+        "Sigmoid is exactly 0: the model stops learning from the examples it gets most wrong. "
+        "BCEWithLogitsLoss never forms σ(x), so its value and gradient stay exact."
+    )
+    if wrong:
+        r = wrong[0]
+        st.warning(
+            f"Logit {number(r.logit, 2)}, target {int(r.target)}: Sigmoid + BCELoss gives "
+            f"{number(r.bce_value)} but the true loss is {number(r.exact_value)}.",
+            icon=":material/warning:",
+        )
+    if broken_gradient:
+        r = broken_gradient[0]
+        st.warning(
+            f"Logit {number(r.logit, 2)}: the gradient through Sigmoid + BCELoss is 0, through "
+            f"BCEWithLogitsLoss it is {number(r.logits_gradient)}."
+            + (
+                " (At this logit the values agree only because the clamp at 100 happens to equal the true loss.)"
+                if abs(r.bce_error) <= 1e-3 and abs(r.exact_value - 100) < 1e-3
+                else ""
+            ),
+            icon=":material/warning:",
+        )
+
+
+def show_log_zero() -> None:
+    demo = log_zero_demo()
+    frame = pd.DataFrame(
+        {
+            "expression": [
+                "torch.log(torch.tensor(0.))",
+                "0 * torch.log(torch.tensor(0.))",
+                "BCELoss()(tensor([0.]), tensor([1.]))",
+                "its gradient ∂L/∂ŷ",
+                "BCELoss()(tensor([1.]), tensor([1.]))",
+            ],
+            "PyTorch gives": [
+                number(demo.log_zero),
+                number(demo.zero_times_log_zero),
+                number(demo.bce_certain_wrong),
+                number(demo.bce_gradient_certain_wrong),
+                number(demo.bce_certain_right),
+            ],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="content")
+    st.markdown(
+        "log 0 is −∞, and 0 · (−∞) is nan, so a BCE written naively breaks even on the term that "
+        "should vanish (y = 0 multiplies log ŷ). PyTorch's BCELoss clamps each log at −100: a "
+        "prediction of exactly 0 for a true 1 costs 100, and the gradient is divided by "
+        "max(ŷ(1 − ŷ), 10⁻¹²), which makes it huge."
+    )
+
+
+def show_softmax_overflow() -> None:
+    logits = parse_input(
+        "Scores z for one sample",
+        "losses_overflow_text",
+        "Try large scores: e^z overflows float32 for z above about 88.7.",
+    )
+    if logits is None:
+        return
+    try:
+        demo = softmax_overflow_demo(logits)
+    except InputError as error:
+        show_input_error(error)
+        return
+    frame = pd.DataFrame(
+        {
+            "z": [number(v) for v in demo.logits.tolist()],
+            "e^z (naive)": [number(v) for v in demo.naive_exp.tolist()],
+            "naive softmax": [number(v) for v in demo.naive_softmax.tolist()],
+            "z − max z": [number(v) for v in demo.shifted.tolist()],
+            "e^(z − max z)": [number(v) for v in demo.shifted_exp.tolist()],
+            "stable softmax": [number(v) for v in demo.stable_softmax.tolist()],
+            "torch.softmax": [number(v) for v in demo.torch_softmax.tolist()],
+            "−log(naive softmax)": [number(v) for v in demo.naive_cross_entropy.tolist()],
+            "CrossEntropyLoss, this class true": [number(v) for v in demo.torch_cross_entropy.tolist()],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.latex(
+        rf"\log\sum_k e^{{z_k}} = m + \log\sum_k e^{{z_k - m}},\quad m = \max_k z_k = {number(demo.maximum)}"
+    )
+    first, second, third = st.columns(3)
+    first.metric("log Σ eᶻ, naive", number(demo.naive_log_sum_exp))
+    second.metric("with the max subtracted", number(demo.stable_log_sum_exp))
+    third.metric("torch.logsumexp", number(demo.torch_log_sum_exp))
+    st.markdown(
+        "Subtracting the largest score changes nothing mathematically (it cancels in the fraction) "
+        "but keeps every exponent ≤ 0, so nothing overflows. CrossEntropyLoss and LogSoftmax do this "
+        "inside: that is why they take raw scores."
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+init_state()
+
+st.title("Loss functions")
+st.markdown(
+    "A loss turns the model's predictions and the true values into one number: the smaller, the "
+    "better. Type your own tensors (or load the course's examples), choose a loss and a reduction, "
+    "and see PyTorch's value next to the same number worked out from the formula, each element's "
+    "share, the gradient, and the metrics a person can read."
+)
+
+preset_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
+with preset_column:
+    st.selectbox("Example", list(PRESETS), key="losses_preset")
+with button_column:
+    st.button("Load example", key="losses_load", on_click=load_preset, icon=":material/input:", width="stretch")
+chosen = PRESETS[st.session_state["losses_preset"]]
+if chosen.source or chosen.expected is not None:
+    answer = f" The course's answer: {chosen.expected:.4f}." if chosen.expected is not None else ""
+    st.caption(f"{chosen.source}.{answer}" if chosen.source else answer.strip())
+
+settings_column, input_column = st.columns([1, 1.2], gap="large")
+with settings_column:
+    loss_name = st.selectbox("Loss", list(LOSSES), key="losses_loss")
+    info = LOSSES[loss_name]
+    reduction = st.radio(
+        "Reduction",
+        REDUCTIONS,
+        key="losses_reduction",
+        horizontal=True,
+        help=" ".join(f"{r}: {REDUCTION_HELP[r]}" for r in REDUCTIONS),
+    )
+    params = show_param_widgets(info)
+    show_loss_card(info)
+
+report: LossReport | None = None
+with input_column:
+    prediction = parse_input(
+        "Prediction ŷ (the model's output)",
+        "losses_prediction_text",
+        "Nested lists like [[0.6], [0.2], [0.5]], or rows of numbers on separate lines.",
+    )
+    target = parse_input(
+        "Target y (the true values)",
+        "losses_target_text",
+        "For CrossEntropyLoss: class numbers such as [1, 2, 0].",
+    )
+    if prediction is not None and target is not None:
+        try:
+            report = evaluate(loss_name, prediction, target, reduction, params)
+        except InputError as error:
+            show_input_error(error)
+            torch_error = error.details.get("torch_error")
+            if torch_error:
+                st.caption(f"PyTorch's own error message: “{torch_error}”")
+            for finding in error.details.get("findings", []):
+                if finding is not error.details.get("finding"):
+                    show_finding(finding)
+        if report is not None:
+            for finding in report.findings:
+                show_finding(finding)
+            for message in report.torch_warnings:
+                st.caption(f"PyTorch's UserWarning: “{message}”")
+
+if report is not None:
+    st.header(f"{info.name}, reduction “{reduction}”")
+    show_value(report)
+    course = matching_preset(loss_name, reduction, st.session_state["losses_prediction_text"], st.session_state["losses_target_text"])
+    if course is not None and course.expected is not None:
+        agrees = abs(float(report.torch_value) - course.expected) < 5e-5
+        st.caption(
+            f"Course answer ({course.source}): {course.expected:.4f} "
+            + ("— PyTorch agrees." if agrees else f"— PyTorch gives {float(report.torch_value):.4f}.")
+        )
+    steps_tab, table_tab, gradient_tab, code_tab = st.tabs(
+        ["Step by step", "Each element's contribution", "Gradient", "PyTorch code"]
+    )
+    with steps_tab:
+        show_steps(report)
+    with table_tab:
+        show_contributions(report)
+    with gradient_tab:
+        show_gradient(report)
+    with code_tab:
+        st.code(report.code, language="python")
+    st.header("Metrics")
+    st.markdown(
+        "A loss value is hard to read; a metric says how good the predictions are in words "
+        "(course text 004 «Метрики»)."
+    )
+    show_metrics(report)
+
+show_stability()

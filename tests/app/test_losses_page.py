@@ -1,0 +1,102 @@
+"""The losses page wired up: presets give the course's answers, typed cases give torch's value."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from tests.app.conftest import app_test
+
+PAGE = "pages/losses.py"
+
+
+def metric(app, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def load(app, preset: str):
+    app.selectbox(key="losses_preset").set_value(preset)
+    app.button(key="losses_load").click()
+    return app.run()
+
+
+def test_opens_on_the_course_mse_example() -> None:
+    app = app_test(PAGE).run()
+    assert not app.exception
+    assert app.title[0].value == "Loss functions"
+    assert metric(app, "PyTorch value") == "0.5800"
+    assert metric(app, "By hand") == "0.5800"
+    assert metric(app, "MAPE") == "45.08 %"
+    assert any("0.6 - 0.5 = 0.1" in latex.value for latex in app.latex)
+
+
+def test_presets_give_the_course_answers() -> None:
+    app = app_test(PAGE).run()
+    app = load(app, "BCE — course example (004)")
+    assert not app.exception
+    assert app.selectbox(key="losses_loss").value == "BCELoss"
+    assert metric(app, "PyTorch value") == "0.5108"
+    assert metric(app, "By hand") == "0.5108"
+    assert metric(app, "Accuracy (binary)") == "66.67 %"
+    app = load(app, "CrossEntropy — course example (004)")
+    assert app.text_area(key="losses_target_text").value == "[1, 2, 0]"
+    assert metric(app, "PyTorch value") == "0.7306"
+    assert metric(app, "Accuracy (multiclass)") == "66.67 %"
+    assert any("agrees" in c.value for c in app.caption)
+    app = load(app, "MSE — course example (004)")
+    assert metric(app, "PyTorch value") == "0.5800"
+
+
+def test_typed_case_shows_torch_value_and_survives_switching_loss() -> None:
+    app = app_test(PAGE).run()
+    prediction, target = "[2.0, -1.0, 0.5, 3.0]", "[1.5, 0.0, 0.5, 1.0]"
+    app.text_area(key="losses_prediction_text").input(prediction)
+    app.text_area(key="losses_target_text").input(target)
+    app.selectbox(key="losses_loss").set_value("HuberLoss")
+    app.run()
+    p, y = torch.tensor([2.0, -1.0, 0.5, 3.0]), torch.tensor([1.5, 0.0, 0.5, 1.0])
+    assert metric(app, "PyTorch value") == f"{float(F.huber_loss(p, y)):.4f}"
+    app.number_input(key="losses_param_delta").set_value(0.5).run()
+    assert metric(app, "PyTorch value") == f"{float(F.huber_loss(p, y, delta=0.5)):.4f}"
+    app.radio(key="losses_reduction").set_value("sum").run()
+    assert metric(app, "PyTorch value") == f"{float(F.huber_loss(p, y, delta=0.5, reduction='sum')):.4f}"
+    app.selectbox(key="losses_loss").set_value("L1Loss").run()
+    assert app.text_area(key="losses_prediction_text").value == prediction
+    assert app.text_area(key="losses_target_text").value == target
+    assert metric(app, "PyTorch value") == f"{float(F.l1_loss(p, y, reduction='sum')):.4f}"
+    assert not app.exception
+
+
+def test_mistakes_are_explained_next_to_the_inputs() -> None:
+    app = app_test(PAGE).run()
+    app = load(app, "Mistake: raw scores given to BCELoss")
+    assert not app.exception
+    assert any("BCEWithLogitsLoss" in e.value for e in app.error)
+    assert not any(m.label == "PyTorch value" for m in app.metric)
+    assert any("between 0 and 1" in c.value for c in app.caption)  # PyTorch's own words
+    app = load(app, "Mistake: (3, 1) against (3,) broadcasts silently")
+    assert metric(app, "PyTorch value") == "0.4333"
+    assert any("0.5800" in w.value and "(3, 3)" in w.value for w in app.warning)
+    assert any("UserWarning" in c.value for c in app.caption)
+    app = load(app, "Mistake: probabilities given to CrossEntropyLoss")
+    assert any("0.8750" in w.value and "0.7307" in w.value for w in app.warning)  # 4-decimal softmax
+    app = load(app, "Mistake: class index out of range")
+    assert any("0 to 2" in e.value for e in app.error)
+
+
+def test_bad_text_keeps_what_was_typed_and_the_rest_of_the_page() -> None:
+    app = app_test(PAGE).run()
+    app.text_area(key="losses_prediction_text").input("[[0.6], [0.2], [0.5")
+    app.run()
+    assert not app.exception
+    assert any("closing" in e.value for e in app.error)
+    assert app.text_area(key="losses_prediction_text").value == "[[0.6], [0.2], [0.5"
+    assert metric(app, "torch.logsumexp") == "1000.4076"  # the stability section still works
+
+
+def test_stability_section_numbers() -> None:
+    app = app_test(PAGE).run()
+    app.text_area(key="losses_stability_text").input("[100]").run()
+    assert any("gradient through Sigmoid + BCELoss is 0" in w.value for w in app.warning)
+    app.text_area(key="losses_overflow_text").input("[10, 20]").run()
+    assert metric(app, "log Σ eᶻ, naive") == f"{float(torch.logsumexp(torch.tensor([10.0, 20.0]), 0)):.4f}"

@@ -1,0 +1,534 @@
+"""nnlib.losses: every hand computation equals PyTorch; the course's numbers; the mistake detectors."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnlib.errors import InputError
+from nnlib.losses import (
+    FINDING_TEXT,
+    LOSSES,
+    PRESETS,
+    REDUCTIONS,
+    check,
+    evaluate,
+    fmt,
+    log_zero_demo,
+    resolve_params,
+    sigmoid_bce_comparison,
+    softmax_overflow_demo,
+    values_match,
+)
+from nnlib.parsing import parse_tensor
+
+COURSE_LOGITS = torch.tensor([[-1.2, 2.2, 0.2], [2.3, 0.2, 0.7], [0.9, -2.2, -1.2]])
+COURSE_CLASSES = torch.tensor([1, 2, 0])
+MSE_PREDICTION = torch.tensor([[0.6], [0.2], [0.5]])
+MSE_TARGET = torch.tensor([[0.5], [1.5], [0.7]])
+BCE_PREDICTION = torch.tensor([[0.9], [0.3], [0.2]])
+BCE_TARGET = torch.tensor([[1.0], [1.0], [0.0]])
+
+PROPERTY = settings(max_examples=120, deadline=None)
+
+
+def codes(findings) -> list[str]:
+    return [f.code for f in findings]
+
+
+# --------------------------------------------------------------------------- course values (text 004)
+
+
+def test_course_mse_is_0_58() -> None:
+    report = evaluate("MSELoss", MSE_PREDICTION, MSE_TARGET)
+    assert f"{float(report.torch_value):.4f}" == "0.5800"
+    assert f"{float(report.manual.value):.4f}" == "0.5800"
+    assert report.matches and report.findings == ()
+    assert torch.allclose(report.manual.contributions.reshape(-1), torch.tensor([0.01, 1.69, 0.04]), atol=1e-6)
+
+
+def test_course_bce_is_0_5108() -> None:
+    report = evaluate("BCELoss", BCE_PREDICTION, BCE_TARGET)
+    assert f"{float(report.torch_value):.4f}" == "0.5108"
+    assert f"{float(report.manual.value):.4f}" == "0.5108"
+    expected = torch.tensor([-math.log(0.9), -math.log(0.3), -math.log(0.8)])
+    assert torch.allclose(report.manual.contributions.reshape(-1), expected, atol=1e-6)
+
+
+def test_course_cross_entropy_is_0_7306() -> None:
+    report = evaluate("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES)
+    assert f"{float(report.torch_value):.4f}" == "0.7306"
+    assert f"{float(report.manual.value):.4f}" == "0.7306"
+    assert report.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "params"),
+    [
+        ("NLLLoss", COURSE_CLASSES, {"apply_log_softmax": True}),
+        ("CrossEntropyLoss (probability targets)", F.one_hot(COURSE_CLASSES, 3).float(), {}),
+    ],
+)
+def test_course_cross_entropy_through_the_other_routes(name: str, target: torch.Tensor, params: dict) -> None:
+    report = evaluate(name, COURSE_LOGITS, target, "mean", params)
+    assert f"{float(report.torch_value):.4f}" == "0.7306"
+    assert report.matches
+
+
+def test_course_mse_gradient_closed_form_is_two_d_over_n() -> None:
+    report = evaluate("MSELoss", MSE_PREDICTION, MSE_TARGET)
+    expected = 2 * (MSE_PREDICTION - MSE_TARGET) / 3
+    assert torch.allclose(report.gradient, expected, atol=1e-6)
+    assert torch.allclose(report.closed_form, expected, atol=1e-6)
+    assert report.gradient_matches
+
+
+def test_course_cross_entropy_gradient_is_softmax_minus_one_hot_over_n() -> None:
+    report = evaluate("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES)
+    expected = (torch.softmax(COURSE_LOGITS, 1) - F.one_hot(COURSE_CLASSES, 3)) / 3
+    assert torch.allclose(report.gradient, expected, atol=1e-6)
+    assert torch.allclose(report.closed_form, expected, atol=1e-6)
+
+
+def test_other_regression_losses_on_the_course_numbers() -> None:
+    assert float(evaluate("L1Loss", MSE_PREDICTION, MSE_TARGET).torch_value) == pytest.approx(1.6 / 3, abs=1e-6)
+    huber = evaluate("HuberLoss", MSE_PREDICTION, MSE_TARGET, params={"delta": 1.0})
+    assert float(huber.manual.value) == pytest.approx((0.005 + 0.8 + 0.02) / 3, abs=1e-6)
+    smooth = evaluate("SmoothL1Loss", MSE_PREDICTION, MSE_TARGET, "sum", {"beta": 0.5})
+    # |d| = 0.1, 1.3, 0.2 with beta 0.5: 0.5*0.01/0.5, 1.3 - 0.25, 0.5*0.04/0.5
+    assert float(smooth.manual.value) == pytest.approx(0.01 + 1.05 + 0.04, abs=1e-6)
+    assert float(smooth.torch_value) == pytest.approx(1.1, abs=1e-6)
+
+
+def test_steps_substitute_the_students_numbers() -> None:
+    mse = evaluate("MSELoss", MSE_PREDICTION, MSE_TARGET).manual.steps
+    assert "0.6 - 0.5 = 0.1" in mse[0].latex
+    assert "(-1.3)^2 = 1.69" in mse[1].latex
+    assert r"\frac{0.01 + 1.69 + 0.04}{3}" in mse[2].latex and mse[2].latex.endswith("= 0.58")
+    total = evaluate("MSELoss", MSE_PREDICTION, MSE_TARGET, "sum").manual.steps[-1]
+    assert total.latex.endswith("= 1.74")
+    ce = evaluate("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES).manual.steps
+    lse = torch.logsumexp(COURSE_LOGITS, 1)
+    assert fmt(lse[0]) in ce[1].latex and r"e^{-1.2} + e^{2.2} + e^{0.2}" in ce[1].latex
+    assert rf"{fmt(lse[0])} - 2.2 = {fmt(lse[0] - 2.2)}" in ce[2].latex
+    assert torch.allclose(ce[2].value, lse - COURSE_LOGITS[[0, 1, 2], [1, 2, 0]], atol=1e-6)
+    nll = evaluate("NLLLoss", COURSE_LOGITS, COURSE_CLASSES).manual.steps
+    assert torch.allclose(nll[1].value, torch.log_softmax(COURSE_LOGITS, 1), atol=1e-6)
+
+
+def test_bce_step_says_when_the_log_is_clamped() -> None:
+    report = evaluate("BCELoss", torch.tensor([0.0, 0.5]), torch.tensor([1.0, 1.0]))
+    assert "−100" in report.manual.steps[0].label
+    assert float(report.manual.contributions[0]) == 100.0
+    assert "clamps" not in evaluate("BCELoss", BCE_PREDICTION, BCE_TARGET).manual.steps[0].label
+
+
+def test_contribution_rows_for_elements_and_samples() -> None:
+    rows = evaluate("MSELoss", MSE_PREDICTION, MSE_TARGET).contribution_rows()
+    assert [r["element"] for r in rows] == ["(0, 0)", "(1, 0)", "(2, 0)"]
+    assert rows[1]["contribution"] == pytest.approx(1.69, abs=1e-6)
+    assert sum(r["share"] for r in rows) == pytest.approx(1.0)
+    assert rows[1]["gradient"] == pytest.approx(2 * -1.3 / 3, abs=1e-6)
+    ce_rows = evaluate("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES).contribution_rows()
+    assert [r["target"] for r in ce_rows] == ["1", "2", "0"]
+    assert ce_rows[0]["scores"] == "[-1.2, 2.2, 0.2]"
+
+
+def test_torch_code_reproduces_the_value() -> None:
+    report = evaluate("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES)
+    result = subprocess.run([sys.executable, "-c", report.code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "tensor(0.7306" in result.stdout
+    nll = evaluate("NLLLoss", COURSE_LOGITS, COURSE_CLASSES, "sum")
+    assert 'nn.NLLLoss(reduction="sum")' in nll.code and "torch.log_softmax(prediction, dim=1)" in nll.code
+
+
+def test_every_preset_runs_and_course_answers_hold() -> None:
+    for name, preset in PRESETS.items():
+        prediction, target = parse_tensor(preset.prediction), parse_tensor(preset.target)
+        if name.startswith("Mistake"):
+            findings = check(preset.loss, prediction, target, preset.reduction, preset.params)
+            assert any(f.severity in ("error", "warning") for f in findings), name
+            continue
+        report = evaluate(preset.loss, prediction, target, preset.reduction, preset.params)
+        assert report.matches, name
+        if preset.expected is not None:
+            assert float(report.torch_value) == pytest.approx(preset.expected, abs=5e-5), name
+
+
+# --------------------------------------------------------------------------- property: manual == torch
+
+
+def _floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, width=32)
+
+
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
+
+
+@st.composite
+def regression_case(draw: st.DrawFn) -> tuple[torch.Tensor, torch.Tensor]:
+    shape = draw(shapes)
+    n = math.prod(shape)
+    prediction = torch.tensor(draw(st.lists(_floats(-5, 5), min_size=n, max_size=n))).reshape(shape)
+    target = torch.tensor(draw(st.lists(_floats(-5, 5), min_size=n, max_size=n))).reshape(shape)
+    return prediction, target
+
+
+@st.composite
+def binary_case(draw: st.DrawFn, logits: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    shape = draw(shapes)
+    n = math.prod(shape)
+    values = _floats(-20, 20) if logits else st.one_of(_floats(0, 1), st.sampled_from([0.0, 1.0]))
+    prediction = torch.tensor(draw(st.lists(values, min_size=n, max_size=n))).reshape(shape)
+    labels = st.one_of(st.sampled_from([0.0, 1.0]), _floats(0, 1))
+    target = torch.tensor(draw(st.lists(labels, min_size=n, max_size=n))).reshape(shape)
+    return prediction, target
+
+
+@st.composite
+def class_case(draw: st.DrawFn, probabilities: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    classes = draw(st.integers(2, 5))
+    layout = draw(st.sampled_from(["single", "batch", "spatial"]))
+    batch = draw(st.integers(1, 4))
+    shape = {"single": (classes,), "batch": (batch, classes), "spatial": (batch, classes, draw(st.integers(1, 3)))}[layout]
+    n = math.prod(shape)
+    logits = torch.tensor(draw(st.lists(_floats(-10, 10), min_size=n, max_size=n))).reshape(shape)
+    class_dim = 0 if layout == "single" else 1
+    if probabilities:
+        raw = torch.tensor(draw(st.lists(_floats(0, 1), min_size=n, max_size=n))).reshape(shape)
+        target = raw / raw.sum(dim=class_dim, keepdim=True).clamp(min=1e-6)
+        return logits, target
+    target_shape = shape[:class_dim] + shape[class_dim + 1 :]
+    m = math.prod(target_shape)
+    values = st.one_of(st.integers(0, classes - 1), st.just(-100)) if m > 1 else st.integers(0, classes - 1)
+    target = torch.tensor(draw(st.lists(values, min_size=m, max_size=m)), dtype=torch.long).reshape(target_shape)
+    return logits, target
+
+
+def _assert_manual_equals_torch(name: str, prediction: torch.Tensor, target: torch.Tensor, reduction: str, params: dict) -> None:
+    report = evaluate(name, prediction, target, reduction, params)
+    info = LOSSES[name]
+    with torch.no_grad():
+        direct = info.torch_loss(prediction, target.to(prediction.dtype) if info.target_kind == "float" else target, reduction, resolve_params(info, params))
+    assert values_match(report.torch_value, direct)
+    assert values_match(report.manual.value, report.torch_value, rtol=1e-4, atol=1e-5), (report.manual.value, report.torch_value)
+    if reduction == "none":
+        assert values_match(report.manual.contributions, report.torch_value, rtol=1e-4, atol=1e-5)
+    assert report.closed_form is not None
+    assert values_match(report.closed_form, report.gradient, rtol=1e-4, atol=1e-5), (report.closed_form, report.gradient)
+
+
+@PROPERTY
+@given(case=regression_case(), reduction=st.sampled_from(REDUCTIONS), name=st.sampled_from(["MSELoss", "L1Loss"]))
+def test_regression_manual_equals_torch(case, reduction: str, name: str) -> None:
+    _assert_manual_equals_torch(name, *case, reduction, {})
+
+
+@PROPERTY
+@given(case=regression_case(), reduction=st.sampled_from(REDUCTIONS), beta=st.sampled_from([0.0, 0.5, 1.0, 2.5]))
+def test_smooth_l1_manual_equals_torch(case, reduction: str, beta: float) -> None:
+    _assert_manual_equals_torch("SmoothL1Loss", *case, reduction, {"beta": beta})
+
+
+@PROPERTY
+@given(case=regression_case(), reduction=st.sampled_from(REDUCTIONS), delta=st.sampled_from([0.3, 1.0, 2.5]))
+def test_huber_manual_equals_torch(case, reduction: str, delta: float) -> None:
+    _assert_manual_equals_torch("HuberLoss", *case, reduction, {"delta": delta})
+
+
+@PROPERTY
+@given(case=binary_case(logits=False), reduction=st.sampled_from(REDUCTIONS))
+def test_bce_manual_equals_torch(case, reduction: str) -> None:
+    _assert_manual_equals_torch("BCELoss", *case, reduction, {})
+
+
+@PROPERTY
+@given(case=binary_case(logits=True), reduction=st.sampled_from(REDUCTIONS))
+def test_bce_with_logits_manual_equals_torch(case, reduction: str) -> None:
+    _assert_manual_equals_torch("BCEWithLogitsLoss", *case, reduction, {})
+
+
+@PROPERTY
+@given(case=class_case(probabilities=False), reduction=st.sampled_from(REDUCTIONS))
+def test_cross_entropy_manual_equals_torch(case, reduction: str) -> None:
+    _assert_manual_equals_torch("CrossEntropyLoss", *case, reduction, {})
+
+
+@PROPERTY
+@given(case=class_case(probabilities=True), reduction=st.sampled_from(REDUCTIONS))
+def test_cross_entropy_probability_targets_manual_equals_torch(case, reduction: str) -> None:
+    _assert_manual_equals_torch("CrossEntropyLoss (probability targets)", *case, reduction, {})
+
+
+@PROPERTY
+@given(case=class_case(probabilities=False), reduction=st.sampled_from(REDUCTIONS), apply=st.booleans())
+def test_nll_manual_equals_torch(case, reduction: str, apply: bool) -> None:
+    logits, target = case
+    prediction = logits if apply else torch.log_softmax(logits, dim=0 if logits.dim() == 1 else 1)
+    _assert_manual_equals_torch("NLLLoss", prediction, target, reduction, {"apply_log_softmax": apply})
+
+
+def test_every_loss_is_covered_by_a_property_test() -> None:
+    assert set(LOSSES) == {
+        "MSELoss",
+        "L1Loss",
+        "SmoothL1Loss",
+        "HuberLoss",
+        "BCELoss",
+        "BCEWithLogitsLoss",
+        "CrossEntropyLoss",
+        "CrossEntropyLoss (probability targets)",
+        "NLLLoss",
+    }
+    for info in LOSSES.values():
+        assert info.formula and info.prediction_spec and info.target_spec and info.when_to_use
+        assert info.gradient_latex("mean") and r"\frac{1}{N}" in info.gradient_latex("mean")
+        assert r"\frac{1}{N}" not in info.gradient_latex("sum")
+
+
+# --------------------------------------------------------------------------- mistake detectors
+
+
+def test_probabilities_given_to_cross_entropy() -> None:
+    probabilities = torch.softmax(COURSE_LOGITS, dim=1)
+    report = evaluate("CrossEntropyLoss", probabilities, COURSE_CLASSES)
+    finding = next(f for f in report.findings if f.code == "probabilities_to_cross_entropy")
+    assert finding.severity == "warning"
+    # softmax applied twice gives a squashed loss; the cross-entropy of the probabilities is the course's
+    assert finding.details["torch_value"] == f"{float(F.cross_entropy(probabilities, COURSE_CLASSES)):.4f}"
+    assert finding.details["loss_if_probabilities"] == "0.7306"
+    assert "0.7306" in finding.message
+    assert "probabilities_to_cross_entropy" not in codes(check("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES))
+    # rows in [0, 1] that do not sum to 1 are not mistaken for probabilities
+    assert "probabilities_to_cross_entropy" not in codes(check("CrossEntropyLoss", torch.full((3, 3), 0.5), COURSE_CLASSES))
+
+
+def test_probabilities_given_to_cross_entropy_with_probability_targets() -> None:
+    one_hot = F.one_hot(COURSE_CLASSES, 3).float()
+    findings = check("CrossEntropyLoss (probability targets)", torch.softmax(COURSE_LOGITS, 1), one_hot)
+    assert "probabilities_to_cross_entropy" in codes(findings)
+    assert codes(check("CrossEntropyLoss (probability targets)", COURSE_LOGITS, one_hot)) == []
+
+
+def test_bce_with_values_outside_zero_one() -> None:
+    logits = torch.logit(BCE_PREDICTION)
+    with pytest.raises(InputError) as raised:
+        evaluate("BCELoss", logits, BCE_TARGET)
+    error = raised.value
+    assert error.code == "bce_input_out_of_range"
+    assert "between 0 and 1" in error.details["torch_error"]  # PyTorch's own error, caught
+    assert "BCEWithLogitsLoss" in error.message and "0.5108" in error.message
+    assert error.details["finding"].details["count"] == 3
+    assert "bce_input_out_of_range" not in codes(check("BCELoss", BCE_PREDICTION, BCE_TARGET))
+
+
+def test_bce_targets_outside_zero_one() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("BCELoss", BCE_PREDICTION, torch.tensor([[2.0], [1.0], [0.0]]))
+    assert raised.value.code == "bce_target_out_of_range"
+    assert "target" in raised.value.details["torch_error"]
+    assert codes(check("BCELoss", BCE_PREDICTION, torch.tensor([[0.7], [1.0], [0.0]]))) == []
+
+
+def test_float_class_targets_for_cross_entropy() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss", COURSE_LOGITS, torch.tensor([1.0, 2.0, 0.0]))
+    assert raised.value.code == "float_class_targets"
+    assert "Long" in raised.value.details["torch_error"]
+    assert "[1, 2, 0]" in raised.value.message
+    assert "float_class_targets" not in codes(check("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES))
+
+
+@pytest.mark.parametrize("bad", [[1, 3, 0], [1, -1, 0]])
+def test_class_index_out_of_range(bad: list[int]) -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss", COURSE_LOGITS, torch.tensor(bad))
+    assert raised.value.code == "class_index_out_of_range"
+    assert "out of bounds" in raised.value.details["torch_error"]
+    assert "0 to 2" in raised.value.message
+    assert check("CrossEntropyLoss", COURSE_LOGITS, torch.tensor([2, 2, 0])) == []
+
+
+def test_ignore_index_is_a_note_not_a_mistake() -> None:
+    report = evaluate("CrossEntropyLoss", COURSE_LOGITS, torch.tensor([1, -100, 0]))
+    assert codes(report.findings) == ["ignored_targets"]
+    assert report.findings[0].details == {"count": 1, "kept": 2}
+    assert report.matches
+
+
+def test_class_targets_with_inner_brackets() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss", COURSE_LOGITS, torch.tensor([[1], [2], [0]]))
+    assert raised.value.code == "class_target_shape"
+    assert "inner brackets" in raised.value.message
+    assert "multi-target" in raised.value.details["torch_error"]
+
+
+def test_silent_broadcast_shows_the_three_by_three() -> None:
+    column, flat = MSE_PREDICTION, MSE_TARGET.reshape(3)
+    report = evaluate("MSELoss", column, flat)
+    finding = next(f for f in report.findings if f.code == "silent_broadcast")
+    matrix = finding.details["matrix"]
+    assert matrix.shape == (3, 3)
+    assert torch.allclose(matrix, (column - flat) ** 2)
+    assert f"{float(report.torch_value):.4f}" == "0.4333"  # what torch really returns
+    assert finding.details["torch_value"] == "0.4333"
+    assert finding.details["reshaped_value"] == "0.5800"  # the right answer after reshaping
+    assert report.matches  # the hand computation follows torch, broadcast included
+    assert any("broadcasting" in w for w in report.torch_warnings)  # torch's UserWarning, captured
+    assert report.gradient.shape == column.shape
+    assert check("MSELoss", column, MSE_TARGET) == []
+
+
+def test_shape_mismatch_where_torch_refuses() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("BCELoss", BCE_PREDICTION, BCE_TARGET.reshape(3))
+    assert raised.value.code == "shape_mismatch_reshape"
+    assert "0.5108" in raised.value.message
+    with pytest.raises(InputError) as raised:
+        evaluate("MSELoss", torch.zeros(3), torch.zeros(4))
+    assert raised.value.code == "shape_mismatch"
+
+
+def test_prediction_and_target_swapped_binary() -> None:
+    report = evaluate("BCELoss", BCE_TARGET, BCE_PREDICTION)
+    assert "swapped_binary" in codes(report.findings)
+    assert float(report.torch_value) > 30  # log 0 clamped at -100 dominates
+    assert "swapped_binary" not in codes(report.findings[:0] + tuple(check("BCELoss", BCE_PREDICTION, BCE_TARGET)))
+    assert "swapped_binary" in codes(check("BCEWithLogitsLoss", BCE_TARGET, BCE_PREDICTION))
+
+
+def test_prediction_and_target_swapped_class_indices() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss", COURSE_CLASSES, COURSE_LOGITS)
+    assert raised.value.code == "swapped_class_indices"
+    assert raised.value.details["torch_error"]
+    assert "swapped_class_indices" not in codes(check("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES))
+
+
+def test_prediction_and_target_swapped_distributions() -> None:
+    one_hot = F.one_hot(COURSE_CLASSES, 3).float()
+    assert "swapped_distributions" in codes(check("CrossEntropyLoss (probability targets)", one_hot, COURSE_LOGITS))
+    assert "swapped_distributions" not in codes(check("CrossEntropyLoss (probability targets)", COURSE_LOGITS, one_hot))
+
+
+def test_probability_variant_given_class_numbers_and_back() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss (probability targets)", COURSE_LOGITS, COURSE_CLASSES)
+    assert raised.value.code == "index_targets_as_probabilities"
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss", COURSE_LOGITS, F.one_hot(COURSE_CLASSES, 3).float())
+    assert raised.value.code == "probability_target_for_index_loss"
+
+
+def test_nll_without_log_softmax_wants_log_probabilities() -> None:
+    findings = check("NLLLoss", COURSE_LOGITS, COURSE_CLASSES, params={"apply_log_softmax": False})
+    assert "nll_not_log_probabilities" in codes(findings)
+    log_probabilities = torch.log_softmax(COURSE_LOGITS, 1)
+    assert check("NLLLoss", log_probabilities, COURSE_CLASSES, params={"apply_log_softmax": False}) == []
+    report = evaluate("NLLLoss", log_probabilities, COURSE_CLASSES, params={"apply_log_softmax": False})
+    assert f"{float(report.torch_value):.4f}" == "0.7306"
+
+
+def test_probabilities_given_to_bce_with_logits_is_a_note() -> None:
+    findings = check("BCEWithLogitsLoss", BCE_PREDICTION, BCE_TARGET)
+    assert codes(findings) == ["bce_with_logits_given_probabilities"]
+    assert findings[0].severity == "note" and findings[0].details["bce_value"] == "0.5108"
+    assert check("BCEWithLogitsLoss", torch.logit(BCE_PREDICTION), BCE_TARGET) == []
+
+
+def test_integer_inputs_are_converted_with_a_note() -> None:
+    report = evaluate("BCELoss", BCE_PREDICTION, torch.tensor([[1], [1], [0]]))
+    assert codes(report.findings) == ["target_converted"]
+    assert f"{float(report.torch_value):.4f}" == "0.5108"
+    report = evaluate("MSELoss", torch.tensor([1, 2]), torch.tensor([1.5, 2.0]))
+    assert codes(report.findings) == ["prediction_converted"]
+    assert float(report.torch_value) == pytest.approx(0.125)
+
+
+def test_bad_arguments_are_input_errors() -> None:
+    with pytest.raises(InputError) as raised:
+        evaluate("NoSuchLoss", MSE_PREDICTION, MSE_TARGET)
+    assert raised.value.code == "unknown_loss"
+    with pytest.raises(InputError) as raised:
+        evaluate("MSELoss", MSE_PREDICTION, MSE_TARGET, "average")
+    assert raised.value.code == "unknown_reduction"
+    with pytest.raises(InputError) as raised:
+        evaluate("HuberLoss", MSE_PREDICTION, MSE_TARGET, params={"delta": 0})
+    assert raised.value.code == "bad_param" and raised.value.field == "delta"
+    with pytest.raises(InputError) as raised:
+        evaluate("MSELoss", torch.zeros(0), torch.zeros(0))
+    assert raised.value.code == "empty"
+    with pytest.raises(InputError) as raised:
+        evaluate("CrossEntropyLoss", torch.tensor(1.0), torch.tensor(0))
+    assert raised.value.code == "prediction_needs_classes"
+
+
+def test_every_finding_code_has_a_message() -> None:
+    import nnlib.losses as module
+
+    source = open(module.__file__, encoding="utf-8").read()
+    import re
+
+    used = set(re.findall(r'Finding\(\s*"([a-z_]+)"', source))
+    assert used <= set(FINDING_TEXT)
+
+
+# --------------------------------------------------------------------------- numerical stability (000, 001)
+
+
+def test_logit_100_through_sigmoid_and_bce() -> None:
+    rows = {r.logit: r for r in sigmoid_bce_comparison(torch.tensor([5.0, 20.0, 100.0, 200.0]), target=0.0)}
+    assert rows[100.0].sigmoid == 1.0 and rows[100.0].sigmoid_rounded  # float32 rounds σ(100) to 1
+    assert rows[100.0].bce_value == 100.0  # log(1 - 1) = log 0, clamped at -100
+    assert rows[100.0].bce_gradient == 0.0  # and the gradient through Sigmoid vanishes
+    assert rows[100.0].logits_value == pytest.approx(100.0)
+    assert rows[100.0].logits_gradient == pytest.approx(1.0)
+    assert rows[20.0].bce_value == 100.0 and rows[20.0].logits_value == pytest.approx(20.0)
+    assert rows[200.0].bce_value == 100.0 and rows[200.0].exact_value == pytest.approx(200.0)
+    assert not rows[5.0].sigmoid_rounded
+    assert rows[5.0].bce_value == pytest.approx(rows[5.0].logits_value, abs=1e-4)
+
+
+def test_log_zero() -> None:
+    demo = log_zero_demo()
+    assert demo.log_zero == -math.inf
+    assert math.isnan(demo.zero_times_log_zero)
+    assert demo.bce_certain_wrong == 100.0
+    assert demo.bce_certain_right == 0.0
+    assert demo.bce_gradient_certain_wrong == pytest.approx(-1e12)
+
+
+def test_softmax_overflow_and_log_sum_exp() -> None:
+    demo = softmax_overflow_demo(torch.tensor([1000.0, 999.0, 998.0]))
+    assert torch.isinf(demo.naive_exp).all()
+    assert torch.isnan(demo.naive_softmax).all()
+    assert torch.allclose(demo.stable_softmax, torch.tensor([0.6652, 0.2447, 0.0900]), atol=1e-4)
+    assert torch.equal(demo.stable_softmax, demo.torch_softmax) or torch.allclose(demo.stable_softmax, demo.torch_softmax)
+    assert demo.naive_log_sum_exp == math.inf
+    assert demo.stable_log_sum_exp == pytest.approx(1000.4076, abs=1e-4)
+    assert demo.torch_log_sum_exp == pytest.approx(1000.4076, abs=1e-4)
+    assert torch.isnan(demo.naive_cross_entropy).all()
+    assert float(demo.torch_cross_entropy[0]) == pytest.approx(0.4076, abs=1e-4)
+    with pytest.raises(InputError):
+        softmax_overflow_demo(torch.tensor([1.0]))
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.58, "0.58"), (0.5800000429153442, "0.58"), (-1.3, "-1.3"), (0.0, "0"), (1000.4076, "1000.4076"),
+     (math.inf, r"\infty"), (-math.inf, r"-\infty"), (math.nan, r"\text{nan}"), (1e-12, r"1 \times 10^{-12}")],
+)
+def test_fmt(value: float, text: str) -> None:
+    assert fmt(value) == text
