@@ -89,6 +89,17 @@ class Dataset:
             raise AttributeError(f"The {self.name} data set has no images.")
         return self.features
 
+    @property
+    def source_path(self) -> str | None:
+        """The real notMNIST archive or folder this was read from, if it still exists.
+
+        None for iris, the offline letters, and a cached copy whose archive is gone:
+        pass it to :func:`load_notmnist` to read the same data again.
+        """
+        if self.name == "notmnist" and self.source and Path(self.source).exists():
+            return self.source
+        return None
+
     def __len__(self) -> int:
         return int(self.labels.shape[0])
 

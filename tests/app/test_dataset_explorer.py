@@ -1,0 +1,197 @@
+"""The dataset widgets: real-vs-offline choice, download, upload, and the explorer, through AppTest."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import socket
+import tarfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nnlib import datasets
+from nnlib.settings import get_settings
+from tests.app.conftest import app_test
+
+SCRIPT = "tests/app/scripts/explorer_demo.py"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch) -> Iterator[Path]:
+    """An empty data folder for the app (the repository's data/ is left alone)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("NNLIB_DATA_DIR", str(folder))
+    get_settings.cache_clear()
+    yield folder
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def archive_bytes(tmp_path_factory) -> bytes:
+    """A small notMNIST-layout archive: 2 offline images per letter and one empty file."""
+    offline = datasets.load_offline_letters()
+    index = datasets.sample_indices(offline, 2, seed=5)
+    path = tmp_path_factory.mktemp("archive") / "small.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        for number, (image, label) in enumerate(zip(offline.images[index], offline.labels[index], strict=True)):
+            png = io.BytesIO()
+            Image.fromarray(image).save(png, format="PNG")
+            member = tarfile.TarInfo(f"notMNIST_small/{datasets.LETTERS[label]}/f{number}.png")
+            member.size = png.tell()
+            png.seek(0)
+            archive.addfile(member, png)
+        empty = tarfile.TarInfo("notMNIST_small/A/empty.png")
+        archive.addfile(empty, io.BytesIO(b""))
+    return path.read_bytes()
+
+
+def run_app():
+    app = app_test(SCRIPT)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def chosen(app) -> str:
+    return next(m.value for m in app.markdown if m.value.startswith("chosen:"))
+
+
+def captions(app) -> str:
+    return "\n".join(c.value for c in app.caption)
+
+
+def test_offline_letters_by_default(data_dir: Path) -> None:
+    app = run_app()
+    assert app.radio(key="letters_source").value == "offline"
+    assert chosen(app) == "chosen: offline_letters (10000)"
+    assert "not the real notMNIST" in captions(app)
+    assert "Balanced: A 1,000, B 1,000" in captions(app)
+    assert [m.value for m in app.metric] == ["10,000", "10", "28×28 pixels"]
+    # Ten letter columns with their labels above the sample images.
+    letters = [m.value for m in app.markdown if m.value.startswith("**")]
+    assert letters == [f"**{letter}**" for letter in "ABCDEFGHIJ"]
+    assert app.button(key="letters_download").label == "Download notMNIST_small"
+
+
+def test_real_notmnist_is_preferred_when_present(data_dir: Path, archive_bytes: bytes) -> None:
+    (data_dir / "downloads").mkdir()
+    (data_dir / "downloads" / datasets.NOTMNIST_ARCHIVE_NAME).write_bytes(archive_bytes)
+    app = run_app()
+    assert app.radio(key="letters_source").value == "real"
+    assert chosen(app) == "chosen: notmnist (20)"
+    assert "20 images from `notMNIST_small.tar.gz`; 1 file did not decode and was skipped" in captions(app)
+    # The student can still pick the offline letters.
+    app.radio(key="letters_source").set_value("offline").run()
+    assert chosen(app) == "chosen: offline_letters (10000)"
+
+
+def image_captions(app) -> list[str]:
+    return [image.proto.imgs[0].caption for image in app.get("image")]
+
+
+def test_samples_are_drawn_per_letter_and_can_be_reshuffled(data_dir: Path) -> None:
+    app = run_app()
+    offline = datasets.load_offline_letters()
+    before = image_captions(app)
+    expected = [f"#{i}" for i in datasets.sample_indices(offline, 3, seed=0)]
+    assert sorted(before) == sorted(expected)  # 3 images of each of the 10 letters
+    assert all(image.proto.imgs[0].url.endswith(".png") for image in app.get("image"))  # no JPEG blur
+    app.button(key="explorer_resample").click().run()
+    after = image_captions(app)
+    assert sorted(after) == sorted(f"#{i}" for i in datasets.sample_indices(offline, 3, seed=1))
+    assert after != before
+
+
+def test_download_without_network_says_so(data_dir: Path, monkeypatch) -> None:
+    with socket.socket() as probe:  # a closed loopback port: refused, as with no network
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(datasets, "NOTMNIST_URL", f"http://127.0.0.1:{port}/notMNIST_small.tar.gz")
+    app = run_app()
+    app.button(key="letters_download").click().run()
+    assert not app.exception
+    assert len(app.error) == 1
+    assert app.error[0].value.startswith("Could not reach 127.0.0.1 to download notMNIST (no network?)")
+    assert chosen(app) == "chosen: offline_letters (10000)"
+    assert not (data_dir / "downloads").exists() or list((data_dir / "downloads").iterdir()) == []
+
+
+@pytest.fixture
+def archive_server(archive_bytes: bytes) -> Iterator[str]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(archive_bytes)))
+            self.end_headers()
+            self.wfile.write(archive_bytes)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/notMNIST_small.tar.gz"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_download_switches_to_the_real_data(data_dir: Path, archive_server: str, monkeypatch) -> None:
+    monkeypatch.setattr(datasets, "NOTMNIST_URL", archive_server)
+    app = run_app()
+    app.button(key="letters_download").click().run()
+    assert not app.exception and not app.error
+    assert app.radio(key="letters_source").value == "real"
+    assert chosen(app) == "chosen: notmnist (20)"
+    assert (data_dir / "downloads" / datasets.NOTMNIST_ARCHIVE_NAME).exists()
+
+
+def test_upload_too_big_is_refused(data_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("NNLIB_MAX_UPLOAD_MB", "1")
+    get_settings.cache_clear()
+    app = run_app()
+    app.file_uploader(key="letters_upload").set_value(
+        ("notMNIST_small.tar.gz", b"\x1f\x8b" + b"0" * (2 * datasets.MEGABYTE), "application/gzip")
+    ).run()
+    assert not app.exception
+    assert [e.value for e in app.error] == ["The file is 2.0 MB; uploads are limited to 1 MB."]
+    assert chosen(app) == "chosen: offline_letters (10000)"
+    assert not (data_dir / "downloads").exists() or list((data_dir / "downloads").iterdir()) == []
+
+
+def test_upload_of_a_damaged_archive_is_refused(data_dir: Path, archive_bytes: bytes) -> None:
+    app = run_app()
+    half = archive_bytes[: len(archive_bytes) // 2]
+    app.file_uploader(key="letters_upload").set_value(("notMNIST_small.tar.gz", half, "application/gzip")).run()
+    assert not app.exception
+    assert len(app.error) == 1 and "damaged or incomplete" in app.error[0].value
+    assert chosen(app) == "chosen: offline_letters (10000)"
+
+
+def test_upload_switches_to_the_real_data(data_dir: Path, archive_bytes: bytes) -> None:
+    app = run_app()
+    app.file_uploader(key="letters_upload").set_value(
+        ("notMNIST_small.tar.gz", archive_bytes, "application/gzip")
+    ).run()
+    assert not app.exception and not app.error
+    assert app.radio(key="letters_source").value == "real"
+    assert chosen(app) == "chosen: notmnist (20)"
+    saved = data_dir / "downloads" / datasets.NOTMNIST_ARCHIVE_NAME
+    assert saved.read_bytes() == archive_bytes
+
+
+def test_iris_explorer(data_dir: Path) -> None:
+    app = run_app()
+    app.radio(key="demo_which").set_value("iris").run()
+    assert not app.exception
+    assert chosen(app) == "chosen: iris (150)"
+    assert [m.value for m in app.metric] == ["150", "3", "4 numbers"]
+    assert "Balanced: setosa 50, versicolor 50, virginica 50" in captions(app)
+    first_rows = app.dataframe[0].value
+    assert list(first_rows.columns) == [*datasets.IRIS_FEATURE_NAMES, "class"]
+    np.testing.assert_allclose(first_rows.iloc[0, :4].to_numpy(dtype=float), [5.1, 3.5, 1.4, 0.2], rtol=1e-6)
