@@ -186,7 +186,7 @@ def _class_counts_chart(dataset: Dataset) -> alt.Chart:
         y=alt.Y("samples:Q", title="samples"),
         tooltip=["class", "samples"],
     )
-    labels = bars.mark_text(dy=-6).encode(text="samples:Q")
+    labels = bars.mark_text(dy=-6).encode(text=alt.Text("samples:Q", format=","))
     return (bars + labels).properties(height=220)
 
 
@@ -200,10 +200,10 @@ def _scatter_matrix(dataset: Dataset) -> alt.RepeatChart:
         .encode(
             x=alt.X(alt.repeat("column"), type="quantitative", scale=alt.Scale(zero=False)),
             y=alt.Y(alt.repeat("row"), type="quantitative", scale=alt.Scale(zero=False)),
-            color=alt.Color("species:N", legend=alt.Legend(orient="top")),
+            color=alt.Color("species:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="top")),
             tooltip=names + ["species"],
         )
-        .properties(width=130, height=130)
+        .properties(width=105, height=105)
         .repeat(row=names, column=names)
     )
 

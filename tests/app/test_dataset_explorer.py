@@ -185,6 +185,18 @@ def test_upload_switches_to_the_real_data(data_dir: Path, archive_bytes: bytes) 
     assert saved.read_bytes() == archive_bytes
 
 
+def test_broken_archive_dropped_by_hand_falls_back_to_offline(data_dir: Path, archive_bytes: bytes) -> None:
+    (data_dir / datasets.NOTMNIST_ARCHIVE_NAME).write_bytes(archive_bytes[: len(archive_bytes) // 2])
+    app = run_app()
+    assert app.radio(key="letters_source").value == "real"
+    assert [e.value for e in app.error] == [
+        "notMNIST_small.tar.gz is damaged or incomplete: it ends before the archive does. "
+        "Download or copy it again."
+    ]
+    assert [i.value for i in app.info] == ["Using the offline letters until the real notMNIST can be read."]
+    assert chosen(app) == "chosen: offline_letters (10000)"
+
+
 def test_iris_explorer(data_dir: Path) -> None:
     app = run_app()
     app.radio(key="demo_which").set_value("iris").run()

@@ -469,11 +469,15 @@ def test_load_letters_prefers_real_then_cache_then_offline(real_archive: Path, t
     assert real.name == "notmnist" and len(real) == 30
     assert ds.notmnist_cache_file(dropped, data_dir / "cache").exists()
 
+    assert real.source_path == str(dropped)  # what the training engine passes back to load_notmnist
+
     dropped.unlink()  # the archive is gone, its parsed arrays are still cached
     assert ds.real_letters_available(data_dir)
     cached = ds.load_letters(data_dir)
     assert cached.name == "notmnist"
     np.testing.assert_array_equal(cached.images, real.images)
+    assert cached.source_path is None
+    assert ds.load_offline_letters().source_path is None and ds.load_iris().source_path is None
 
 
 # ------------------------------------------------------------------ split
