@@ -41,7 +41,7 @@ COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"
 # (button label, activation, matrix text, softmax dim or None)
 EXAMPLES = [
     ("Course: ReLU on the 3×3 matrix", "ReLU", COURSE_MATRIX, None),
-    ("Course: Sigmoid on one column", "Sigmoid", COURSE_COLUMN, None),
+    ("Course: Sigmoid on a column", "Sigmoid", COURSE_COLUMN, None),
     ("Course: Softmax over the rows", "Softmax", COURSE_MATRIX, 1),
     ("Softmax of huge scores", "Softmax", "[[1000., 1001., 1002.], [1., 2., 3.]]", 1),
     ("Softmax along a dim of size 1", "Softmax", COURSE_COLUMN, 1),
@@ -71,7 +71,12 @@ NOTE_TEXT = {
 }
 
 PALETTE = ["#d9480f", "#1971c2", "#2f9e44", "#7048e8", "#e8590c", "#0c8599", "#c2255c", "#5c940d", "#495057"]
-COLORS = alt.Scale(domain=list(ACTIVATIONS), range=PALETTE[: len(ACTIVATIONS)])
+COLOR_OF = dict(zip(ACTIVATIONS, PALETTE, strict=False))
+
+
+def color_scale(names: list[str]) -> alt.Scale:
+    """Each activation keeps its colour on every chart; the legend lists only those drawn."""
+    return alt.Scale(domain=names, range=[COLOR_OF[name] for name in names])
 
 
 # --------------------------------------------------------------------------- helpers
@@ -212,6 +217,15 @@ with range_cols[3]:
     )
 
 drawn = [chosen_name, *[name for name in others if name != chosen_name]]
+if "activations_shade" not in st.session_state:
+    st.session_state["activations_shade"] = "chosen"
+shade_which = st.radio(
+    "Shade the saturation regions of",
+    ["chosen", "all"],
+    format_func={"chosen": f"{chosen_name} only", "all": "every activation drawn"}.get,
+    horizontal=True,
+    key="activations_shade",
+)
 try:
     curve_set = curves(
         drawn, x_min=float(x_min), x_max=float(x_max), points=601, params=all_params(),
@@ -221,7 +235,11 @@ except InputError as error:
     show_input_error(error)
 else:
     rows = pd.DataFrame(curve_set.records())
+    # A field of its own for the bands, so their (hidden) fill legend does not swallow the lines' one.
     bands = pd.DataFrame(curve_set.interval_records(), columns=["activation", "start", "end"])
+    if shade_which == "chosen":
+        bands = bands[bands["activation"] == chosen_name]
+    bands = bands.rename(columns={"activation": "saturated"})
 
     def curve_chart(quantity: str, title: str) -> alt.LayerChart:
         lines = (
@@ -230,14 +248,14 @@ else:
             .encode(
                 x=alt.X("x:Q", title="x", scale=alt.Scale(domain=[float(x_min), float(x_max)], nice=False)),
                 y=alt.Y("value:Q", title=title),
-                color=alt.Color("activation:N", scale=COLORS, title="Activation"),
+                color=alt.Color("activation:N", scale=color_scale(drawn), title=None, legend=alt.Legend(orient="top")),
                 tooltip=["activation", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("value:Q", format=".4f")],
             )
         )
         shade = (
             alt.Chart(bands)
             .mark_rect(opacity=0.12)
-            .encode(x="start:Q", x2="end:Q", color=alt.Color("activation:N", scale=COLORS, legend=None))
+            .encode(x="start:Q", x2="end:Q", fill=alt.Fill("saturated:N", scale=color_scale(drawn), legend=None))
         )
         return (shade + lines).properties(height=320, title=title)
 
@@ -285,12 +303,9 @@ st.markdown(
     "every number on its own; Softmax works along one dimension, `dim`. The buttons load the "
     "course's examples."
 )
-example_cols = st.columns(len(EXAMPLES))
-for index, (label, name, text, dim) in enumerate(EXAMPLES):
-    example_cols[index].button(
-        label, key=f"activations_example_{index}", on_click=load_example, args=(name, text, dim),
-        width="stretch",
-    )
+with st.container(horizontal=True, wrap=True):
+    for index, (label, name, text, dim) in enumerate(EXAMPLES):
+        st.button(label, key=f"activations_example_{index}", on_click=load_example, args=(name, text, dim))
 
 input_col, result_col = st.columns([1, 2])
 with input_col:
@@ -353,6 +368,9 @@ with result_col:
             f"layer = {applied.code}\nprint(layer(X))",
             language="python",
         )
+        st.caption("prints")
+        with st.container(key="activations_printed_output"):
+            st.code(str(applied.output), language="text")
 
 if applied is not None and chosen.along_dim and applied.dim is not None:
     jacobian_col, stability_col = st.columns(2)
@@ -387,15 +405,21 @@ if applied is not None and chosen.along_dim and applied.dim is not None:
         with st.expander("Show both computations", expanded=overflow):
             st.markdown("**Taken literally:** e^x, then divide by the sum")
             st.latex(r"s_i = \frac{e^{x_i}}{\sum_j e^{x_j}}")
-            show_table(steps.naive, "activations_table_naive")
             st.markdown("**Stable (PyTorch):** subtract the largest score m of each slice first")
             st.latex(r"s_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},\qquad m = \max_j x_j")
-            st.markdown("x − m (every value ≤ 0, so every exponential is ≤ 1):")
-            show_table(steps.shifted, "activations_table_shifted")
-            show_table(steps.stable, "activations_table_stable")
+            d = steps.dim
+            session = [
+                ("torch.exp(X)", steps.exp),
+                (f"torch.exp(X) / torch.exp(X).sum(dim={d}, keepdim=True)   # naive", steps.naive),
+                (f"m = X.amax(dim={d}, keepdim=True); X - m   # every value <= 0", steps.shifted),
+                (f"torch.exp(X - m) / torch.exp(X - m).sum(dim={d}, keepdim=True)   # stable", steps.stable),
+            ]
+            with st.container(key="activations_stability_code"):
+                st.code("\n".join(f">>> {line}\n{value}" for line, value in session), language="python")
             st.caption(
                 "The m cancels between numerator and denominator, so both are equal in exact "
-                "arithmetic; only the shifted one survives float32."
+                "arithmetic; only the shifted one survives float32, and it is what torch.softmax "
+                "and nn.Softmax compute."
             )
 
 # ------------------------------------------------------------------ 3 · why nonlinearity
@@ -508,7 +532,7 @@ with shown_col:
             st.markdown("**One layer: X W + b**")
             show_table(demo.collapsed_output, "activations_table_one_layer")
         with act_col:
-            st.markdown(f"**With {inserted} between the layers**")
+            st.markdown(f"**With {inserted} in between**")
             show_table(demo.nonlinear_output, "activations_table_with_activation")
         metric_a, metric_b = st.columns(2)
         metric_a.metric("max |layers − one layer|", f"{demo.max_abs_diff:.1e}")
@@ -588,7 +612,7 @@ with chain_plot:
             .encode(
                 x=alt.X("n:Q", title="n (activations in the chain)", scale=alt.Scale(domain=[1, depth])),
                 y=alt.Y("|dh_n/dx0|:Q", scale=alt.Scale(type="log"), title="|dhₙ/dx₀| (log scale)"),
-                color=alt.Color("activation:N", scale=COLORS, title="Activation"),
+                color=alt.Color("activation:N", scale=color_scale([c.name for c in chains]), title="Activation"),
                 tooltip=["activation", "n", alt.Tooltip("|dh_n/dx0|:Q", format=".3e")],
             )
             .properties(height=340)

@@ -55,6 +55,12 @@ def test_defaults_show_relu_on_the_course_matrix(at: AppTest) -> None:
     assert at.selectbox(key="activations_name").value == "ReLU"
     assert rounded(table(at, "activations_table_output")) == [[0.4, 0.0, 0.9], [0.3, 0.2, 0.0], [0.1, 0.7, 0.0]]
     assert rounded(table(at, "activations_table_slope")) == [[1, 0, 1], [1, 1, 0], [1, 1, 0]]
+    printed = at.get_by_key("activations_printed_output").code[0].value
+    assert printed == (  # exactly what text 004 prints
+        "tensor([[0.4000, 0.0000, 0.9000],\n"
+        "        [0.3000, 0.2000, 0.0000],\n"
+        "        [0.1000, 0.7000, 0.0000]])"
+    )
     assert any("layer = nn.ReLU()" in block.value for block in at.code)
     assert any(r"\max(0,\ x)" in formula.value for formula in at.latex)
     assert not errors(at)
@@ -65,6 +71,8 @@ def test_sigmoid_on_a_typed_column_gives_the_course_numbers(at: AppTest) -> None
     at.text_area(key="activations_matrix_text").input("[[6.7], [-3.2], [1.1]]").run()
     assert not at.exception
     assert rounded(table(at, "activations_table_output")) == [[0.9988], [0.0392], [0.7503]]
+    printed = at.get_by_key("activations_printed_output").code[0].value
+    assert printed == "tensor([[0.9988],\n        [0.0392],\n        [0.7503]])"  # as in text 004
     slopes = [s for (s,) in rounded(table(at, "activations_table_slope"), 6)]
     expected = [round(float(torch.sigmoid(torch.tensor(v)) * (1 - torch.sigmoid(torch.tensor(v)))), 6) for v in (6.7, -3.2, 1.1)]
     assert slopes == pytest.approx(expected, abs=2e-6)
@@ -76,6 +84,12 @@ def test_course_softmax_button_gives_the_full_table_with_dim_1(at: AppTest) -> N
     assert at.selectbox(key="activations_name").value == "Softmax"
     assert at.selectbox(key="activations_dim").value == 1
     assert rounded(table(at, "activations_table_output")) == COURSE_SOFTMAX
+    printed = at.get_by_key("activations_printed_output").code[0].value
+    assert printed == (  # exactly what text 004 prints
+        "tensor([[0.3273, 0.1331, 0.5396],\n"
+        "        [0.3883, 0.3514, 0.2603],\n"
+        "        [0.2807, 0.5114, 0.2079]])"
+    )
     assert any("layer = nn.Softmax(dim=1)" in block.value for block in at.code)
     # The Jacobian of row 0: diagonal s(1 - s), rows summing to 0.
     jacobian = table(at, "activations_table_jacobian").to_numpy()
@@ -94,13 +108,15 @@ def test_course_softmax_button_gives_the_full_table_with_dim_1(at: AppTest) -> N
 def test_huge_scores_show_naive_nan_and_the_stable_result(at: AppTest) -> None:
     at.button(key="activations_example_3").click().run()
     assert not at.exception
-    naive = table(at, "activations_table_naive").to_numpy()
-    assert all(math.isnan(v) for v in naive[0])
-    stable = rounded(table(at, "activations_table_stable"))
-    assert stable[0] == stable[1] == [0.09, 0.2447, 0.6652]
-    assert rounded(table(at, "activations_table_shifted"))[0] == [-2.0, -1.0, 0.0]
-    assert rounded(table(at, "activations_table_output")) == stable
+    output = rounded(table(at, "activations_table_output"))
+    assert output[0] == output[1] == [0.09, 0.2447, 0.6652]
+    steps = at.get_by_key("activations_stability_code").code[0].value
+    assert "tensor([[    inf,     inf,     inf]," in steps
+    assert "tensor([[   nan,    nan,    nan],\n        [0.0900, 0.2447, 0.6652]])" in steps
+    assert "tensor([[-2., -1.,  0.],\n        [-2., -1.,  0.]])" in steps
+    assert "tensor([[0.0900, 0.2447, 0.6652],\n        [0.0900, 0.2447, 0.6652]])" in steps
     assert any("overflows float32" in w.value and "e^1002" in w.value for w in at.warning)
+    assert at.expander[0].proto.expanded
 
 
 def test_softmax_along_a_dim_of_size_one_is_explained(at: AppTest) -> None:

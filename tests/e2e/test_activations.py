@@ -1,0 +1,109 @@
+"""The Activations page in a real browser: pick, type, read the numbers, look at the charts."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, screenshot, wait_for_script
+
+
+def open_page(page: object, server_url: str) -> None:
+    # Open the entry point first: a deep link served before app.py has run once falls back
+    # to Streamlit's pages/ folder navigation.
+    page.goto(server_url)
+    wait_for_script(page)
+    page.goto(f"{server_url}/activations")
+    wait_for_script(page)
+    assert_no_exception(page)
+
+
+def keyed(page: object, key: str) -> object:
+    """What Streamlit draws for the widget or container with this key."""
+    return page.locator(f".st-key-{key}")
+
+
+def choose(page: object, key: str, option: str) -> None:
+    keyed(page, key).get_by_role("combobox").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_script(page)
+
+
+def type_into(page: object, key: str, text: str) -> None:
+    area = keyed(page, key).locator("textarea")
+    area.fill(text)
+    area.press("Control+Enter")
+    wait_for_script(page)
+
+
+def printed_output(page: object) -> str:
+    return keyed(page, "activations_printed_output").inner_text()
+
+
+def section_screenshot(page: object, heading: str, name: str) -> None:
+    """The window scrolled to a section's heading (the app scrolls inside its own container,
+    so a full-page screenshot shows only the top)."""
+    page.get_by_role("heading", name=heading).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_defaults_render_charts_and_the_course_relu(server_url: str, page: object) -> None:
+    open_page(page, server_url)
+    assert page.locator("h1").first.inner_text().strip() == "Activation functions"
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.first.wait_for(timeout=30_000)
+    assert charts.count() == 3  # f(x), f'(x), and the vanishing-gradient chart
+    for index in range(3):
+        box = charts.nth(index).bounding_box()
+        assert box["width"] > 300 and box["height"] > 250
+    assert page.locator(".katex").count() >= 5
+    assert "[0.4000, 0.0000, 0.9000]" in printed_output(page)
+    screenshot(page, "activations")
+    section_screenshot(page, "Function and derivative", "activations_charts")
+
+
+def test_sigmoid_on_the_course_column(server_url: str, page: object) -> None:
+    open_page(page, server_url)
+    choose(page, "activations_name", "Sigmoid")
+    type_into(page, "activations_matrix_text", "[[6.7], [-3.2], [1.1]]")
+    assert_no_exception(page)
+    text = printed_output(page)
+    for value in ("0.9988", "0.0392", "0.7503"):
+        assert value in text
+    assert page.get_by_text("layer = nn.Sigmoid()").count() >= 1
+    section_screenshot(page, "2 · On a matrix you type", "activations_sigmoid")
+
+
+def test_softmax_huge_scores_then_bad_input(server_url: str, page: object) -> None:
+    open_page(page, server_url)
+    page.get_by_role("button", name="Softmax of huge scores").click()
+    wait_for_script(page)
+    assert_no_exception(page)
+    assert page.get_by_text("overflows float32").count() >= 1
+    steps = keyed(page, "activations_stability_code")
+    steps.scroll_into_view_if_needed()
+    assert "nan" in steps.inner_text() and "0.6652" in steps.inner_text()
+    assert "[0.0900, 0.2447, 0.6652]" in printed_output(page)
+    section_screenshot(page, "2 · On a matrix you type", "activations_softmax_overflow")
+    section_screenshot(page, "The full Jacobian of one slice", "activations_softmax_jacobian")
+
+    type_into(page, "activations_matrix_text", "[[1, 2], [3]]")
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="different lengths").count() == 1
+    assert keyed(page, "activations_matrix_text").locator("textarea").input_value() == "[[1, 2], [3]]"
+    # The rest of the page keeps working.
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
+    assert keyed(page, "activations_table_one_layer").count() == 1
+
+
+def test_collapse_and_vanishing_sections(server_url: str, page: object) -> None:
+    open_page(page, server_url)
+    keyed(page, "activations_collapse_mode").get_by_text("Typed").click()
+    wait_for_script(page)
+    assert_no_exception(page)
+    metrics = page.locator('[data-testid="stMetric"]')
+    assert metrics.count() == 2
+    same = float(metrics.nth(0).locator('[data-testid="stMetricValue"]').inner_text())
+    bent = float(metrics.nth(1).locator('[data-testid="stMetricValue"]').inner_text())
+    assert same < 1e-6 < 1e-3 < bent
+    section_screenshot(page, "3 · Why a network needs nonlinearity", "activations_collapse")
+    section_screenshot(page, "4 · Vanishing gradients", "activations_vanishing")
