@@ -1189,15 +1189,14 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def architecture_svg(summary: NetworkSummary, per_row: int = 7) -> str:
+def architecture_svg(summary: NetworkSummary, per_row: int = 6) -> str:
     """The stack as boxes left to right (wrapping into rows), one per layer, with shapes.
 
     A box's height grows with the number of features the layer outputs (log scale),
     so a network's narrowing or widening is visible at a glance.
     """
     box_width, gap, row_gap, pad = 132, 34, 44, 12
-    nodes = [("input", "Input", format_shape((BATCH, *summary.input_shape)), "", None,
-              (BATCH, *summary.input_shape))]
+    nodes = [("input", "Input", "", "", None, (BATCH, *summary.input_shape))]
     for row in summary.layers:
         kind = LAYER_KINDS.get(row.spec.kind)
         inner = row.label[len(row.spec.kind):].strip("()") if kind else ""
@@ -1209,9 +1208,9 @@ def architecture_svg(summary: NetworkSummary, per_row: int = 7) -> str:
 
     def height(shape: Shape | None) -> float:
         if shape is None:
-            return 64.0
+            return 60.0
         features = math.prod(int(n) for n in shape[1:]) if len(shape) > 1 else 1
-        return 64.0 + min(70.0, 9.0 * math.log2(max(features, 1)))
+        return 60.0 + min(120.0, 10.0 * math.log2(max(features, 1)))
 
     columns = min(per_row, len(nodes))
     rows = [nodes[i:i + per_row] for i in range(0, len(nodes), per_row)]

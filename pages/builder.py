@@ -249,8 +249,9 @@ def _layer_row(position: int, row_id: int, summary: NetworkSummary) -> None:
     count = len(state[LAYERS])
     with st.container(border=True):
         head, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="center")
-        params = "" if row.params is None else f" · {row.params:,} params"
-        head.markdown(f"**{position + 1}. {row.label}** → `{format_shape(row.output_shape)}`{params}")
+        params = "" if row.params is None else f" · {row.params:,} parameters"
+        head.markdown(f"**{position + 1}. {row.label}**")
+        head.caption(f"output `{format_shape(row.output_shape)}`{params}")
         up.button("", key=f"builder_up_{row_id}", icon=":material/arrow_upward:", help="Move up",
                   disabled=position == 0, on_click=_move, args=(position, -1))
         down.button("", key=f"builder_down_{row_id}", icon=":material/arrow_downward:", help="Move down",
@@ -303,17 +304,26 @@ st.caption(PRESETS[state["builder_preset"]].description)
 specs = _current_specs()
 summary = analyze(specs, input_shape, loss=state["builder_loss"], settings=settings)
 
-editor, overview = st.columns([5, 6], gap="large")
+st.subheader("Architecture")
+_show_problems(summary.problems_for(None), "network")
+if summary.errors:
+    count = len(summary.errors)
+    st.error(f"{count} {'problem' if count == 1 else 'problems'} must be fixed before the network can run: "
+             "see the layers outlined in red.", icon=":material/block:")
+st.image(architecture_svg(summary), caption="One box per layer with its output shape; a box's height "
+         "grows with the number of features it outputs.")
+
+editor, overview = st.columns([1, 1], gap="large")
 with editor:
     st.subheader("Layers")
     st.caption(f"Input → `{format_shape(('N', *input_shape))}`")
     for position, row_id in enumerate(state[ROW_IDS]):
         _layer_row(position, row_id, summary)
     full = len(state[LAYERS]) >= settings.max_layers
-    kind_col, add_col, clear_col = st.columns([3, 1.3, 1.1], vertical_alignment="bottom")
+    kind_col, add_col, clear_col = st.columns([3, 1.5, 1.2], vertical_alignment="bottom")
     kind_col.selectbox("Layer to add", list(LAYER_KINDS), key="builder_add_kind",
                        help=LAYER_KINDS[state["builder_add_kind"]].description)
-    add_col.button("Add layer", key="builder_add", icon=":material/add:", on_click=_add_layer,
+    add_col.button("Add", key="builder_add", icon=":material/add:", on_click=_add_layer,
                    disabled=full, type="primary")
     clear_col.button("Clear", key="builder_clear", icon=":material/delete_sweep:", on_click=_clear,
                      disabled=not state[LAYERS])
@@ -321,12 +331,7 @@ with editor:
         st.caption(f"The stack has the most layers allowed here ({settings.max_layers}).")
 
 with overview:
-    st.subheader("Architecture")
-    _show_problems(summary.problems_for(None), "network")
-    if summary.errors:
-        st.error(f"{len(summary.errors)} problem(s) must be fixed before the network can run; "
-                 "see the highlighted layers.", icon=":material/block:")
-    st.image(architecture_svg(summary), caption="Box height grows with the number of features.")
+    st.subheader("Shapes and parameters")
     total_col, out_col, layers_col = st.columns(3)
     total_col.metric("Parameters", f"{summary.total_params:,}")
     out_col.metric("Output shape", format_shape(summary.output_shape))
@@ -338,32 +343,36 @@ with overview:
                 "Parameters": row.params} for row in summary.layers]
         ),
         hide_index=True,
+        column_config={"Parameters": st.column_config.NumberColumn(format="localized")},
     )
     formulas = [(row, LAYER_KINDS[row.spec.kind].formula) for row in summary.layers
                 if row.params and LAYER_KINDS[row.spec.kind].formula]
     if formulas:
-        with st.expander("How the parameters are counted"):
-            st.markdown("A Linear layer learns a weight matrix `W` of shape (out, in) and a bias `b` of "
-                        "length out; BatchNorm1d learns a scale γ and a shift β per channel.")
-            for row, formula in formulas:
-                st.latex(rf"\text{{{row.index + 1}. {row.spec.kind}:}}\quad " + formula(row.spec.params))
-            st.latex(r"\text{total} = " + " + ".join(str(row.params) for row, _ in formulas)
-                     + f" = {summary.total_params:,}".replace(",", "{,}"))
+        st.markdown("A Linear layer learns a weight matrix `W` of shape (out, in) and a bias `b` of "
+                    "length out; BatchNorm1d learns a scale γ and a shift β per channel:")
+        for row, formula in formulas:
+            st.latex(rf"\text{{{row.index + 1}. {row.spec.kind}:}}\quad " + formula(row.spec.params))
+        st.latex(r"\text{total} = " + " + ".join(f"{row.params:,}" for row, _ in formulas).replace(",", "{,}")
+                 + f" = {summary.total_params:,}".replace(",", "{,}"))
 
-if not summary.ok:
-    st.info("Fix the problems above to see `print(model)`, the forward pass and the code.",
-            icon=":material/info:")
-    st.stop()
+# The widgets below are drawn on every run, even while the stack is broken: a widget
+# that skips a run comes back showing its default instead of the value it still holds.
+FIX_FIRST = "Fix the problems above first: this part needs a network that can run."
 
-model = build_model(specs, settings=settings)
 st.subheader("print(model)")
-st.code(str(model), language="text")
+model = build_model(specs, settings=settings) if summary.ok else None
+if model is not None:
+    st.code(str(model), language="text")
+else:
+    st.info(FIX_FIRST, icon=":material/info:")
 
 st.subheader("Forward pass")
 st.markdown("Run a sample through the network and see the tensor after every layer. The weights are "
             "random (PyTorch's initialization from the seed), as before any training.")
 source_col, batch_col, seed_col, mode_col = st.columns([2, 1, 1, 1.6], vertical_alignment="bottom")
 source = source_col.radio("Sample input", ["Random", "Typed"], key="builder_sample_source", horizontal=True)
+batch = batch_col.number_input("Batch size N", step=1, format="%d", key="builder_batch",
+                               disabled=source != "Random", help="Samples in the random batch.")
 seed = seed_col.number_input("Seed", step=1, format="%d", key="builder_seed",
                              help="Seeds both the random sample and the weights.")
 train_mode = mode_col.checkbox("Training mode", key="builder_train_mode",
@@ -371,7 +380,6 @@ train_mode = mode_col.checkbox("Training mode", key="builder_train_mode",
                                     "statistics. Off: model.eval().")
 sample = None
 if source == "Random":
-    batch = batch_col.number_input("Batch size N", step=1, format="%d", key="builder_batch")
     try:
         sample = sample_input(input_shape, int(batch), int(seed), settings)
     except InputError as error:
@@ -386,7 +394,9 @@ else:
         st.button(f"New random sample of shape {input_shape}", key="builder_new_sample",
                   on_click=_new_typed_sample)
 
-if sample is not None:
+if not summary.ok:
+    st.info(FIX_FIRST, icon=":material/info:")
+elif sample is not None:
     try:
         steps = trace_forward(specs, sample, seed=int(seed), train=train_mode, settings=settings)
     except InputError as error:
@@ -404,16 +414,19 @@ if sample is not None:
 st.subheader("Export as PyTorch code")
 st.markdown("The same network as code you can paste into a notebook: the copy button is at the top "
             "right of each block. Running it prints the model, the output shape and the parameter count.")
-sequential_tab, module_tab = st.tabs(["nn.Sequential", "nn.Module class"])
-with sequential_tab:
-    code = sequential_code(specs, input_shape, settings=settings)
-    st.code(code, language="python")
-    st.download_button("Download model_sequential.py", code, file_name="model_sequential.py",
-                       mime="text/x-python", key="builder_download_sequential", icon=":material/download:")
-with module_tab:
-    code = module_code(specs, input_shape, settings=settings)
-    st.code(code, language="python")
-    st.download_button("Download model_module.py", code, file_name="model_module.py",
-                       mime="text/x-python", key="builder_download_module", icon=":material/download:")
+if not summary.ok:
+    st.info(FIX_FIRST, icon=":material/info:")
+else:
+    sequential_tab, module_tab = st.tabs(["nn.Sequential", "nn.Module class"])
+    with sequential_tab:
+        code = sequential_code(specs, input_shape, settings=settings)
+        st.code(code, language="python")
+        st.download_button("Download model_sequential.py", code, file_name="model_sequential.py",
+                           mime="text/x-python", key="builder_download_sequential", icon=":material/download:")
+    with module_tab:
+        code = module_code(specs, input_shape, settings=settings)
+        st.code(code, language="python")
+        st.download_button("Download model_module.py", code, file_name="model_module.py",
+                           mime="text/x-python", key="builder_download_module", icon=":material/download:")
 
 st.caption("This network stays in the session: the Training page can train it.")

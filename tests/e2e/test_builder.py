@@ -1,0 +1,61 @@
+"""The network builder in a real browser: load a preset, break a layer, fix it in one click."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+
+
+def _settle(page) -> None:
+    """Wait for the run to finish and the canvas-drawn tables to paint."""
+    wait_for_script(page)
+    page.locator('[data-testid="stMain"]').get_by_text("Shapes and parameters").wait_for(timeout=30_000)
+    wait_for_script(page)
+    page.wait_for_timeout(800)
+
+
+def test_builder_preset_mismatch_and_fix(server_url: str, page: object) -> None:
+    page.set_viewport_size({"width": 1400, "height": 2600})  # the whole page in each screenshot
+    # Open the entry point first: on a fresh server, a deep link served before app.py has
+    # run once falls back to Streamlit's pages/ folder navigation (without app.py's layout).
+    page.goto(server_url)
+    wait_for_script(page)
+    page.goto(f"{server_url}/builder")
+    _settle(page)
+    assert_no_exception(page)
+    main = page.locator('[data-testid="stMain"]')
+    assert page.locator('[data-testid="stSidebarNav"]').get_by_text("Network builder").count() == 1
+    assert main.get_by_label("Input shape of one sample", exact=True).input_value() == "4"
+    # The default network is course 004's iris classifier.
+    assert main.get_by_text("131", exact=True).count() >= 1
+    architecture = main.locator('[data-testid="stImage"] img').first
+    architecture.wait_for(state="visible", timeout=10_000)
+    assert architecture.bounding_box()["width"] > 300
+    screenshot(page, "builder_iris")
+
+    # Load notMNIST from course 003.
+    main.locator('[data-testid="stSelectbox"]').filter(has_text="Preset from the course").click()
+    page.get_by_role("option", name="notMNIST letters 784 → 256 → 10").click()
+    wait_for_script(page)
+    main.get_by_role("button", name="Load preset").click()
+    _settle(page)
+    assert_no_exception(page)
+    assert main.get_by_label("Input shape of one sample", exact=True).input_value() == "28, 28"
+    assert main.get_by_text("203,530", exact=True).count() >= 1
+    assert main.get_by_text("Sequential(").count() >= 1
+
+    # Break the last Linear's in_features; the message and its fix appear next to it.
+    in_features = main.get_by_label("in_features", exact=True).last
+    in_features.fill("100")
+    in_features.press("Enter")
+    _settle(page)
+    alert = main.get_by_text("Linear(100 → 10) expects 100 input features but layer 3 outputs 256.")
+    assert alert.count() == 1
+    assert main.get_by_text("Sequential(").count() == 0
+    screenshot(page, "builder_mismatch")
+    main.get_by_role("button", name="Set in_features to 256").click()
+    _settle(page)
+    assert_no_exception(page)
+    assert alert.count() == 0
+    assert main.get_by_label("in_features", exact=True).last.input_value() == "256"
+    assert main.get_by_text("203,530", exact=True).count() >= 1
+    screenshot(page, "builder_notmnist")
