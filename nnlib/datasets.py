@@ -56,6 +56,9 @@ CACHE_PREFIX = "notmnist-"
 # A 28x28 grayscale PNG is well under 2 KB; a member far larger is not a notMNIST image.
 MAX_IMAGE_FILE_BYTES = 64 * 1024
 MEGABYTE = 1024 * 1024
+# notMNIST's PNGs barely compress, so its .tar.gz expands about 4x; an archive that claims to
+# expand far more (a "zip bomb") is refused before it is decompressed.
+MAX_EXPANSION_RATIO = 50
 _PROGRESS_EVERY = 256
 _GZIP_MAGIC = b"\x1f\x8b"
 _DOWNLOAD_CHUNK = 256 * 1024
@@ -285,6 +288,8 @@ def _parse_archive(path: Path, progress: Progress | None) -> tuple[_ImageBuffer,
     refused = 0
     other_files: list[str] = []
     total = path.stat().st_size
+    expansion_limit = max(64 * MEGABYTE, MAX_EXPANSION_RATIO * total)
+    expanded = 0
     with path.open("rb") as raw:
         try:
             archive = tarfile.open(fileobj=raw, mode="r|*")
@@ -302,6 +307,13 @@ def _parse_archive(path: Path, progress: Progress | None) -> tuple[_ImageBuffer,
                 for seen, member in enumerate(archive, start=1):
                     if progress is not None and seen % _PROGRESS_EVERY == 0:
                         progress(raw.tell(), total)
+                    expanded += tarfile.BLOCKSIZE + member.size
+                    if expanded > expansion_limit:
+                        raise InputError(
+                            f"{path.name} is not notMNIST: it unpacks to far more data than its size suggests.",
+                            code="not_notmnist",
+                            details={"path": str(path), "expanded_bytes": expanded},
+                        )
                     member_path = _safe_member_path(member.name)
                     if member.issym() or member.islnk() or member_path is None:
                         refused += 1

@@ -286,6 +286,18 @@ def test_foreign_archive(tmp_path: Path, small) -> None:
     )
 
 
+def test_archive_that_expands_enormously_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        member = tarfile.TarInfo("notMNIST_small/A/huge.bin")
+        member.size = 80 * ds.MEGABYTE  # zeros: compresses to under 100 KB
+        archive.addfile(member, io.BytesIO(bytes(member.size)))
+    assert path.stat().st_size < ds.MEGABYTE
+    error = error_for(path, tmp_path)
+    assert error.code == "not_notmnist"
+    assert error.message == "bomb.tar.gz is not notMNIST: it unpacks to far more data than its size suggests."
+
+
 def test_archive_missing_letters(tmp_path: Path, small) -> None:
     images, labels = small
     path = tmp_path / "partial.tar.gz"
