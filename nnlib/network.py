@@ -942,6 +942,19 @@ def parameter_count(model: nn.Module) -> int:
     return sum(parameter.numel() for parameter in model.parameters())
 
 
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: int) -> int:
+    """A seed torch accepts: a whole number from 0 to 2**63 - 1."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InputError(
+            f"The seed must be a whole number from 0 to {MAX_SEED:,}, got {_short(seed)}.",
+            code="bad_seed", field="seed", details={"value": _jsonable(seed)},
+        )
+    return seed
+
+
 def sample_input(
     input_shape: Sequence[int], batch_size: int = 2, seed: int = 0, settings: Settings | None = None
 ) -> torch.Tensor:
@@ -959,7 +972,7 @@ def sample_input(
             code="too_large", field="batch_size",
             details={"elements": elements, "limit": settings.max_tensor_elements},
         )
-    generator = torch.Generator().manual_seed(int(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     return torch.randn(batch_size, *shape, generator=generator)
 
 
@@ -1005,8 +1018,9 @@ def trace_forward(
     running statistics; ``train=True`` shows what they do while training.
     """
     settings = settings or get_settings()
+    check_seed(seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+        torch.manual_seed(seed)
         model = build_model(layers, settings=settings)
         model.train(train)
         steps = [TraceStep(None, "input", x.detach())]

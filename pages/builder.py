@@ -311,7 +311,8 @@ if summary.errors:
     st.error(f"{count} {'problem' if count == 1 else 'problems'} must be fixed before the network can run: "
              "see the layers outlined in red.", icon=":material/block:")
 st.image(architecture_svg(summary), caption="One box per layer with its output shape; a box's height "
-         "grows with the number of features it outputs.")
+         "grows with the number of features it outputs. Blue: Linear · orange: activation · purple: "
+         "normalization · grey: dropout · green: reshape; a red outline marks an error, yellow a warning.")
 
 editor, overview = st.columns([1, 1], gap="large")
 with editor:
@@ -381,7 +382,7 @@ train_mode = mode_col.checkbox("Training mode", key="builder_train_mode",
 sample = None
 if source == "Random":
     try:
-        sample = sample_input(input_shape, int(batch), int(seed), settings)
+        sample = sample_input(input_shape, batch, seed, settings)
     except InputError as error:
         show_input_error(error)
 else:
@@ -398,7 +399,7 @@ if not summary.ok:
     st.info(FIX_FIRST, icon=":material/info:")
 elif sample is not None:
     try:
-        steps = trace_forward(specs, sample, seed=int(seed), train=train_mode, settings=settings)
+        steps = trace_forward(specs, sample, seed=seed, train=train_mode, settings=settings)
     except InputError as error:
         show_input_error(error)
         steps = []

@@ -179,6 +179,10 @@ def test_bad_input_is_explained_and_the_stack_stays() -> None:
     assert any("The sample has shape (3,)" in e.value for e in app.error)
     app.button(key="builder_new_sample").click().run()
     assert not app.error
+    app.number_input(key="builder_seed").set_value(-1).run()
+    assert any("The seed must be a whole number" in e.value for e in app.error)
+    app.number_input(key="builder_seed").set_value(0).run()
+    assert not app.error
     assert app.expander[-1].label == "3. Linear(16 → 3) → (2, 3)"
 
 

@@ -463,6 +463,12 @@ def test_sample_caps_and_typed_samples() -> None:
     assert raised.value.code == "too_large"
     with pytest.raises(InputError):
         sample_input((4,), batch_size=0)
+    for seed in (-1, 2**64, 1.5, True):
+        with pytest.raises(InputError) as raised:
+            sample_input((4,), seed=seed)
+        assert raised.value.code == "bad_seed"
+    with pytest.raises(InputError):
+        trace_forward([RELU], torch.ones(1, 4), seed=-5)
     assert as_batch(torch.tensor([1, 2, 3]), (3,)).shape == (1, 3)
     assert as_batch(torch.ones(2, 3, dtype=torch.float64), (3,)).dtype == torch.float32
     with pytest.raises(InputError) as raised:
