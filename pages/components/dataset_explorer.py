@@ -42,17 +42,22 @@ def _shared_notmnist(path: str, source_key: str) -> Dataset:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _shared_cached_notmnist(cache_files: tuple[str, ...]) -> Dataset | None:
-    return datasets.latest_cached_notmnist()
+def _shared_cached_notmnist(data_dir: str, cache_files: tuple[str, ...]) -> Dataset | None:
+    """The newest cached real notMNIST whose archive is gone; keyed by the cache files present."""
+    return datasets.latest_cached_notmnist(data_dir)
 
 
-def _progress_callback(bar, verb: str):
+def _progress_callback(bar, verb: str, unit: str):
+    """A ``progress(done, total)`` for nnlib that moves a Streamlit progress bar."""
+
     def report(done: int, total: int) -> None:
         fraction = min(1.0, done / total) if total else 0.0
-        if total > 1024:
-            text = f"{verb}… {done / MEGABYTE:.1f} of {total / MEGABYTE:.1f} MB"
-        elif total > 1:
+        if unit == "files" and total > 1:
             text = f"{verb}… {done:,} of {total:,} files"
+        elif unit == "bytes" and total > 1:
+            text = f"{verb}… {done / MEGABYTE:.1f} of {total / MEGABYTE:.1f} MB"
+        elif unit == "bytes":
+            text = f"{verb}… {done / MEGABYTE:.1f} MB"
         else:
             text = f"{verb}…"
         bar.progress(fraction, text=text)
@@ -60,18 +65,27 @@ def _progress_callback(bar, verb: str):
     return report
 
 
+def _read_with_progress(source: Path) -> None:
+    """Parse (and so cache) the real notMNIST, showing how far it has got."""
+    bar = st.progress(0.0, text="Reading notMNIST for the first time…")
+    unit = "files" if source.is_dir() else "bytes"
+    try:
+        datasets.load_notmnist(source, progress=_progress_callback(bar, "Reading notMNIST", unit))
+    finally:
+        bar.empty()
+
+
 def _load_real() -> Dataset | None:
     """The real notMNIST from the data folder (parsing it once with a progress bar), or None."""
     source = datasets.find_notmnist()
     if source is None:
-        cache_dir = Path(get_settings().data_dir) / "cache"
+        data_dir = get_settings().data_dir
+        cache_dir = Path(data_dir) / "cache"
         names = tuple(sorted(p.name for p in cache_dir.glob(f"{datasets.CACHE_PREFIX}*.npz"))) \
             if cache_dir.is_dir() else ()
-        return _shared_cached_notmnist(names) if names else None
+        return _shared_cached_notmnist(data_dir, names) if names else None
     if not datasets.notmnist_cache_file(source).exists():
-        bar = st.progress(0.0, text="Reading notMNIST for the first time…")
-        datasets.load_notmnist(source, progress=_progress_callback(bar, "Reading notMNIST"))
-        bar.empty()
+        _read_with_progress(source)
     return _shared_notmnist(str(source), datasets.notmnist_source_key(source))
 
 
@@ -92,10 +106,10 @@ def _get_real_data(key_prefix: str) -> None:
             bar = st.progress(0.0, text="Connecting…")
             try:
                 path = datasets.download_notmnist(
-                    url=datasets.NOTMNIST_URL, progress=_progress_callback(bar, "Downloading")
+                    url=datasets.NOTMNIST_URL, progress=_progress_callback(bar, "Downloading", "bytes")
                 )
-                bar.progress(0.0, text="Reading notMNIST for the first time…")
-                datasets.load_notmnist(path, progress=_progress_callback(bar, "Reading notMNIST"))
+                bar.empty()
+                _read_with_progress(path)
             except InputError as error:
                 bar.empty()
                 show_input_error(error)
@@ -114,7 +128,9 @@ def _get_real_data(key_prefix: str) -> None:
             bar = st.progress(0.0, text="Checking the upload…")
             try:
                 datasets.check_upload_size(uploaded.size, max_mb)
-                datasets.import_notmnist_upload(uploaded, progress=_progress_callback(bar, "Reading the upload"))
+                datasets.import_notmnist_upload(
+                    uploaded, progress=_progress_callback(bar, "Reading the upload", "bytes")
+                )
             except InputError as error:
                 bar.empty()
                 show_input_error(error)

@@ -185,6 +185,18 @@ def test_upload_switches_to_the_real_data(data_dir: Path, archive_bytes: bytes) 
     assert saved.read_bytes() == archive_bytes
 
 
+def test_extracted_folder_dropped_by_hand_is_used(data_dir: Path, archive_bytes: bytes, tmp_path: Path) -> None:
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(archive_bytes)
+    with tarfile.open(archive) as opened:
+        opened.extractall(data_dir, filter="data")
+    assert (data_dir / "notMNIST_small" / "J").is_dir()
+    app = run_app()
+    assert app.radio(key="letters_source").value == "real"
+    assert chosen(app) == "chosen: notmnist (20)"
+    assert "20 images from `notMNIST_small`; 1 file did not decode and was skipped" in captions(app)
+
+
 def test_broken_archive_dropped_by_hand_falls_back_to_offline(data_dir: Path, archive_bytes: bytes) -> None:
     (data_dir / datasets.NOTMNIST_ARCHIVE_NAME).write_bytes(archive_bytes[: len(archive_bytes) // 2])
     app = run_app()
