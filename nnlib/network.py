@@ -929,13 +929,50 @@ def _checked(layers: Sequence[LayerSpec], settings: Settings) -> list[tuple[Laye
     return checked
 
 
-def build_model(layers: Sequence[LayerSpec], *, settings: Settings | None = None) -> nn.Sequential:
-    """The real ``nn.Sequential`` for a stack; InputError if a layer's arguments are invalid.
+_SHAPE_KEEPING_ROLES = ("activation", "regularization", "normalization")
 
-    Shapes are not checked here (there is no input shape): use :func:`analyze` first.
+
+def _check_linear_chain(checked: Sequence[tuple[LayerKind, dict]]) -> None:
+    """Two Linear layers whose widths disagree fail for any input: say so before building."""
+    width, source = None, None
+    for position, (kind, params) in enumerate(checked):
+        if kind.role == "linear":
+            if width is not None and params["in_features"] != width:
+                raise InputError(
+                    f"{kind.label(params)} expects {params['in_features']} input features but layer "
+                    f"{source + 1} outputs {width}.",
+                    code="mismatch",
+                    details={"layer": position, "param": "in_features", "expected": params["in_features"],
+                             "actual": width},
+                )
+            width, source = params["out_features"], position
+        elif kind.role in _SHAPE_KEEPING_ROLES:
+            source = position if width is not None else None
+        else:  # a reshape changes the last dimension
+            width, source = None, None
+
+
+def build_model(
+    layers: Sequence[LayerSpec],
+    input_shape: Sequence[int] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> nn.Sequential:
+    """The real ``nn.Sequential`` for a stack; InputError if the stack cannot work.
+
+    Always checked: every layer's arguments, the caps, and Linear widths that disagree
+    (those fail for any input). With ``input_shape`` every shape problem that
+    :func:`analyze` finds is an error too.
     """
     settings = settings or get_settings()
-    return nn.Sequential(*(kind.module(**params) for kind, params in _checked(layers, settings)))
+    checked = _checked(layers, settings)
+    _check_linear_chain(checked)
+    if input_shape is not None:
+        errors = analyze(layers, input_shape, settings=settings).errors
+        if errors:
+            raise InputError(errors[0].message, code=errors[0].code,
+                             details={"layer": errors[0].layer, **errors[0].details})
+    return nn.Sequential(*(kind.module(**params) for kind, params in checked))
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -234,6 +234,24 @@ def test_mismatch_message_and_one_click_fix() -> None:
     assert summary.output_shape == ("N", 20)
 
 
+def test_build_model_refuses_stacks_that_cannot_run() -> None:
+    layers = [linear(4, 16), RELU, LayerSpec("Dropout", {"p": 0.1}), linear(10, 20)]
+    with pytest.raises(InputError) as raised:
+        build_model(layers)
+    assert raised.value.code == "mismatch"
+    assert raised.value.message == "Linear(10 → 20) expects 10 input features but layer 3 outputs 16."
+    # After a Flatten the width is unknown without an input shape ...
+    build_model([linear(4, 16), LayerSpec("Flatten", {}), linear(10, 20)])
+    # ... and known with one.
+    with pytest.raises(InputError) as raised:
+        build_model([linear(4, 16), LayerSpec("Flatten", {}), linear(10, 20)], (4,))
+    assert raised.value.message == "Linear(10 → 20) expects 10 input features but layer 2 outputs 16."
+    with pytest.raises(InputError) as raised:
+        build_model(PRESETS["notmnist"].layers, (28,))
+    assert raised.value.message == "Linear(784 → 256) expects 784 input features but layer 1 outputs 28."
+    assert len(build_model(PRESETS["notmnist"].layers, (28, 28))) == 4
+
+
 def test_mismatch_on_the_first_layer_names_the_input() -> None:
     [error] = analyze([linear(3, 8)], (4,)).errors
     assert error.message == "Linear(3 → 8) expects 3 input features but the input has 4."
