@@ -1008,8 +1008,8 @@ def _first_entry(a: torch.Tensor, b: torch.Tensor, result: torch.Tensor) -> Matm
     """Row 0 of A (first batch) against column 0 of B: the terms of ``C[0, ..., 0]``."""
     if result.numel() == 0:
         return None
-    row = a if a.ndim == 1 else a.reshape(-1, a.shape[-2], a.shape[-1])[0, 0]
-    column = b if b.ndim == 1 else b.reshape(-1, b.shape[-2], b.shape[-1])[0, :, 0]
+    row = a[(0,) * (a.ndim - 1)]
+    column = b if b.ndim == 1 else b[(0,) * (b.ndim - 2)][:, 0]
     pairs = zip(row.detach().cpu().tolist(), column.detach().cpu().tolist(), strict=True)
     return MatmulEntry(tuple(pairs), result.detach().cpu().flatten()[0].item())
 
@@ -1177,8 +1177,9 @@ def _shapes_for(count: int, limit: int = 4) -> list[Shape]:
 
 
 def _dim_range(ndim: int, extra: int) -> tuple[int, int]:
-    """Valid dims for a tensor with ``ndim`` dims (0-d counts as 1); ``extra`` = 1 for unsqueeze."""
-    span = max(ndim, 1) + extra
+    """Valid dims for a tensor with ``ndim`` dims, as PyTorch checks them: ``extra`` = 1 for
+    unsqueeze (it may insert after the last), and a 0-d tensor still accepts -1 and 0."""
+    span = max(ndim + extra, 1)
     return -span, span - 1
 
 
