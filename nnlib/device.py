@@ -7,6 +7,7 @@ import torch
 from nnlib.errors import InputError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+DEVICE_NAMES = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "Apple MPS (Metal GPU)"}
 
 
 def cuda_available() -> bool:

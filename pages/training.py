@@ -1,0 +1,347 @@
+"""Training: fit iris or notMNIST on the detected device, with live charts, then test.
+
+The run lives in this session's state (``training_run``) and trains in a
+background thread, so the page stays usable and leaving it keeps the run.
+Datasets are loaded once per server and shared read-only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from nnlib import datasets
+from nnlib import network as net
+from nnlib.device import DEVICE_NAMES, available_devices
+from nnlib.errors import InputError
+from nnlib.runner import BackgroundRun, shared_slots
+from nnlib.settings import get_settings
+from nnlib.training import (
+    OPTIMIZERS,
+    TrainConfig,
+    Trainer,
+    confusion_matrix,
+    default_config,
+    reproduce_code,
+)
+from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
+from pages.components.ui import show_input_error
+
+RUN_KEY = "training_run"
+HYPERPARAMETER_WIDGETS = {
+    "momentum": ("Momentum μ", 0.0, 0.999, 0.9, "How much of the last step carries into the next."),
+    "betas": ("β₁ (first moment)", 0.0, 0.999, 0.9, "Decay of the running mean of gradients."),
+    "alpha": ("α (smoothing)", 0.0, 0.999, 0.99, "Decay of the running mean of squared gradients."),
+}
+
+
+@st.cache_resource(show_spinner="Loading iris…")
+def shared_iris() -> datasets.Dataset:
+    return datasets.load_iris()
+
+
+@st.cache_resource(show_spinner="Splitting the data…", max_entries=8)
+def shared_split(dataset_name: str, source: str, seed: int, standardize: bool, _dataset: datasets.Dataset):
+    """One split per (dataset, source, seed, scaling) for the whole server, read-only."""
+    return datasets.split_dataset(_dataset, seed=seed, standardize=standardize)
+
+
+def current_run() -> BackgroundRun | None:
+    return st.session_state.get(RUN_KEY)
+
+
+st.title("Training")
+st.markdown(
+    "Everything from the earlier pages comes together: a dataset, a network, a loss "
+    "(CrossEntropyLoss on the network's raw outputs) and an optimizer. Training runs in the background "
+    "while the charts update, so you can pause, step one epoch at a time, or leave and come back."
+)
+
+run = current_run()
+locked = run is not None and (run.is_alive or run.trainer.epoch > 0)
+
+# ------------------------------------------------------------------ data
+st.header("1 · Data")
+dataset_choice = st.radio(
+    "Dataset", ["iris", "notmnist"], horizontal=True, key="training_dataset", disabled=locked,
+    format_func=lambda k: {"iris": "Iris (150 flowers, 4 features, 3 species)",
+                           "notmnist": "notMNIST letters A–J (28×28 images)"}[k],
+)
+defaults = default_config(dataset_choice)
+if dataset_choice == "iris":
+    dataset = shared_iris()
+    data_path = None
+else:
+    dataset = choose_letters_source(key_prefix="training_letters")
+    data_path = dataset.source_path
+if dataset is None:
+    st.stop()
+st.caption(f"**{dataset.description}** · {len(dataset.labels):,} samples · classes: {', '.join(dataset.classes)}")
+with st.expander("Explore the data", expanded=False):
+    show_dataset_explorer(dataset, key_prefix="training_explorer")
+
+# ------------------------------------------------------------------ network
+st.header("2 · Network")
+input_shape = tuple(int(s) for s in dataset.features.shape[1:])
+builder_layers = st.session_state.get("builder_layers")
+builder_shape = tuple(st.session_state.get("builder_input_shape") or ())
+sources = ["preset"] + (["builder"] if builder_layers else [])
+network_source = st.radio(
+    "Network", sources, horizontal=True, key="training_network_source", disabled=locked,
+    format_func=lambda k: {"preset": "A preset from the course", "builder": "The one from the network builder"}[k],
+)
+if network_source == "builder":
+    network_spec: str | list = builder_layers
+    if builder_shape != input_shape:
+        st.warning(f"The builder's network expects inputs of shape (N, {', '.join(map(str, builder_shape))}) "
+                   f"but this dataset's are (N, {', '.join(map(str, input_shape))}).")
+else:
+    fitting = [name for name, p in net.PRESETS.items() if tuple(p.input_shape) == input_shape]
+    preset_name = st.selectbox(
+        "Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked,
+        format_func=lambda k: net.PRESETS[k].title,
+    )
+    network_spec = preset_name
+
+# ------------------------------------------------------------------ optimizer
+st.header("3 · Optimizer and schedule")
+settings = get_settings()
+left, middle, right = st.columns(3)
+with left:
+    optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
+                                 index=list(OPTIMIZERS).index(defaults.optimizer),
+                                 format_func=lambda k: OPTIMIZERS[k].title)
+    info = OPTIMIZERS[optimizer_key]
+    lr = st.number_input("Learning rate η", min_value=1e-5, max_value=10.0, value=defaults.lr, format="%.4f",
+                         key=f"training_lr_{dataset_choice}", disabled=locked)
+    st.latex(info.formula)
+with middle:
+    extra: dict[str, float] = {}
+    for name in info.hyperparameters:
+        label, low, high, value, help_text = HYPERPARAMETER_WIDGETS[name]
+        extra[name] = st.number_input(label, min_value=low, max_value=high, value=value, step=0.01,
+                                      key=f"training_{name}", help=help_text, disabled=locked)
+    batch_size = st.number_input("Batch size (0 = the whole training set)", min_value=0, max_value=100_000,
+                                 value=defaults.batch_size, step=16, key=f"training_batch_{dataset_choice}",
+                                 disabled=locked)
+    epochs = st.number_input("Epochs", min_value=1, max_value=settings.max_epochs, value=defaults.epochs,
+                             key=f"training_epochs_{dataset_choice}", disabled=locked)
+with right:
+    devices = available_devices()
+    device_choice = st.selectbox("Device", devices, key="training_device", disabled=locked,
+                                 format_func=DEVICE_NAMES.get)
+    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="training_seed", disabled=locked)
+    with st.expander("Stop early when…"):
+        target_acc = st.number_input("validation accuracy reaches (%) — 0 = off", 0.0, 100.0, 0.0,
+                                     key="training_target_acc", disabled=locked)
+        patience = st.number_input("no better validation loss for N epochs — 0 = off", 0, 1000, 0,
+                                   key="training_patience", disabled=locked)
+
+config = TrainConfig(
+    dataset=dataset_choice,
+    data_path=data_path,
+    network=network_spec,
+    optimizer=optimizer_key,
+    lr=float(lr),
+    momentum=float(extra.get("momentum", 0.9)),
+    beta1=float(extra.get("betas", 0.9)),
+    alpha=float(extra.get("alpha", 0.99)),
+    batch_size=int(batch_size),
+    epochs=int(epochs),
+    seed=int(seed),
+    device=device_choice,
+    standardize=defaults.standardize,
+    target_accuracy=(target_acc / 100) if target_acc else None,
+    patience=int(patience) or None,
+)
+
+
+def new_run() -> BackgroundRun | None:
+    try:
+        config.validate()
+        split = shared_split(dataset.name, data_path or dataset.description, config.seed, config.standardize, dataset)
+        trainer = Trainer(config, split)
+    except InputError as error:
+        show_input_error(error)
+        return None
+    return BackgroundRun(trainer)
+
+
+# ------------------------------------------------------------------ controls
+st.header("4 · Train")
+buttons = st.columns(6)
+status = run.progress().status if run else "ready"
+if buttons[0].button("Start", type="primary", key="training_start",
+                     disabled=run is not None and (run.is_alive or run.trainer.finished)):
+    run = run or new_run()
+    if run is not None:
+        st.session_state[RUN_KEY] = run
+        run.start()
+        st.rerun()  # redraw with the settings locked and the live panel ticking
+if buttons[1].button("Pause", key="training_pause", disabled=not (run and run.is_alive and status != "paused")):
+    run.pause()
+    st.rerun()
+if buttons[2].button("Resume", key="training_resume", disabled=not (run and run.is_alive and status == "paused")):
+    run.resume()
+    st.rerun()
+if buttons[3].button("+1 epoch", key="training_step", help="Train exactly one more epoch, then wait",
+                     disabled=run is not None and (run.is_alive or run.trainer.finished)):
+    run = run or new_run()
+    if run is not None:
+        st.session_state[RUN_KEY] = run
+        run.step_epoch()
+        run.wait(120)
+        st.rerun()
+if buttons[4].button("Stop", key="training_stop", disabled=not (run and run.is_alive)):
+    run.stop()
+    st.rerun()
+if buttons[5].button("Reset", key="training_reset", disabled=run is None):
+    if run is not None:
+        run.stop()
+    st.session_state.pop(RUN_KEY, None)
+    st.rerun()
+
+run = current_run()
+if locked:
+    st.caption("Settings are locked while this run exists: press Reset to change them.")
+
+
+def history_frame(active: BackgroundRun) -> pd.DataFrame:
+    rows = [
+        {"epoch": r.epoch_index, "split": split, "loss": getattr(r, f"{split}_loss"),
+         "accuracy": getattr(r, f"{split}_acc")}
+        for r in active.history()
+        for split in ("train", "val")
+    ]
+    return pd.DataFrame(rows, columns=["epoch", "split", "loss", "accuracy"])
+
+
+def draw_live(active: BackgroundRun) -> None:
+    progress = active.progress()
+    trainer = active.trainer
+    total = trainer.config.epochs
+    done_fraction = (progress.epoch + (progress.batch / progress.batches if progress.batches and
+                                       progress.status in ("running", "paused") else 0)) / total
+    if progress.status == "queued":
+        st.info(f"Waiting for a free training slot: you are number {progress.queue_position} in the queue "
+                f"({shared_slots().active} run(s) training on this server). It starts by itself.",
+                icon=":material/hourglass_top:")
+    label = (f"{progress.status.capitalize()} · epoch {min(progress.epoch + 1, total) if progress.status == 'running' else progress.epoch}/{total}"
+             f" · batch {progress.batch}/{progress.batches} · {progress.samples_per_s:,.0f} samples/s")
+    st.progress(min(max(done_fraction, 0.0), 1.0), text=label)
+    if progress.message and progress.status in ("failed", "stopped", "finished"):
+        (st.error if progress.status == "failed" else st.caption)(progress.message)
+    frame = history_frame(active)
+    if frame.empty and not progress.batch_losses:
+        st.caption("The charts appear after the first batches.")
+        return
+    chart_left, chart_right = st.columns(2)
+    names = {"train": "training", "val": "validation"}
+    frame["split"] = frame["split"].map(names)
+    color = alt.Color("split:N", title=None, scale=alt.Scale(domain=list(names.values())))
+    with chart_left:
+        layers = []
+        if progress.batch_losses:
+            batches = pd.DataFrame(progress.batch_losses, columns=["epoch", "loss"])
+            layers.append(alt.Chart(batches).mark_line(opacity=0.35, color="#888").encode(
+                x=alt.X("epoch:Q", title="epoch"), y=alt.Y("loss:Q", title="loss")))
+        if not frame.empty:
+            layers.append(alt.Chart(frame).mark_line(point=True).encode(
+                x="epoch:Q", y="loss:Q", color=color, tooltip=["epoch", "split", alt.Tooltip("loss", format=".4f")]))
+        st.altair_chart(alt.layer(*layers).properties(title="Loss (grey: per batch)", height=260),
+                        width="stretch")
+    with chart_right:
+        if not frame.empty:
+            st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
+                x="epoch:Q", y=alt.Y("accuracy:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+                color=color, tooltip=["epoch", "split", alt.Tooltip("accuracy", format=".2%")],
+            ).properties(title="Accuracy", height=260), width="stretch")
+
+
+live = run is not None and run.is_alive
+
+
+@st.fragment(run_every=1.0 if live else None)
+def live_panel() -> None:
+    active = current_run()
+    if active is None:
+        st.caption("Press Start to train, or Step one epoch to go slowly.")
+        return
+    draw_live(active)
+    if live and not active.is_alive:
+        st.rerun()  # the run just ended: redraw the whole page with the results
+
+
+live_panel()
+
+# ------------------------------------------------------------------ results
+if run is not None and run.trainer.finished and not run.is_alive:
+    trainer = run.trainer
+    st.header("5 · Results on the test set")
+    test_loss, test_acc = trainer.state["test_loss"], trainer.state["test_acc"]
+    metrics = st.columns(4)
+    metrics[0].metric("Test accuracy", f"{test_acc:.2%}")
+    metrics[1].metric("Test loss", f"{test_loss:.4f}")
+    metrics[2].metric("Epochs", trainer.epoch)
+    metrics[3].metric("Samples / s", f"{trainer.summary()['samples_per_s']:,.0f}")
+    st.caption(f"Stopped because {trainer.stop_reason}. Accuracy = correct predictions / test samples "
+               f"= {round(test_acc * len(trainer.test_y))} / {len(trainer.test_y)}.")
+    predicted, true = trainer.predict("test")
+    classes = list(trainer.classes)
+    matrix = confusion_matrix(predicted, true, len(classes))
+    cm_frame = pd.DataFrame(
+        [{"true": classes[i], "predicted": classes[j], "count": int(matrix[i, j])}
+         for i in range(len(classes)) for j in range(len(classes))]
+    )
+    cm_left, cm_right = st.columns([3, 2])
+    with cm_left:
+        base = alt.Chart(cm_frame).encode(x=alt.X("predicted:N", sort=classes), y=alt.Y("true:N", sort=classes))
+        st.altair_chart(
+            (base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="oranges")))
+             + base.mark_text().encode(text="count:Q"))
+            .properties(title="Confusion matrix (rows: true class)", height=300),
+            width="stretch",
+        )
+    with cm_right:
+        per_class = matrix.diag().double() / matrix.sum(dim=1).clamp(min=1).double()
+        st.dataframe(
+            pd.DataFrame({"class": classes, "test samples": matrix.sum(dim=1).tolist(),
+                          "accuracy": [f"{v:.1%}" for v in per_class.tolist()]}),
+            hide_index=True, width="stretch",
+        )
+    wrong = (predicted != true).nonzero().flatten()[:24]
+    st.subheader(f"Misclassified ({int((predicted != true).sum())} of {len(true)})")
+    if len(wrong) == 0:
+        st.success("Every test sample is classified correctly.")
+    elif trainer.test_x.dim() == 3:
+        images = trainer.test_x[wrong].cpu()
+        low = images.amin(dim=(1, 2), keepdim=True)
+        high = images.amax(dim=(1, 2), keepdim=True)
+        pictures = ((images - low) / (high - low).clamp(min=1e-8)).numpy()
+        st.image([np.kron(p, np.ones((2, 2))) for p in pictures], width=56,
+                 caption=[f"{classes[int(true[i])]} → {classes[int(predicted[i])]}" for i in wrong])
+    else:
+        rows = trainer.test_x[wrong].cpu().numpy()
+        names = list(dataset.feature_names or [f"x{i}" for i in range(rows.shape[1])])
+        table = pd.DataFrame(rows, columns=names)
+        table["true"] = [classes[int(true[i])] for i in wrong]
+        table["predicted"] = [classes[int(predicted[i])] for i in wrong]
+        st.dataframe(table, hide_index=True)
+        if trainer.config.standardize:
+            st.caption("Features are standardized with the training set's mean and standard deviation.")
+    buffer = io.BytesIO()
+    torch.save(trainer.weights(), buffer)
+    downloads = st.columns(2)
+    downloads[0].download_button("Download the trained weights (.pt)", buffer.getvalue(),
+                                 file_name=f"{trainer.config.dataset}_weights.pt", key="training_download_weights",
+                                 help="Load with torch.load(path, weights_only=True) into the same nn.Sequential.")
+    downloads[1].download_button("Download the config (.json)", json.dumps(trainer.config.to_dict(), indent=2),
+                                 file_name=f"{trainer.config.dataset}_config.json", key="training_download_config")
+    with st.expander("The PyTorch code that reproduces this run"):
+        st.code(reproduce_code(trainer.config), language="python")

@@ -1,0 +1,31 @@
+"""Train iris in a real browser, watch the live charts, read the test accuracy."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+
+
+def test_train_iris_to_the_end_in_the_browser(server_url: str, page: object) -> None:
+    page.goto(f"{server_url}/training")
+    wait_for_script(page)
+    assert_no_exception(page)
+    epochs = page.get_by_label("Epochs", exact=True)
+    epochs.fill("40")
+    epochs.press("Enter")
+    wait_for_script(page)
+    page.get_by_role("button", name="Start").click()
+    # Live: the progress line reports the epoch while the run trains (or has just finished).
+    page.wait_for_selector("text=/(Running|Finished) · epoch \\d+\\/40/", timeout=60_000)
+    screenshot(page, "training_live")
+    page.wait_for_selector("text=Test accuracy", timeout=120_000)
+    wait_for_script(page)
+    assert_no_exception(page)
+    metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
+    accuracy_text = next(m for m in metrics if "Test accuracy" in m)
+    accuracy = float(re.search(r"([\d.]+)%", accuracy_text).group(1))
+    assert 80.0 <= accuracy <= 100.0
+    assert any("40" in m for m in metrics if "Epochs" in m)
+    assert page.get_by_text("Misclassified").count() == 1
+    screenshot(page, "training_done")
