@@ -107,4 +107,12 @@ def test_bad_input_keeps_the_text_and_the_rest_of_the_page(server_url: str, page
     torch.sum(w * w * w + 3 * w * w + 2 * w + 1).backward()
     _wait_for_text(page, str(x.grad))  # tensor([[ 52., 148.]])
     _wait_for_text(page, "Autograd agrees with the chain rule")
+
+    # A factory instead of typing: the course's seeded rand(3, 2) (002 B.3) makes T valid again.
+    page.get_by_role("radiogroup", name="Make T by").get_by_text("Use a factory", exact=True).click()
+    wait_for_script(page)
+    _wait_for_text(page, "torch.manual_seed(24); torch.rand(3, 2, dtype=torch.float32)")
+    _wait_for_text(page, "tensor([[0.7644, 0.3751],\n        [0.0751, 0.5308],\n        [0.9660, 0.2770]])")
+    assert "The rows have different lengths" not in _main_text(page)
+    assert_no_exception(page)
     _screenshot_whole_page(page, "tensors_bad_input")
