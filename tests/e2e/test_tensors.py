@@ -42,17 +42,6 @@ def _wait_for_text(page: object, needle: str, timeout_s: float = 20.0) -> None:
     raise AssertionError(f"{needle!r} never appeared; the page shows:\n{_main_text(page)[-3000:]}")
 
 
-def _screenshot_whole_page(page: object, name: str) -> None:
-    """The main area scrolls inside its own container, so grow the viewport to show all of it."""
-    height = page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
-    )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 12000)})
-    page.wait_for_timeout(800)
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
-
-
 def _open_tensors_page(server_url: str, page: object) -> None:
     """Open the app, then the page from the navigation, as a student does."""
     page.goto(server_url)
@@ -68,7 +57,7 @@ def test_course_example_then_typed_operands(server_url: str, page: object) -> No
     # Opens on the course's X @ W (004) and the autograd chain (002).
     _wait_for_text(page, "[[0.4300, 0.4000, 0.6000]")
     _wait_for_text(page, "[[52., 52., 52.]")
-    _screenshot_whole_page(page, "tensors_course")
+    screenshot(page, "tensors_course")
 
     a = [[1.0, 2.0], [3.0, 4.0]]
     b = [[5.0], [6.0]]
@@ -90,7 +79,7 @@ def test_course_example_then_typed_operands(server_url: str, page: object) -> No
     _wait_for_text(page, "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1")
     _wait_for_text(page, "What would work")
     assert_no_exception(page)
-    _screenshot_whole_page(page, "tensors_shape_error")
+    screenshot(page, "tensors_shape_error")
 
 
 def test_bad_input_keeps_the_text_and_the_rest_of_the_page(server_url: str, page: object) -> None:
@@ -115,4 +104,4 @@ def test_bad_input_keeps_the_text_and_the_rest_of_the_page(server_url: str, page
     _wait_for_text(page, "tensor([[0.7644, 0.3751],\n        [0.0751, 0.5308],\n        [0.9660, 0.2770]])")
     assert "The rows have different lengths" not in _main_text(page)
     assert_no_exception(page)
-    _screenshot_whole_page(page, "tensors_bad_input")
+    screenshot(page, "tensors_bad_input")
