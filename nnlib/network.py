@@ -587,13 +587,8 @@ def _check_layer_count(count: int, settings: Settings) -> None:
 
 
 def parameter_cap(settings: Settings | None = None) -> int:
-    """The most parameters a network may have on this server.
-
-    Derived from ``max_units``: four square layers of the widest allowed Linear,
-    unless the settings carry their own ``max_params``.
-    """
-    settings = settings or get_settings()
-    return int(getattr(settings, "max_params", 4 * settings.max_units**2))
+    """The most parameters a network may have on this server (settings.max_params)."""
+    return (settings or get_settings()).max_params
 
 
 # --------------------------------------------------------------------------- shapes

@@ -217,7 +217,7 @@ class BackgroundRun:
         try:
             self._set(status="running", queued_seconds=time.perf_counter() - queued_at)
             self._epoch_started = time.perf_counter()
-            torch.set_num_threads(threads_for(self.slots.active))
+            self._set_threads()
             self.trainer.run(epochs=epochs, should_pause=self._should_end)
             if self.trainer.finished:
                 self._set(status="finished", message=self.trainer.stop_reason)
@@ -234,6 +234,12 @@ class BackgroundRun:
             self._set(status="failed", message=f"Training failed: {type(error).__name__}: {error}")
         finally:
             self.slots.release(ticket)
+
+    def _set_threads(self) -> None:
+        """Resize PyTorch's thread pool only when the share changes (resizing is not free)."""
+        wanted = threads_for(self.slots.active)
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
     def _should_end(self) -> bool:
         """Between epochs: wait out a pause, then say whether to stop."""
@@ -255,7 +261,7 @@ class BackgroundRun:
     def _on_record(self, record: BatchRecord | EpochRecord) -> None:
         now = time.perf_counter()
         if isinstance(record, EpochRecord):
-            torch.set_num_threads(threads_for(self.slots.active))
+            self._set_threads()
             with self._lock:
                 self._progress.epoch = record.epoch_index
                 self._progress.samples_per_s = record.samples_per_s

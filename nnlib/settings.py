@@ -30,6 +30,7 @@ class Settings:
     # Network builder
     max_layers: int = 32
     max_units: int = 4096
+    max_params: int = 20_000_000  # ~80 MB of float32 weights per student's network
     # Training
     max_epochs: int = 500
     concurrent_runs: int = max(1, os.cpu_count() or 1)

@@ -31,7 +31,7 @@ from nnlib.training import (
     reproduce_code,
 )
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
-from pages.components.ui import show_input_error
+from pages.components.ui import Between, share_in_url, show_input_error
 
 RUN_KEY = "training_run"
 HYPERPARAMETER_WIDGETS = {
@@ -62,6 +62,27 @@ st.markdown(
     "(CrossEntropyLoss on the network's raw outputs) and an optimizer. Training runs in the background "
     "while the charts update, so you can pause, step one epoch at a time, or leave and come back."
 )
+
+settings = get_settings()
+URL_KEYS = {
+    "training_dataset": ["iris", "notmnist"],
+    "training_network_source": ["preset", "builder"],
+    "training_preset": list(net.PRESETS),
+    "training_optimizer": list(OPTIMIZERS),
+    "training_lr_iris": Between(float, 1e-5, 10.0),
+    "training_lr_notmnist": Between(float, 1e-5, 10.0),
+    "training_momentum": Between(float, 0.0, 0.999),
+    "training_betas": Between(float, 0.0, 0.999),
+    "training_alpha": Between(float, 0.0, 0.999),
+    "training_batch_iris": Between(int, 0, 100_000),
+    "training_batch_notmnist": Between(int, 0, 100_000),
+    "training_epochs_iris": Between(int, 1, settings.max_epochs),
+    "training_epochs_notmnist": Between(int, 1, settings.max_epochs),
+    "training_seed": Between(int, 0, 2**31 - 1),
+    "training_target_acc": Between(float, 0.0, 100.0),
+    "training_patience": Between(int, 0, 1000),
+}
+share_in_url(URL_KEYS)
 
 run = current_run()
 locked = run is not None and (run.is_alive or run.trainer.epoch > 0)
@@ -111,7 +132,6 @@ else:
 
 # ------------------------------------------------------------------ optimizer
 st.header("3 · Optimizer and schedule")
-settings = get_settings()
 left, middle, right = st.columns(3)
 with left:
     optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
@@ -316,6 +336,9 @@ if run is not None and run.trainer.finished and not run.is_alive:
             hide_index=True, width="stretch",
         )
     wrong = (predicted != true).nonzero().flatten()[:24]
+    split = shared_split(dataset.name, data_path or dataset.description, trainer.config.seed,
+                         trainer.config.standardize, dataset)
+    split_stats = (split.mean, split.std) if split.mean is not None else None
     st.subheader(f"Misclassified ({int((predicted != true).sum())} of {len(true)})")
     if len(wrong) == 0:
         st.success("Every test sample is classified correctly.")
@@ -327,14 +350,15 @@ if run is not None and run.trainer.finished and not run.is_alive:
         st.image([np.kron(p, np.ones((2, 2))) for p in pictures], width=56,
                  caption=[f"{classes[int(true[i])]} → {classes[int(predicted[i])]}" for i in wrong])
     else:
-        rows = trainer.test_x[wrong].cpu().numpy()
+        rows = trainer.test_x[wrong].cpu()
+        if split_stats is not None:  # show the flowers' real measurements, not the standardized ones
+            rows = rows * split_stats[1] + split_stats[0]
+        rows = rows.numpy()
         names = list(dataset.feature_names or [f"x{i}" for i in range(rows.shape[1])])
         table = pd.DataFrame(rows, columns=names)
         table["true"] = [classes[int(true[i])] for i in wrong]
         table["predicted"] = [classes[int(predicted[i])] for i in wrong]
         st.dataframe(table, hide_index=True)
-        if trainer.config.standardize:
-            st.caption("Features are standardized with the training set's mean and standard deviation.")
     buffer = io.BytesIO()
     torch.save(trainer.weights(), buffer)
     downloads = st.columns(2)

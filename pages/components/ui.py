@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import platform
+from dataclasses import dataclass
 
 import streamlit as st
 import torch
@@ -85,3 +87,63 @@ def keep_widget_state() -> None:
         value = state[key]
         if isinstance(value, _PLAIN_TYPES):
             state[key] = value
+
+
+@dataclass(frozen=True)
+class Between:
+    """A number restored from a URL must be of this type and within [low, high]."""
+
+    kind: type
+    low: float
+    high: float
+
+
+_URL_VALUE_LIMIT = 2000  # characters of one encoded value; longer inputs stay out of the link
+
+
+def share_in_url(keys: dict[str, type | tuple[type, ...] | list | Between]) -> None:
+    """Mirror a page's inputs in its URL, so a link or a reload reopens the same example.
+
+    ``keys`` maps session-state keys to the Python type(s) their values must have, or
+    to the list of allowed values (for a selectbox or radio), or to a :class:`Between`
+    range (for a number input, which refuses values outside its bounds).
+    The first run of a session restores them from the query string (JSON values of the
+    declared type only; anything else is ignored); every run writes the current values
+    back. Call it at the top of the page, before the widgets, and again at the end if
+    the page changes state after its widgets (e.g. a button that edits a list).
+    """
+    restored_flag = f"_url_restored_{'|'.join(sorted(keys))}"
+    params = st.query_params
+    if restored_flag not in st.session_state:
+        st.session_state[restored_flag] = True
+        for key, kind in keys.items():
+            raw = params.get(key)
+            if raw is None or len(raw) > _URL_VALUE_LIMIT:
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(kind, list):
+                if value in kind:
+                    st.session_state[key] = value
+                continue
+            if isinstance(kind, Between):
+                if isinstance(value, int | float) and not isinstance(value, bool) and kind.low <= value <= kind.high:
+                    st.session_state[key] = kind.kind(value)
+                continue
+            if isinstance(value, bool) and kind in (int, float):
+                continue  # JSON true is not a number here
+            if kind is float and isinstance(value, int):
+                value = float(value)
+            if isinstance(value, kind):
+                st.session_state[key] = value
+    for key in keys:
+        if key not in st.session_state:
+            continue
+        encoded = json.dumps(st.session_state[key], separators=(",", ":"), ensure_ascii=False)
+        if len(encoded) <= _URL_VALUE_LIMIT:
+            if params.get(key) != encoded:
+                params[key] = encoded
+        elif key in params:
+            del params[key]

@@ -119,7 +119,8 @@ def page(browser: object) -> Iterator[object]:
 def wait_for_script(page: object, timeout_s: float = 60.0) -> None:
     """Wait until the app has rendered and its script is no longer running."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
-    page.wait_for_selector('[data-testid="stMainBlockContainer"]', timeout=timeout_s * 1000)
+    # Every page starts with a title: until it is drawn the script has not really run.
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_s * 1000)
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
@@ -140,10 +141,19 @@ def assert_no_exception(page: object) -> None:
         raise AssertionError("the page shows an exception:\n" + errors.first.inner_text()[:2000])
 
 
-def screenshot(page: object, name: str) -> Path:
+def screenshot(page: object, name: str, max_height: int = 6000) -> Path:
+    """Save the whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    viewport = page.viewport_size
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": viewport["width"], "height": min(max(height, viewport["height"]), max_height)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(viewport)
     return path
 
 

@@ -421,8 +421,8 @@ def test_empty_and_too_long_stacks() -> None:
     assert raised.value.details == {"count": 4, "limit": 3}
 
 
-def test_parameter_cap_follows_max_units() -> None:
-    small = Settings(max_units=64)
+def test_parameter_cap_comes_from_settings() -> None:
+    small = Settings(max_units=64, max_params=4 * 64 * 64)
     assert parameter_cap(small) == 4 * 64 * 64
     layers = [linear(64, 64), RELU] * 5
     summary = analyze(layers, (64,), settings=small)
