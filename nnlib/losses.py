@@ -193,9 +193,7 @@ FINDING_TEXT: dict[str, str] = {
         "stops with 'Found dtype Long but expected Float'), so they were converted. In your "
         "code write 1.0 rather than 1, or call target.float()."
     ),
-    "nonfinite": (
-        "The {field} contains nan or inf, so the loss and its gradient will be nan or inf too."
-    ),
+    "nonfinite": ("The {field} contains nan or inf, so the loss and its gradient will be nan or inf too."),
     "shape_mismatch": (
         "Prediction shape {prediction_shape} and target shape {target_shape} do not fit together: "
         "{loss} needs the same shape for both."
@@ -344,11 +342,14 @@ def _p(value: float | Tensor) -> str:
     return f"({text})" if text.startswith("-") or r"\times" in text else text
 
 
-def _items(entries: list[str], total: int) -> str:
-    text = r",\quad ".join(entries)
+def _items(entries: list[str], total: int, header: str = "") -> str:
+    """One entry per line (so long lines never overflow), after an optional header line."""
+    lines = [f"&{entry}" for entry in entries]
     if total > len(entries):
-        text += rf",\quad \dots\ (\text{{{total} in all}})"
-    return text
+        lines.append(rf"&\dots\ (\text{{{total} in all; every one is in the table}})")
+    if header and lines:
+        lines[0] = rf"{header}\quad {lines[0]}"
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
 
 
 def _sum_terms(flat: Tensor) -> str:
@@ -438,11 +439,10 @@ def _lse_step(scores: Tensor, class_dim: int, maximum: Tensor, lse: Tensor) -> S
         if len(row) > SHOWN_CLASSES:
             exps += r" + \dots"
             shifted += r" + \dots"
-        lines.append(
-            rf"\mathrm{{LSE}}_{{{i + 1}}} = \log({exps}) = {fmt(maxima[i])} + \log({shifted}) = {fmt(lses[i])}"
-        )
+        lines.append(rf"\mathrm{{LSE}}_{{{i + 1}}} &= \log({exps})")
+        lines.append(rf"&= {fmt(maxima[i])} + \log({shifted}) = {fmt(lses[i])}")
     if rows.shape[0] > SHOWN_ROWS:
-        lines.append(rf"\dots\ (\text{{{rows.shape[0]} samples in all}})")
+        lines.append(rf"&\dots\ (\text{{{rows.shape[0]} samples in all}})")
     latex = r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"
     return Step(
         "Log-sum-exp of each sample's scores, written m + log Σ e^(z − m) with m the row maximum "
@@ -486,11 +486,13 @@ def _differences(prediction: Tensor, target: Tensor) -> tuple[Tensor, Tensor, Te
     d = p - y
     entries = [
         f"{fmt(a)} - {_p(b)} = {fmt(c)}"
-        for a, b, c in zip(p.reshape(-1).tolist()[:SHOWN_TERMS], y.reshape(-1).tolist(), d.reshape(-1).tolist(), strict=False)
+        for a, b, c in zip(
+            p.reshape(-1).tolist()[:SHOWN_TERMS], y.reshape(-1).tolist(), d.reshape(-1).tolist(), strict=False
+        )
     ]
     step = Step(
         "Differences between prediction and target",
-        r"\hat{y}_i - y_i:\quad " + _items(entries, d.numel()),
+        _items(entries, d.numel(), header=r"\hat{y}_i - y_i:"),
         d,
     )
     return p, y, d, step
@@ -499,8 +501,15 @@ def _differences(prediction: Tensor, target: Tensor) -> tuple[Tensor, Tensor, Te
 def _mse_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
     _, _, d, first = _differences(prediction, target)
     squares = d * d
-    entries = [f"{_p(a)}^2 = {fmt(b)}" for a, b in zip(d.reshape(-1).tolist()[:SHOWN_TERMS], squares.reshape(-1).tolist(), strict=False)]
-    second = Step("Squares: ℓᵢ = (ŷᵢ − yᵢ)²", r"\ell_i = (\hat{y}_i - y_i)^2:\quad " + _items(entries, d.numel()), squares)
+    entries = [
+        f"{_p(a)}^2 = {fmt(b)}"
+        for a, b in zip(d.reshape(-1).tolist()[:SHOWN_TERMS], squares.reshape(-1).tolist(), strict=False)
+    ]
+    second = Step(
+        "Squares: ℓᵢ = (ŷᵢ − yᵢ)²",
+        _items(entries, d.numel(), header=r"\ell_i = (\hat{y}_i - y_i)^2:"),
+        squares,
+    )
     value, last = _reduce(squares, reduction)
     return Manual((first, second, last), squares, value)
 
@@ -508,13 +517,22 @@ def _mse_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapp
 def _l1_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
     _, _, d, first = _differences(prediction, target)
     absolute = d.abs()
-    entries = [f"|{fmt(a)}| = {fmt(b)}" for a, b in zip(d.reshape(-1).tolist()[:SHOWN_TERMS], absolute.reshape(-1).tolist(), strict=False)]
-    second = Step("Absolute values: ℓᵢ = |ŷᵢ − yᵢ|", r"\ell_i = |\hat{y}_i - y_i|:\quad " + _items(entries, d.numel()), absolute)
+    entries = [
+        f"|{fmt(a)}| = {fmt(b)}"
+        for a, b in zip(d.reshape(-1).tolist()[:SHOWN_TERMS], absolute.reshape(-1).tolist(), strict=False)
+    ]
+    second = Step(
+        "Absolute values: ℓᵢ = |ŷᵢ − yᵢ|",
+        _items(entries, d.numel(), header=r"\ell_i = |\hat{y}_i - y_i|:"),
+        absolute,
+    )
     value, last = _reduce(absolute, reduction)
     return Manual((first, second, last), absolute, value)
 
 
-def _smooth_l1_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
+def _smooth_l1_manual(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Manual:
     beta = float(params["beta"])
     _, _, d, first = _differences(prediction, target)
     z = d.abs()
@@ -530,7 +548,7 @@ def _smooth_l1_manual(prediction: Tensor, target: Tensor, reduction: str, params
             entries.append(rf"{fmt(a)} \ge {fmt(beta)}:\ {fmt(a)} - 0.5 \cdot {fmt(beta)} = {fmt(b)}")
     second = Step(
         f"Quadratic near zero, linear beyond β = {fmt_plain(beta).rstrip('0').rstrip('.')}",
-        r"\ell_i:\quad " + _items(entries, z.numel()),
+        _items(entries, z.numel(), header=r"\ell_i:"),
         contributions,
     )
     value, last = _reduce(contributions, reduction)
@@ -547,10 +565,12 @@ def _huber_manual(prediction: Tensor, target: Tensor, reduction: str, params: Ma
         if a < delta:
             entries.append(rf"{fmt(a)} < {fmt(delta)}:\ 0.5 \cdot {fmt(a)}^2 = {fmt(b)}")
         else:
-            entries.append(rf"{fmt(a)} \ge {fmt(delta)}:\ {fmt(delta)}({fmt(a)} - 0.5 \cdot {fmt(delta)}) = {fmt(b)}")
+            entries.append(
+                rf"{fmt(a)} \ge {fmt(delta)}:\ {fmt(delta)} \cdot ({fmt(a)} - 0.5 \cdot {fmt(delta)}) = {fmt(b)}"
+            )
     second = Step(
         f"Quadratic near zero, linear beyond δ = {fmt_plain(delta).rstrip('0').rstrip('.')}",
-        r"\ell_i:\quad " + _items(entries, z.numel()),
+        _items(entries, z.numel(), header=r"\ell_i:"),
         contributions,
     )
     value, last = _reduce(contributions, reduction)
@@ -597,7 +617,12 @@ def _bce_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapp
     clamped = bool(((torch.log(p) < LOG_CLAMP) | (torch.log1p(-p) < LOG_CLAMP)).any())
     entries = [
         rf"\log {fmt(a)} = {fmt(b)},\ \log(1 - {fmt(a)}) = {fmt(c)}"
-        for a, b, c in zip(p.reshape(-1).tolist()[:SHOWN_TERMS], log_p.reshape(-1).tolist(), log_q.reshape(-1).tolist(), strict=False)
+        for a, b, c in zip(
+            p.reshape(-1).tolist()[:SHOWN_TERMS],
+            log_p.reshape(-1).tolist(),
+            log_q.reshape(-1).tolist(),
+            strict=False,
+        )
     ]
     label = "Logarithms of the predicted probabilities"
     if clamped:
@@ -607,12 +632,16 @@ def _bce_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapp
     entries = [
         rf"-[{fmt(t)} \cdot {_p(b)} + {_p(1 - t)} \cdot {_p(c)}] = {fmt(e)}"
         for t, b, c, e in zip(
-            y.reshape(-1).tolist()[:SHOWN_TERMS], log_p.reshape(-1).tolist(), log_q.reshape(-1).tolist(), contributions.reshape(-1).tolist(), strict=False
+            y.reshape(-1).tolist()[:SHOWN_TERMS],
+            log_p.reshape(-1).tolist(),
+            log_q.reshape(-1).tolist(),
+            contributions.reshape(-1).tolist(),
+            strict=False,
         )
     ]
     second = Step(
         "Each element: ℓᵢ = −[yᵢ log ŷᵢ + (1 − yᵢ) log(1 − ŷᵢ)]; only one term counts when yᵢ is 0 or 1",
-        r"\ell_i:\quad " + _items(entries, p.numel()),
+        _items(entries, p.numel(), header=r"\ell_i:"),
         contributions,
     )
     value, last = _reduce(contributions, reduction)
@@ -624,10 +653,17 @@ def _bce_gradient(prediction: Tensor, target: Tensor, reduction: str, params: Ma
     return (prediction - target) / denominator * _scale(reduction, prediction.numel())
 
 
-def _bce_logits_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
+def _bce_logits_manual(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Manual:
     x, y = prediction, target
     probabilities = torch.sigmoid(x)
-    entries = [rf"\sigma({fmt(a)}) = {fmt(b)}" for a, b in zip(x.reshape(-1).tolist()[:SHOWN_TERMS], probabilities.reshape(-1).tolist(), strict=False)]
+    entries = [
+        rf"\sigma({fmt(a)}) = {fmt(b)}"
+        for a, b in zip(
+            x.reshape(-1).tolist()[:SHOWN_TERMS], probabilities.reshape(-1).tolist(), strict=False
+        )
+    ]
     first = Step(
         "Sigmoid: the probabilities the logits stand for, σ(x) = 1 / (1 + e^(−x)) (for reading only)",
         _items(entries, x.numel()),
@@ -639,20 +675,27 @@ def _bce_logits_manual(prediction: Tensor, target: Tensor, reduction: str, param
     entries = [
         rf"\max({fmt(a)}, 0) - {_p(a)} \cdot {_p(t)} + \log(1 + e^{{-{fmt(abs(a))}}}) = {fmt(b)} + {_p(c)} = {fmt(e)}"
         for a, t, b, c, e in zip(
-            x.reshape(-1).tolist()[:SHOWN_TERMS], y.reshape(-1).tolist(), linear.reshape(-1).tolist(), soft.reshape(-1).tolist(), contributions.reshape(-1).tolist(), strict=False
+            x.reshape(-1).tolist()[:SHOWN_TERMS],
+            y.reshape(-1).tolist(),
+            linear.reshape(-1).tolist(),
+            soft.reshape(-1).tolist(),
+            contributions.reshape(-1).tolist(),
+            strict=False,
         )
     ]
     second = Step(
         "Each element in the stable form ℓᵢ = max(xᵢ, 0) − xᵢyᵢ + log(1 + e^(−|xᵢ|)), "
         "equal to −[y log σ(x) + (1 − y) log(1 − σ(x))] without ever taking log 0",
-        r"\ell_i:\quad " + _items(entries, x.numel()),
+        _items(entries, x.numel(), header=r"\ell_i:"),
         contributions,
     )
     value, last = _reduce(contributions, reduction)
     return Manual((first, second, last), contributions, value)
 
 
-def _bce_logits_gradient(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Tensor:
+def _bce_logits_gradient(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Tensor:
     return (torch.sigmoid(prediction) - target) * _scale(reduction, prediction.numel())
 
 
@@ -661,7 +704,9 @@ def _bce_logits_gradient(prediction: Tensor, target: Tensor, reduction: str, par
 # ---------------------------------------------------------------------------
 
 
-def _pick_step(log_probs_of_target: Tensor, lse: Tensor, picked_scores: Tensor, kept: Tensor, targets: Tensor) -> tuple[Tensor, Step]:
+def _pick_step(
+    log_probs_of_target: Tensor, lse: Tensor, picked_scores: Tensor, kept: Tensor, targets: Tensor
+) -> tuple[Tensor, Step]:
     contributions = torch.where(kept, -log_probs_of_target, torch.zeros_like(log_probs_of_target))
     flat_lse = lse.reshape(-1).tolist()
     flat_z = picked_scores.reshape(-1).tolist()
@@ -698,7 +743,9 @@ def _ce_index_manual(prediction: Tensor, target: Tensor, reduction: str, params:
     return Manual((soft_step, lse_step, pick_step, last), contributions, value)
 
 
-def _ce_index_gradient(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Tensor:
+def _ce_index_gradient(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Tensor:
     c = _class_dim(prediction)
     safe, kept = _index_targets(target)
     probabilities = torch.softmax(prediction, dim=c)
@@ -707,7 +754,9 @@ def _ce_index_gradient(prediction: Tensor, target: Tensor, reduction: str, param
     return grad * _scale(reduction, int(kept.sum()))
 
 
-def _ce_probability_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
+def _ce_probability_manual(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Manual:
     c = _class_dim(prediction)
     maximum, lse = _log_sum_exp(prediction, c)
     _, soft_step = _softmax_step(prediction, c, lse)
@@ -735,7 +784,9 @@ def _ce_probability_manual(prediction: Tensor, target: Tensor, reduction: str, p
     return Manual((soft_step, lse_step, pick_step, last), contributions, value)
 
 
-def _ce_probability_gradient(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Tensor:
+def _ce_probability_gradient(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Tensor:
     c = _class_dim(prediction)
     probabilities = torch.softmax(prediction, dim=c)
     grad = probabilities * target.sum(dim=c, keepdim=True) - target
@@ -837,7 +888,15 @@ def _is_whole(tensor: Tensor) -> bool:
     return bool(torch.isfinite(tensor).all()) and bool((tensor == tensor.round()).all())
 
 
-def _same_shape_checks(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any], *, broadcasts: bool) -> list[Finding]:
+def _same_shape_checks(
+    info: LossInfo,
+    prediction: Tensor,
+    target: Tensor,
+    reduction: str,
+    params: Mapping[str, Any],
+    *,
+    broadcasts: bool,
+) -> list[Finding]:
     """Shapes for element-wise losses; ``broadcasts`` says whether torch broadcasts silently."""
     if prediction.shape == target.shape:
         return []
@@ -862,7 +921,13 @@ def _same_shape_checks(info: LossInfo, prediction: Tensor, target: Tensor, reduc
                 Finding(
                     "shape_mismatch_reshape",
                     "error",
-                    {**base, "count": prediction.numel(), "reshaped_value": fmt_plain(reshaped_value) if reduction != "none" else "shown after reshaping"},
+                    {
+                        **base,
+                        "count": prediction.numel(),
+                        "reshaped_value": fmt_plain(reshaped_value)
+                        if reduction != "none"
+                        else "shown after reshaping",
+                    },
                 )
             ]
         return [Finding("shape_mismatch", "error", base)]
@@ -875,23 +940,35 @@ def _same_shape_checks(info: LossInfo, prediction: Tensor, target: Tensor, reduc
         "broadcast_shape": _shape(broadcast_shape),
         "pairs": math.prod(broadcast_shape),
         "expected": max(prediction.numel(), target.numel()),
-        "torch_value": fmt_plain(torch_value) if reduction != "none" else f"a {_shape(broadcast_shape)} tensor",
+        "torch_value": fmt_plain(torch_value)
+        if reduction != "none"
+        else f"a {_shape(broadcast_shape)} tensor",
         "matrix": matrix,
         "torch_value_tensor": torch_value,
     }
     if same_count:
-        details["reshaped_value"] = fmt_plain(reshaped_value) if reduction != "none" else f"a {_shape(prediction)} tensor"
+        details["reshaped_value"] = (
+            fmt_plain(reshaped_value) if reduction != "none" else f"a {_shape(prediction)} tensor"
+        )
         details["reshaped_value_tensor"] = reshaped_value
         return [Finding("silent_broadcast", "warning", details)]
     return [Finding("silent_broadcast_no_reshape", "warning", details)]
 
 
-def _validate_regression(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
-    return _same_shape_checks(info, prediction, target, reduction, params, broadcasts=True) + _nonfinite(prediction, target)
+def _validate_regression(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
+    return _same_shape_checks(info, prediction, target, reduction, params, broadcasts=True) + _nonfinite(
+        prediction, target
+    )
 
 
 def _with_logits_text(prediction: Tensor, target: Tensor, reduction: str) -> str:
-    if prediction.shape != target.shape or reduction == "none" or not bool(((target >= 0) & (target <= 1)).all()):
+    if (
+        prediction.shape != target.shape
+        or reduction == "none"
+        or not bool(((target >= 0) & (target <= 1)).all())
+    ):
         return ""
     value = F.binary_cross_entropy_with_logits(prediction, target, reduction=reduction)
     return f" (on your numbers, read as logits, it gives {fmt_plain(value)})"
@@ -923,7 +1000,9 @@ def _swapped_binary(prediction: Tensor, target: Tensor) -> list[Finding]:
     return [Finding("swapped_binary", "warning", {"example": _example(between)})]
 
 
-def _validate_bce(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
+def _validate_bce(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
     findings = _same_shape_checks(info, prediction, target, reduction, params, broadcasts=False)
     if bool(prediction.isnan().any()):
         findings.append(Finding("bce_input_nan", "error"))
@@ -946,16 +1025,26 @@ def _validate_bce(info: LossInfo, prediction: Tensor, target: Tensor, reduction:
     return findings
 
 
-def _validate_bce_logits(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
+def _validate_bce_logits(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
     findings = _same_shape_checks(info, prediction, target, reduction, params, broadcasts=False)
     findings += _target_range(target, "warning")
     swapped = _swapped_binary(prediction, target)
     findings += swapped
     in_unit = prediction.numel() and bool(((prediction >= 0) & (prediction <= 1)).all())
-    if in_unit and not swapped and not _is_binary(prediction) and prediction.shape == target.shape and reduction != "none":
+    if (
+        in_unit
+        and not swapped
+        and not _is_binary(prediction)
+        and prediction.shape == target.shape
+        and reduction != "none"
+    ):
         if bool(((target >= 0) & (target <= 1)).all()):
             bce = F.binary_cross_entropy(prediction, target, reduction=reduction)
-            findings.append(Finding("bce_with_logits_given_probabilities", "note", {"bce_value": fmt_plain(bce)}))
+            findings.append(
+                Finding("bce_with_logits_given_probabilities", "note", {"bce_value": fmt_plain(bce)})
+            )
     return findings + _nonfinite(prediction, target)
 
 
@@ -973,8 +1062,14 @@ def _class_checks(info: LossInfo, prediction: Tensor, target: Tensor) -> list[Fi
     if target.dtype.is_floating_point and target.shape == prediction.shape and prediction.dim() >= 2:
         return [Finding("probability_target_for_index_loss", "error", base)]
     if target.shape != expected:
-        if target.numel() == math.prod(expected) and target.dim() == len(expected) + 1 and target.shape[-1] == 1:
-            hint = "Remove the inner brackets: write [1, 2, 0], not [[1], [2], [0]] (or call target.squeeze(1))."
+        if (
+            target.numel() == math.prod(expected)
+            and target.dim() == len(expected) + 1
+            and target.shape[-1] == 1
+        ):
+            hint = (
+                "Remove the inner brackets: write [1, 2, 0], not [[1], [2], [0]] (or call target.squeeze(1))."
+            )
         elif target.shape[:1] != expected[:1]:
             hint = "There must be as many targets as samples (rows)."
         else:
@@ -1012,11 +1107,15 @@ def _class_checks(info: LossInfo, prediction: Tensor, target: Tensor) -> list[Fi
     findings = []
     ignored = int((target == IGNORE_INDEX).sum())
     if ignored:
-        findings.append(Finding("ignored_targets", "note", {"count": ignored, "kept": target.numel() - ignored}))
+        findings.append(
+            Finding("ignored_targets", "note", {"count": ignored, "kept": target.numel() - ignored})
+        )
     return findings
 
 
-def _probabilities_given(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
+def _probabilities_given(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
     c = _class_dim(prediction)
     if reduction == "none" or not _is_distribution(prediction, c):
         return []
@@ -1041,25 +1140,37 @@ def _probabilities_given(info: LossInfo, prediction: Tensor, target: Tensor, red
     ]
 
 
-def _validate_ce_index(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
+def _validate_ce_index(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
     findings = _class_checks(info, prediction, target)
     if any(f.severity == "error" for f in findings):
         return findings
-    return findings + _probabilities_given(info, prediction, target, reduction, params) + _nonfinite(prediction, target)
+    return (
+        findings
+        + _probabilities_given(info, prediction, target, reduction, params)
+        + _nonfinite(prediction, target)
+    )
 
 
-def _validate_nll(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
+def _validate_nll(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
     findings = _class_checks(info, prediction, target)
     if any(f.severity == "error" for f in findings):
         return findings
     if params.get("apply_log_softmax", True):
         findings += _probabilities_given(info, prediction, target, reduction, params)
     elif bool((prediction > 0).any()):
-        findings.append(Finding("nll_not_log_probabilities", "warning", {"example": _example(prediction[prediction > 0])}))
+        findings.append(
+            Finding("nll_not_log_probabilities", "warning", {"example": _example(prediction[prediction > 0])})
+        )
     return findings + _nonfinite(prediction, target)
 
 
-def _validate_ce_probability(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> list[Finding]:
+def _validate_ce_probability(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> list[Finding]:
     base = {"loss": info.module_name, "prediction_shape": _shape(prediction), "target_shape": _shape(target)}
     if prediction.dim() == 0:
         return [Finding("prediction_needs_classes", "error", base)]
@@ -1146,9 +1257,9 @@ LOSSES: dict[str, LossInfo] = {
         module_name="SmoothL1Loss",
         functional_name="smooth_l1_loss",
         formula=(
-            r"\ell_i = \begin{cases} 0.5\,(\hat{y}_i - y_i)^2 / \beta & |\hat{y}_i - y_i| < \beta \\"
-            r" |\hat{y}_i - y_i| - 0.5\,\beta & \text{otherwise} \end{cases}"
-            r"\qquad \mathcal{L} = \frac{1}{N}\sum_i \ell_i"
+            r"\begin{aligned}\ell_i &= \begin{cases} 0.5\,(\hat{y}_i - y_i)^2 / \beta & |\hat{y}_i - y_i| < \beta \\"
+            r" |\hat{y}_i - y_i| - 0.5\,\beta & \text{otherwise} \end{cases} \\"
+            r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
         ),
         prediction_spec=_REGRESSION_PREDICTION,
         target_spec=_REGRESSION_TARGET,
@@ -1167,16 +1278,20 @@ LOSSES: dict[str, LossInfo] = {
             r"\frac{\partial \mathcal{L}}{\partial \hat{y}_i} = {s}\begin{cases} (\hat{y}_i - y_i)/\beta"
             r" & |\hat{y}_i - y_i| < \beta \\ \operatorname{sign}(\hat{y}_i - y_i) & \text{otherwise} \end{cases}"
         ),
-        params=(ParamSpec("beta", "β (where quadratic turns linear)", 1.0, minimum=0.0, help="beta ≥ 0; 0 gives L1Loss."),),
+        params=(
+            ParamSpec(
+                "beta", "β (where quadratic turns linear)", 1.0, minimum=0.0, help="beta ≥ 0; 0 gives L1Loss."
+            ),
+        ),
     ),
     "HuberLoss": LossInfo(
         name="HuberLoss",
         module_name="HuberLoss",
         functional_name="huber_loss",
         formula=(
-            r"\ell_i = \begin{cases} 0.5\,(\hat{y}_i - y_i)^2 & |\hat{y}_i - y_i| < \delta \\"
-            r" \delta\,(|\hat{y}_i - y_i| - 0.5\,\delta) & \text{otherwise} \end{cases}"
-            r"\qquad \mathcal{L} = \frac{1}{N}\sum_i \ell_i"
+            r"\begin{aligned}\ell_i &= \begin{cases} 0.5\,(\hat{y}_i - y_i)^2 & |\hat{y}_i - y_i| < \delta \\"
+            r" \delta\,(|\hat{y}_i - y_i| - 0.5\,\delta) & \text{otherwise} \end{cases} \\"
+            r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
         ),
         prediction_spec=_REGRESSION_PREDICTION,
         target_spec=_REGRESSION_TARGET,
@@ -1195,18 +1310,26 @@ LOSSES: dict[str, LossInfo] = {
             r"\frac{\partial \mathcal{L}}{\partial \hat{y}_i} = {s}\begin{cases} \hat{y}_i - y_i"
             r" & |\hat{y}_i - y_i| < \delta \\ \delta\,\operatorname{sign}(\hat{y}_i - y_i) & \text{otherwise} \end{cases}"
         ),
-        params=(ParamSpec("delta", "δ (where quadratic turns linear)", 1.0, minimum=0.0, strictly_positive=True, help="delta > 0."),),
+        params=(
+            ParamSpec(
+                "delta",
+                "δ (where quadratic turns linear)",
+                1.0,
+                minimum=0.0,
+                strictly_positive=True,
+                help="delta > 0.",
+            ),
+        ),
     ),
     "BCELoss": LossInfo(
         name="BCELoss",
         module_name="BCELoss",
         functional_name="binary_cross_entropy",
         formula=(
-            r"\mathcal{L} = -\frac{1}{N}\sum_{i=1}^{N} \left[y_i \log \hat{y}_i + (1 - y_i) \log(1 - \hat{y}_i)\right]"
+            r"\begin{aligned}\ell_i &= -\big[y_i \log \hat{y}_i + (1 - y_i) \log(1 - \hat{y}_i)\big] \\"
+            r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
         ),
-        prediction_spec=(
-            "Probabilities in [0, 1]: the output of a Sigmoid layer. Any shape, e.g. (N, 1)."
-        ),
+        prediction_spec=("Probabilities in [0, 1]: the output of a Sigmoid layer. Any shape, e.g. (N, 1)."),
         target_spec="Float 0 or 1 (soft labels in [0, 1] are allowed), exactly the prediction's shape.",
         when_to_use=(
             "Binary classification when the model already ends in Sigmoid. Prefer BCEWithLogitsLoss "
@@ -1228,8 +1351,8 @@ LOSSES: dict[str, LossInfo] = {
         module_name="BCEWithLogitsLoss",
         functional_name="binary_cross_entropy_with_logits",
         formula=(
-            r"\mathcal{L} = -\frac{1}{N}\sum_{i=1}^{N} \left[y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))\right],"
-            r"\quad \sigma(x) = \frac{1}{1 + e^{-x}}"
+            r"\begin{aligned}\ell_i &= -\big[y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))\big] \\"
+            r" \sigma(x) &= \frac{1}{1 + e^{-x}},\qquad \mathcal{L} = \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
         ),
         prediction_spec="Raw scores (logits), any real numbers: the last Linear layer's output, no Sigmoid.",
         target_spec="Float 0 or 1 (soft labels in [0, 1] are allowed), exactly the prediction's shape.",
@@ -1251,8 +1374,8 @@ LOSSES: dict[str, LossInfo] = {
         module_name="CrossEntropyLoss",
         functional_name="cross_entropy",
         formula=(
-            r"\mathcal{L} = -\frac{1}{N}\sum_{i=1}^{N} \log \frac{e^{z_{i,y_i}}}{\sum_{k} e^{z_{i,k}}}"
-            r" = \frac{1}{N}\sum_{i=1}^{N} \Big(\log\sum_{k} e^{z_{i,k}} - z_{i,y_i}\Big)"
+            r"\begin{aligned}\mathcal{L} &= -\frac{1}{N}\sum_{i=1}^{N} \log \frac{e^{z_{i,y_i}}}{\sum_{k} e^{z_{i,k}}} \\"
+            r" &= \frac{1}{N}\sum_{i=1}^{N} \Big(\log\sum_{k} e^{z_{i,k}} - z_{i,y_i}\Big)\end{aligned}"
         ),
         prediction_spec=(
             "Raw scores (logits) of shape (N, C): one row per sample, one column per class; the last "
@@ -1309,8 +1432,8 @@ LOSSES: dict[str, LossInfo] = {
         module_name="NLLLoss",
         functional_name="nll_loss",
         formula=(
-            r"\mathcal{L} = -\frac{1}{N}\sum_{i=1}^{N} \log p_{i,y_i},\quad"
-            r" \log p_i = \mathrm{LogSoftmax}(z_i) = z_i - \log\sum_k e^{z_{i,k}}"
+            r"\begin{aligned}\mathcal{L} &= -\frac{1}{N}\sum_{i=1}^{N} \log p_{i,y_i} \\"
+            r" \log p_i &= \mathrm{LogSoftmax}(z_i) = z_i - \log\sum_k e^{z_{i,k}}\end{aligned}"
         ),
         prediction_spec=(
             "Log-probabilities of shape (N, C), the output of LogSoftmax(dim=1). Here you type raw "
@@ -1381,7 +1504,11 @@ def resolve_params(info: LossInfo, params: Mapping[str, Any] | None = None) -> d
             resolved[spec.name] = bool(value)
             continue
         number = float(value)
-        if not math.isfinite(number) or (spec.minimum is not None and number < spec.minimum) or (spec.strictly_positive and number <= 0):
+        if (
+            not math.isfinite(number)
+            or (spec.minimum is not None and number < spec.minimum)
+            or (spec.strictly_positive and number <= 0)
+        ):
             bound = "greater than 0" if spec.strictly_positive else f"at least {spec.minimum:g}"
             raise InputError(
                 f"{spec.name} must be {bound}; got {value}.",
@@ -1393,7 +1520,9 @@ def resolve_params(info: LossInfo, params: Mapping[str, Any] | None = None) -> d
     return resolved
 
 
-def prepare_inputs(info: LossInfo, prediction: Tensor, target: Tensor) -> tuple[Tensor, Tensor, list[Finding]]:
+def prepare_inputs(
+    info: LossInfo, prediction: Tensor, target: Tensor
+) -> tuple[Tensor, Tensor, list[Finding]]:
     """Float predictions (autograd needs them) and, for float-target losses, float targets."""
     notes: list[Finding] = []
     for name, tensor in (("prediction", prediction), ("target", target)):
@@ -1404,18 +1533,32 @@ def prepare_inputs(info: LossInfo, prediction: Tensor, target: Tensor) -> tuple[
                 field=name,
             )
     if not prediction.dtype.is_floating_point:
-        notes.append(Finding("prediction_converted", "note", {"dtype": str(prediction.dtype).replace("torch.", "")}))
+        notes.append(
+            Finding("prediction_converted", "note", {"dtype": str(prediction.dtype).replace("torch.", "")})
+        )
         prediction = prediction.to(torch.float32)
     if info.target_kind == "float":
         if not target.dtype.is_floating_point:
-            notes.append(Finding("target_converted", "note", {"dtype": str(target.dtype).replace("torch.", ""), "loss": info.module_name}))
+            notes.append(
+                Finding(
+                    "target_converted",
+                    "note",
+                    {"dtype": str(target.dtype).replace("torch.", ""), "loss": info.module_name},
+                )
+            )
             target = target.to(prediction.dtype)
         elif target.dtype != prediction.dtype:
             target = target.to(prediction.dtype)
     return prediction, target, notes
 
 
-def check(name: str, prediction: Tensor, target: Tensor, reduction: str = "mean", params: Mapping[str, Any] | None = None) -> list[Finding]:
+def check(
+    name: str,
+    prediction: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    params: Mapping[str, Any] | None = None,
+) -> list[Finding]:
     """Every finding for these inputs (conversions, mistakes), without raising on them."""
     info = get_loss(name)
     _check_reduction(reduction)
@@ -1425,7 +1568,9 @@ def check(name: str, prediction: Tensor, target: Tensor, reduction: str = "mean"
         return notes + info.validate(info, prediction, target, reduction, resolved)
 
 
-def _run_torch(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> tuple[Tensor, Tensor, tuple[str, ...]]:
+def _run_torch(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> tuple[Tensor, Tensor, tuple[str, ...]]:
     leaf = prediction.detach().clone().requires_grad_(True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -1458,7 +1603,11 @@ def evaluate(
     try:
         torch_value, gradient, torch_warnings = _run_torch(info, prediction, target, reduction, resolved)
     except (RuntimeError, ValueError, IndexError) as error:
-        first = errors[0] if errors else Finding("torch_error", "error", {"loss": info.module_name, "torch_error": str(error)})
+        first = (
+            errors[0]
+            if errors
+            else Finding("torch_error", "error", {"loss": info.module_name, "torch_error": str(error)})
+        )
         raise InputError(
             first.message,
             code=first.code,
@@ -1472,7 +1621,11 @@ def evaluate(
         )
     with torch.no_grad():
         manual = info.manual(prediction, target, reduction, resolved)
-        closed = info.closed_form_gradient(prediction, target, reduction, resolved) if info.closed_form_gradient else None
+        closed = (
+            info.closed_form_gradient(prediction, target, reduction, resolved)
+            if info.closed_form_gradient
+            else None
+        )
     return LossReport(
         info=info,
         reduction=reduction,
@@ -1520,8 +1673,14 @@ def _contribution_rows(report: LossReport) -> list[dict[str, Any]]:
     broadcast = p.shape != report.prediction.shape
     gradient = None if broadcast else report.gradient.reshape(-1).tolist()
     closed = None if broadcast or report.closed_form is None else report.closed_form.reshape(-1).tolist()
-    positions = list(torch.cartesian_prod(*[torch.arange(s) for s in p.shape]).reshape(p.numel(), -1).tolist()) if p.dim() else [[]]
-    for i, (a, b, value) in enumerate(zip(p.reshape(-1).tolist(), y.reshape(-1).tolist(), contributions.reshape(-1).tolist(), strict=False)):
+    positions = (
+        list(torch.cartesian_prod(*[torch.arange(s) for s in p.shape]).reshape(p.numel(), -1).tolist())
+        if p.dim()
+        else [[]]
+    )
+    for i, (a, b, value) in enumerate(
+        zip(p.reshape(-1).tolist(), y.reshape(-1).tolist(), contributions.reshape(-1).tolist(), strict=False)
+    ):
         row: dict[str, Any] = {
             "element": "(" + ", ".join(str(v) for v in positions[i]) + ")",
             "prediction": a,
@@ -1537,7 +1696,9 @@ def _contribution_rows(report: LossReport) -> list[dict[str, Any]]:
     return rows
 
 
-def torch_code(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> str:
+def torch_code(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> str:
     """A runnable PyTorch snippet that reproduces the value and the gradient."""
     kwargs = [f'reduction="{reduction}"'] if reduction != "mean" else []
     kwargs += [f"{name}={value:g}" for name, value in params.items() if not isinstance(value, bool)]
@@ -1583,39 +1744,75 @@ COURSE_LOGITS = "[[-1.2, 2.2, 0.2], [2.3, 0.2, 0.7], [0.9, -2.2, -1.2]]"
 
 PRESETS: dict[str, Preset] = {
     "MSE — course example (004)": Preset(
-        "MSELoss", "[[0.6], [0.2], [0.5]]", "[[0.5], [1.5], [0.7]]", expected=0.58, source="004 «Функции потерь»: MSE = 0.58"
+        "MSELoss",
+        "[[0.6], [0.2], [0.5]]",
+        "[[0.5], [1.5], [0.7]]",
+        expected=0.58,
+        source="004 «Функции потерь»: MSE = 0.58",
     ),
     "BCE — course example (004)": Preset(
-        "BCELoss", "[[0.9], [0.3], [0.2]]", "[[1.0], [1.0], [0.0]]", expected=0.5108, source="004 «Функции потерь»: BCE = 0.5108"
+        "BCELoss",
+        "[[0.9], [0.3], [0.2]]",
+        "[[1.0], [1.0], [0.0]]",
+        expected=0.5108,
+        source="004 «Функции потерь»: BCE = 0.5108",
     ),
     "CrossEntropy — course example (004)": Preset(
-        "CrossEntropyLoss", COURSE_LOGITS, "[1, 2, 0]", expected=0.7306, source="004 «Функции потерь»: CrossEntropy = 0.7306"
+        "CrossEntropyLoss",
+        COURSE_LOGITS,
+        "[1, 2, 0]",
+        expected=0.7306,
+        source="004 «Функции потерь»: CrossEntropy = 0.7306",
     ),
     "L1 (MAE) on the course's regression example": Preset(
         "L1Loss", "[[0.6], [0.2], [0.5]]", "[[0.5], [1.5], [0.7]]", expected=None, source="004 data, L1Loss"
     ),
     "Huber δ = 1 on the course's regression example": Preset(
-        "HuberLoss", "[[0.6], [0.2], [0.5]]", "[[0.5], [1.5], [0.7]]", params={"delta": 1.0}, source="004 data, HuberLoss"
+        "HuberLoss",
+        "[[0.6], [0.2], [0.5]]",
+        "[[0.5], [1.5], [0.7]]",
+        params={"delta": 1.0},
+        source="004 data, HuberLoss",
     ),
     "BCEWithLogits on logits": Preset(
-        "BCEWithLogitsLoss", "[[2.1972], [-0.8473], [-1.3863]]", "[[1.0], [1.0], [0.0]]", expected=0.5108, source="000: BCEWithLogitsLoss on the logits of 004's probabilities"
+        "BCEWithLogitsLoss",
+        "[[2.1972], [-0.8473], [-1.3863]]",
+        "[[1.0], [1.0], [0.0]]",
+        expected=0.5108,
+        source="000: BCEWithLogitsLoss on the logits of 004's probabilities",
     ),
     "LogSoftmax + NLLLoss on the course logits": Preset(
-        "NLLLoss", COURSE_LOGITS, "[1, 2, 0]", params={"apply_log_softmax": True}, expected=0.7306, source="001: LogSoftmax + NLLLoss = CrossEntropyLoss"
+        "NLLLoss",
+        COURSE_LOGITS,
+        "[1, 2, 0]",
+        params={"apply_log_softmax": True},
+        expected=0.7306,
+        source="001: LogSoftmax + NLLLoss = CrossEntropyLoss",
     ),
     "CrossEntropy with one-hot probability targets": Preset(
-        "CrossEntropyLoss (probability targets)", COURSE_LOGITS, "[[0., 1., 0.], [0., 0., 1.], [1., 0., 0.]]", expected=0.7306, source="004's categorical cross-entropy formula"
+        "CrossEntropyLoss (probability targets)",
+        COURSE_LOGITS,
+        "[[0., 1., 0.], [0., 0., 1.], [1., 0., 0.]]",
+        expected=0.7306,
+        source="004's categorical cross-entropy formula",
     ),
     "Mistake: probabilities given to CrossEntropyLoss": Preset(
-        "CrossEntropyLoss", "[[0.0286, 0.8556, 0.1158], [0.7551, 0.0925, 0.1524], [0.8565, 0.0386, 0.1049]]", "[1, 2, 0]", source="softmax of the course logits"
+        "CrossEntropyLoss",
+        "[[0.0286, 0.8556, 0.1158], [0.7551, 0.0925, 0.1524], [0.8565, 0.0386, 0.1049]]",
+        "[1, 2, 0]",
+        source="softmax of the course logits",
     ),
     "Mistake: raw scores given to BCELoss": Preset(
         "BCELoss", "[[2.2], [-0.85], [-1.4]]", "[[1.0], [1.0], [0.0]]", source="values outside [0, 1]"
     ),
     "Mistake: float class targets": Preset("CrossEntropyLoss", COURSE_LOGITS, "[1., 2., 0.]"),
     "Mistake: class index out of range": Preset("CrossEntropyLoss", COURSE_LOGITS, "[1, 3, 0]"),
-    "Mistake: (3, 1) against (3,) broadcasts silently": Preset("MSELoss", "[[0.6], [0.2], [0.5]]", "[0.5, 1.5, 0.7]"),
-    "Mistake: prediction and target swapped": Preset("BCELoss", "[[1.0], [1.0], [0.0]]", "[[0.9], [0.3], [0.2]]"),
+    "Mistake: (3, 1) against (3,) broadcasts silently": Preset(
+        "MSELoss", "[[0.6], [0.2], [0.5]]", "[0.5, 1.5, 0.7]"
+    ),
+    "Mistake: prediction and target swapped": Preset(
+        "BCELoss", "[[1.0], [1.0], [0.0]]", "[[0.9], [0.3], [0.2]]"
+    ),
 }
 
 
@@ -1644,7 +1841,12 @@ class SigmoidBceRow:
 def sigmoid_bce_comparison(logits: Tensor, target: float = 0.0) -> list[SigmoidBceRow]:
     """Each logit through Sigmoid + BCELoss and through BCEWithLogitsLoss, in float32."""
     if not 0.0 <= target <= 1.0:
-        raise InputError("The target must be between 0 and 1.", code="bad_target", field="target", details={"target": target})
+        raise InputError(
+            "The target must be between 0 and 1.",
+            code="bad_target",
+            field="target",
+            details={"target": target},
+        )
     rows = []
     for x in logits.detach().to(torch.float32).reshape(-1).tolist():
         y = torch.tensor([target], dtype=torch.float32)
@@ -1655,7 +1857,9 @@ def sigmoid_bce_comparison(logits: Tensor, target: float = 0.0) -> list[SigmoidB
         b = torch.tensor([x], dtype=torch.float32, requires_grad=True)
         stable = F.binary_cross_entropy_with_logits(b, y)
         stable.backward()
-        exact = F.binary_cross_entropy_with_logits(torch.tensor([x], dtype=torch.float64), y.to(torch.float64))
+        exact = F.binary_cross_entropy_with_logits(
+            torch.tensor([x], dtype=torch.float64), y.to(torch.float64)
+        )
         s = float(probability.detach())
         rows.append(
             SigmoidBceRow(

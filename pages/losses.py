@@ -102,7 +102,7 @@ def number(value: float, decimals: int = 4) -> str:
         return "nan"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** -decimals):
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10**-decimals):
         return f"{value:.4g}"
     return f"{value:.{decimals}f}"
 
@@ -138,6 +138,10 @@ def show_finding(finding: Finding) -> None:
             "prediction against every target"
         )
         show_tensor(matrix)
+        st.caption(
+            "Row i is prediction i, column j is target j. Only the pairs you meant (i = j when the "
+            "shapes hold the same numbers) belong in the loss; PyTorch averages all of them."
+        )
 
 
 def show_param_widgets(info: LossInfo) -> dict[str, Any]:
@@ -183,7 +187,7 @@ def show_value(report: LossReport) -> None:
     if report.reduction == "none":
         left, right = st.columns(2)
         with left:
-            st.markdown(f"**PyTorch** `nn.{report.info.module_name}(reduction=\"none\")`")
+            st.markdown(f'**PyTorch** `nn.{report.info.module_name}(reduction="none")`')
             show_tensor(report.torch_value)
         with right:
             st.markdown("**By hand**, from the formula")
@@ -236,7 +240,9 @@ def show_contributions(report: LossReport) -> None:
             config[column] = st.column_config.NumberColumn(labels[column], format="%.4f")
         else:
             config[column] = st.column_config.TextColumn(labels[column])
-    st.dataframe(frame, column_config=config, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 420))
+    st.dataframe(
+        frame, column_config=config, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 420)
+    )
     what = "sample" if report.info.task == "multiclass" else "element"
     reduced = {"mean": "their mean", "sum": "their sum", "none": "the output, unreduced"}[report.reduction]
     st.caption(f"One row per {what}: ℓ is its loss before the reduction; the loss is {reduced}.")
@@ -273,7 +279,9 @@ def show_gradient(report: LossReport) -> None:
 
 def show_metrics(report: LossReport) -> None:
     try:
-        results = metrics_for(report.info.task, report.info.prediction_space, report.prediction, report.target)
+        results = metrics_for(
+            report.info.task, report.info.prediction_space, report.prediction, report.target
+        )
     except InputError as error:
         show_input_error(error)
         return
@@ -335,14 +343,16 @@ def show_sigmoid_bce() -> None:
     rows = sigmoid_bce_comparison(logits, float(target))
     frame = pd.DataFrame(
         {
-            "logit x": [number(r.logit, 2) for r in rows],
-            "σ(x) in float32": [f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows],
-            "rounded to 0 or 1?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
-            "BCELoss(Sigmoid(x))": [number(r.bce_value) for r in rows],
-            "BCEWithLogitsLoss(x)": [number(r.logits_value) for r in rows],
-            "true loss (float64)": [number(r.exact_value) for r in rows],
-            "∂/∂x via Sigmoid + BCELoss": [number(r.bce_gradient) for r in rows],
-            "∂/∂x via BCEWithLogitsLoss": [number(r.logits_gradient) for r in rows],
+            "x": [f"{r.logit:g}" for r in rows],
+            "σ(x), float32": [
+                f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows
+            ],
+            "σ rounded?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
+            "BCELoss(σ(x))": [number(r.bce_value) for r in rows],
+            "BCEWithLogits(x)": [number(r.logits_value) for r in rows],
+            "exact (float64)": [number(r.exact_value) for r in rows],
+            "grad, σ + BCELoss": [number(r.bce_gradient) for r in rows],
+            "grad, with logits": [number(r.logits_gradient) for r in rows],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -350,32 +360,37 @@ def show_sigmoid_bce() -> None:
         r"\text{BCELoss: } -[y\log\sigma(x) + (1-y)\log(1-\sigma(x))]"
         r"\qquad \text{BCEWithLogitsLoss: } \max(x,0) - xy + \log(1 + e^{-|x|})"
     )
-    wrong = [r for r in rows if r.sigmoid_rounded and abs(r.bce_error) > 1e-3]
-    broken_gradient = [r for r in rows if r.sigmoid_rounded and r.bce_gradient == 0 and r.logits_gradient != 0]
     st.markdown(
         "Once σ(x) rounds to exactly 1.0 (or 0.0) in float32, BCELoss has to take log(1 − 1) = log 0 = −∞. "
         "It clamps the log at −100, so the loss can never exceed 100, and the gradient through the "
         "Sigmoid is exactly 0: the model stops learning from the examples it gets most wrong. "
         "BCEWithLogitsLoss never forms σ(x), so its value and gradient stay exact."
     )
+    rounded = [r for r in rows if r.sigmoid_rounded]
+    wrong = [r for r in rounded if abs(r.bce_error) > 1e-3]
+    lucky = [r for r in rounded if abs(r.bce_error) <= 1e-3]
     if wrong:
-        r = wrong[0]
         st.warning(
-            f"Logit {number(r.logit, 2)}, target {int(r.target)}: Sigmoid + BCELoss gives "
-            f"{number(r.bce_value)} but the true loss is {number(r.exact_value)}.",
+            "Wrong value: Sigmoid + BCELoss gives "
+            + "; ".join(f"{number(r.bce_value)} for x = {r.logit:g}" for r in wrong)
+            + " — the exact losses are "
+            + ", ".join(number(r.exact_value) for r in wrong)
+            + ".",
             icon=":material/warning:",
         )
-    if broken_gradient:
-        r = broken_gradient[0]
+    if rounded:
         st.warning(
-            f"Logit {number(r.logit, 2)}: the gradient through Sigmoid + BCELoss is 0, through "
-            f"BCEWithLogitsLoss it is {number(r.logits_gradient)}."
-            + (
-                " (At this logit the values agree only because the clamp at 100 happens to equal the true loss.)"
-                if abs(r.bce_error) <= 1e-3 and abs(r.exact_value - 100) < 1e-3
-                else ""
-            ),
+            "Lost gradient: through Sigmoid + BCELoss the gradient is "
+            + ", ".join(f"{number(r.bce_gradient)} at x = {r.logit:g}" for r in rounded)
+            + "; through BCEWithLogitsLoss it is "
+            + ", ".join(number(r.logits_gradient) for r in rounded)
+            + ".",
             icon=":material/warning:",
+        )
+    for r in lucky:
+        st.caption(
+            f"At x = {r.logit:g} the two values agree only by luck: the clamp at 100 happens to equal "
+            f"the exact loss {number(r.exact_value)}; the gradient is still lost."
         )
 
 
@@ -465,13 +480,15 @@ preset_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
 with preset_column:
     st.selectbox("Example", list(PRESETS), key="losses_preset")
 with button_column:
-    st.button("Load example", key="losses_load", on_click=load_preset, icon=":material/input:", width="stretch")
+    st.button(
+        "Load example", key="losses_load", on_click=load_preset, icon=":material/input:", width="stretch"
+    )
 chosen = PRESETS[st.session_state["losses_preset"]]
 if chosen.source or chosen.expected is not None:
     answer = f" The course's answer: {chosen.expected:.4f}." if chosen.expected is not None else ""
     st.caption(f"{chosen.source}.{answer}" if chosen.source else answer.strip())
 
-settings_column, input_column = st.columns([1, 1.2], gap="large")
+settings_column, input_column = st.columns([1.1, 1], gap="large")
 with settings_column:
     loss_name = st.selectbox("Loss", list(LOSSES), key="losses_loss")
     info = LOSSES[loss_name]
@@ -517,7 +534,12 @@ with input_column:
 if report is not None:
     st.header(f"{info.name}, reduction “{reduction}”")
     show_value(report)
-    course = matching_preset(loss_name, reduction, st.session_state["losses_prediction_text"], st.session_state["losses_target_text"])
+    course = matching_preset(
+        loss_name,
+        reduction,
+        st.session_state["losses_prediction_text"],
+        st.session_state["losses_target_text"],
+    )
     if course is not None and course.expected is not None:
         agrees = abs(float(report.torch_value) - course.expected) < 5e-5
         st.caption(

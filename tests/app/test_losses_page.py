@@ -97,6 +97,7 @@ def test_bad_text_keeps_what_was_typed_and_the_rest_of_the_page() -> None:
 def test_stability_section_numbers() -> None:
     app = app_test(PAGE).run()
     app.text_area(key="losses_stability_text").input("[100]").run()
-    assert any("gradient through Sigmoid + BCELoss is 0" in w.value for w in app.warning)
+    assert any("Lost gradient" in w.value and "0.0000 at x = 100" in w.value for w in app.warning)
+    assert any("agree only by luck" in c.value for c in app.caption)
     app.text_area(key="losses_overflow_text").input("[10, 20]").run()
     assert metric(app, "log Σ eᶻ, naive") == f"{float(torch.logsumexp(torch.tensor([10.0, 20.0]), 0)):.4f}"

@@ -45,7 +45,9 @@ def test_course_binary_accuracy_is_66_67() -> None:
 
 
 def test_binary_accuracy_from_logits_uses_the_sigmoid() -> None:
-    result = binary_accuracy(torch.logit(torch.tensor([0.9, 0.3, 0.2])), torch.tensor([1.0, 1.0, 0.0]), from_logits=True)
+    result = binary_accuracy(
+        torch.logit(torch.tensor([0.9, 0.3, 0.2])), torch.tensor([1.0, 1.0, 0.0]), from_logits=True
+    )
     assert f"{result.value:.2f}" == "66.67"
     # like torch.round, exactly 0.5 rounds to 0 (half to even)
     assert binary_accuracy(torch.tensor([0.5]), torch.tensor([0.0])).value == 100.0
@@ -73,8 +75,12 @@ def test_shapes_that_cannot_match_are_input_errors() -> None:
 
 def test_metrics_for_each_task() -> None:
     assert [m.name for m in metrics_for("regression", "values", Y_HAT, Y)] == ["MAPE"]
-    assert [m.name for m in metrics_for("binary", "logits", Y_HAT, Y.round().clamp(0, 1))] == ["Accuracy (binary)"]
-    assert [m.name for m in metrics_for("multiclass", "logits", LOGITS, torch.tensor([1, 2, 0]))] == ["Accuracy (multiclass)"]
+    assert [m.name for m in metrics_for("binary", "logits", Y_HAT, Y.round().clamp(0, 1))] == [
+        "Accuracy (binary)"
+    ]
+    assert [m.name for m in metrics_for("multiclass", "logits", LOGITS, torch.tensor([1, 2, 0]))] == [
+        "Accuracy (multiclass)"
+    ]
 
 
 @settings(max_examples=100, deadline=None)
