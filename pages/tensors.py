@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
 
 from nnlib import tensors as nt
 from nnlib.device import available_devices, device_label
@@ -210,7 +211,7 @@ def make_tensor_section(device: str) -> nt.MadeTensor | None:
     return made
 
 
-def shape_section(tensor) -> None:
+def shape_section(tensor: torch.Tensor | None) -> None:
     st.header("2. Change its shape", divider="gray")
     if tensor is None:
         st.info("Fix T in section 1 to try the shape operations on it.")
@@ -244,6 +245,8 @@ def shape_section(tensor) -> None:
             else "is a copy: it has its own memory"
         )
         st.markdown(f"The result {memory}.")
+        if after.shape == before.shape:
+            st.caption(f"Same shape as before: {name} changed nothing for these arguments.")
         layout = "contiguous" if after.is_contiguous else "not contiguous (its elements are not in row order in memory)"
         st.caption(f"Strides {nt.shape_text(after.stride)}: the result is {layout}.")
 
@@ -361,7 +364,7 @@ def operations_section(device: str) -> None:
             )
 
 
-def numpy_section(tensor) -> None:
+def numpy_section(tensor: torch.Tensor | None) -> None:
     st.header("4. Cross over to NumPy", divider="gray")
     if tensor is None:
         st.info("Fix T in section 1 to see it as a NumPy array.")
