@@ -95,7 +95,7 @@ def all_params() -> dict[str, dict[str, float]]:
     return {name: params_of(record) for name, record in ACTIVATIONS.items()}
 
 
-def as_frame(tensor: torch.Tensor) -> pd.DataFrame:
+def as_frame(tensor: torch.Tensor, rows: str = "row ", columns: str = "col ") -> pd.DataFrame:
     """A tensor as a table: rows of the last dim (higher dims flattened into rows)."""
     values = tensor.detach().to(torch.float64)
     if values.dim() == 0:
@@ -104,14 +104,16 @@ def as_frame(tensor: torch.Tensor) -> pd.DataFrame:
         values = values.reshape(1, -1)
     elif values.dim() > 2:
         values = values.reshape(-1, values.shape[-1])
-    frame = pd.DataFrame(values.numpy(), columns=[f"col {j}" for j in range(values.shape[1])])
-    frame.index = [f"row {i}" for i in range(values.shape[0])]
+    frame = pd.DataFrame(values.numpy(), columns=[f"{columns}{j}" for j in range(values.shape[1])])
+    frame.index = [f"{rows}{i}" for i in range(values.shape[0])]
     return frame
 
 
-def show_table(tensor: torch.Tensor, key: str, number_format: str = "%.4f") -> None:
+def show_table(
+    tensor: torch.Tensor, key: str, number_format: str = "%.4f", rows: str = "row ", columns: str = "col "
+) -> None:
     """A tensor as a table, in a container keyed so tests can find it."""
-    frame = as_frame(tensor)
+    frame = as_frame(tensor, rows, columns)
     with st.container(key=key):
         st.dataframe(
             frame,
@@ -373,10 +375,10 @@ with result_col:
             st.code(str(applied.output), language="text")
 
 if applied is not None and chosen.along_dim and applied.dim is not None:
-    jacobian_col, stability_col = st.columns(2)
     slices = slices_along(applied.input, applied.dim)
-    with jacobian_col:
-        st.subheader("The full Jacobian of one slice")
+    st.subheader("The full Jacobian of one slice")
+    explain_col, jacobian_col = st.columns(2)
+    with explain_col:
         st.markdown(
             "Every output of Softmax depends on every input along dim, so its derivative is a "
             "matrix, the Jacobian, not one slope per number:"
@@ -391,36 +393,39 @@ if applied is not None and chosen.along_dim and applied.dim is not None:
             step=1,
             key="activations_jacobian_slice",
         )
-        vector = slices[int(slice_index)]
+    vector = slices[int(slice_index)]
+    with jacobian_col:
         st.markdown(f"x = `{format_tensor_literal(vector)}`")
-        show_table(softmax_jacobian(vector), "activations_table_jacobian")
+        show_table(softmax_jacobian(vector), "activations_table_jacobian", rows="∂s", columns="∂x")
         st.caption(
-            "The diagonal is the slope table above; each row sums to 0, because adding the same "
-            "number to every score leaves softmax unchanged."
+            "Row i, column j: ∂sᵢ/∂xⱼ. The diagonal is the slope table above; each row sums to 0, "
+            "because adding the same number to every score leaves softmax unchanged."
         )
-    with stability_col:
-        steps = softmax_steps(applied.input, applied.dim)
-        overflow = applied.note("naive_overflow") is not None
-        st.subheader("Naive formula vs what PyTorch computes")
-        with st.expander("Show both computations", expanded=overflow):
+
+    steps = softmax_steps(applied.input, applied.dim)
+    st.subheader("Naive formula vs what PyTorch computes")
+    with st.expander("Show both computations", expanded=applied.note("naive_overflow") is not None):
+        naive_col, stable_col = st.columns(2)
+        with naive_col:
             st.markdown("**Taken literally:** e^x, then divide by the sum")
             st.latex(r"s_i = \frac{e^{x_i}}{\sum_j e^{x_j}}")
+        with stable_col:
             st.markdown("**Stable (PyTorch):** subtract the largest score m of each slice first")
             st.latex(r"s_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},\qquad m = \max_j x_j")
-            d = steps.dim
-            session = [
-                ("torch.exp(X)", steps.exp),
-                (f"torch.exp(X) / torch.exp(X).sum(dim={d}, keepdim=True)   # naive", steps.naive),
-                (f"m = X.amax(dim={d}, keepdim=True); X - m   # every value <= 0", steps.shifted),
-                (f"torch.exp(X - m) / torch.exp(X - m).sum(dim={d}, keepdim=True)   # stable", steps.stable),
-            ]
-            with st.container(key="activations_stability_code"):
-                st.code("\n".join(f">>> {line}\n{value}" for line, value in session), language="python")
-            st.caption(
-                "The m cancels between numerator and denominator, so both are equal in exact "
-                "arithmetic; only the shifted one survives float32, and it is what torch.softmax "
-                "and nn.Softmax compute."
-            )
+        d = steps.dim
+        session = [
+            ("torch.exp(X)", steps.exp),
+            (f"torch.exp(X) / torch.exp(X).sum(dim={d}, keepdim=True)   # naive", steps.naive),
+            (f"m = X.amax(dim={d}, keepdim=True); X - m   # every value <= 0", steps.shifted),
+            (f"torch.exp(X - m) / torch.exp(X - m).sum(dim={d}, keepdim=True)   # stable", steps.stable),
+        ]
+        with st.container(key="activations_stability_code"):
+            st.code("\n".join(f">>> {line}\n{value}" for line, value in session), language="python")
+        st.caption(
+            "The m cancels between numerator and denominator, so both are equal in exact "
+            "arithmetic; only the shifted one survives float32, and it is what torch.softmax "
+            "and nn.Softmax compute."
+        )
 
 # ------------------------------------------------------------------ 3 · why nonlinearity
 st.header("3 · Why a network needs nonlinearity")

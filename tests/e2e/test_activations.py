@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, screenshot, wait_for_script
 
 
@@ -33,8 +35,10 @@ def type_into(page: object, key: str, text: str) -> None:
     wait_for_script(page)
 
 
-def printed_output(page: object) -> str:
-    return keyed(page, "activations_printed_output").inner_text()
+def expect_text(locator: object, *fragments: str) -> None:
+    """Wait (a busy server may take a while to rerun) until every fragment is shown."""
+    for fragment in fragments:
+        expect(locator).to_contain_text(fragment, timeout=30_000)
 
 
 def section_screenshot(page: object, heading: str, name: str) -> None:
@@ -50,13 +54,14 @@ def test_defaults_render_charts_and_the_course_relu(server_url: str, page: objec
     open_page(page, server_url)
     assert page.locator("h1").first.inner_text().strip() == "Activation functions"
     charts = page.locator('[data-testid="stVegaLiteChart"]')
-    charts.first.wait_for(timeout=30_000)
-    assert charts.count() == 3  # f(x), f'(x), and the vanishing-gradient chart
+    expect(charts).to_have_count(3, timeout=30_000)  # f(x), f'(x), and the vanishing-gradient chart
     for index in range(3):
+        canvas = charts.nth(index).locator("canvas, svg").first
+        canvas.wait_for(state="attached", timeout=30_000)
         box = charts.nth(index).bounding_box()
         assert box["width"] > 300 and box["height"] > 250
-    assert page.locator(".katex").count() >= 5
-    assert "[0.4000, 0.0000, 0.9000]" in printed_output(page)
+    expect(page.locator(".katex").nth(4)).to_be_attached(timeout=30_000)  # at least 5 formulas
+    expect_text(keyed(page, "activations_printed_output"), "[0.4000, 0.0000, 0.9000]")
     screenshot(page, "activations")
     section_screenshot(page, "Function and derivative", "activations_charts")
 
@@ -66,9 +71,7 @@ def test_sigmoid_on_the_course_column(server_url: str, page: object) -> None:
     choose(page, "activations_name", "Sigmoid")
     type_into(page, "activations_matrix_text", "[[6.7], [-3.2], [1.1]]")
     assert_no_exception(page)
-    text = printed_output(page)
-    for value in ("0.9988", "0.0392", "0.7503"):
-        assert value in text
+    expect_text(keyed(page, "activations_printed_output"), "0.9988", "0.0392", "0.7503")
     assert page.get_by_text("layer = nn.Sigmoid()").count() >= 1
     section_screenshot(page, "2 · On a matrix you type", "activations_sigmoid")
 
@@ -78,21 +81,21 @@ def test_softmax_huge_scores_then_bad_input(server_url: str, page: object) -> No
     page.get_by_role("button", name="Softmax of huge scores").click()
     wait_for_script(page)
     assert_no_exception(page)
-    assert page.get_by_text("overflows float32").count() >= 1
-    steps = keyed(page, "activations_stability_code")
-    steps.scroll_into_view_if_needed()
-    assert "nan" in steps.inner_text() and "0.6652" in steps.inner_text()
-    assert "[0.0900, 0.2447, 0.6652]" in printed_output(page)
+    expect_text(page.locator('[data-testid="stMain"]'), "overflows float32")
+    expect_text(keyed(page, "activations_stability_code"), "nan", "0.6652")
+    expect_text(keyed(page, "activations_printed_output"), "[0.0900, 0.2447, 0.6652]")
     section_screenshot(page, "2 · On a matrix you type", "activations_softmax_overflow")
     section_screenshot(page, "The full Jacobian of one slice", "activations_softmax_jacobian")
 
     type_into(page, "activations_matrix_text", "[[1, 2], [3]]")
     assert_no_exception(page)
-    assert page.locator('[data-testid="stAlert"]').filter(has_text="different lengths").count() == 1
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="different lengths")).to_have_count(
+        1, timeout=30_000
+    )
     assert keyed(page, "activations_matrix_text").locator("textarea").input_value() == "[[1, 2], [3]]"
     # The rest of the page keeps working.
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 3
-    assert keyed(page, "activations_table_one_layer").count() == 1
+    expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(3)
+    expect(keyed(page, "activations_table_one_layer")).to_have_count(1)
 
 
 def test_collapse_and_vanishing_sections(server_url: str, page: object) -> None:
@@ -100,6 +103,7 @@ def test_collapse_and_vanishing_sections(server_url: str, page: object) -> None:
     keyed(page, "activations_collapse_mode").get_by_text("Typed").click()
     wait_for_script(page)
     assert_no_exception(page)
+    expect_text(page.locator('[data-testid="stMain"]'), "W1")  # the typed weights are shown
     metrics = page.locator('[data-testid="stMetric"]')
     assert metrics.count() == 2
     same = float(metrics.nth(0).locator('[data-testid="stMetricValue"]').inner_text())
