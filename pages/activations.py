@@ -318,8 +318,13 @@ with input_col:
     chosen_dim: int | None = None
     if matrix is not None and chosen.along_dim:
         dims = list(range(max(matrix.dim(), 1)))
-        if st.session_state.get("activations_dim") not in dims:
+        # A new number of dims (or a dim that no longer exists) starts again from the last dim.
+        if (
+            st.session_state.get("activations_dim_ndim") != matrix.dim()
+            or st.session_state.get("activations_dim") not in dims
+        ):
             st.session_state["activations_dim"] = dims[-1]
+        st.session_state["activations_dim_ndim"] = matrix.dim()
         names = {0: "down each column", 1: "across each row"} if matrix.dim() == 2 else {}
 
         def describe_dim(d: int) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 import torch
@@ -212,3 +210,19 @@ def test_vanishing_gradient_numbers(at: AppTest) -> None:
     assert any("exactly 0" in caption.value and "ReLU" in caption.value for caption in at.caption)
     at.slider(key="activations_chain_depth").set_value(5).run()
     assert len(table(at, "activations_table_chain")) == 5
+
+
+def test_softmax_dim_choices_follow_the_tensor(at: AppTest) -> None:
+    at.selectbox(key="activations_name").select("Softmax").run()
+    assert at.selectbox(key="activations_dim").options == ["dim=0: down each column (size 3)", "dim=1: across each row (size 3)"]
+    at.selectbox(key="activations_dim").select(0).run()
+    at.text_area(key="activations_matrix_text").input("[[1., 2.], [3., 5.]]").run()
+    assert at.selectbox(key="activations_dim").value == 0  # the student's choice stays
+    at.text_area(key="activations_matrix_text").input("[1., 2., 3.]").run()
+    assert at.selectbox(key="activations_dim").value == 0
+    assert rounded(table(at, "activations_table_output")) == [[0.0900, 0.2447, 0.6652]]
+    at.text_area(key="activations_matrix_text").input("[[[1., 2.], [3., 4.]], [[5., 6.], [7., 9.]]]").run()
+    assert at.selectbox(key="activations_dim").value == 2  # new number of dims: the last one
+    output = table(at, "activations_table_output").to_numpy()
+    assert output.shape == (4, 2) and abs(output.sum(axis=1) - 1).max() < 1e-6
+    assert not at.exception
