@@ -224,7 +224,7 @@ if "activations_shade" not in st.session_state:
 shade_which = st.radio(
     "Shade the saturation regions of",
     ["chosen", "all"],
-    format_func={"chosen": f"{chosen_name} only", "all": "every activation drawn"}.get,
+    format_func={"chosen": "the chosen activation only", "all": "every activation drawn"}.get,
     horizontal=True,
     key="activations_shade",
 )
