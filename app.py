@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.components.catalog import available_pages
-from pages.components.ui import keep_widget_state, sidebar
+from pages.components.ui import sidebar
 
 st.set_page_config(page_title="Neural networks in PyTorch", page_icon=":material/neurology:", layout="wide")
 
@@ -13,6 +13,5 @@ course = [
     for page in available_pages()
 ]
 navigation = st.navigation({"Start": [home], "Course": course} if course else [home])
-keep_widget_state()
 sidebar()
 navigation.run()

@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from nnlib.errors import InputError
+from nnlib.insights import dead_relu_units, weight_grad_norms
 from nnlib.settings import get_settings
 from nnlib.training import BatchRecord, EpochRecord, Trainer
 
@@ -109,6 +110,9 @@ def threads_for(active_runs: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, active_runs))
 
 
+INSIGHT_SAMPLES = 512  # validation samples the dead-unit count looks at after each epoch
+
+
 class _Stop(Exception):
     """Raised inside the training thread to end a run between two batches."""
 
@@ -125,6 +129,10 @@ class Progress:
     queue_position: int = 0
     queued_seconds: float = 0.0
     batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (epoch + batch fraction, loss)
+    # (epoch + batch fraction, layer name, ||dL/dW||) sampled with the batch losses
+    grad_norms: list[tuple[float, str, float]] = field(default_factory=list)
+    # (epoch, ReLU position, dead units, units) measured on validation data after each epoch
+    dead_units: list[tuple[int, int, int, int]] = field(default_factory=list)
     message: str | None = None
 
 
@@ -199,7 +207,12 @@ class BackgroundRun:
 
     def progress(self) -> Progress:
         with self._lock:
-            snapshot = Progress(**{**self._progress.__dict__, "batch_losses": list(self._progress.batch_losses)})
+            snapshot = Progress(**{
+                **self._progress.__dict__,
+                "batch_losses": list(self._progress.batch_losses),
+                "grad_norms": list(self._progress.grad_norms),
+                "dead_units": list(self._progress.dead_units),
+            })
         if snapshot.status == "queued" and self._ticket is not None:
             snapshot.queue_position = self.slots.position(self._ticket)
         return snapshot
@@ -262,9 +275,11 @@ class BackgroundRun:
         now = time.perf_counter()
         if isinstance(record, EpochRecord):
             self._set_threads()
+            dead = dead_relu_units(self.trainer.model, self.trainer.val_x[:INSIGHT_SAMPLES])
             with self._lock:
                 self._progress.epoch = record.epoch_index
                 self._progress.samples_per_s = record.samples_per_s
+                self._progress.dead_units.extend((record.epoch_index, d.index, d.dead, d.total) for d in dead)
             self._epoch_started = now
             return
         if not self._resume.is_set() or self._stop_requested:
@@ -272,6 +287,8 @@ class BackgroundRun:
         if now - self._last_sample >= self.BATCH_SAMPLE_SECONDS or record.batch == record.batches:
             self._last_sample = now
             loss = record.loss
+            # After step() the .grad fields still hold this batch's gradients.
+            norms = weight_grad_norms(self.trainer.model)
             with self._lock:
                 progress = self._progress
                 progress.epoch = record.epoch - 1
@@ -280,9 +297,14 @@ class BackgroundRun:
                 if elapsed > 0:
                     done = min(record.batch * self.trainer.batch_size, len(self.trainer.train_x))
                     progress.samples_per_s = done / elapsed
-                progress.batch_losses.append((record.epoch - 1 + record.batch / record.batches, loss))
+                at = record.epoch - 1 + record.batch / record.batches
+                progress.batch_losses.append((at, loss))
+                progress.grad_norms.extend((at, f"{n.index}: {n.name}", n.norm) for n in norms)
                 if len(progress.batch_losses) > self.MAX_BATCH_POINTS:
-                    del progress.batch_losses[::2]  # keep the whole run, at half the resolution
+                    # keep the whole run, at half the resolution
+                    del progress.batch_losses[::2]
+                    kept = {t for t, _ in progress.batch_losses}
+                    progress.grad_norms[:] = [g for g in progress.grad_norms if g[0] in kept]
 
     def _set(self, **changes: Any) -> None:
         with self._lock:

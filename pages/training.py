@@ -7,6 +7,7 @@ Datasets are loaded once per server and shared read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -31,7 +32,7 @@ from nnlib.training import (
     reproduce_code,
 )
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
-from pages.components.ui import Between, share_in_url, show_input_error
+from pages.components.ui import KEPT, SHARED, show_input_error
 
 RUN_KEY = "training_run"
 HYPERPARAMETER_WIDGETS = {
@@ -64,25 +65,6 @@ st.markdown(
 )
 
 settings = get_settings()
-URL_KEYS = {
-    "training_dataset": ["iris", "notmnist"],
-    "training_network_source": ["preset", "builder"],
-    "training_preset": list(net.PRESETS),
-    "training_optimizer": list(OPTIMIZERS),
-    "training_lr_iris": Between(float, 1e-5, 10.0),
-    "training_lr_notmnist": Between(float, 1e-5, 10.0),
-    "training_momentum": Between(float, 0.0, 0.999),
-    "training_betas": Between(float, 0.0, 0.999),
-    "training_alpha": Between(float, 0.0, 0.999),
-    "training_batch_iris": Between(int, 0, 100_000),
-    "training_batch_notmnist": Between(int, 0, 100_000),
-    "training_epochs_iris": Between(int, 1, settings.max_epochs),
-    "training_epochs_notmnist": Between(int, 1, settings.max_epochs),
-    "training_seed": Between(int, 0, 2**31 - 1),
-    "training_target_acc": Between(float, 0.0, 100.0),
-    "training_patience": Between(int, 0, 1000),
-}
-share_in_url(URL_KEYS)
 
 run = current_run()
 locked = run is not None and (run.is_alive or run.trainer.epoch > 0)
@@ -90,7 +72,7 @@ locked = run is not None and (run.is_alive or run.trainer.epoch > 0)
 # ------------------------------------------------------------------ data
 st.header("1 · Data")
 dataset_choice = st.radio(
-    "Dataset", ["iris", "notmnist"], horizontal=True, key="training_dataset", disabled=locked,
+    "Dataset", ["iris", "notmnist"], horizontal=True, key="training_dataset", disabled=locked, **SHARED,
     format_func=lambda k: {"iris": "Iris (150 flowers, 4 features, 3 species)",
                            "notmnist": "notMNIST letters A–J (28×28 images)"}[k],
 )
@@ -114,7 +96,7 @@ builder_layers = st.session_state.get("builder_layers")
 builder_shape = tuple(st.session_state.get("builder_input_shape") or ())
 sources = ["preset"] + (["builder"] if builder_layers else [])
 network_source = st.radio(
-    "Network", sources, horizontal=True, key="training_network_source", disabled=locked,
+    "Network", sources, horizontal=True, key="training_network_source", disabled=locked, **SHARED,
     format_func=lambda k: {"preset": "A preset from the course", "builder": "The one from the network builder"}[k],
 )
 if network_source == "builder":
@@ -125,7 +107,7 @@ if network_source == "builder":
 else:
     fitting = [name for name, p in net.PRESETS.items() if tuple(p.input_shape) == input_shape]
     preset_name = st.selectbox(
-        "Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked,
+        "Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
         format_func=lambda k: net.PRESETS[k].title,
     )
     network_spec = preset_name
@@ -134,34 +116,34 @@ else:
 st.header("3 · Optimizer and schedule")
 left, middle, right = st.columns(3)
 with left:
-    optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
+    optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked, **SHARED,
                                  index=list(OPTIMIZERS).index(defaults.optimizer),
                                  format_func=lambda k: OPTIMIZERS[k].title)
     info = OPTIMIZERS[optimizer_key]
     lr = st.number_input("Learning rate η", min_value=1e-5, max_value=10.0, value=defaults.lr, format="%.4f",
-                         key=f"training_lr_{dataset_choice}", disabled=locked)
+                         key=f"training_lr_{dataset_choice}", disabled=locked, **SHARED)
     st.latex(info.formula)
 with middle:
     extra: dict[str, float] = {}
     for name in info.hyperparameters:
         label, low, high, value, help_text = HYPERPARAMETER_WIDGETS[name]
         extra[name] = st.number_input(label, min_value=low, max_value=high, value=value, step=0.01,
-                                      key=f"training_{name}", help=help_text, disabled=locked)
+                                      key=f"training_{name}", help=help_text, disabled=locked, **SHARED)
     batch_size = st.number_input("Batch size (0 = the whole training set)", min_value=0, max_value=100_000,
                                  value=defaults.batch_size, step=16, key=f"training_batch_{dataset_choice}",
-                                 disabled=locked)
+                                 disabled=locked, **SHARED)
     epochs = st.number_input("Epochs", min_value=1, max_value=settings.max_epochs, value=defaults.epochs,
-                             key=f"training_epochs_{dataset_choice}", disabled=locked)
+                             key=f"training_epochs_{dataset_choice}", disabled=locked, **SHARED)
 with right:
     devices = available_devices()
-    device_choice = st.selectbox("Device", devices, key="training_device", disabled=locked,
+    device_choice = st.selectbox("Device", devices, key="training_device", disabled=locked, **KEPT,
                                  format_func=DEVICE_NAMES.get)
-    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="training_seed", disabled=locked)
+    seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="training_seed", disabled=locked, **SHARED)
     with st.expander("Stop early when…"):
         target_acc = st.number_input("validation accuracy reaches (%) — 0 = off", 0.0, 100.0, 0.0,
-                                     key="training_target_acc", disabled=locked)
+                                     key="training_target_acc", disabled=locked, **SHARED)
         patience = st.number_input("no better validation loss for N epochs — 0 = off", 0, 1000, 0,
-                                   key="training_patience", disabled=locked)
+                                   key="training_patience", disabled=locked, **SHARED)
 
 config = TrainConfig(
     dataset=dataset_choice,
@@ -284,6 +266,37 @@ def draw_live(active: BackgroundRun) -> None:
             ).properties(title="Accuracy", height=260), width="stretch")
 
 
+def draw_insights(progress) -> None:
+    """Gradient norms per layer (vanishing / exploding) and dead ReLU units, as the run goes."""
+    st.markdown("**Inside the network**")
+    left, right = st.columns(2)
+    with left:
+        if progress.grad_norms:
+            norms = pd.DataFrame(progress.grad_norms, columns=["epoch", "layer", "norm"])
+            norms = norms[norms["norm"] > 0]
+            st.altair_chart(alt.Chart(norms).mark_line().encode(
+                x=alt.X("epoch:Q"), y=alt.Y("norm:Q", scale=alt.Scale(type="log"), title="‖∂L/∂W‖"),
+                color=alt.Color("layer:N", title=None), tooltip=["layer", "epoch", alt.Tooltip("norm", format=".3g")],
+            ).properties(title="Gradient norm of each Linear layer's weights", height=220), width="stretch")
+            st.caption("Norms shrinking towards zero layer by layer mean vanishing gradients; norms growing "
+                       "without bound mean exploding ones (lower the learning rate).")
+    with right:
+        if progress.dead_units:
+            dead = pd.DataFrame(progress.dead_units, columns=["epoch", "relu", "dead", "units"])
+            dead["share"] = dead["dead"] / dead["units"]
+            dead["layer"] = "ReLU at position " + dead["relu"].astype(str)
+            st.altair_chart(alt.Chart(dead).mark_line(point=True).encode(
+                x=alt.X("epoch:Q"), y=alt.Y("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
+                                            title="dead units"),
+                color=alt.Color("layer:N", title=None),
+                tooltip=["layer", "epoch", "dead", "units", alt.Tooltip("share", format=".1%")],
+            ).properties(title="Dead ReLU units (0 for every validation sample)", height=220), width="stretch")
+            st.caption("A dead unit passes no gradient, so it stops learning. Many dead units: try a smaller "
+                       "learning rate or LeakyReLU.")
+        elif progress.epoch:
+            st.caption("This network has no ReLU, so no unit can die.")
+
+
 live = run is not None and run.is_alive
 
 
@@ -294,6 +307,7 @@ def live_panel() -> None:
         st.caption("Press Start to train, or Step one epoch to go slowly.")
         return
     draw_live(active)
+    draw_insights(active.progress())
     if live and not active.is_alive:
         st.rerun()  # the run just ended: redraw the whole page with the results
 
@@ -369,3 +383,75 @@ if run is not None and run.trainer.finished and not run.is_alive:
                                  file_name=f"{trainer.config.dataset}_config.json", key="training_download_config")
     with st.expander("The PyTorch code that reproduces this run"):
         st.code(reproduce_code(trainer.config), language="python")
+
+# ------------------------------------------------------------------ race
+RACE_KEY = "training_race"
+st.header("Race two optimizers")
+st.markdown(
+    "The same data, network, seed, batch size and epochs as above; only the optimizer and its learning rate "
+    "differ, so the curves show what the optimizer alone changes."
+)
+race_runs: list[tuple[str, BackgroundRun]] = st.session_state.get(RACE_KEY, [])
+racing = any(r.is_alive for _, r in race_runs)
+race_columns = st.columns(2)
+rivals = []
+for column, side, default_optimizer, default_lr in ((race_columns[0], "a", "sgd", 0.1),
+                                                    (race_columns[1], "b", "adam", 0.01)):
+    with column:
+        chosen = st.selectbox(f"Optimizer {side.upper()}", list(OPTIMIZERS), key=f"training_race_{side}_optimizer",
+                              index=list(OPTIMIZERS).index(default_optimizer), disabled=racing, **KEPT,
+                              format_func=lambda k: OPTIMIZERS[k].title)
+        rate = st.number_input(f"Learning rate {side.upper()}", min_value=1e-5, max_value=10.0, value=default_lr,
+                               format="%.4f", key=f"training_race_{side}_lr", disabled=racing, **KEPT)
+        rivals.append((f"{side.upper()}: {OPTIMIZERS[chosen].title}, η={rate:g}", chosen, float(rate)))
+race_buttons = st.columns(2)
+if race_buttons[0].button("Race", type="primary", key="training_race_start", disabled=racing):
+    try:
+        split = shared_split(dataset.name, data_path or dataset.description, config.seed, config.standardize, dataset)
+        race_runs = []
+        for label, optimizer_name, rate in rivals:
+            rival_config = dataclasses.replace(config, optimizer=optimizer_name, lr=rate, target_accuracy=None,
+                                               patience=None)
+            race_runs.append((label, BackgroundRun(Trainer(rival_config, split))))
+    except InputError as error:
+        show_input_error(error)
+    else:
+        st.session_state[RACE_KEY] = race_runs
+        for _, rival in race_runs:
+            rival.start()
+        st.rerun()
+if race_buttons[1].button("Stop the race", key="training_race_stop", disabled=not racing):
+    for _, rival in race_runs:
+        rival.stop()
+    st.rerun()
+
+
+@st.fragment(run_every=1.0 if racing else None)
+def race_panel() -> None:
+    runs = st.session_state.get(RACE_KEY, [])
+    if not runs:
+        return
+    rows = [
+        {"epoch": r.epoch_index, "optimizer": label, "validation loss": r.val_loss, "validation accuracy": r.val_acc}
+        for label, rival in runs for r in rival.history()
+    ]
+    status = " · ".join(f"{label}: {rival.progress().status}, epoch {rival.trainer.epoch}" for label, rival in runs)
+    st.caption(status)
+    if rows:
+        frame = pd.DataFrame(rows)
+        left, right = st.columns(2)
+        for column, measure, axis in ((left, "validation loss", alt.Axis()),
+                                      (right, "validation accuracy", alt.Axis(format="%"))):
+            column.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
+                x="epoch:Q", y=alt.Y(f"{measure}:Q", axis=axis), color=alt.Color("optimizer:N", title=None),
+                tooltip=["optimizer", "epoch", alt.Tooltip(measure, format=".4f")],
+            ).properties(title=measure.capitalize(), height=240), width="stretch")
+    finished = [(label, rival) for label, rival in runs if rival.trainer.finished]
+    if len(finished) == len(runs):
+        st.markdown(" · ".join(f"**{label}** test accuracy {rival.trainer.state['test_acc']:.2%}"
+                               for label, rival in finished))
+    if racing and not any(rival.is_alive for _, rival in runs):
+        st.rerun()
+
+
+race_panel()

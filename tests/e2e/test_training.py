@@ -29,3 +29,23 @@ def test_train_iris_to_the_end_in_the_browser(server_url: str, page: object) -> 
     assert any("40" in m for m in metrics if "Epochs" in m)
     assert page.get_by_text("Misclassified").count() == 1
     screenshot(page, "training_done")
+
+
+def test_a_link_opens_a_prepared_config_and_survives_a_reload(server_url: str, page: object) -> None:
+    page.goto(server_url)  # a warm server: on the very first request the link's values can be missed
+    wait_for_script(page)
+    page.goto(f"{server_url}/training?training_optimizer=Adam&training_epochs_iris=7&training_lr_iris=0.02")
+    wait_for_script(page)
+    assert_no_exception(page)
+    assert page.get_by_label("Epochs", exact=True).input_value() == "7"
+    assert page.get_by_label("Learning rate η").input_value() == "0.0200"
+    assert page.get_by_label("β₁ (first moment)").count() >= 1  # only Adam has β₁
+    seed = page.get_by_label("Seed", exact=True)
+    seed.fill("5")
+    seed.press("Enter")
+    wait_for_script(page)
+    assert "training_seed=5" in page.url
+    page.reload()
+    wait_for_script(page)
+    assert page.get_by_label("Seed", exact=True).input_value() == "5"
+    assert page.get_by_label("Epochs", exact=True).input_value() == "7"

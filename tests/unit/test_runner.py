@@ -120,3 +120,20 @@ def test_two_sessions_training_at_once_never_share_state() -> None:
     assert first.trainer.model[0].out_features == 8 and second.trainer.model[0].out_features == 12
     assert first.trainer.state["val_loss"] == alone_first.state["val_loss"]
     assert second.trainer.state["val_loss"] == alone_second.state["val_loss"]
+
+
+def test_run_records_gradient_norms_and_dead_units() -> None:
+    from nnlib.insights import dead_relu_units
+
+    run = BackgroundRun(make_trainer(epochs=3), slots=RunSlots(1))
+    run.BATCH_SAMPLE_SECONDS = 0.0  # sample every batch
+    run.start()
+    assert run.wait(30)
+    progress = run.progress()
+    names = {name for _, name, _ in progress.grad_norms}
+    assert names == {"0: Linear(4→8)", "2: Linear(8→3)"}
+    assert len(progress.grad_norms) == 2 * len(progress.batch_losses)
+    assert all(norm >= 0 for _, _, norm in progress.grad_norms)
+    assert [epoch for epoch, *_ in progress.dead_units] == [1, 2, 3]
+    final = dead_relu_units(run.trainer.model, run.trainer.val_x)
+    assert progress.dead_units[-1][1:] == (final[0].index, final[0].dead, final[0].total)
