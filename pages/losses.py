@@ -438,7 +438,7 @@ def show_softmax_overflow() -> None:
         return
     frame = pd.DataFrame(
         {
-            "z": [number(v) for v in demo.logits.tolist()],
+            "z": [f"{v:g}" for v in demo.logits.tolist()],
             "e^z (naive)": [number(v) for v in demo.naive_exp.tolist()],
             "naive softmax": [number(v) for v in demo.naive_softmax.tolist()],
             "z − max z": [number(v) for v in demo.shifted.tolist()],
@@ -446,13 +446,11 @@ def show_softmax_overflow() -> None:
             "stable softmax": [number(v) for v in demo.stable_softmax.tolist()],
             "torch.softmax": [number(v) for v in demo.torch_softmax.tolist()],
             "−log(naive softmax)": [number(v) for v in demo.naive_cross_entropy.tolist()],
-            "CrossEntropyLoss, this class true": [number(v) for v in demo.torch_cross_entropy.tolist()],
+            "CE loss if this class is true": [number(v) for v in demo.torch_cross_entropy.tolist()],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.latex(
-        rf"\log\sum_k e^{{z_k}} = m + \log\sum_k e^{{z_k - m}},\quad m = \max_k z_k = {number(demo.maximum)}"
-    )
+    st.latex(rf"\log\sum_k e^{{z_k}} = m + \log\sum_k e^{{z_k - m}},\quad m = \max_k z_k = {demo.maximum:g}")
     first, second, third = st.columns(3)
     first.metric("log Σ eᶻ, naive", number(demo.naive_log_sum_exp))
     second.metric("with the max subtracted", number(demo.stable_log_sum_exp))

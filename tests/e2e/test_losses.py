@@ -98,3 +98,20 @@ def test_broadcast_mistake_shows_the_matrix(server_url: str, page: object) -> No
     assert metric_value(page, "PyTorch value") == "0.4333"
     assert page.get_by_text("What PyTorch really computes").count() == 1
     tall_screenshot(page, "losses_broadcast")
+
+
+def test_gradient_and_stability_tabs(server_url: str, page: object) -> None:
+    open_losses(server_url, page)
+    page.get_by_role("tab", name="Gradient").click()
+    page.wait_for_timeout(300)
+    assert page.get_by_text("The formula gives the same gradient as autograd.").count() == 1
+    tall_screenshot(page, "losses_gradient")  # the tables are drawn on a canvas: look at the picture
+    page.get_by_role("tab", name="Softmax overflow and log-sum-exp").click()
+    page.wait_for_timeout(300)
+    assert metric_value(page, "torch.logsumexp") == "1000.4076"
+    assert metric_value(page, "log Σ eᶻ, naive") == "inf"
+    tall_screenshot(page, "losses_gradient_softmax")
+    page.get_by_role("tab", name="log(0)").click()
+    page.wait_for_timeout(300)
+    assert page.get_by_text("-inf", exact=True).count() >= 1
+    assert_no_exception(page)
