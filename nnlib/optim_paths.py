@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -47,7 +47,8 @@ def latex_number(value: float, digits: int = 4) -> str:
 
 
 def latex_vector(values: Vector, digits: int = 4) -> str:
-    return r"\left(" + r",\ ".join(latex_number(v, digits) for v in values) + r"\right)"
+    """A column vector (narrower on the page than a row when formulas get long)."""
+    return r"\begin{pmatrix}" + r" \\ ".join(latex_number(v, digits) for v in values) + r"\end{pmatrix}"
 
 
 # ---------------------------------------------------------------- one dimension
@@ -107,6 +108,10 @@ STEP_RULES: dict[str, StepRule] = {
     ),
 }
 
+# |dL/dw| below this at the end counts as having arrived at a flat point.
+CONVERGED_SLOPE = 1e-3
+DESCENT_STATUSES = ("converged", "oscillating", "crawling", "diverging")
+
 # Learning rates that show the three behaviours on the default curve (alpha = 0.3 is the course's).
 ALPHA_PRESETS: dict[str, float] = {"course": 0.3, "too_large": 1.1, "too_small": 0.02}
 
@@ -129,11 +134,25 @@ class Descent1D:
     steps: tuple[Step1D, ...]
     final_w: float
     final_loss: float
+    final_derivative: float
     diverged: bool
 
     @property
     def ws(self) -> list[float]:
         return [s.w for s in self.steps] + [self.final_w]
+
+    @property
+    def status(self) -> str:
+        """One of DESCENT_STATUSES: how the run ended, read from its numbers."""
+        first_loss = self.steps[0].loss
+        if self.diverged or not math.isfinite(self.final_loss) or self.final_loss > first_loss:
+            return "diverging"
+        if abs(self.final_derivative) < CONVERGED_SLOPE:
+            return "converged"
+        updates = [s.update for s in self.steps[-2:]]
+        if len(updates) == 2 and updates[0] * updates[1] < 0:
+            return "oscillating"
+        return "crawling"
 
 
 def _check_steps(steps: int) -> int:
@@ -182,8 +201,8 @@ def descend_1d(curve_key: str, rule_key: str, alpha: float, start: float, steps:
         if not math.isfinite(w) or abs(w) > DIVERGENCE_BOUND:
             diverged = True
             break
-    final_loss = float(curve.fn(torch.tensor(w, dtype=torch.float64))) if math.isfinite(w) else math.inf
-    return Descent1D(curve_key, rule_key, alpha, tuple(records), w, final_loss, diverged)
+    final_loss, final_derivative = loss_and_derivative(curve, w) if math.isfinite(w) else (math.inf, math.inf)
+    return Descent1D(curve_key, rule_key, alpha, tuple(records), w, final_loss, final_derivative, diverged)
 
 
 def curve_points(curve_key: str, w_range: Vector | None = None, count: int = 200) -> tuple[list[float], list[float]]:
@@ -424,9 +443,27 @@ def _adam_step(theta: Vector, grad: Vector, state: State, t: int, h: Hyperparame
     return _v(theta_next), {"m": _v(m), "v": _v(v), "m_hat": _v(m_hat), "v_hat": _v(v_hat)}
 
 
-# Formulas with step t's numbers substituted. Each returns LaTeX lines "formula = numbers = result";
-# the results are torch's own state and parameters after the step, the numbers in the middle are
-# the previous state, the gradient and the hyperparameters that produced them.
+# Formulas with step t's numbers substituted. The results are torch's own state and parameters
+# after the step; the numbers in the middle are the previous state, the gradient and the
+# hyperparameters that produced them.
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """One line of an update: ``lhs = symbolic = numbers = result``, each part LaTeX."""
+
+    lhs: str
+    symbolic: str
+    numbers: str
+    result: str
+
+    @property
+    def latex(self) -> str:
+        """The line as an aligned block, one '=' per row, so long numbers do not run off the page."""
+        return (
+            rf"\begin{{aligned}} {self.lhs} &= {self.symbolic} \\ &= {self.numbers} \\ &= {self.result}"
+            r" \end{aligned}"
+        )
 
 
 @dataclass(frozen=True)
@@ -448,52 +485,62 @@ class _Numbers:
     def now(self, symbol: str) -> str:
         return self.vec(self.step.state[symbol])
 
-    def update_head(self) -> str:
+    def update(self, symbolic: str, numbers: str) -> Substitution:
         t = self.step.t
-        return rf"\theta_{{{t}}} = \theta_{{{t - 1}}} - "
+        return Substitution(
+            rf"\theta_{{{t}}}",
+            rf"\theta_{{{t - 1}}} - {symbolic}",
+            rf"{self.vec(self.step.theta)} - {numbers}",
+            self.vec(self.step.theta_next),
+        )
 
-    def update_tail(self) -> str:
-        return rf" = {self.vec(self.step.theta_next)}"
+
+def _sgd_numbers(x: _Numbers) -> list[Substitution]:
+    t, s = x.step.t, x.step
+    return [x.update(rf"\eta\, g_{{{t}}}", rf"{x.n(x.h.lr('sgd'))} \cdot {x.vec(s.grad)}")]
 
 
-def _sgd_numbers(x: _Numbers) -> list[str]:
+def _momentum_numbers(x: _Numbers) -> list[Substitution]:
     t, s = x.step.t, x.step
     return [
-        x.update_head() + rf"\eta\, g_{{{t}}} = {x.vec(s.theta)} - {x.n(x.h.lr('sgd'))} \cdot {x.vec(s.grad)}"
-        + x.update_tail()
+        Substitution(
+            rf"b_{{{t}}}",
+            rf"\mu\, b_{{{t - 1}}} + g_{{{t}}}",
+            rf"{x.n(x.h.momentum)} \cdot {x.prev('b')} + {x.vec(s.grad)}",
+            x.now("b"),
+        ),
+        x.update(rf"\eta\, b_{{{t}}}", rf"{x.n(x.h.lr('momentum'))} \cdot {x.now('b')}"),
     ]
 
 
-def _momentum_numbers(x: _Numbers) -> list[str]:
-    t, s = x.step.t, x.step
-    return [
-        rf"b_{{{t}}} = \mu\, b_{{{t - 1}}} + g_{{{t}}} = {x.n(x.h.momentum)} \cdot {x.prev('b')} + {x.vec(s.grad)}"
-        rf" = {x.now('b')}",
-        x.update_head() + rf"\eta\, b_{{{t}}} = {x.vec(s.theta)} - {x.n(x.h.lr('momentum'))} \cdot {x.now('b')}"
-        + x.update_tail(),
-    ]
-
-
-def _adagrad_numbers(x: _Numbers) -> list[str]:
+def _adagrad_numbers(x: _Numbers) -> list[Substitution]:
     t, s = x.step.t, x.step
     g = x.vec(s.grad)
     return [
-        rf"G_{{{t}}} = G_{{{t - 1}}} + g_{{{t}}} \odot g_{{{t}}} = {x.prev('G')} + {g} \odot {g} = {x.now('G')}",
-        x.update_head() + rf"\frac{{\eta}}{{\sqrt{{G_{{{t}}}}} + \epsilon}} \odot g_{{{t}}} = {x.vec(s.theta)} - "
-        rf"\frac{{{x.n(x.h.lr('adagrad'))}}}{{\sqrt{{{x.now('G')}}} + {x.n(x.h.adagrad_eps)}}} \odot {g}"
-        + x.update_tail(),
+        Substitution(
+            rf"G_{{{t}}}", rf"G_{{{t - 1}}} + g_{{{t}}} \odot g_{{{t}}}", rf"{x.prev('G')} + {g} \odot {g}", x.now("G")
+        ),
+        x.update(
+            rf"\frac{{\eta}}{{\sqrt{{G_{{{t}}}}} + \epsilon}} \odot g_{{{t}}}",
+            rf"\frac{{{x.n(x.h.lr('adagrad'))}}}{{\sqrt{{{x.now('G')}}} + {x.n(x.h.adagrad_eps)}}} \odot {g}",
+        ),
     ]
 
 
-def _rmsprop_numbers(x: _Numbers) -> list[str]:
+def _rmsprop_numbers(x: _Numbers) -> list[Substitution]:
     t, s, a = x.step.t, x.step, x.h.rms_alpha
     g = x.vec(s.grad)
     return [
-        rf"v_{{{t}}} = \alpha\, v_{{{t - 1}}} + (1 - \alpha)\, g_{{{t}}} \odot g_{{{t}}} = "
-        rf"{x.n(a)} \cdot {x.prev('v')} + {x.n(1 - a)} \cdot {g} \odot {g} = {x.now('v')}",
-        x.update_head() + rf"\frac{{\eta}}{{\sqrt{{v_{{{t}}}}} + \epsilon}} \odot g_{{{t}}} = {x.vec(s.theta)} - "
-        rf"\frac{{{x.n(x.h.lr('rmsprop'))}}}{{\sqrt{{{x.now('v')}}} + {x.n(x.h.rms_eps)}}} \odot {g}"
-        + x.update_tail(),
+        Substitution(
+            rf"v_{{{t}}}",
+            rf"\alpha\, v_{{{t - 1}}} + (1 - \alpha)\, g_{{{t}}} \odot g_{{{t}}}",
+            rf"{x.n(a)} \cdot {x.prev('v')} + {x.n(1 - a)} \cdot {g} \odot {g}",
+            x.now("v"),
+        ),
+        x.update(
+            rf"\frac{{\eta}}{{\sqrt{{v_{{{t}}}}} + \epsilon}} \odot g_{{{t}}}",
+            rf"\frac{{{x.n(x.h.lr('rmsprop'))}}}{{\sqrt{{{x.now('v')}}} + {x.n(x.h.rms_eps)}}} \odot {g}",
+        ),
     ]
 
 
@@ -504,22 +551,39 @@ def adam_bias_corrected(state: State, t: int, h: Hyperparameters) -> tuple[Vecto
     return m_hat, v_hat
 
 
-def _adam_numbers(x: _Numbers) -> list[str]:
+def _adam_numbers(x: _Numbers) -> list[Substitution]:
     t, s, b1, b2 = x.step.t, x.step, x.h.beta1, x.h.beta2
     g = x.vec(s.grad)
     m_hat, v_hat = adam_bias_corrected(s.state, t, x.h)
     return [
-        rf"m_{{{t}}} = \beta_1 m_{{{t - 1}}} + (1 - \beta_1)\, g_{{{t}}} = "
-        rf"{x.n(b1)} \cdot {x.prev('m')} + {x.n(1 - b1)} \cdot {g} = {x.now('m')}",
-        rf"v_{{{t}}} = \beta_2 v_{{{t - 1}}} + (1 - \beta_2)\, g_{{{t}}} \odot g_{{{t}}} = "
-        rf"{x.n(b2)} \cdot {x.prev('v')} + {x.n(1 - b2)} \cdot {g} \odot {g} = {x.now('v')}",
-        rf"\hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1 - \beta_1^{{{t}}}}} = \frac{{{x.now('m')}}}{{1 - {x.n(b1)}^{{{t}}}}}"
-        rf" = {x.vec(m_hat)}",
-        rf"\hat v_{{{t}}} = \frac{{v_{{{t}}}}}{{1 - \beta_2^{{{t}}}}} = \frac{{{x.now('v')}}}{{1 - {x.n(b2)}^{{{t}}}}}"
-        rf" = {x.vec(v_hat)}",
-        x.update_head() + rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}} \odot \hat m_{{{t}}} = {x.vec(s.theta)} - "
-        rf"\frac{{{x.n(x.h.lr('adam'))}}}{{\sqrt{{{x.vec(v_hat)}}} + {x.n(x.h.adam_eps)}}} \odot {x.vec(m_hat)}"
-        + x.update_tail(),
+        Substitution(
+            rf"m_{{{t}}}",
+            rf"\beta_1 m_{{{t - 1}}} + (1 - \beta_1)\, g_{{{t}}}",
+            rf"{x.n(b1)} \cdot {x.prev('m')} + {x.n(1 - b1)} \cdot {g}",
+            x.now("m"),
+        ),
+        Substitution(
+            rf"v_{{{t}}}",
+            rf"\beta_2 v_{{{t - 1}}} + (1 - \beta_2)\, g_{{{t}}} \odot g_{{{t}}}",
+            rf"{x.n(b2)} \cdot {x.prev('v')} + {x.n(1 - b2)} \cdot {g} \odot {g}",
+            x.now("v"),
+        ),
+        Substitution(
+            rf"\hat m_{{{t}}}",
+            rf"\frac{{m_{{{t}}}}}{{1 - \beta_1^{{{t}}}}}",
+            rf"\frac{{{x.now('m')}}}{{1 - {x.n(b1)}^{{{t}}}}}",
+            x.vec(m_hat),
+        ),
+        Substitution(
+            rf"\hat v_{{{t}}}",
+            rf"\frac{{v_{{{t}}}}}{{1 - \beta_2^{{{t}}}}}",
+            rf"\frac{{{x.now('v')}}}{{1 - {x.n(b2)}^{{{t}}}}}",
+            x.vec(v_hat),
+        ),
+        x.update(
+            rf"\frac{{\eta}}{{\sqrt{{\hat v_{{{t}}}}} + \epsilon}} \odot \hat m_{{{t}}}",
+            rf"\frac{{{x.n(x.h.lr('adam'))}}}{{\sqrt{{{x.vec(v_hat)}}} + {x.n(x.h.adam_eps)}}} \odot {x.vec(m_hat)}",
+        ),
     ]
 
 
@@ -537,13 +601,10 @@ class OptimizerSpec:
     build: Callable[[list[torch.Tensor], Hyperparameters], torch.optim.Optimizer]
     state_symbols: Mapping[str, str]
     manual_step: Callable[[Vector, Vector, State, int, Hyperparameters], tuple[Vector, State]]
-    numbers: Callable[[_Numbers], list[str]]
+    numbers: Callable[[_Numbers], list[Substitution]]
     formulas: tuple[str, ...]
     course_formulas: tuple[str, ...]
-    hyperparameters: tuple[str, ...] = field(default=())
 
-
-GRADIENT_LATEX = r"g_t = \vec{\nabla} L(\theta_{t-1})"
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     "sgd": OptimizerSpec(
@@ -565,7 +626,6 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         _momentum_numbers,
         (r"b_t = \mu\, b_{t-1} + g_t,\quad b_0 = 0", r"\theta_t = \theta_{t-1} - \eta\, b_t"),
         (r"v_{t+1} = \mu v_t - \eta \vec{\nabla} L(\theta_t)", r"\theta_{t+1} = \theta_t + v_{t+1}"),
-        ("momentum",),
     ),
     "adagrad": OptimizerSpec(
         "adagrad",
@@ -600,7 +660,6 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"G_t = \mu G_{t-1} + (1 - \mu) \vec{\nabla} L(\theta_t) \odot \vec{\nabla} L(\theta_t)",
             r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{G_t + \epsilon}} \odot \vec{\nabla} L(\theta_t)",
         ),
-        ("rms_alpha",),
     ),
     "adam": OptimizerSpec(
         "adam",
@@ -622,7 +681,6 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             r"g_t = \mu g_{t-1} + (1 - \mu) \nabla L(\theta_t) \odot \nabla L(\theta_t)",
             r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{g_t + \epsilon}} \odot v_{t+1}",
         ),
-        ("beta1", "beta2"),
     ),
 }
 
@@ -702,8 +760,10 @@ def manual_path(
 # ---------------------------------------------------------------- formulas with numbers
 
 
-def substituted_formulas(path: OptimizerPath, t: int, hyper: Hyperparameters, digits: int = 4) -> list[str]:
-    """Step ``t`` of ``path`` as LaTeX lines, every symbol replaced by torch's number."""
+def substituted_formulas(
+    path: OptimizerPath, t: int, hyper: Hyperparameters, digits: int = 4
+) -> list[Substitution]:
+    """Step ``t`` of ``path``: the gradient, then each update line with torch's numbers in it."""
     if not 1 <= t <= len(path.steps):
         raise InputError(
             f"Step {t} is not on this path (it has {len(path.steps)} steps).",
@@ -714,5 +774,10 @@ def substituted_formulas(path: OptimizerPath, t: int, hyper: Hyperparameters, di
     step = path.steps[t - 1]
     previous = dict(path.steps[t - 2].state) if t > 1 else {}
     numbers = _Numbers(step, previous, hyper, digits)
-    gradient = rf"g_{{{t}}} = \vec{{\nabla}} L(\theta_{{{t - 1}}}) = \vec{{\nabla}} L{numbers.vec(step.theta)} = {numbers.vec(step.grad)}"
+    gradient = Substitution(
+        f"g_{{{t}}}",
+        rf"\vec{{\nabla}} L(\theta_{{{t - 1}}})",
+        rf"\vec{{\nabla}} L{numbers.vec(step.theta)}",
+        numbers.vec(step.grad),
+    )
     return [gradient, *OPTIMIZERS[path.key].numbers(numbers)]

@@ -78,6 +78,22 @@ def test_two_valleys_small_steps_stay_in_the_nearest_valley() -> None:
     assert derivative == pytest.approx(0, abs=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("rule", "preset", "steps", "status"),
+    [
+        ("sign", "course", 30, "oscillating"),  # 0.9, 1.2, 0.9, ... as the course describes
+        ("sign", "too_large", 30, "oscillating"),
+        ("sign", "too_small", 30, "crawling"),
+        ("gradient", "course", 30, "converged"),
+        ("gradient", "too_large", 30, "diverging"),
+        ("gradient", "too_large", MAX_STEPS, "diverging"),
+        ("gradient", "too_small", 30, "crawling"),
+    ],
+)
+def test_descent_status_reads_the_numbers(rule: str, preset: str, steps: int, status: str) -> None:
+    assert descend_1d("parabola", rule, ALPHA_PRESETS[preset], -1.5, steps).status == status
+
+
 def test_curve_points_follow_the_formula() -> None:
     ws, losses = curve_points("parabola", count=5)
     assert ws == pytest.approx([-2.5, -0.75, 1.0, 2.75, 4.5])
@@ -249,7 +265,7 @@ def test_latex_numbers() -> None:
     assert latex_number(0.1234567) == "0.1235"
     assert latex_number(1e-10) == "10^{-10}"
     assert latex_number(2.5e-5) == r"2.5 \cdot 10^{-5}"
-    assert latex_vector((1.0, -2.0)) == r"\left(1,\ -2\right)"
+    assert latex_vector((1.0, -2.0)) == r"\begin{pmatrix}1 \\ -2\end{pmatrix}"
 
 
 @pytest.mark.parametrize("optimizer_key", list(OPTIMIZERS))
@@ -260,19 +276,25 @@ def test_substituted_formulas_show_torch_numbers(optimizer_key: str) -> None:
     t = 3
     step = path.steps[t - 1]
     lines = substituted_formulas(path, t, hyper)
-    assert lines[0].endswith(latex_vector(step.grad))
-    assert lines[-1].startswith(r"\theta_{3} = \theta_{2} - ")
-    assert lines[-1].endswith("= " + latex_vector(step.theta_next))
-    assert latex_vector(step.theta) in lines[-1]
-    for value in step.state.values():
-        assert any(latex_vector(value) in line for line in lines)
-    for value in path.steps[t - 2].state.values():  # the previous state appears on the right-hand side
-        assert any(latex_vector(value) in line for line in lines)
+    assert lines[0].lhs == "g_{3}" and lines[0].result == latex_vector(step.grad)
+    update = lines[-1]
+    assert (update.lhs, update.result) == (r"\theta_{3}", latex_vector(step.theta_next))
+    assert update.symbolic.startswith(r"\theta_{2} - ")
+    assert update.numbers.startswith(latex_vector(step.theta) + " - ")
+    assert latex_number(hyper.lr(optimizer_key)) in update.numbers
+    results = [line.result for line in lines]
+    for value in step.state.values():  # torch's state after the step is each line's result
+        assert latex_vector(value) in results
+    for value in path.steps[t - 2].state.values():  # the previous state is substituted on the right
+        assert any(latex_vector(value) in line.numbers for line in lines)
     if optimizer_key == "adam":
         m_hat, v_hat = adam_bias_corrected(step.state, t, hyper)
-        assert latex_vector(m_hat) in lines[-1] and latex_vector(v_hat) in lines[-1]
+        assert latex_vector(m_hat) in update.numbers and latex_vector(v_hat) in update.numbers
+        assert m_hat[0] == pytest.approx(step.state["m"][0] / (1 - 0.9**3))
     expected_lines = {"sgd": 2, "momentum": 3, "adagrad": 3, "rmsprop": 3, "adam": 6}
     assert len(lines) == expected_lines[optimizer_key]
+    assert update.latex.startswith(r"\begin{aligned} \theta_{3} &= \theta_{2} - ")
+    assert update.latex.count("&=") == 3
 
 
 def test_substituted_formulas_reject_steps_off_the_path() -> None:

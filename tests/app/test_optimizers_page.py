@@ -1,0 +1,108 @@
+"""The Optimizers page, driven headlessly: presets, surfaces, the chosen step's numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nnlib.optim_paths import OPTIMIZERS, SURFACES, Hyperparameters, latex_vector, run_paths
+from tests.app.conftest import app_test
+
+PAGE = "pages/optimizers.py"
+
+
+@pytest.fixture()
+def at() -> AppTest:
+    test = app_test(PAGE).run()
+    assert not test.exception
+    return test
+
+
+def step_table(at: AppTest, rule: str) -> pd.DataFrame:
+    return at.get_by_key(f"optimizers_table_{rule}").dataframe[0].value
+
+
+def summary(at: AppTest) -> pd.DataFrame:
+    return at.get_by_key("optimizers_summary").table[0].value
+
+
+def latex(at: AppTest) -> list[str]:
+    return [item.value for item in at.latex]
+
+
+def test_course_alpha_fixed_step_oscillates_and_derivative_step_arrives(at: AppTest) -> None:
+    assert at.title[0].value == "Optimizers"
+    sign = step_table(at, "sign")
+    assert sign["w₁"].round(4).tolist()[:4] == [-1.5, -1.2, -0.9, -0.6]
+    assert sign["update"].round(4).tolist()[:9] == [0.3] * 9  # a fixed 0.3 against the sign
+    assert sign["update"].round(4).tolist()[9:] == [-0.3, 0.3, -0.3]  # then back and forth
+    gradient = step_table(at, "gradient")
+    # w - 1 shrinks by (1 - 2 * 0.3) = 0.4 per step.
+    assert [round(w - 1, 6) for w in gradient["w₁"]][:3] == [-2.5, -1.0, -0.4]
+    assert [w.value for w in at.warning][0].startswith("Oscillating")
+    assert [s.value for s in at.success][0].startswith("Arrived")
+    assert r"\underbrace{0.3}_{\alpha}" in latex(at)[1]
+
+
+def test_presets_set_alpha_and_show_divergence_and_crawling(at: AppTest) -> None:
+    at.button(key="optimizers_1d_preset_too_large").click().run()
+    assert at.number_input(key="optimizers_1d_alpha").value == 1.1
+    assert any(e.value.startswith("Diverging") for e in at.error)
+    gradient = step_table(at, "gradient")
+    distances = [abs(w - 1) for w in gradient["w₁"]]
+    assert all(b / a == pytest.approx(1.2) for a, b in zip(distances, distances[1:], strict=False))
+    at.button(key="optimizers_1d_preset_too_small").click().run()
+    assert at.number_input(key="optimizers_1d_alpha").value == 0.02
+    assert [i.value for i in at.info if i.value.startswith("Crawling")] and len(at.error) == 0
+
+
+def test_surface_summary_equals_torch_paths(at: AppTest) -> None:
+    surface = SURFACES["rosenbrock"]
+    paths = run_paths("rosenbrock", tuple(OPTIMIZERS), Hyperparameters(surface.learning_rates), surface.start,
+                      surface.steps)
+    table = summary(at)
+    assert list(table.index) == [spec.name for spec in OPTIMIZERS.values()]
+    for key, path in paths.items():
+        row = table.loc[OPTIMIZERS[key].name]
+        x, y = path.points[-1]
+        assert row["last θ"] == f"({x:.4f}, {y:.4f})"
+        reached = path.steps_to_reach(1e-3)
+        assert row["steps until L − L* ≤ 0.001"] == ("never" if reached is None else str(reached))
+    assert table.loc["SGD", "steps until L − L* ≤ 0.001"] == "never"
+    assert table.loc["Adam", "steps until L − L* ≤ 0.001"] != "never"
+
+
+def test_changing_surface_loads_its_defaults(at: AppTest) -> None:
+    at.selectbox(key="optimizers_surface").set_value("saddle").run()
+    assert not at.exception
+    assert at.number_input(key="optimizers_x0").value == -2.5
+    assert at.number_input(key="optimizers_y0").value == 0.001
+    assert at.number_input(key="optimizers_steps").value == 200
+    assert at.number_input(key="optimizers_lr_adagrad").value == 0.5
+    table = summary(at)
+    # Every method escapes the saddle to the valley at y = +sqrt(2), L = -1.
+    assert all(value.endswith("1.4142)") or value.endswith("1.4139)") for value in table["last θ"])
+
+
+def test_chosen_step_shows_torch_numbers_in_the_formulas(at: AppTest) -> None:
+    at.slider(key="optimizers_step").set_value(5).run()
+    surface = SURFACES["rosenbrock"]
+    paths = run_paths("rosenbrock", ("adam",), Hyperparameters(surface.learning_rates), surface.start, 5)
+    step = paths["adam"].steps[4]
+    shown = "\n".join(latex(at))
+    assert r"\theta_{5} &= \theta_{4}" in shown
+    assert latex_vector(step.theta_next) in shown
+    assert latex_vector(step.state["m"]) in shown and latex_vector(step.state["v"]) in shown
+    assert any("Step t = 5" in m.value for m in at.markdown)
+
+
+def test_optimizers_can_be_switched_off(at: AppTest) -> None:
+    for key in OPTIMIZERS:
+        at.checkbox(key=f"optimizers_show_{key}").uncheck()
+    at.run()
+    assert not at.exception
+    assert any("Tick at least one optimizer" in i.value for i in at.info)
+    at.checkbox(key="optimizers_show_adam").check().run()
+    assert list(summary(at).index) == ["Adam"]
+    assert [tab.label for tab in at.tabs] == ["Adam"]
