@@ -34,7 +34,7 @@ class Settings:
     # Training
     max_epochs: int = 500
     concurrent_runs: int = max(1, os.cpu_count() or 1)
-    threads_per_run: int = 1
+    threads_per_run: int = 0  # 0: the cores shared equally among the runs training now
     # Uploads (megabytes)
     max_upload_mb: int = 200
     # Where downloaded and cached data lives
@@ -42,6 +42,9 @@ class Settings:
 
     def replace(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+_ZERO_ALLOWED = {"threads_per_run"}
 
 
 def _coerce(name: str, raw: object, kind: type) -> object:
@@ -53,9 +56,10 @@ def _coerce(name: str, raw: object, kind: type) -> object:
             code="bad_setting",
             details={"setting": name, "value": raw},
         ) from None
-    if kind is int and value < 1:
+    lowest = 0 if name in _ZERO_ALLOWED else 1
+    if kind is int and value < lowest:
         raise InputError(
-            f"Setting {name} must be at least 1, got {value}.",
+            f"Setting {name} must be at least {lowest}, got {value}.",
             code="bad_setting",
             details={"setting": name, "value": raw},
         )

@@ -25,7 +25,10 @@ def test_bad_values_are_explained(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="must be int"):
         load_settings(environ={"NNLIB_MAX_EPOCHS": "lots"}, config_file=tmp_path / "x.toml")
     with pytest.raises(InputError, match="at least 1"):
-        load_settings(environ={"NNLIB_THREADS_PER_RUN": "0"}, config_file=tmp_path / "x.toml")
+        load_settings(environ={"NNLIB_CONCURRENT_RUNS": "0"}, config_file=tmp_path / "x.toml")
+    with pytest.raises(InputError, match="at least 0"):
+        load_settings(environ={"NNLIB_THREADS_PER_RUN": "-1"}, config_file=tmp_path / "x.toml")
+    assert load_settings(environ={"NNLIB_THREADS_PER_RUN": "0"}, config_file=tmp_path / "x.toml").threads_per_run == 0
     config = tmp_path / "dashboard.toml"
     config.write_text("max_epoch = 5\n")
     with pytest.raises(InputError, match="Unknown setting 'max_epoch'"):
