@@ -232,18 +232,23 @@ def max_difference(a: Gradients, b: Gradients) -> float:
 # ---------------------------------------------------------------- numbers for the page
 
 
-def format_number(value: float, decimals: int = 4) -> str:
+def format_number(value: float, decimals: int = 4, trim: bool = False) -> str:
+    """Fixed decimals (the digits a student compares); ``trim`` drops trailing zeros (1.5000 -> 1.5)."""
     text = f"{value:.{decimals}f}"
-    return text.lstrip("-") if float(text) == 0 else text
+    if float(text) == 0:
+        text = text.lstrip("-")
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
-def latex_matrix(tensor: torch.Tensor, decimals: int = 4) -> str:
+def latex_matrix(tensor: torch.Tensor, decimals: int = 4, trim: bool = False) -> str:
     """A tensor as a LaTeX bmatrix; a 1-D tensor becomes a column, as the course draws vectors."""
     values = tensor.detach().to(torch.float64)
     if values.dim() == 0:
-        return format_number(float(values), decimals)
+        return format_number(float(values), decimals, trim)
     rows = values.reshape(-1, 1) if values.dim() == 1 else values
-    body = r" \\ ".join(" & ".join(format_number(float(v), decimals) for v in row) for row in rows)
+    body = r" \\ ".join(" & ".join(format_number(float(v), decimals, trim) for v in row) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
 
@@ -256,6 +261,87 @@ def tensor_literal(tensor: torch.Tensor) -> str:
     if values.dim() == 1:
         return "[" + ", ".join(number(float(v)) for v in values) + "]"
     return "[" + ", ".join("[" + ", ".join(number(float(v)) for v in row) + "]" for row in values) + "]"
+
+
+# ---------------------------------------------------------------- worked lines for the page
+
+
+@dataclass(frozen=True)
+class WorkedLine:
+    """``lhs = symbolic = numbers = result``; ``field`` names the Gradients field the result is."""
+
+    field: str
+    lhs: str
+    symbolic: str
+    numbers: str
+    result: torch.Tensor
+    autograd_label: str  # where autograd keeps the same number
+
+    def latex(self, decimals: int = 4, with_numbers: bool = True) -> str:
+        rows = [rf"{self.lhs} &= {self.symbolic}"]
+        if with_numbers:
+            rows.append(rf"&= {self.numbers}")
+        rows.append(rf"&= {latex_matrix(self.result, decimals)}")
+        return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+
+
+def forward_lines(net: Network, grads: Gradients, hidden: str = "none", decimals: int = 4) -> list[WorkedLine]:
+    """The forward pass, step by step, with the network's numbers."""
+    m = lambda t: latex_matrix(t, decimals, trim=True)  # noqa: E731
+    lines = []
+    if hidden == "none":
+        lines.append(WorkedLine("t", "T", r"X \cdot W_1", rf"{m(net.x)} \cdot {m(net.w1)}", grads.t, "T"))
+    else:
+        lines.append(WorkedLine("z", "Z", r"X \cdot W_1", rf"{m(net.x)} \cdot {m(net.w1)}", grads.z, "Z"))
+        lines.append(WorkedLine("t", "T", r"\mathrm{ReLU}(Z) = \max(0, Z)", rf"\max\left(0, {m(grads.z)}\right)", grads.t, "T"))
+    lines.append(WorkedLine("y_hat", r"\hat{y}", r"T \cdot W_2", rf"{m(grads.t)} \cdot {m(net.w2)}", grads.y_hat, "y_hat"))
+    return lines
+
+
+def backward_lines(
+    net: Network, grads: Gradients, hidden: str = "none", reduction: str = "sum", decimals: int = 4
+) -> list[WorkedLine]:
+    """The backward pass by hand: each gradient as a matrix formula with the numbers substituted."""
+    m = lambda t: latex_matrix(t, decimals, trim=True)  # noqa: E731
+    n = net.x.shape[0]
+    scale = REDUCTIONS[reduction].scale(n)
+    factor, factor_symbol = ("2", "2") if scale == 1 else (rf"\frac{{2}}{{{n}}}", r"\frac{2}{N}")
+    lines = [
+        WorkedLine(
+            "d_y_hat", r"\frac{\partial L}{\partial \hat{y}}", rf"{factor_symbol}\,(\hat{{y}} - y)",
+            rf"{factor} \left({m(grads.y_hat)} - {m(net.y)}\right)", grads.d_y_hat, r"y_hat.grad",
+        ),
+        WorkedLine(
+            "d_w2", r"\frac{\partial L}{\partial W_2}", r"T^\top \cdot \frac{\partial L}{\partial \hat{y}}",
+            rf"{m(grads.t)}^\top \cdot {m(grads.d_y_hat)}", grads.d_w2, "W2.grad",
+        ),
+        WorkedLine(
+            "d_t", r"\frac{\partial L}{\partial T}", r"\frac{\partial L}{\partial \hat{y}} \cdot W_2^\top",
+            rf"{m(grads.d_y_hat)} \cdot {m(net.w2)}^\top", grads.d_t, "T.grad",
+        ),
+    ]
+    if hidden == "none":
+        lines.append(
+            WorkedLine(
+                "d_w1", r"\frac{\partial L}{\partial W_1}", r"X^\top \cdot \frac{\partial L}{\partial T}",
+                rf"{m(net.x)}^\top \cdot {m(grads.d_t)}", grads.d_w1, "W1.grad",
+            )
+        )
+    else:
+        mask = HIDDEN[hidden].derivative(grads.z)
+        lines.append(
+            WorkedLine(
+                "d_z", r"\frac{\partial L}{\partial Z}", r"\frac{\partial L}{\partial T} \odot \mathbf{1}[Z > 0]",
+                rf"{m(grads.d_t)} \odot {latex_matrix(mask, 0)}", grads.d_z, "Z.grad",
+            )
+        )
+        lines.append(
+            WorkedLine(
+                "d_w1", r"\frac{\partial L}{\partial W_1}", r"X^\top \cdot \frac{\partial L}{\partial Z}",
+                rf"{m(net.x)}^\top \cdot {m(grads.d_z)}", grads.d_w1, "W1.grad",
+            )
+        )
+    return lines
 
 
 # ---------------------------------------------------------------- mistakes, demonstrated
@@ -358,6 +444,8 @@ class SavedTensors:
     unique_bytes: int  # distinct storages
     parameter_bytes: int  # of the distinct storages, those that are the model's own weights
     shapes: tuple[tuple[int, ...], ...]
+    sizes: tuple[int, ...]  # bytes of each saved tensor, in the order saved
+    roles: tuple[str, ...]  # each one: "input", "parameter", "activation", or "repeat" (storage seen before)
 
     @property
     def activation_bytes(self) -> int:
@@ -381,16 +469,27 @@ def saved_for_backward(model: nn.Module, x: torch.Tensor, grad_enabled: bool) ->
     with torch.set_grad_enabled(grad_enabled), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         model(x)
     parameter_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    input_storage = x.untyped_storage().data_ptr()
     storages: dict[int, int] = {}
+    roles = []
     for tensor in saved:
         storage = tensor.untyped_storage()
-        storages[storage.data_ptr()] = storage.nbytes()
+        pointer = storage.data_ptr()
+        if pointer in storages:
+            roles.append("repeat")
+        elif pointer in parameter_storages:
+            roles.append("parameter")
+        else:
+            roles.append("input" if pointer == input_storage else "activation")
+        storages[pointer] = storage.nbytes()
     return SavedTensors(
         count=len(saved),
         total_bytes=sum(t.numel() * t.element_size() for t in saved),
         unique_bytes=sum(storages.values()),
         parameter_bytes=sum(size for ptr, size in storages.items() if ptr in parameter_storages),
         shapes=tuple(tuple(t.shape) for t in saved),
+        sizes=tuple(t.numel() * t.element_size() for t in saved),
+        roles=tuple(roles),
     )
 
 

@@ -187,6 +187,10 @@ def test_no_grad_saves_the_tensors_kept_for_backward() -> None:
     assert without.count == 0 and without.unique_bytes == 0
     assert with_graph.count == 4
     assert set(with_graph.shapes) == {(64, 784), (64, 256), (256, 10)}
+    assert sorted(zip(with_graph.shapes, with_graph.roles, strict=True)) == [
+        ((64, 256), "activation"), ((64, 256), "repeat"), ((64, 784), "input"), ((256, 10), "parameter"),
+    ]
+    assert sum(with_graph.sizes) == with_graph.total_bytes
     # Kept for backward: the input batch and the hidden ReLU output (float32), plus a reference to W2.
     assert with_graph.activation_bytes == (64 * 784 + 64 * 256) * 4
     assert with_graph.parameter_bytes == 256 * 10 * 4
