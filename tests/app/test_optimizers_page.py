@@ -106,3 +106,16 @@ def test_optimizers_can_be_switched_off(at: AppTest) -> None:
     at.checkbox(key="optimizers_show_adam").check().run()
     assert list(summary(at).index) == ["Adam"]
     assert [tab.label for tab in at.tabs] == ["Adam"]
+
+
+def test_a_diverging_optimizer_is_reported_and_its_formulas_stop(at: AppTest) -> None:
+    at.selectbox(key="optimizers_surface").set_value("bowl").run()
+    at.number_input(key="optimizers_lr_sgd").set_value(1.0).run()
+    assert not at.exception
+    table = summary(at)
+    # y is multiplied by 1 - 1.0 * 4 = -3 per step: past the divergence bound after 13 steps.
+    assert table.loc["SGD", "diverged"] == "yes"
+    assert table.loc["SGD", "steps run"] == "13"
+    assert table.loc["Adam", "diverged"] == "no"
+    at.slider(key="optimizers_step").set_value(20).run()
+    assert any("SGD stopped after 13 steps" in w.value for w in at.warning)
