@@ -99,13 +99,3 @@ def test_presets_surface_and_step_numbers(server_url: str, page: object) -> None
     assert page.get_by_text("Step t = 3").count() >= 1
     whole_page_screenshot(page, "optimizers_himmelblau_step3")
 
-
-def test_bad_hyperparameter_is_explained(server_url: str, page: object) -> None:
-    open_page(page, server_url)
-    for key in ("sgd", "momentum", "adagrad", "rmsprop"):
-        keyed(page, f"optimizers_show_{key}").locator("label").click()
-        wait_for_script(page)
-    assert_no_exception(page)
-    keyed(page, "optimizers_show_adam").locator("label").click()
-    wait_for_script(page)
-    assert page.get_by_text("Tick at least one optimizer").count() == 1
