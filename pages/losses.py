@@ -28,8 +28,7 @@ from nnlib.losses import (
     softmax_overflow_demo,
 )
 from nnlib.metrics import MetricResult, metrics_for
-from nnlib.parsing import parse_tensor
-from pages.components.ui import show_input_error
+from pages.components.ui import SHARED, show_input_error, tensor_input
 
 DEFAULT_PRESET = "MSE — course example (004)"
 STABILITY_LOGITS = "[5, 10, 17, 20, 100, 200]"
@@ -54,7 +53,11 @@ def param_key(spec: ParamSpec) -> str:
 
 
 def load_preset() -> None:
-    """Put the chosen preset into the inputs (runs before the widgets are drawn)."""
+    """Put the chosen preset into the inputs (runs before the widgets are drawn).
+
+    Bound widgets take values set through session state into the URL too, so a loaded
+    example can be shared by copying the address.
+    """
     preset = PRESETS[st.session_state["losses_preset"]]
     st.session_state["losses_loss"] = preset.loss
     st.session_state["losses_reduction"] = preset.reduction
@@ -63,23 +66,6 @@ def load_preset() -> None:
     info = LOSSES[preset.loss]
     for spec in info.params:
         st.session_state[param_key(spec)] = preset.params.get(spec.name, spec.default)
-
-
-def init_state() -> None:
-    first = PRESETS[DEFAULT_PRESET]
-    defaults = {
-        "losses_preset": DEFAULT_PRESET,
-        "losses_loss": first.loss,
-        "losses_reduction": first.reduction,
-        "losses_prediction_text": first.prediction,
-        "losses_target_text": first.target,
-        "losses_stability_text": STABILITY_LOGITS,
-        "losses_stability_target": 0,
-        "losses_overflow_text": OVERFLOW_LOGITS,
-    }
-    for key, value in defaults.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
 
 
 def matching_preset(loss: str, reduction: str, prediction_text: str, target_text: str) -> Any:
@@ -148,29 +134,26 @@ def show_param_widgets(info: LossInfo) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for spec in info.params:
         key = param_key(spec)
-        if key not in st.session_state:
-            st.session_state[key] = spec.default
         if isinstance(spec.default, bool):
-            params[spec.name] = st.checkbox(spec.label, key=key, help=spec.help or None)
+            params[spec.name] = st.checkbox(
+                spec.label, value=spec.default, key=key, help=spec.help or None, **SHARED
+            )
         else:
             params[spec.name] = st.number_input(
                 spec.label,
+                value=spec.default,
                 key=key,
                 min_value=spec.minimum,
                 step=0.1,
                 format="%.3f",
                 help=spec.help or None,
+                **SHARED,
             )
     return params
 
 
-def parse_input(label: str, key: str, help_text: str) -> torch.Tensor | None:
-    text = st.text_area(label, key=key, help=help_text, height=110)
-    try:
-        return parse_tensor(text, field=label)
-    except InputError as error:
-        show_input_error(error)
-        return None
+def parse_input(label: str, key: str, default: str, help_text: str) -> torch.Tensor | None:
+    return tensor_input(label, key, default, help=help_text, height=110)
 
 
 # --------------------------------------------------------------------------- sections
@@ -334,10 +317,11 @@ def show_sigmoid_bce() -> None:
         logits = parse_input(
             "Logits x (raw scores)",
             "losses_stability_text",
+            STABILITY_LOGITS,
             "Each number is run through Sigmoid + BCELoss and through BCEWithLogitsLoss.",
         )
     with right:
-        target = st.radio("Target y", [0, 1], key="losses_stability_target", horizontal=True)
+        target = st.radio("Target y", [0, 1], key="losses_stability_target", horizontal=True, **SHARED)
     if logits is None:
         return
     rows = sigmoid_bce_comparison(logits, float(target))
@@ -427,6 +411,7 @@ def show_softmax_overflow() -> None:
     logits = parse_input(
         "Scores z for one sample",
         "losses_overflow_text",
+        OVERFLOW_LOGITS,
         "Try large scores: e^z overflows float32 for z above about 88.7.",
     )
     if logits is None:
@@ -464,7 +449,10 @@ def show_softmax_overflow() -> None:
 
 # --------------------------------------------------------------------------- page
 
-init_state()
+# Every input is mirrored in the URL and kept across page switches (SHARED). The widgets'
+# own defaults are the first preset: Streamlit leaves a value equal to the default out of
+# the URL, so a link opened later must fall back to exactly these values.
+FIRST = PRESETS[DEFAULT_PRESET]
 
 st.title("Loss functions")
 st.markdown(
@@ -473,29 +461,39 @@ st.markdown(
     "and see PyTorch's value next to the same number worked out from the formula, each element's "
     "share, the gradient, and the metrics a person can read."
 )
+st.caption(
+    "Everything you type or choose here is kept in the page's address: copy it to share this "
+    "exact example, and a reload or a visit to another page loses nothing."
+)
 
 preset_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
 with preset_column:
-    st.selectbox("Example", list(PRESETS), key="losses_preset")
+    preset_name = st.selectbox(
+        "Example", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET), key="losses_preset", **SHARED
+    )
 with button_column:
     st.button(
         "Load example", key="losses_load", on_click=load_preset, icon=":material/input:", width="stretch"
     )
-chosen = PRESETS[st.session_state["losses_preset"]]
+chosen = PRESETS[preset_name]
 if chosen.source or chosen.expected is not None:
     answer = f" The course's answer: {chosen.expected:.4f}." if chosen.expected is not None else ""
     st.caption(f"{chosen.source}.{answer}" if chosen.source else answer.strip())
 
 settings_column, input_column = st.columns([1.1, 1], gap="large")
 with settings_column:
-    loss_name = st.selectbox("Loss", list(LOSSES), key="losses_loss")
+    loss_name = st.selectbox(
+        "Loss", list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED
+    )
     info = LOSSES[loss_name]
     reduction = st.radio(
         "Reduction",
         REDUCTIONS,
+        index=REDUCTIONS.index(FIRST.reduction),
         key="losses_reduction",
         horizontal=True,
         help=" ".join(f"{r}: {REDUCTION_HELP[r]}" for r in REDUCTIONS),
+        **SHARED,
     )
     params = show_param_widgets(info)
     show_loss_card(info)
@@ -505,11 +503,13 @@ with input_column:
     prediction = parse_input(
         "Prediction ŷ (the model's output)",
         "losses_prediction_text",
+        FIRST.prediction,
         "Nested lists like [[0.6], [0.2], [0.5]], or rows of numbers on separate lines.",
     )
     target = parse_input(
         "Target y (the true values)",
         "losses_target_text",
+        FIRST.target,
         "For CrossEntropyLoss: class numbers such as [1, 2, 0].",
     )
     if prediction is not None and target is not None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from nnlib.losses import PRESETS
 from tests.app.conftest import app_test
 
 PAGE = "pages/losses.py"
+DEFAULT_PRESET = "MSE — course example (004)"  # what the page opens on
 
 
 def metric(app, label: str) -> str:
@@ -101,3 +103,98 @@ def test_stability_section_numbers() -> None:
     assert any("agree only by luck" in c.value for c in app.caption)
     app.text_area(key="losses_overflow_text").input("[10, 20]").run()
     assert metric(app, "log Σ eᶻ, naive") == f"{float(torch.logsumexp(torch.tensor([10.0, 20.0]), 0)):.4f}"
+
+
+# --------------------------------------------------------------------------- links (URL state)
+
+
+def open_link(**params: str):
+    """The page as a shared link opens it: the query parameters are there before the first run."""
+    app = app_test(PAGE)
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_a_link_opens_the_typed_case_with_torch_value() -> None:
+    prediction, target = "[[2.0], [-1.0], [0.5], [3.0]]", "[[1.5], [0.0], [0.5], [1.0]]"
+    app = open_link(
+        losses_prediction_text=prediction,
+        losses_target_text=target,
+        losses_loss="HuberLoss",
+        losses_reduction="sum",
+        losses_param_delta="0.5",
+    )
+    assert not app.exception
+    assert app.text_area(key="losses_prediction_text").value == prediction
+    assert app.text_area(key="losses_target_text").value == target
+    assert app.selectbox(key="losses_loss").value == "HuberLoss"
+    assert app.radio(key="losses_reduction").value == "sum"
+    assert app.number_input(key="losses_param_delta").value == 0.5
+    p = torch.tensor([[2.0], [-1.0], [0.5], [3.0]])
+    y = torch.tensor([[1.5], [0.0], [0.5], [1.0]])
+    expected = F.huber_loss(p, y, delta=0.5, reduction="sum")
+    assert metric(app, "PyTorch value") == f"{float(expected):.4f}"
+    assert metric(app, "By hand") == f"{float(expected):.4f}"
+
+
+def test_a_link_opens_a_classification_case() -> None:
+    scores = "[[0.5, 2.0, -1.0], [1.5, 0.1, 0.3]]"
+    app = open_link(losses_prediction_text=scores, losses_target_text="[2, 0]", losses_loss="CrossEntropyLoss")
+    assert not app.exception
+    expected = F.cross_entropy(torch.tensor([[0.5, 2.0, -1.0], [1.5, 0.1, 0.3]]), torch.tensor([2, 0]))
+    assert metric(app, "PyTorch value") == f"{float(expected):.4f}"
+    assert metric(app, "Accuracy (multiclass)") == "50.00 %"
+
+
+def test_what_a_link_leaves_out_is_the_course_example() -> None:
+    # Streamlit drops a value equal to the widget's default from the URL, so the page's
+    # defaults must be the ones a link falls back to: here the course's regression tensors.
+    app = open_link(losses_loss="L1Loss")
+    p, y = torch.tensor([[0.6], [0.2], [0.5]]), torch.tensor([[0.5], [1.5], [0.7]])
+    assert metric(app, "PyTorch value") == f"{float(F.l1_loss(p, y)):.4f}"
+    assert app.radio(key="losses_reduction").value == "mean"
+
+
+def test_a_link_with_values_that_do_not_fit_is_ignored_or_explained() -> None:
+    app = open_link(losses_loss="NoSuchLoss", losses_reduction="median", losses_prediction_text="[[0.6], [0.2")
+    assert not app.exception
+    assert app.selectbox(key="losses_loss").value == "MSELoss"  # an unknown option falls back
+    assert app.radio(key="losses_reduction").value == "mean"
+    assert app.text_area(key="losses_prediction_text").value == "[[0.6], [0.2"  # kept, not lost
+    assert any("closing" in e.value for e in app.error)
+    assert metric(app, "torch.logsumexp") == "1000.4076"  # the rest of the page still works
+
+
+def test_a_link_opens_the_stability_inputs() -> None:
+    app = open_link(losses_stability_text="[30]", losses_stability_target="1", losses_overflow_text="[1, 2]")
+    assert not app.exception
+    assert app.radio(key="losses_stability_target").value == 1
+    assert metric(app, "torch.logsumexp") == f"{float(torch.logsumexp(torch.tensor([1.0, 2.0]), 0)):.4f}"
+
+
+def test_loading_an_example_puts_it_in_the_url() -> None:
+    app = app_test(PAGE).run()
+    app = load(app, "CrossEntropy — course example (004)")
+    preset = PRESETS["CrossEntropy — course example (004)"]
+    assert app.query_params["losses_loss"] == "CrossEntropyLoss"
+    assert app.query_params["losses_prediction_text"] == preset.prediction
+    assert app.query_params["losses_target_text"] == preset.target
+    assert "losses_reduction" not in app.query_params  # "mean" is the default: left out
+    # The URL alone reopens it: a fresh session given those parameters shows the course answer.
+    link = dict(app.query_params.items())
+    assert metric(open_link(**link), "PyTorch value") == "0.7306"
+    # Back to the defaults: the URL is clean again.
+    app = load(app, DEFAULT_PRESET)
+    assert metric(app, "PyTorch value") == "0.5800"
+    assert not any(key in app.query_params for key in ("losses_loss", "losses_prediction_text"))
+
+
+def test_loading_an_example_with_a_parameter_puts_it_in_the_url() -> None:
+    app = open_link(losses_loss="HuberLoss", losses_param_delta="0.25")
+    assert app.number_input(key="losses_param_delta").value == 0.25
+    app = load(app, "Huber δ = 1 on the course's regression example")
+    assert app.number_input(key="losses_param_delta").value == 1.0
+    assert "losses_param_delta" not in app.query_params  # 1.0 is the default again
+    p, y = torch.tensor([[0.6], [0.2], [0.5]]), torch.tensor([[0.5], [1.5], [0.7]])
+    assert metric(app, "PyTorch value") == f"{float(F.huber_loss(p, y)):.4f}"
