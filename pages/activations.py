@@ -32,7 +32,7 @@ from nnlib.activations import (
 from nnlib.errors import InputError
 from nnlib.parsing import format_tensor_literal
 from nnlib.settings import get_settings
-from pages.components.ui import show_input_error, tensor_input
+from pages.components.ui import SHARED, show_input_error, tensor_input
 
 COURSE_MATRIX = "[[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]]"
 COURSE_COLUMN = "[[6.7], [-3.2], [1.1]]"
@@ -149,23 +149,21 @@ st.markdown(
 # ------------------------------------------------------------------ 1 · the functions
 st.header("1 · The functions and their slopes")
 
-if "activations_name" not in st.session_state:
-    st.session_state["activations_name"] = "ReLU"
 pick_col, param_col = st.columns([1, 2])
 with pick_col:
-    chosen_name = st.selectbox("Activation", list(ACTIVATIONS), key="activations_name")
+    chosen_name = st.selectbox("Activation", list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
+                               key="activations_name", **SHARED)
 chosen = ACTIVATIONS[chosen_name]
 with param_col:
     for parameter in chosen.parameters:
-        key = param_key(chosen, parameter.name)
-        if key not in st.session_state:
-            st.session_state[key] = parameter.default
         st.slider(
             f"{parameter.label} (`{parameter.name}`)",
             min_value=parameter.minimum,
             max_value=parameter.maximum,
+            value=parameter.default,
             step=parameter.step,
-            key=key,
+            key=param_key(chosen, parameter.name),
+            **SHARED,
         )
     if not chosen.parameters:
         st.caption(f"{chosen.name} has no parameters to set.")
@@ -189,44 +187,39 @@ good_col.success(chosen.strength, icon=":material/thumb_up:")
 bad_col.warning(chosen.weakness, icon=":material/thumb_down:")
 
 st.subheader("Function and derivative")
-if "activations_compare" not in st.session_state:
-    st.session_state["activations_compare"] = ["Sigmoid", "Tanh"]
 range_cols = st.columns([2, 1, 1, 2])
 with range_cols[0]:
     others = st.multiselect(
         "Draw these too",
         [name for name in ACTIVATIONS if name != chosen_name],
+        default=[name for name in ("Sigmoid", "Tanh") if name != chosen_name],
         key="activations_compare",
+        **SHARED,
     )
 with range_cols[1]:
-    if "activations_x_min" not in st.session_state:
-        st.session_state["activations_x_min"] = -6.0
-    x_min = st.number_input("x from", step=1.0, key="activations_x_min")
+    x_min = st.number_input("x from", value=-6.0, step=1.0, key="activations_x_min", **SHARED)
 with range_cols[2]:
-    if "activations_x_max" not in st.session_state:
-        st.session_state["activations_x_max"] = 6.0
-    x_max = st.number_input("x to", step=1.0, key="activations_x_max")
+    x_max = st.number_input("x to", value=6.0, step=1.0, key="activations_x_max", **SHARED)
 with range_cols[3]:
-    if "activations_threshold" not in st.session_state:
-        st.session_state["activations_threshold"] = 5
     threshold_percent = st.slider(
         "Saturated where the slope is below … % of its peak",
         min_value=1,
         max_value=20,
+        value=5,
         key="activations_threshold",
+        **SHARED,
         help="The shaded bands: where |f'(x)| is this small, a gradient passing through is "
         "almost wiped out.",
     )
 
 drawn = [chosen_name, *[name for name in others if name != chosen_name]]
-if "activations_shade" not in st.session_state:
-    st.session_state["activations_shade"] = "chosen"
 shade_which = st.radio(
     "Shade the saturation regions of",
     ["chosen", "all"],
     format_func={"chosen": "the chosen activation only", "all": "every activation drawn"}.get,
     horizontal=True,
     key="activations_shade",
+    **SHARED,
 )
 try:
     curve_set = curves(
@@ -318,24 +311,27 @@ with input_col:
     chosen_dim: int | None = None
     if matrix is not None and chosen.along_dim:
         dims = list(range(max(matrix.dim(), 1)))
-        # A new number of dims (or a dim that no longer exists) starts again from the last dim.
-        if (
-            st.session_state.get("activations_dim_ndim") != matrix.dim()
-            or st.session_state.get("activations_dim") not in dims
+        # The widget's default is the last dim. A new number of dims (or a dim that no longer
+        # exists) starts again from it; on the first run a link's dim wins.
+        known_ndim = st.session_state.get("activations_dim_ndim")
+        if known_ndim is not None and (
+            known_ndim != matrix.dim() or st.session_state.get("activations_dim") not in dims
         ):
             st.session_state["activations_dim"] = dims[-1]
         st.session_state["activations_dim_ndim"] = matrix.dim()
         names = {0: "down each column", 1: "across each row"} if matrix.dim() == 2 else {}
 
         def describe_dim(d: int) -> str:
-            size = matrix.shape[d] if matrix.dim() else 1
-            where = names.get(d, f"along axis {d}")
-            return f"dim={d}: {where} (size {size})"
+            # The label is what a shared link holds, so it names the dim but not its size:
+            # a link stays valid while the tensor's sizes change.
+            return f"dim={d}: {names.get(d, f'along axis {d}')}"
 
-        chosen_dim = st.selectbox("dim (the numbers that compete)", dims, format_func=describe_dim,
-                                  key="activations_dim")
+        chosen_dim = st.selectbox("dim (the numbers that compete)", dims, index=len(dims) - 1,
+                                  format_func=describe_dim, key="activations_dim", **SHARED)
+        slice_size = matrix.shape[chosen_dim] if matrix.dim() else 1
         st.caption(
-            f"Each slice along dim sums to 1. The course writes `Softmax()` without `dim`: for a "
+            f"X has shape {tuple(matrix.shape)}: each slice along dim={chosen_dim} holds {slice_size} "
+            f"number(s), and they sum to 1. The course writes `Softmax()` without `dim`: for a "
             f"{matrix.dim()}-D tensor PyTorch then guesses dim={implicit_softmax_dim(matrix.dim())} "
             "and warns that guessing is deprecated. Always pass `dim`; for a batch of score rows "
             "that is `dim=1` (or `dim=-1`, the last)."
@@ -397,6 +393,7 @@ if applied is not None and chosen.along_dim and applied.dim is not None:
             max_value=slices.shape[0] - 1,
             step=1,
             key="activations_jacobian_slice",
+            **SHARED,
         )
     vector = slices[int(slice_index)]
     with jacobian_col:
@@ -450,19 +447,15 @@ with setup_col:
         "Inputs X (one row per example)", "activations_collapse_x", COURSE_X, height=110,
         help="The course's 4 examples with 2 features each.",
     )
-    if "activations_collapse_layers" not in st.session_state:
-        st.session_state["activations_collapse_layers"] = 3
-    layer_count = st.radio("Linear layers", [2, 3], horizontal=True, key="activations_collapse_layers")
-    if "activations_collapse_mode" not in st.session_state:
-        st.session_state["activations_collapse_mode"] = "random"
+    layer_count = st.radio("Linear layers", [2, 3], index=1, horizontal=True, key="activations_collapse_layers",
+                           **SHARED)
     mode = st.radio(
         "Weights", ["random", "typed"], horizontal=True, key="activations_collapse_mode",
-        format_func={"random": "Random (seeded)", "typed": "Typed"}.get,
+        format_func={"random": "Random (seeded)", "typed": "Typed"}.get, **SHARED,
     )
-    if "activations_collapse_activation" not in st.session_state:
-        st.session_state["activations_collapse_activation"] = "ReLU"
     inserted = st.selectbox(
-        "Activation to insert between the layers", list(ACTIVATIONS), key="activations_collapse_activation"
+        "Activation to insert between the layers", list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
+        key="activations_collapse_activation", **SHARED,
     )
 
     stack = None
@@ -471,17 +464,13 @@ with setup_col:
         defaults = {1: 3, 2: 2, 3: 1} if layer_count == 3 else {1: 3, 2: 1}
         sizes = [collapse_x.shape[-1] if collapse_x is not None and collapse_x.dim() else 2]
         for k in range(1, layer_count + 1):
-            key = f"activations_collapse_size_{layer_count}_{k}"
-            if key not in st.session_state:
-                st.session_state[key] = defaults[k]
             label = "outputs" if k == layer_count else f"units in layer {k}"
             with size_cols[k - 1]:
-                sizes.append(
-                    int(st.number_input(label, min_value=1, max_value=settings.max_units, step=1, key=key))
-                )
-        if "activations_collapse_seed" not in st.session_state:
-            st.session_state["activations_collapse_seed"] = 0
-        seed = st.number_input("Seed", min_value=0, step=1, key="activations_collapse_seed")
+                sizes.append(int(st.number_input(
+                    label, min_value=1, max_value=settings.max_units, value=defaults[k], step=1,
+                    key=f"activations_collapse_size_{layer_count}_{k}", **SHARED,
+                )))
+        seed = st.number_input("Seed", min_value=0, value=0, step=1, key="activations_collapse_seed", **SHARED)
         try:
             stack = random_stack(sizes, seed=int(seed))
         except InputError as error:
@@ -579,22 +568,18 @@ st.markdown(
 )
 chain_setup, chain_plot = st.columns([1, 2])
 with chain_setup:
-    if "activations_chain_names" not in st.session_state:
-        st.session_state["activations_chain_names"] = ["Sigmoid", "Tanh", "ReLU"]
-    chain_names = st.multiselect("Activations", elementwise_names(), key="activations_chain_names")
-    if "activations_chain_depth" not in st.session_state:
-        st.session_state["activations_chain_depth"] = min(20, settings.max_layers)
-    depth = st.slider("Largest n", min_value=1, max_value=settings.max_layers, key="activations_chain_depth")
+    chain_names = st.multiselect("Activations", elementwise_names(), default=["Sigmoid", "Tanh", "ReLU"],
+                                 key="activations_chain_names", **SHARED)
+    depth = st.slider("Largest n", min_value=1, max_value=settings.max_layers, value=min(20, settings.max_layers),
+                      key="activations_chain_depth", **SHARED)
     chain_cols = st.columns(3)
     chain_inputs = {}
     for column, (name, label, default) in zip(
         chain_cols, [("x0", "x₀", 0.5), ("weight", "w", 1.0), ("bias", "b", 0.0)], strict=True
     ):
-        key = f"activations_chain_{name}"
-        if key not in st.session_state:
-            st.session_state[key] = default
         with column:
-            chain_inputs[name] = float(st.number_input(label, step=0.1, key=key))
+            chain_inputs[name] = float(st.number_input(label, value=default, step=0.1, key=f"activations_chain_{name}",
+                                                       **SHARED))
 
 chains = []
 for name in chain_names:

@@ -13,10 +13,16 @@ Session state this page keeps (other pages may read the first two):
 - ``builder_row_ids``: one stable id per layer, parallel to ``builder_layers``; the
   widgets of a layer are keyed ``builder_layer_<id>_<param>`` so they follow the layer
   when it moves.
+
+The page URL carries the stack as compact JSON in ``?builder_stack=`` (left out while it
+is the default network), next to the bound widgets (input shape, loss, sample, seed...),
+so a link or a reload reopens the same network. The stack, not the per-layer widgets, is
+what the URL and the session keep: the widgets are refilled from it whenever they are new.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -35,6 +41,8 @@ from nnlib.network import (
     as_batch,
     build_model,
     format_shape,
+    layer_from_data,
+    layers_from_data,
     layers_to_data,
     module_code,
     parse_shape,
@@ -45,13 +53,19 @@ from nnlib.network import (
 )
 from nnlib.parsing import format_tensor_literal, parse_tensor
 from nnlib.settings import get_settings
-from pages.components.ui import show_input_error
+from pages.components.ui import KEPT, SHARED, show_input_error
 
 LAYERS = "builder_layers"
 INPUT_SHAPE = "builder_input_shape"
 ROW_IDS = "builder_row_ids"
 NEXT_ID = "builder_next_id"
 DEFAULT_PRESET = "iris"
+STACK_PARAM = "builder_stack"  # the query parameter that carries the stack
+LINK_PROBLEM = "builder_link_problem"
+# Values a student can type into a layer's number box and the page explains with a fix;
+# a link keeps them rather than throwing the whole network away.
+RANGE_CODES = ("too_small", "too_large")
+BROWSER_SAFE_INTEGER = 2**53 - 1  # the largest whole number a browser's number box holds exactly
 # Course 004 «Собираем нейросеть»: the input X of the 3 → 10 → 20 → 1 regression.
 COURSE_004_X = "[[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]]"
 
@@ -100,23 +114,91 @@ def _load_preset(name: str | None = None) -> None:
     state["builder_sample_text"] = _default_sample_text(preset.input_shape)
 
 
+def _stack_text(layers: list[dict]) -> str:
+    return json.dumps(layers, separators=(",", ":"))
+
+
+DEFAULT_STACK_TEXT = _stack_text(layers_to_data(PRESETS[DEFAULT_PRESET].layers))
+
+
+def _checked_link_layer(item: object, position: int) -> dict:
+    """One layer from a link, checked by layer_from_data. A number out of range that a student
+    can type is kept (the page marks it with a fix, as it did before the link was made)."""
+    scratch = dict(item) if isinstance(item, dict) else item
+    kept: dict[str, object] = {}
+    while True:
+        try:
+            spec = layer_from_data(scratch, position, settings)
+        except InputError as error:
+            param = error.details.get("param")
+            value = scratch.get(param) if isinstance(scratch, dict) and isinstance(param, str) else None
+            typeable = isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= BROWSER_SAFE_INTEGER
+            if error.code not in RANGE_CODES or param in kept or not typeable:
+                raise
+            kept[param] = value
+            # Check the layer's other values with this one at its default.
+            scratch[param] = next(p.default for p in LAYER_KINDS[scratch["kind"]].params if p.name == param)
+        else:
+            return {"kind": spec.kind, **spec.params, **kept}
+
+
+def _stack_from_link(text: str) -> list[dict]:
+    """The stack a shared link carries (JSON, never evaluated); InputError if it is unusable."""
+    if len(text) > settings.max_text_chars:
+        raise InputError(f"it is longer than {settings.max_text_chars:,} characters.", code="too_long")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise InputError("it is not a list of layers written as JSON.", code="bad_json") from None
+    if data == []:
+        return []  # the student cleared the stack: an empty stack is a state of this page
+    if not isinstance(data, list) or len(data) > settings.max_layers:
+        layers_from_data(data, settings)  # raises: not a list of layers, or too many of them
+    return [_checked_link_layer(item, position) for position, item in enumerate(data)]
+
+
+def _open_link() -> None:
+    """First run of a session: the network and input shape a link carries replace the defaults."""
+    text = st.query_params.get(STACK_PARAM)
+    if text is not None:
+        try:
+            _set_stack(_stack_from_link(text))
+        except InputError as error:
+            state[LINK_PROBLEM] = (f"The network in this link could not be used: {error.message} "
+                                   "The default network is shown instead.")
+    shape_text = st.query_params.get("builder_input_text")
+    if shape_text is not None:
+        try:
+            state[INPUT_SHAPE] = list(parse_shape(shape_text, settings))
+        except InputError:
+            return  # the input box shows why, next to the text from the link
+        state["builder_sample_text"] = _default_sample_text(tuple(state[INPUT_SHAPE]))
+
+
+def _mirror_stack_in_link() -> None:
+    """Keep ?builder_stack= equal to the stack: absent while it is the default network."""
+    text = _stack_text(state[LAYERS])
+    if text == DEFAULT_STACK_TEXT:
+        if STACK_PARAM in st.query_params:
+            del st.query_params[STACK_PARAM]
+    elif st.query_params.get(STACK_PARAM) != text:
+        st.query_params[STACK_PARAM] = text
+
+
 def _init_state() -> None:
     if LAYERS not in state:
         _load_preset(DEFAULT_PRESET)
+        _open_link()
     if ROW_IDS not in state or len(state[ROW_IDS]) != len(state[LAYERS]):
         state[ROW_IDS] = [_new_id() for _ in state[LAYERS]]
     if "builder_input_text" not in state:
         state["builder_input_text"] = ", ".join(str(n) for n in state.get(INPUT_SHAPE, [4]))
     if INPUT_SHAPE not in state:
         state[INPUT_SHAPE] = [4]
+    # Widgets that callbacks also set keep their defaults in the session, not in value=.
     for key, value in {
-        "builder_preset": DEFAULT_PRESET,
         "builder_loss": "CrossEntropyLoss",
         "builder_add_kind": "Linear",
-        "builder_sample_source": "Random",
-        "builder_batch": 2,
-        "builder_seed": 0,
-        "builder_train_mode": False,
     }.items():
         if key not in state:
             state[key] = value
@@ -271,6 +353,7 @@ def _layer_row(position: int, row_id: int, summary: NetworkSummary) -> None:
 
 _init_state()
 _sync_layers_from_widgets()
+_mirror_stack_in_link()
 
 st.title("Network builder")
 st.markdown(
@@ -280,13 +363,14 @@ st.markdown(
 )
 
 preset_col, load_col, shape_col, loss_col = st.columns([3, 1.2, 2, 2.3], vertical_alignment="bottom")
-preset_col.selectbox("Preset from the course", list(PRESETS), key="builder_preset",
-                     format_func=lambda name: PRESETS[name].title)
+preset_col.selectbox("Preset from the course", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET),
+                     key="builder_preset", format_func=lambda name: PRESETS[name].title, **SHARED)
 load_col.button("Load preset", key="builder_load_preset", on_click=_load_preset, icon=":material/download:")
 with shape_col:
     shape_text = st.text_input(
-        "Input shape of one sample", key="builder_input_text",
+        "Input shape of one sample", key="builder_input_text", max_chars=settings.max_text_chars,
         help="Without the batch dimension N: 4 for iris's four measurements, 28, 28 for a notMNIST image.",
+        **SHARED,
     )
     try:
         state[INPUT_SHAPE] = list(parse_shape(shape_text, settings))
@@ -298,8 +382,11 @@ loss_col.selectbox(
     "Loss you will train with", list(OUTPUT_LOSSES), key="builder_loss",
     help="The last layer is checked against it. " + " ".join(
         f"{loss.name}: {loss.description}" for loss in OUTPUT_LOSSES.values()),
+    **SHARED,
 )
 st.caption(PRESETS[state["builder_preset"]].description)
+if LINK_PROBLEM in state and _stack_text(state[LAYERS]) == DEFAULT_STACK_TEXT:
+    st.warning(state[LINK_PROBLEM], icon=":material/link_off:")
 
 specs = _current_specs()
 summary = analyze(specs, input_shape, loss=state["builder_loss"], settings=settings)
@@ -322,8 +409,9 @@ with editor:
         _layer_row(position, row_id, summary)
     full = len(state[LAYERS]) >= settings.max_layers
     kind_col, add_col, clear_col = st.columns([3, 1.5, 1.2], vertical_alignment="bottom")
+    # Which layer the Add button makes next is a passing choice, not part of the network: kept, not shared.
     kind_col.selectbox("Layer to add", list(LAYER_KINDS), key="builder_add_kind",
-                       help=LAYER_KINDS[state["builder_add_kind"]].description)
+                       help=LAYER_KINDS[state["builder_add_kind"]].description, **KEPT)
     add_col.button("Add", key="builder_add", icon=":material/add:", on_click=_add_layer,
                    disabled=full, type="primary")
     clear_col.button("Clear", key="builder_clear", icon=":material/delete_sweep:", on_click=_clear,
@@ -371,14 +459,15 @@ st.subheader("Forward pass")
 st.markdown("Run a sample through the network and see the tensor after every layer. The weights are "
             "random (PyTorch's initialization from the seed), as before any training.")
 source_col, batch_col, seed_col, mode_col = st.columns([2, 1, 1, 1.6], vertical_alignment="bottom")
-source = source_col.radio("Sample input", ["Random", "Typed"], key="builder_sample_source", horizontal=True)
-batch = batch_col.number_input("Batch size N", step=1, format="%d", key="builder_batch",
-                               disabled=source != "Random", help="Samples in the random batch.")
-seed = seed_col.number_input("Seed", step=1, format="%d", key="builder_seed",
-                             help="Seeds both the random sample and the weights.")
+source = source_col.radio("Sample input", ["Random", "Typed"], key="builder_sample_source", horizontal=True,
+                          **SHARED)
+batch = batch_col.number_input("Batch size N", value=2, step=1, format="%d", key="builder_batch",
+                               disabled=source != "Random", help="Samples in the random batch.", **SHARED)
+seed = seed_col.number_input("Seed", value=0, step=1, format="%d", key="builder_seed",
+                             help="Seeds both the random sample and the weights.", **SHARED)
 train_mode = mode_col.checkbox("Training mode", key="builder_train_mode",
                                help="model.train(): Dropout drops values and BatchNorm1d uses the batch's "
-                                    "statistics. Off: model.eval().")
+                                    "statistics. Off: model.eval().", **SHARED)
 sample = None
 if source == "Random":
     try:
@@ -387,7 +476,7 @@ if source == "Random":
         show_input_error(error)
 else:
     text = st.text_area(f"Sample of shape {format_shape(('N', *input_shape))} or {input_shape}",
-                        key="builder_sample_text", height=110)
+                        key="builder_sample_text", height=110, max_chars=settings.max_text_chars, **SHARED)
     try:
         sample = as_batch(parse_tensor(text, field="sample", settings=settings), input_shape)
     except InputError as error:

@@ -14,7 +14,8 @@ import torch
 from nnlib import tensors as nt
 from nnlib.device import available_devices, device_label
 from nnlib.errors import InputError
-from pages.components.ui import show_input_error
+from nnlib.settings import get_settings
+from pages.components.ui import KEPT, SHARED, show_input_error
 
 # The course's examples (002 appendix B; 004 «Линейные слои»).
 COURSE_T = "[[1., 0.], [0., 1.]]"
@@ -24,6 +25,7 @@ COURSE_AUTOGRAD_X = "[[1., 1., 1.], [1., 1., 1.]]"
 
 SOURCES = ("Type it", "Use a factory")
 
+# Each widget's default; a value only reaches the URL once it differs from this.
 DEFAULTS: dict[str, object] = {
     "tensors_source": SOURCES[0],
     "tensors_text": COURSE_T,
@@ -77,6 +79,15 @@ DTYPE_HELP = (
 # --------------------------------------------------------------------------- helpers
 
 
+def default_index(options: object, key: str) -> int:
+    """Where a widget's default sits among its options (selectbox and radio take an index)."""
+    return list(options).index(DEFAULTS[key])
+
+
+def text_cap() -> int:
+    return get_settings().max_text_chars
+
+
 def fmt(value: object) -> str:
     """A number as the page writes it: whole numbers as they are, floats to 4 significant digits."""
     if isinstance(value, bool | int):
@@ -128,13 +139,17 @@ def facts_metrics(facts: nt.TensorFacts) -> None:
 
 def make_tensor_section(device: str) -> nt.MadeTensor | None:
     st.header("1. Make a tensor T", divider="gray")
-    source = st.radio("Make T by", SOURCES, key="tensors_source", horizontal=True)
+    source = st.radio("Make T by", SOURCES, index=default_index(SOURCES, "tensors_source"), key="tensors_source",
+                      horizontal=True, **SHARED)
     inputs, options = st.columns([3, 1])
     with options:
-        dtype = st.selectbox("dtype", nt.DTYPE_CHOICES, key="tensors_dtype", help=DTYPE_HELP)
+        dtype = st.selectbox("dtype", nt.DTYPE_CHOICES, index=default_index(nt.DTYPE_CHOICES, "tensors_dtype"),
+                             key="tensors_dtype", help=DTYPE_HELP, **SHARED)
         requires_grad = st.checkbox(
             "requires_grad",
+            value=DEFAULTS["tensors_requires_grad"],
             key="tensors_requires_grad",
+            **SHARED,
             help="Ask autograd to record every operation on T, so gradients can flow back to it "
             "(floating-point dtypes only).",
         )
@@ -144,9 +159,11 @@ def make_tensor_section(device: str) -> nt.MadeTensor | None:
             if source == SOURCES[0]:
                 text = st.text_area(
                     "T, typed as nested lists (Python or NumPy style)",
+                    value=DEFAULTS["tensors_text"],
                     key="tensors_text",
                     height=110,
-                    persist_state="page",
+                    max_chars=text_cap(),
+                    **SHARED,
                     help="For example [[1., 0.], [0., 1.]] or 1 2 3 on a line. A printed tensor(...) "
                     "or array(...) is read too.",
                 )
@@ -156,23 +173,28 @@ def make_tensor_section(device: str) -> nt.MadeTensor | None:
                 name = name_col.selectbox(
                     "Factory",
                     list(nt.FACTORIES),
+                    index=default_index(nt.FACTORIES, "tensors_factory"),
                     key="tensors_factory",
                     format_func=lambda n: f"torch.{n}",
-                    persist_state="page",
+                    **SHARED,
                 )
                 factory = nt.FACTORIES[name]
                 kind = nt.ARGS_KINDS[factory.args]
+                args_key = f"tensors_{kind.key}_args"
                 args_text = args_col.text_input(
-                    kind.label, key=f"tensors_{kind.key}_args", help=kind.help, persist_state="page"
+                    kind.label, value=DEFAULTS[args_key], key=args_key, help=kind.help, max_chars=text_cap(), **SHARED
                 )
                 fill_text = seed_text = ""
                 if factory.needs_fill:
-                    fill_text = extra_col.text_input("Fill value", key="tensors_fill", persist_state="page")
+                    fill_text = extra_col.text_input("Fill value", value=DEFAULTS["tensors_fill"], key="tensors_fill",
+                                                     max_chars=text_cap(), **SHARED)
                 if factory.random:
                     seed_text = extra_col.text_input(
                         "Seed (torch.manual_seed)",
+                        value=DEFAULTS["tensors_seed"],
                         key="tensors_seed",
-                        persist_state="page",
+                        max_chars=text_cap(),
+                        **SHARED,
                         help="The same seed gives the same numbers every time; leave it blank for new "
                         "numbers on every run.",
                     )
@@ -217,11 +239,14 @@ def shape_section(tensor: torch.Tensor | None) -> None:
         st.info("Fix T in section 1 to try the shape operations on it.")
         return
     name = st.radio(
-        "Operation", list(nt.SHAPE_OPS), key="tensors_shape_op", horizontal=True, format_func=lambda n: f"T.{n}"
+        "Operation", list(nt.SHAPE_OPS), index=default_index(nt.SHAPE_OPS, "tensors_shape_op"), key="tensors_shape_op",
+        horizontal=True, format_func=lambda n: f"T.{n}", **SHARED,
     )
     op = nt.SHAPE_OPS[name]
     args_col, about_col = st.columns([1, 2])
-    args_text = args_col.text_input(op.args_label, key=f"tensors_{name}_args", persist_state="page")
+    args_key = f"tensors_{name}_args"
+    args_text = args_col.text_input(op.args_label, value=DEFAULTS[args_key], key=args_key, max_chars=text_cap(),
+                                    **SHARED)
     about_col.markdown(f"`T.{name}` {op.summary}.")
     try:
         result = nt.apply_shape_op(name, tensor, args_text)
@@ -292,14 +317,15 @@ def operations_section(device: str) -> None:
     operands = {}
     for col, name, key in ((a_col, "A", "tensors_a_text"), (b_col, "B", "tensors_b_text")):
         with col:
-            text = st.text_area(name, key=key, height=130)
+            text = st.text_area(name, value=DEFAULTS[key], key=key, height=130, max_chars=text_cap(), **SHARED)
             try:
                 operands[name] = nt.tensor_from_text(text, device=device, field=name).tensor
             except InputError as error:
                 show_input_error(error)
             else:
                 st.caption(f"{name}: shape {nt.shape_text(operands[name].shape)}, {nt.dtype_name(operands[name].dtype)}")
-    label = st.radio("Operation", list(nt.OPERATIONS), key="tensors_op", horizontal=True)
+    label = st.radio("Operation", list(nt.OPERATIONS), index=default_index(nt.OPERATIONS, "tensors_op"),
+                     key="tensors_op", horizontal=True, **SHARED)
     op = nt.OPERATIONS[label]
     formula_col, summary_col = st.columns([1, 2])
     formula_col.latex(op.latex)
@@ -412,7 +438,8 @@ def autograd_section(device: str) -> None:
     st.latex(r"w = 2x \qquad y = w^3 + 3w^2 + 2w + 1 \qquad z = \textstyle\sum y")
     input_col, out_col = st.columns([1, 1])
     with input_col:
-        text = st.text_area("x (float32, requires_grad=True)", key="tensors_x_text", height=110)
+        text = st.text_area("x (float32, requires_grad=True)", value=DEFAULTS["tensors_x_text"], key="tensors_x_text",
+                            height=110, max_chars=text_cap(), **SHARED)
         try:
             chain = nt.autograd_from_text(text, device=device)
         except InputError as error:
@@ -472,10 +499,6 @@ def autograd_section(device: str) -> None:
 
 # --------------------------------------------------------------------------- the page
 
-for key, value in DEFAULTS.items():
-    if key not in st.session_state:
-        st.session_state[key] = value
-
 st.title("Tensors")
 st.markdown(
     "A tensor is PyTorch's grid of numbers: every element has the same type (the **dtype**) and the "
@@ -494,6 +517,7 @@ device_choice = st.selectbox(
     key="tensors_device",
     format_func=device_label,
     help="The accelerator PyTorch detected comes first; the CPU is always there.",
+    **KEPT,  # this machine's devices: not part of a shared link
 )
 
 made = make_tensor_section(device_choice)

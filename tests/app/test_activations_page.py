@@ -214,7 +214,9 @@ def test_vanishing_gradient_numbers(at: AppTest) -> None:
 
 def test_softmax_dim_choices_follow_the_tensor(at: AppTest) -> None:
     at.selectbox(key="activations_name").select("Softmax").run()
-    assert at.selectbox(key="activations_dim").options == ["dim=0: down each column (size 3)", "dim=1: across each row (size 3)"]
+    # The labels name the dim but not its size, so a link's dim stays valid when the sizes change.
+    assert at.selectbox(key="activations_dim").options == ["dim=0: down each column", "dim=1: across each row"]
+    assert any("each slice along dim=1 holds 3 number(s)" in caption.value for caption in at.caption)
     at.selectbox(key="activations_dim").select(0).run()
     at.text_area(key="activations_matrix_text").input("[[1., 2.], [3., 5.]]").run()
     assert at.selectbox(key="activations_dim").value == 0  # the student's choice stays
@@ -226,3 +228,87 @@ def test_softmax_dim_choices_follow_the_tensor(at: AppTest) -> None:
     output = table(at, "activations_table_output").to_numpy()
     assert output.shape == (4, 2) and abs(output.sum(axis=1) - 1).max() < 1e-6
     assert not at.exception
+
+
+# --------------------------------------------------------------------------- shared links
+
+
+def linked(params: dict[str, str | list[str]]) -> AppTest:
+    """The page opened from a link: its query parameters set before the first run."""
+    test = app_test(PAGE)
+    for key, value in params.items():
+        test.query_params[key] = value
+    test.run()
+    assert not test.exception
+    return test
+
+
+def test_a_link_opens_softmax_down_the_columns() -> None:
+    scores = [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]
+    at = linked({
+        "activations_name": "Softmax",
+        "activations_matrix_text": str(scores),
+        "activations_dim": "dim=0: down each column",  # a selectbox with format_func: the label shown
+        "activations_jacobian_slice": "2",
+    })
+    assert at.selectbox(key="activations_dim").value == 0
+    expected = torch.softmax(torch.tensor(scores), dim=0)
+    assert rounded(table(at, "activations_table_output")) == [[round(float(v), 4) for v in row] for row in expected]
+    assert any("layer = nn.Softmax(dim=0)" in block.value for block in at.code)
+    # The Jacobian of column 2, (3, 1): both scores e^3/(e^3 + e) and e/(e^3 + e).
+    s = torch.softmax(torch.tensor([3.0, 1.0]), dim=0)
+    jacobian = table(at, "activations_table_jacobian").to_numpy()
+    expected_jacobian = torch.diag(s) - torch.outer(s, s)
+    assert jacobian.flatten().tolist() == pytest.approx(expected_jacobian.flatten().tolist(), abs=1e-6)
+
+
+def test_a_link_carries_the_parameters_and_every_section() -> None:
+    at = linked({
+        "activations_name": "LeakyReLU",
+        "activations_param_LeakyReLU_negative_slope": "0.2",
+        "activations_compare": ["Tanh", "ELU"],  # a multiselect: one parameter per choice
+        "activations_x_min": "-2.0",
+        "activations_collapse_mode": "Typed",
+        "activations_collapse_layers": "2",
+        "activations_chain_names": ["ReLU"],
+        "activations_chain_depth": "5",
+        "activations_chain_x0": "-0.5",
+    })
+    assert rounded(table(at, "activations_table_output"))[0] == [0.4, -0.1, 0.9]
+    assert rounded(table(at, "activations_table_slope"))[0] == [1.0, 0.2, 1.0]
+    saturation = table(at, "activations_table_saturation")
+    assert list(saturation["activation"]) == ["LeakyReLU", "Tanh", "ELU"]
+    assert at.multiselect(key="activations_compare").value == ["Tanh", "ELU"]
+    # Two typed layers: W = W1 W2 with the page's 2-layer defaults.
+    w = table(at, "activations_table_collapsed_w").to_numpy()
+    expected = torch.tensor([[0.2, 0.5, 1.0], [0.7, 0.4, 0.4]]) @ torch.tensor([[0.3], [-0.8], [0.5]])
+    assert w.flatten().tolist() == pytest.approx(expected.flatten().tolist(), abs=1e-6)
+    # ReLU chained 5 times from x0 = -0.5: a dead unit, the gradient is 0 all the way.
+    assert table(at, "activations_table_chain")["ReLU: dhₙ/dx₀"].tolist() == [0.0] * 5
+
+
+def test_an_example_button_writes_the_link_and_the_link_reopens_it() -> None:
+    at = linked({})
+    assert dict(at.query_params) == {}  # the defaults leave the link clean
+    at.button(key="activations_example_1").click().run()  # the course's Sigmoid on a column
+    link = dict(at.query_params)
+    assert link == {"activations_name": "Sigmoid", "activations_matrix_text": "[[6.7], [-3.2], [1.1]]"}
+    again = linked(link)
+    assert again.selectbox(key="activations_name").value == "Sigmoid"
+    printed = again.get_by_key("activations_printed_output").code[0].value
+    assert printed == "tensor([[0.9988],\n        [0.0392],\n        [0.7503]])"  # as in text 004
+
+
+def test_link_values_that_do_not_fit_are_dropped() -> None:
+    at = linked({
+        "activations_name": "Swish",
+        "activations_param_LeakyReLU_negative_slope": "7",
+        "activations_chain_depth": "100000",
+        "activations_matrix_text": "[[1, 2], [3]]",
+    })
+    assert at.selectbox(key="activations_name").value == "ReLU"
+    assert at.slider(key="activations_chain_depth").value == 20
+    assert "activations_name" not in dict(at.query_params)
+    # A tensor that does not parse still opens: the text stays, with one message next to it.
+    assert at.text_area(key="activations_matrix_text").value == "[[1, 2], [3]]"
+    assert len(errors(at)) == 1 and "different lengths" in errors(at)[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -193,5 +195,143 @@ def test_layer_cap_disables_adding(monkeypatch: pytest.MonkeyPatch) -> None:
         app = app_test(PAGE).run()
         assert app.button(key="builder_add").disabled
         assert metric(app, "Layers") == "3 / 3"
+    finally:
+        get_settings.cache_clear()
+
+
+# --------------------------------------------------------------------------- shared links
+
+REGRESSION = [
+    {"kind": "Linear", "in_features": 3, "out_features": 10, "bias": True},
+    {"kind": "Tanh"},
+    {"kind": "Linear", "in_features": 10, "out_features": 1, "bias": False},
+]
+
+
+def linked(params: dict[str, str]):
+    """The page opened from a link (or reloaded): the query parameters set before the first run."""
+    app = app_test(PAGE)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    return app
+
+
+def stack_param(layers: list[dict]) -> str:
+    return json.dumps(layers, separators=(",", ":"))
+
+
+def test_the_default_network_leaves_the_link_clean() -> None:
+    app = linked({})
+    assert "builder_stack" not in dict(app.query_params)
+
+
+def test_a_link_opens_a_prepared_network() -> None:
+    app = linked({
+        "builder_stack": stack_param(REGRESSION),
+        "builder_input_text": "3",
+        "builder_loss": "MSELoss",
+        "builder_sample_source": "Typed",
+    })
+    assert app.session_state["builder_layers"] == REGRESSION
+    assert shapes(app) == ["(N, 3)", "(N, 10)", "(N, 10)", "(N, 1)"]
+    assert params(app) == [0, 40, 0, 10]
+    assert metric(app, "Parameters") == "50"
+    assert app.selectbox(key="builder_loss").value == "MSELoss"
+    # Each layer's boxes show the stack's values.
+    assert app.number_input(key=f"builder_layer_{ids(app)[2]}_in_features").value == 10
+    assert app.checkbox(key=f"builder_layer_{ids(app)[2]}_bias").value is False
+    # The typed sample is course 004's X for a 3-feature input, and runs through the network.
+    assert app.text_area(key="builder_sample_text").value.startswith("[[0.4, -0.5, 0.9]")
+    assert app.expander[-1].label == "3. Linear(10 → 1) → (3, 1)"
+    model = build_model(layers_from_data(REGRESSION))
+    assert str(model) == app.code[0].value
+    assert not messages(app)
+
+
+def test_move_remove_add_after_a_reload_keep_the_link_in_step() -> None:
+    app = linked({"builder_stack": stack_param(REGRESSION), "builder_input_text": "3", "builder_loss": "MSELoss"})
+    first = ids(app)[0]
+    app.button(key=f"builder_down_{first}").click().run()  # Tanh first: a broken stack, still linked
+    assert json.loads(app.query_params["builder_stack"]) == [REGRESSION[1], REGRESSION[0], REGRESSION[2]]
+    app.button(key=f"builder_up_{first}").click().run()
+    app.button(key=f"builder_remove_{ids(app)[1]}").click().run()  # drop the Tanh
+    add(app, "Sigmoid")
+    link = dict(app.query_params)
+    expected = [REGRESSION[0], REGRESSION[2], {"kind": "Sigmoid"}]
+    assert json.loads(link["builder_stack"]) == expected == app.session_state["builder_layers"]
+
+    reloaded = linked(link)  # a reload: a new session from the same URL
+    assert reloaded.session_state["builder_layers"] == expected
+    assert shapes(reloaded) == ["(N, 3)", "(N, 10)", "(N, 1)", "(N, 1)"]
+    assert metric(reloaded, "Parameters") == "50"
+    # And the reloaded page edits on from there.
+    reloaded.button(key=f"builder_remove_{ids(reloaded)[2]}").click().run()
+    set_param(reloaded, 1, "out_features", 2)
+    assert json.loads(reloaded.query_params["builder_stack"]) == [
+        REGRESSION[0], {"kind": "Linear", "in_features": 10, "out_features": 2, "bias": False}]
+    assert shapes(reloaded)[-1] == "(N, 2)"
+
+
+def test_loading_a_preset_writes_the_link() -> None:
+    app = linked({})
+    app.selectbox(key="builder_preset").set_value("notmnist").run()
+    app.button(key="builder_load_preset").click().run()
+    link = dict(app.query_params)
+    assert json.loads(link["builder_stack"]) == layers_to_data(PRESETS["notmnist"].layers)
+    assert link["builder_input_text"] == "28, 28"  # a callback set the bound widget: the URL follows
+    reloaded = linked(link)
+    assert shapes(reloaded) == ["(N, 28, 28)", "(N, 784)", "(N, 256)", "(N, 256)", "(N, 10)"]
+    assert metric(reloaded, "Parameters") == "203,530"
+    # Back to the default network: the parameter leaves the link.
+    reloaded.selectbox(key="builder_preset").set_value("iris").run()
+    reloaded.button(key="builder_load_preset").click().run()
+    assert "builder_stack" not in dict(reloaded.query_params)
+
+
+def test_a_cleared_stack_and_a_value_out_of_range_survive_a_reload() -> None:
+    app = linked({"builder_stack": "[]"})
+    assert app.session_state["builder_layers"] == []
+    assert "The network has no layers yet" in " ".join(messages(app))
+
+    broken = [{"kind": "Linear", "in_features": 4, "out_features": 0, "bias": True}, {"kind": "ReLU"}]
+    app = linked({"builder_stack": stack_param(broken)})
+    assert app.session_state["builder_layers"] == broken
+    assert "Layer 1, Linear: out_features must be at least 1, got 0." in [e.value for e in app.error]
+    assert app.number_input(key=f"builder_layer_{ids(app)[0]}_out_features").value == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('[{"kind": "Conv2d"}]', "unknown layer kind 'Conv2d'"),
+        ("__import__('os').system('true')", "not a list of layers written as JSON"),
+        ("[" * 5000, "not a list of layers written as JSON"),
+        ('{"kind": "ReLU"}', "A network must be a list of layers"),
+        (json.dumps([{"kind": "ReLU"}] * 40), "the limit is 32"),
+        ('[{"kind": "Linear", "in_features": 4, "out_features": 1e400}]', "finite"),
+        ('[{"kind": "Linear", "in_features": 4, "out_features": 100000000000000000000}]', "4,096 units"),
+        ('[{"kind": "Linear", "in_features": 4, "out_features": "16"}]', "must be a number"),
+        ('[{"kind": "ReLU", "inplace": true}]', "has no parameter 'inplace'"),
+    ],
+)
+def test_a_link_with_an_unusable_network_falls_back_to_the_default(text: str, fragment: str) -> None:
+    app = linked({"builder_stack": text})
+    [warning] = [w.value for w in app.warning]
+    assert warning.startswith("The network in this link could not be used:") and fragment in warning
+    assert app.session_state["builder_layers"] == layers_to_data(PRESETS["iris"].layers)
+    assert metric(app, "Parameters") == "131"
+    assert "builder_stack" not in dict(app.query_params)  # the link is repaired
+    assert not app.error
+
+
+def test_a_link_longer_than_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NNLIB_MAX_TEXT_CHARS", "100")
+    get_settings.cache_clear()
+    try:
+        app = linked({"builder_stack": stack_param(REGRESSION)})
+        [warning] = [w.value for w in app.warning]
+        assert "longer than 100 characters" in warning
     finally:
         get_settings.cache_clear()

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from nnlib.parsing import parse_tensor
+from nnlib.settings import get_settings
 from tests.app.conftest import app_test
 
 PAGE = "pages/tensors.py"
@@ -155,3 +156,84 @@ def test_numpy_bridge_shows_shared_memory_and_float64(at) -> None:
     assert "[[100.   0.]\n [  0.   1.]]" in shown
     assert str(torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)) in shown
     assert "the same memory" in texts(at)
+
+
+# --------------------------------------------------------------------------- shared links
+
+
+def linked(params: dict[str, str]):
+    """The page opened from a link: its query parameters set before the first run."""
+    app = app_test(PAGE)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_a_link_opens_a_prepared_example() -> None:
+    a, b, x = [[1.0, 2.0], [3.0, 4.0]], [[10.0], [20.0]], [[1.0, 2.0]]
+    app = linked({
+        "tensors_text": "[1, 2, 3]",
+        "tensors_dtype": "float64",
+        "tensors_shape_op": "T.unsqueeze",  # a radio with format_func: the link holds the label shown
+        "tensors_unsqueeze_args": "1",
+        "tensors_a_text": str(a),
+        "tensors_b_text": str(b),
+        "tensors_op": "A + B",
+        "tensors_x_text": str(x),
+    })
+    assert app.text_area(key="tensors_a_text").value == str(a)
+    assert metrics(app)["dtype"] == "float64" and metrics(app)["Memory"] == "24 B"
+    shown = codes(app)
+    assert str(torch.tensor([1, 2, 3], dtype=torch.float64)) in shown
+    assert str(torch.tensor([1, 2, 3], dtype=torch.float64).unsqueeze(1)) in shown
+    assert str(torch.tensor(a) + torch.tensor(b)) in shown  # [[11., 12.], [23., 24.]]
+    assert app.table[0].value["rule"].tolist() == ["equal: kept", "B has 1: stretched to A's size"]
+    grad = torch.tensor(x, requires_grad=True)
+    w = 2 * grad
+    torch.sum(w * w * w + 3 * w * w + 2 * w + 1).backward()
+    assert str(grad.grad) in shown  # tensor([[ 52., 148.]])
+    assert not app.error
+
+
+def test_a_link_to_the_course_seeded_factory() -> None:
+    app = linked({"tensors_source": "Use a factory", "tensors_factory": "torch.rand", "tensors_shape_args": "3, 2"})
+    assert app.text_input(key="tensors_seed").value == "24"
+    assert "tensor([[0.7644, 0.3751],\n        [0.0751, 0.5308],\n        [0.9660, 0.2770]])" in codes(app)
+    # The typed T is still the default, waiting behind the factory.
+    app.radio(key="tensors_source").set_value("Type it").run()
+    assert str(torch.tensor([[1.0, 0.0], [0.0, 1.0]])) in codes(app)
+
+
+def test_link_values_that_do_not_fit_a_widget_are_dropped() -> None:
+    app = linked({
+        "tensors_op": "A % B",  # no such operation
+        "tensors_dtype": "float99",
+        "tensors_factory": "eye",  # a link holds the label shown, torch.eye
+        "tensors_source": "Use a factory",
+    })
+    assert app.radio(key="tensors_op").value == "A @ B"
+    assert app.selectbox(key="tensors_dtype").value == "auto"
+    assert app.selectbox(key="tensors_factory").value == "rand"  # the default
+    assert "torch.manual_seed(24); torch.rand(3, 2, dtype=torch.float32)" in codes(app)
+    assert dict(app.query_params) == {"tensors_source": "Use a factory"}
+    assert not app.error
+
+
+def test_a_link_longer_than_the_cap_is_cut_at_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NNLIB_MAX_TEXT_CHARS", "40")
+    get_settings.cache_clear()
+    try:
+        padded = "[[1., 2.], [3., 4.]]" + " " * 30 + "__import__('os')"
+        app = linked({"tensors_a_text": padded, "tensors_b_text": "[[10.], [20.]]"})
+        assert app.text_area(key="tensors_a_text").value == padded[:40]
+        assert str(torch.tensor([[1.0, 2.0], [3.0, 4.0]]) @ torch.tensor([[10.0], [20.0]])) in codes(app)
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_device_stays_out_of_links() -> None:
+    app = linked({"tensors_device": "cuda:7"})
+    assert app.selectbox(key="tensors_device").value == "cpu"
+    assert metrics(app)["Device"] == "cpu"
