@@ -331,7 +331,7 @@ with input_col:
         slice_size = matrix.shape[chosen_dim] if matrix.dim() else 1
         st.caption(
             f"X has shape {tuple(matrix.shape)}: each slice along dim={chosen_dim} holds {slice_size} "
-            f"number(s), and they sum to 1. The course writes `Softmax()` without `dim`: for a "
+            f"number{'' if slice_size == 1 else 's'}, and they sum to 1. The course writes `Softmax()` without `dim`: for a "
             f"{matrix.dim()}-D tensor PyTorch then guesses dim={implicit_softmax_dim(matrix.dim())} "
             "and warns that guessing is deprecated. Always pass `dim`; for a batch of score rows "
             "that is `dim=1` (or `dim=-1`, the last)."
@@ -608,7 +608,7 @@ with chain_plot:
                 x=alt.X("n:Q", title="n (activations in the chain)", scale=alt.Scale(domain=[1, depth])),
                 y=alt.Y("|dh_n/dx0|:Q", scale=alt.Scale(type="log"), title="|dhₙ/dx₀| (log scale)"),
                 color=alt.Color("activation:N", scale=color_scale([c.name for c in chains]), title="Activation"),
-                tooltip=["activation", "n", alt.Tooltip("|dh_n/dx0|:Q", format=".3e")],
+                tooltip=["activation:N", "n:Q", alt.Tooltip("|dh_n/dx0|:Q", format=".3e")],
             )
             .properties(height=340)
         )

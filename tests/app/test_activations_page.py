@@ -216,7 +216,7 @@ def test_softmax_dim_choices_follow_the_tensor(at: AppTest) -> None:
     at.selectbox(key="activations_name").select("Softmax").run()
     # The labels name the dim but not its size, so a link's dim stays valid when the sizes change.
     assert at.selectbox(key="activations_dim").options == ["dim=0: down each column", "dim=1: across each row"]
-    assert any("each slice along dim=1 holds 3 number(s)" in caption.value for caption in at.caption)
+    assert any("each slice along dim=1 holds 3 numbers" in caption.value for caption in at.caption)
     at.selectbox(key="activations_dim").select(0).run()
     at.text_area(key="activations_matrix_text").input("[[1., 2.], [3., 5.]]").run()
     assert at.selectbox(key="activations_dim").value == 0  # the student's choice stays
