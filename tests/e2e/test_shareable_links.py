@@ -117,13 +117,13 @@ def test_tensors_typed_operands_survive_reload_link_and_page_switch(
     page.reload()
     wait_for_script(page)
     assert_no_exception(page)
-    assert keyed(page, "tensors_a_text").locator("textarea").input_value() == a
+    expect(keyed(page, "tensors_a_text").locator("textarea")).to_have_value(a, timeout=TIMEOUT_MS)
     expect_main_text(page, product)
     screenshot(page, "links_tensors_reloaded")
 
     context, other = open_in_a_new_browser(browser, page.url)
     try:
-        assert keyed(other, "tensors_b_text").locator("textarea").input_value() == b
+        expect(keyed(other, "tensors_b_text").locator("textarea")).to_have_value(b, timeout=TIMEOUT_MS)
         expect_main_text(other, product)
     finally:
         context.close()
@@ -131,8 +131,8 @@ def test_tensors_typed_operands_survive_reload_link_and_page_switch(
     go_via_sidebar(page, "Activations")
     assert keyed(page, "tensors_a_text").count() == 0
     go_via_sidebar(page, "Tensors")
-    assert keyed(page, "tensors_a_text").locator("textarea").input_value() == a
-    assert keyed(page, "tensors_b_text").locator("textarea").input_value() == b
+    expect(keyed(page, "tensors_a_text").locator("textarea")).to_have_value(a, timeout=TIMEOUT_MS)
+    expect(keyed(page, "tensors_b_text").locator("textarea")).to_have_value(b, timeout=TIMEOUT_MS)
     expect_main_text(page, product)
     wait_for_param(page, "tensors_a_text", lambda value: value == a)  # the address is shareable again
     screenshot(page, "links_tensors_after_page_switch")
@@ -158,14 +158,14 @@ def test_activations_choice_and_matrix_survive_reload_and_page_switch(server_url
     wait_for_script(page)
     assert_no_exception(page)
     expect_chosen(page, "activations_name", "Sigmoid")
-    assert keyed(page, "activations_matrix_text").locator("textarea").input_value() == column
+    expect(keyed(page, "activations_matrix_text").locator("textarea")).to_have_value(column, timeout=TIMEOUT_MS)
     for value in ("0.9988", "0.0392", "0.7503"):
         expect(printed).to_contain_text(value, timeout=TIMEOUT_MS)
 
     go_via_sidebar(page, "Tensors")
     go_via_sidebar(page, "Activations")
     expect_chosen(page, "activations_name", "Sigmoid")
-    assert keyed(page, "activations_matrix_text").locator("textarea").input_value() == column
+    expect(keyed(page, "activations_matrix_text").locator("textarea")).to_have_value(column, timeout=TIMEOUT_MS)
     expect(printed).to_contain_text("0.7503", timeout=TIMEOUT_MS)
     wait_for_param(page, "activations_name", lambda value: value == "Sigmoid")
 
@@ -239,13 +239,21 @@ def test_builder_stack_survives_reload_edits_link_and_page_switch(
     stack = _stack_in_url(page, lambda layers: layers[-1].get("in_features") == 8)
     assert [layer["kind"] for layer in stack] == ["Linear", "ReLU", "Linear"]
     assert stack[0]["out_features"] == 8
+    # A bound widget's parameter and the page's own stack parameter live side by side.
+    seed = main(page).get_by_label("Seed", exact=True)
+    seed.fill("5")
+    seed.press("Enter")
+    _builder_settled(page)
+    wait_for_param(page, "builder_seed", lambda value: value == "5")
+    assert json.loads(url_params(page)["builder_stack"]) == stack
 
     page.reload()
     _builder_settled(page)
     assert_no_exception(page)
     assert metric_value(page, "Parameters") == "67"
-    assert _out_features(page).first.input_value() == "8"
-    assert main(page).get_by_label("in_features", exact=True).last.input_value() == "8"
+    expect(_out_features(page).first).to_have_value("8", timeout=TIMEOUT_MS)
+    expect(main(page).get_by_label("in_features", exact=True).last).to_have_value("8", timeout=TIMEOUT_MS)
+    expect(main(page).get_by_label("Seed", exact=True)).to_have_value("5", timeout=TIMEOUT_MS)
     screenshot(page, "links_builder_reloaded")
 
     # Edit on after the reload: move the ReLU down, back up, then remove the last Linear.
@@ -264,13 +272,14 @@ def test_builder_stack_survives_reload_edits_link_and_page_switch(
     page.reload()
     _builder_settled(page)
     assert metric_value(page, "Parameters") == "40"
-    assert _out_features(page).count() == 1 and _out_features(page).first.input_value() == "8"
+    expect(_out_features(page)).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(_out_features(page)).to_have_value("8", timeout=TIMEOUT_MS)
 
     context, other = open_in_a_new_browser(browser, page.url)
     try:
         _builder_settled(other)
         assert metric_value(other, "Parameters") == "40"
-        assert _out_features(other).first.input_value() == "8"
+        expect(_out_features(other).first).to_have_value("8", timeout=TIMEOUT_MS)
     finally:
         context.close()
 
@@ -278,6 +287,24 @@ def test_builder_stack_survives_reload_edits_link_and_page_switch(
     go_via_sidebar(page, "Network builder")
     _builder_settled(page)
     assert metric_value(page, "Parameters") == "40"
-    assert _out_features(page).first.input_value() == "8"  # the layer's box refilled from the stack
+    expect(_out_features(page).first).to_have_value("8", timeout=TIMEOUT_MS)  # the layer's box refilled from the stack
     _stack_in_url(page, lambda layers: layers == stack)  # and the address carries it again
+    assert url_params(page).get("builder_seed") == "5"
     screenshot(page, "links_builder_after_page_switch")
+
+
+def test_builder_link_with_a_broken_stack_says_so_and_opens_the_default(server_url: str, page: object) -> None:
+    warm_up(server_url, page)
+    page.goto(f'{server_url}/builder?builder_stack=[{{"kind":"Conv2d"}}]')
+    _builder_settled(page)
+    assert_no_exception(page)
+    warning = main(page).locator('[data-testid="stAlert"]').filter(has_text="could not be used")
+    expect(warning).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(warning).to_contain_text("unknown layer kind 'Conv2d'")
+    assert metric_value(page, "Parameters") == "131"  # course 004's iris network
+    for _ in range(50):  # the broken parameter leaves the address
+        if "builder_stack" not in url_params(page):
+            break
+        page.wait_for_timeout(100)
+    assert "builder_stack" not in url_params(page)
+    screenshot(page, "links_builder_broken_link")
