@@ -87,8 +87,11 @@ def _number_from_word(word: str, position: int) -> Number:
 
 def _number_from_literal(text: str, position: int) -> Number:
     if re.fullmatch(r"[+-]?\d+", text):
-        value = int(text)
-        if abs(value) > _INT64_MAX:
+        # Count digits before int(): Python refuses to convert more than 4,300 of them
+        # (ValueError), and anything past 19 digits is beyond int64 anyway.
+        too_long = len(text.lstrip("+-").lstrip("0")) > len(str(_INT64_MAX))
+        value = 0 if too_long else int(text)
+        if too_long or abs(value) > _INT64_MAX:
             raise InputError(
                 f"{_shorten(text)} at character {position + 1} is too large for a 64-bit integer.",
                 code="overflow",

@@ -46,6 +46,9 @@ def test_special_values() -> None:
         ("__import__('os').system('id')", "not_a_number", "not a number"),
         ("<script>alert(1)</script>", "unexpected_character", "Unexpected character '<'"),
         ("[" * 500 + "]" * 500, "too_many_dims", "at most 6 dimensions"),
+        # A pasted run of digits: more than Python's 4,300-digit int() limit, within the text cap.
+        ("9" * 20_000, "overflow", "too large for a 64-bit integer"),
+        ("[1, -" + "9" * 5_000 + "]", "overflow", "too large for a 64-bit integer"),
     ],
 )
 def test_bad_input_is_one_clear_error(text: str, code: str, fragment: str) -> None:
