@@ -21,13 +21,14 @@ from dataclasses import dataclass
 import torch
 
 from nnlib.errors import InputError
+from nnlib.settings import get_settings
 
 Vector = tuple[float, float]
 
 # Beyond this the path has left every plotted range for good; stop and call it diverged.
 DIVERGENCE_BOUND = 1e6
 # The path length a student can ask for; a few thousand steps keep a rerun near one second.
-MAX_STEPS = 2000
+MAX_STEPS = get_settings().max_optimizer_steps  # read once per process, like every setting
 
 # ---------------------------------------------------------------- numbers in LaTeX
 

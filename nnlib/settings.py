@@ -31,6 +31,8 @@ class Settings:
     max_layers: int = 32
     max_units: int = 4096
     max_params: int = 20_000_000  # ~80 MB of float32 weights per student's network
+    # Optimizer paths on the optimizers page
+    max_optimizer_steps: int = 2000
     # Training
     max_epochs: int = 500
     concurrent_runs: int = max(1, os.cpu_count() or 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
 
 
@@ -37,8 +39,9 @@ def test_a_link_opens_a_prepared_config_and_survives_a_reload(server_url: str, p
     page.goto(f"{server_url}/training?training_optimizer=Adam&training_epochs_iris=7&training_lr_iris=0.02")
     wait_for_script(page)
     assert_no_exception(page)
-    assert page.get_by_label("Epochs", exact=True).input_value() == "7"
-    assert page.get_by_label("Learning rate η").input_value() == "0.0200"
+    # Bound values can arrive a moment after the script has finished: poll, don't read once.
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("7", timeout=15_000)
+    expect(page.get_by_label("Learning rate η")).to_have_value("0.0200", timeout=15_000)
     assert page.get_by_label("β₁ (first moment)").count() >= 1  # only Adam has β₁
     seed = page.get_by_label("Seed", exact=True)
     seed.fill("5")
@@ -47,5 +50,5 @@ def test_a_link_opens_a_prepared_config_and_survives_a_reload(server_url: str, p
     assert "training_seed=5" in page.url
     page.reload()
     wait_for_script(page)
-    assert page.get_by_label("Seed", exact=True).input_value() == "5"
-    assert page.get_by_label("Epochs", exact=True).input_value() == "7"
+    expect(page.get_by_label("Seed", exact=True)).to_have_value("5", timeout=15_000)
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("7", timeout=15_000)
