@@ -286,7 +286,7 @@ def draw_insights(progress) -> None:
             dead["share"] = dead["dead"] / dead["units"]
             dead["layer"] = "ReLU at position " + dead["relu"].astype(str)
             st.altair_chart(alt.Chart(dead).mark_line(point=True).encode(
-                x=alt.X("epoch:Q"), y=alt.Y("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
+                x=alt.X("epoch:Q", axis=alt.Axis(format="d", tickMinStep=1)), y=alt.Y("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
                                             title="dead units"),
                 color=alt.Color("layer:N", title=None),
                 tooltip=["layer", "epoch", "dead", "units", alt.Tooltip("share", format=".1%")],
