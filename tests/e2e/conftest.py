@@ -151,7 +151,7 @@ def screenshot(page: object, name: str, max_height: int = 6000) -> Path:
         " return m ? m.scrollHeight : document.body.scrollHeight; }"
     )
     page.set_viewport_size({"width": viewport["width"], "height": min(max(height, viewport["height"]), max_height)})
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(1200)  # elements below the old fold draw once they are in view
     page.screenshot(path=str(path))
     page.set_viewport_size(viewport)
     return path
