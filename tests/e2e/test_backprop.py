@@ -22,13 +22,6 @@ def open_page(page: object, server_url: str) -> None:
     assert_no_exception(page)
 
 
-def whole_page_screenshot(page: object, name: str) -> None:
-    """Grow the window to the page's height so the screenshot shows every section."""
-    height = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["height"]
-    page.set_viewport_size({"width": 1400, "height": int(height) + 200})
-    page.wait_for_timeout(1500)
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def type_into(page: object, key: str, text: str) -> None:
@@ -53,7 +46,7 @@ def test_course_numbers_hand_equals_autograd(server_url: str, page: object) -> N
     for value in ("52", "104", "156"):
         assert value in table
     assert "64 × 784" in keyed(page, "backprop_saved").inner_text()
-    whole_page_screenshot(page, "backprop")
+    screenshot(page, "backprop")
 
 
 def test_relu_tab_and_bad_shape(server_url: str, page: object) -> None:

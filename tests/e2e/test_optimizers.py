@@ -18,13 +18,6 @@ def open_page(page: object, server_url: str) -> None:
     assert_no_exception(page)
 
 
-def whole_page_screenshot(page: object, name: str) -> None:
-    """Grow the window to the page's height so the screenshot shows every section."""
-    height = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()["height"]
-    page.set_viewport_size({"width": 1400, "height": int(height) + 200})
-    page.wait_for_timeout(1500)
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def keyed(page: object, key: str) -> object:
@@ -62,7 +55,7 @@ def test_defaults_draw_both_sections(server_url: str, page: object) -> None:
     assert page.get_by_text("Oscillating:").count() == 1
     assert page.get_by_text("Arrived:").count() == 1
     assert page.locator(".katex").count() >= 20
-    whole_page_screenshot(page, "optimizers")
+    screenshot(page, "optimizers")
 
 
 def test_presets_surface_and_step_numbers(server_url: str, page: object) -> None:
@@ -97,5 +90,5 @@ def test_presets_surface_and_step_numbers(server_url: str, page: object) -> None
     assert_no_exception(page)
     page.get_by_role("tab", name="Adam").click()
     assert page.get_by_text("Step t = 3").count() >= 1
-    whole_page_screenshot(page, "optimizers_himmelblau_step3")
+    screenshot(page, "optimizers_himmelblau_step3")
 
