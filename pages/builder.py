@@ -53,7 +53,7 @@ from nnlib.network import (
 )
 from nnlib.parsing import format_tensor_literal, parse_tensor
 from nnlib.settings import get_settings
-from pages.components.ui import KEPT, SHARED, show_input_error
+from pages.components.ui import KEPT, SHARED, plain_markdown, show_input_error
 
 LAYERS = "builder_layers"
 INPUT_SHAPE = "builder_input_shape"
@@ -164,7 +164,8 @@ def _open_link() -> None:
         try:
             _set_stack(_stack_from_link(text))
         except InputError as error:
-            state[LINK_PROBLEM] = (f"The network in this link could not be used: {error.message} "
+            # The message quotes the link's text (a layer kind, a parameter name): shown as typed.
+            state[LINK_PROBLEM] = (f"The network in this link could not be used: {plain_markdown(error.message)} "
                                    "The default network is shown instead.")
     shape_text = st.query_params.get("builder_input_text")
     if shape_text is not None:

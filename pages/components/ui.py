@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import re
 
 import streamlit as st
 import torch
@@ -32,8 +33,30 @@ def sidebar() -> None:
         )
 
 
+# What turns text into markup in st.error. Messages quote what a student typed (a token, a layer
+# name), so these are neutralised; everything else stays as written (an AppTest reads this source):
+# - code, math, strike-through and entity marks: escaped everywhere;
+# - _ and *: escaped where they could open or close emphasis (notMNIST_small and A * B stay);
+# - a link only as ](: its ( escaped;
+# - emoji, colour and icon codes (:smile:, :red[, :material/home:): Streamlit reads some after
+#   unescaping and drops the text of :red[ after a lone zero-width space, so a colon before a
+#   letter gets both, a backslash and an invisible zero-width space.
+# Line-start marks (#, -, 1.) cannot occur: every message starts with fixed words or a quote.
+# Streamlit escapes HTML itself.
+_INLINE_MARKS = re.compile(
+    r"[\\`$~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|(?<!\s)\*|\*(?!\s)|(?<=\])\(|:(?=[A-Za-z])"
+)
+
+
+def plain_markdown(text: str) -> str:
+    """Text that st.error shows exactly as typed: no bold from ``__import__``, no formula from
+    ``$x$``, no link, emoji, colour or icon."""
+    return _INLINE_MARKS.sub(lambda mark: "\\" + mark.group() + ("\u200b" if mark.group() == ":" else ""), text)
+
+
 def show_input_error(error: InputError) -> None:
-    st.error(error.message, icon=":material/error:")
+    # Messages quote what the student typed: show it as text, never as markdown.
+    st.error(plain_markdown(error.message), icon=":material/error:")
 
 
 def tensor_input(
