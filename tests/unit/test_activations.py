@@ -541,7 +541,9 @@ def test_autograd_equals_the_product_of_closed_form_slopes(
     name: str, x0: float, weight: float, bias: float, depth: int
 ) -> None:
     result = chain_gradients(name, depth, x0=x0, weight=weight, bias=bias)
-    assert result.gradients == pytest.approx(result.slope_products, rel=1e-9, abs=1e-300)
+    # torch's Softplus is exactly linear above its threshold (x > 20), slope 1, where the closed
+    # form σ(x) = 1 − 2e-9: over a chain that differs in the 9th digit.
+    assert result.gradients == pytest.approx(result.slope_products, rel=1e-7, abs=1e-300)
 
 
 def test_chain_arguments_are_checked() -> None:
