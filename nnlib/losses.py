@@ -1847,8 +1847,19 @@ def sigmoid_bce_comparison(logits: Tensor, target: float = 0.0) -> list[SigmoidB
             field="target",
             details={"target": target},
         )
+    values = logits.detach().to(torch.float32).reshape(-1)
+    nan_at = torch.isnan(values).nonzero().reshape(-1).tolist()
+    if nan_at:
+        # σ(nan) is nan, and BCELoss refuses anything outside [0, 1] with a RuntimeError.
+        raise InputError(
+            f"Logit {nan_at[0] + 1} is nan: Sigmoid gives nan and BCELoss refuses it. "
+            "Type numbers; inf and -inf are fine.",
+            code="nan_logit",
+            field="logits",
+            details={"index": nan_at[0]},
+        )
     rows = []
-    for x in logits.detach().to(torch.float32).reshape(-1).tolist():
+    for x in values.tolist():
         y = torch.tensor([target], dtype=torch.float32)
         a = torch.tensor([x], dtype=torch.float32, requires_grad=True)
         probability = torch.sigmoid(a)

@@ -324,7 +324,12 @@ def show_sigmoid_bce() -> None:
         target = st.radio("Target y", [0, 1], key="losses_stability_target", horizontal=True, **SHARED)
     if logits is None:
         return
-    rows = sigmoid_bce_comparison(logits, float(target))
+    try:
+        rows = sigmoid_bce_comparison(logits, float(target))
+    except InputError as error:
+        with left:
+            show_input_error(error)
+        return
     frame = pd.DataFrame(
         {
             "x": [f"{r.logit:g}" for r in rows],

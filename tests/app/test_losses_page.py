@@ -198,3 +198,13 @@ def test_loading_an_example_with_a_parameter_puts_it_in_the_url() -> None:
     assert "losses_param_delta" not in app.query_params  # 1.0 is the default again
     p, y = torch.tensor([[0.6], [0.2], [0.5]]), torch.tensor([[0.5], [1.5], [0.7]])
     assert metric(app, "PyTorch value") == f"{float(F.huber_loss(p, y)):.4f}"
+
+
+def test_a_nan_logit_in_the_stability_tab_is_explained_not_a_traceback() -> None:
+    app = app_test(PAGE).run()
+    app.text_area(key="losses_stability_text").input("[1, nan]").run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "Logit 2 is nan: Sigmoid gives nan and BCELoss refuses it. Type numbers; inf and -inf are fine."
+    ]
+    assert metric(app, "PyTorch value") == "0.5800"  # the rest of the page still works

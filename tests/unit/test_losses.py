@@ -544,6 +544,18 @@ def test_logit_100_through_sigmoid_and_bce() -> None:
     assert rows[5.0].bce_value == pytest.approx(rows[5.0].logits_value, abs=1e-4)
 
 
+def test_a_nan_logit_is_one_message_not_bce_runtime_error() -> None:
+    # σ(nan) = nan, and F.binary_cross_entropy raises "all elements of input should be between 0 and 1".
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        F.binary_cross_entropy(torch.sigmoid(torch.tensor([math.nan])), torch.tensor([0.0]))
+    with pytest.raises(InputError) as caught:
+        sigmoid_bce_comparison(torch.tensor([5.0, math.nan]), target=1.0)
+    assert caught.value.code == "nan_logit" and caught.value.details == {"index": 1}
+    assert caught.value.message.startswith("Logit 2 is nan")
+    rows = sigmoid_bce_comparison(torch.tensor([math.inf, -math.inf]), target=1.0)  # infinities still work
+    assert [r.sigmoid for r in rows] == [1.0, 0.0] and rows[1].bce_value == 100.0
+
+
 def test_log_zero() -> None:
     demo = log_zero_demo()
     assert demo.log_zero == -math.inf
