@@ -23,8 +23,9 @@ field whose new value the page shows and uses.) The tensors
 page's shape field exists only while T is valid, so it is toured before T; the factory fields,
 the activations page's typed weights and the builder's typed sample need a radio choice first.
 Optimizers and Training have no text field (numbers, sliders, selects only): checked as such.
-Not toured: the shape field of the other five shape operations and the fill value of
-torch.full (one field of each kind is; the same parsers are covered in tests/unit).
+Not toured: the shape field of the other five shape operations (each reads its text with the
+same nnlib.tensors.parse_int_list as the reshape field toured here) and the fill value of
+torch.full (parse_nested, the parser behind every tensor field here).
 """
 
 from __future__ import annotations
