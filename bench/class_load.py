@@ -3,15 +3,19 @@
     python bench/class_load.py                    # 10 sessions
     python bench/class_load.py --sessions 30      # a whole class
     python bench/class_load.py --sessions 30 --notmnist-every 5 --ramp-seconds 60
+    python bench/class_load.py --reload-every-page   # a full page load per page (worst case)
 
 Starts `streamlit run app.py` on a free loopback port with the instructor settings
 from the environment (NNLIB_*), then opens N sessions in headless Chromium that
 arrive spread over --ramp-seconds ("thirty students open it in the same minute").
-Each visits every page of the course, then trains iris on the Training page; every
-k-th session trains notMNIST (2 epochs). Reports whether every run finished, any
-exception shown, page response times (navigation until the script has finished),
-how long runs waited in the queue, and the server's peak memory (resident set of
-the server process, sampled every 0.2 s, and the kernel's high-water mark).
+Each opens the home page, goes through every page of the course with the sidebar
+(as a student does: one browser tab, one server session), then trains iris on the
+Training page; every k-th session trains notMNIST (2 epochs). Reports whether every
+run finished, any exception shown, page response times (from the click until the
+new page's script has finished), how long runs waited in the queue, the server's
+peak memory (resident set sampled every 0.2 s and the kernel's high-water mark),
+and how the machine's CPU time was split between the server and everything else
+(mostly the browsers, which share the same cores here).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from pages.components.catalog import available_pages  # noqa: E402
 from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, start_server  # noqa: E402
@@ -50,6 +55,22 @@ def _rss_kib(pid: int, field: str = "VmRSS") -> int:
     return 0
 
 
+def _process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of one process (all its threads) so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _machine_busy_s() -> float:
+    """CPU seconds every core of this machine has spent busy so far."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 class MemoryWatch(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -61,8 +82,27 @@ class MemoryWatch(threading.Thread):
             time.sleep(0.2)
 
 
-async def wait_for_script(page, timeout_s: float = 120.0) -> None:
-    await page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_s * 1000)
+MAIN_TITLE = '[data-testid="stMainBlockContainer"] h1'
+
+
+async def wait_for_page(page, previous_title: str | None, timeout_s: float = 120.0) -> float:
+    """Wait until a page other than ``previous_title`` is drawn and its script has finished.
+
+    Returns the moment (time.monotonic) the page was complete; the extra half second of
+    quiet that confirms it is not counted.
+    """
+    await page.wait_for_function(
+        """([selector, previous]) => {
+               const title = document.querySelector(selector);
+               return title !== null && title.innerText.trim() !== "" && title.innerText !== previous;
+           }""",
+        arg=[MAIN_TITLE, previous_title], timeout=timeout_s * 1000, polling=100,
+    )
+    return await wait_for_quiet(page, timeout_s)
+
+
+async def wait_for_quiet(page, timeout_s: float = 120.0) -> float:
+    """Wait until the script has not been running for half a second; return when it stopped."""
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
@@ -72,49 +112,67 @@ async def wait_for_script(page, timeout_s: float = 120.0) -> None:
         elif quiet_since is None:
             quiet_since = time.monotonic()
         elif time.monotonic() - quiet_since > 0.5:
-            return
+            return quiet_since
         await page.wait_for_timeout(100)
     raise TimeoutError("script still running")
 
 
+async def set_number(page, label: str, value: int, attempts: int = 5) -> None:
+    """Type a number into a field and make sure the page has taken it (reruns can race typing)."""
+    field = page.get_by_label(label, exact=True)
+    for _ in range(attempts):
+        await field.fill(str(value))
+        await field.press("Enter")
+        await wait_for_quiet(page)
+        if await field.input_value() == str(value):
+            return
+    raise RuntimeError(f"{label!r} did not keep {value}")
+
+
 async def student(browser, base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
-                  results: list[dict]) -> None:
+                  reload_every_page: bool, results: list[dict]) -> None:
     await asyncio.sleep(start_delay)
     record: dict = {"session": number, "dataset": "notmnist" if notmnist else "iris", "pages": {},
                     "exceptions": [], "finished": False}
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
-        for path in [""] + [p.url_path for p in available_pages()]:
+        started = time.monotonic()
+        await page.goto(base + "/")
+        record["pages"]["home"] = round(await wait_for_page(page, None) - started, 3)
+        for info in available_pages():
+            previous = await page.locator(MAIN_TITLE).first.inner_text()
             started = time.monotonic()
-            await page.goto(f"{base}/{path}")
-            await wait_for_script(page)
-            record["pages"][path or "home"] = round(time.monotonic() - started, 3)
+            if reload_every_page:
+                await page.goto(f"{base}/{info.url_path}")
+            else:
+                await page.locator('[data-testid="stSidebarNav"] a').filter(has_text=info.title).first.click()
+            record["pages"][info.url_path] = round(await wait_for_page(page, previous) - started, 3)
             if await page.locator('[data-testid="stException"]').count():
-                record["exceptions"].append(path)
+                record["exceptions"].append(info.url_path)
         # The training page is open now (it is the last page of the course).
         if notmnist:
             await page.get_by_text("notMNIST letters A–J").click()
-            await wait_for_script(page)
-            epochs = page.get_by_label("Epochs", exact=True)
-            await epochs.fill("2")
+            # The letters' own fields replace iris's: wait for them before typing.
+            await page.get_by_label("Batch size (0 = the whole training set)", exact=True).and_(
+                page.locator('input[value="128"]')).wait_for(timeout=120_000)
+            await wait_for_quiet(page)
+            await set_number(page, "Epochs", 2)
         else:
-            epochs = page.get_by_label("Epochs", exact=True)
-            await epochs.fill(str(iris_epochs))
-        await epochs.press("Enter")
-        await wait_for_script(page)
+            await set_number(page, "Epochs", iris_epochs)
         clicked = time.monotonic()
         await page.get_by_role("button", name="Start").click()
         queued_seen = False
         started_training = None
         deadline = clicked + 900
+        progress = page.locator('[data-testid="stProgress"]')
+        finished = page.locator('[data-testid="stMetric"]').filter(has_text="Test accuracy")
         while time.monotonic() < deadline:
-            text = await page.locator("body").inner_text()
-            if "Waiting for a free training slot" in text:
+            if await page.get_by_text("Waiting for a free training slot").count():
                 queued_seen = True
-            elif started_training is None and ("Running · epoch" in text or "Finished · epoch" in text):
+            elif started_training is None and await progress.filter(has_text="Running · epoch").count():
                 started_training = time.monotonic()
-            if "Test accuracy" in text:
+            if await finished.count():
                 record["finished"] = True
                 break
             await page.wait_for_timeout(500)
@@ -122,9 +180,10 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
         record["queued"] = queued_seen
         record["start_wait_s"] = round((started_training or done) - clicked, 2)
         record["run_s"] = round(done - clicked, 2)
-        metric = page.locator('[data-testid="stMetric"]').filter(has_text="Test accuracy")
-        if await metric.count():
-            record["test_accuracy"] = (await metric.first.inner_text()).split("\n")[-1]
+        if await finished.count():
+            record["test_accuracy"] = (await finished.first.inner_text()).split("\n")[-1]
+            record["epochs"] = (await page.locator('[data-testid="stMetric"]').filter(
+                has_text="Epochs").first.inner_text()).split("\n")[-1]
         if await page.locator('[data-testid="stException"]').count():
             record["exceptions"].append("training")
     except Exception as error:  # one student's failure is a result, not the end of the benchmark
@@ -134,17 +193,74 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
         results.append(record)
 
 
+async def protocol_student(base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
+                           results: list[dict]) -> None:
+    """The same visit as ``student``, spoken over Streamlit's websocket without a browser."""
+    from streamlit_session import StreamlitSession
+
+    await asyncio.sleep(start_delay)
+    record: dict = {"session": number, "dataset": "notmnist" if notmnist else "iris", "pages": {},
+                    "exceptions": [], "finished": False}
+    session = StreamlitSession(base)
+    try:
+        await session.connect()
+        for path in [""] + [p.url_path for p in available_pages()]:
+            run = await session.open(path)
+            record["pages"][path or "home"] = round(run.seconds, 3)
+            if run.exceptions:
+                record["exceptions"].append(path or "home")
+        if notmnist:
+            await session.set_widget("Dataset", "notMNIST letters A–J (28×28 images)")  # radios send the label
+            await session.set_widget("Epochs", 2)
+        else:
+            await session.set_widget("Epochs", iris_epochs)
+        clicked = time.monotonic()
+        run = await session.click("Start")
+        queued_seen = False
+        started_training = None
+        deadline = clicked + 900
+        while time.monotonic() < deadline:
+            shown = session.latest.texts() + session.last_fragment.texts()
+            if "Waiting for a free training slot" in shown:
+                queued_seen = True
+            elif started_training is None and ("Running · epoch" in shown or "Finished · epoch" in shown):
+                started_training = time.monotonic()
+            if "Test accuracy" in session.latest.texts():
+                record["finished"] = True
+                break
+            await asyncio.sleep(0.25)
+        done = time.monotonic()
+        record["queued"] = queued_seen
+        record["start_wait_s"] = round((started_training or done) - clicked, 2)
+        record["run_s"] = round(done - clicked, 2)
+        metrics = {e.label: e.text.split("\n")[-1] for e in session.latest.elements if e.kind == "metric"}
+        record["test_accuracy"] = metrics.get("Test accuracy")
+        record["epochs"] = metrics.get("Epochs")
+        record["fragment_runs"] = session.fragment_runs
+        if session.latest.exceptions:
+            record["exceptions"].append("training")
+    except Exception as error:  # one student's failure is a result, not the end of the benchmark
+        record["error"] = f"{type(error).__name__}: {str(error)[:300]}"
+    finally:
+        await session.close()
+        results.append(record)
+
+
 async def run_class(args: argparse.Namespace, base: str) -> list[dict]:
+    results: list[dict] = []
+    step = args.ramp_seconds / max(args.sessions - 1, 1)
+    plans = [(i, i * step, args.notmnist_every > 0 and i % args.notmnist_every == 0) for i in range(args.sessions)]
+    if args.client == "protocol":
+        await asyncio.gather(*[protocol_student(base, i, delay, notmnist, args.iris_epochs, results)
+                               for i, delay, notmnist in plans])
+        return sorted(results, key=lambda r: r["session"])
     from playwright.async_api import async_playwright
 
-    results: list[dict] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        step = args.ramp_seconds / max(args.sessions - 1, 1)
         await asyncio.gather(*[
-            student(browser, base, i, i * step, args.notmnist_every > 0 and i % args.notmnist_every == 0,
-                    args.iris_epochs, results)
-            for i in range(args.sessions)
+            student(browser, base, i, delay, notmnist, args.iris_epochs, args.reload_every_page, results)
+            for i, delay, notmnist in plans
         ])
         await browser.close()
     return sorted(results, key=lambda r: r["session"])
@@ -156,6 +272,11 @@ def main() -> int:
     parser.add_argument("--ramp-seconds", type=float, default=30.0, help="arrivals spread over this many seconds")
     parser.add_argument("--notmnist-every", type=int, default=5, help="every k-th session trains notMNIST (0: none)")
     parser.add_argument("--iris-epochs", type=int, default=60)
+    parser.add_argument("--client", choices=["browser", "protocol"], default="browser",
+                        help="browser: headless Chromium tabs; protocol: light clients that speak Streamlit's "
+                             "websocket protocol, so the load generator does not starve the server's cores")
+    parser.add_argument("--reload-every-page", action="store_true",
+                        help="open each page with a full page load instead of the sidebar")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -164,11 +285,16 @@ def main() -> int:
     watch = MemoryWatch(server.pid)
     watch.start()
     started = time.monotonic()
+    # Count CPU from here: the server's start-up (imports) is not the class's load.
+    startup_cpu = _process_cpu_s(server.pid)
+    busy_before = _machine_busy_s()
     try:
         results = asyncio.run(run_class(args, f"http://127.0.0.1:{port}"))
     finally:
         watch.running = False
         high_water_kib = _rss_kib(server.pid, "VmHWM")
+        server_cpu = _process_cpu_s(server.pid) - startup_cpu
+        busy = _machine_busy_s() - busy_before
         server.terminate()
         server.wait(timeout=30)
     page_times = [t for r in results for t in r["pages"].values()]
@@ -176,6 +302,7 @@ def main() -> int:
     waits = [r.get("start_wait_s", 0.0) for r in results]
     summary = {
         "sessions": args.sessions,
+        "client": args.client,
         "cores": os.cpu_count(),
         "settings": {k: v for k, v in os.environ.items() if k.startswith("NNLIB_")},
         "seconds": round(time.monotonic() - started, 1),
@@ -187,15 +314,25 @@ def main() -> int:
         "page_slowest_s": slowest[0],
         "page_slowest_where": f"session {slowest[1]} /{slowest[2]}",
         "pages_over_3s": sum(t > 3 for t in page_times),
+        "page_median_by_page_s": {
+            name: round(statistics.median(r["pages"][name] for r in results if name in r["pages"]), 2)
+            for name in ["home"] + [p.url_path for p in available_pages()]
+            if any(name in r["pages"] for r in results)
+        },
         "queued_runs": sum(bool(r.get("queued")) for r in results),
         "queue_wait_max_s": max(waits, default=0.0),
         "queue_wait_median_s": round(statistics.median(waits), 2) if waits else None,
         "run_max_s": max((r.get("run_s", 0.0) for r in results), default=0.0),
         "server_peak_rss_mb": round(max(watch.peak_kib, high_water_kib) / 1024, 1),
+        "machine_busy_share": round(busy / ((time.monotonic() - started) * (os.cpu_count() or 1)), 2),
+        "server_startup_cpu_s": round(startup_cpu, 1),
+        "server_cpu_s": round(server_cpu, 1),
+        "other_cpu_s": round(busy - server_cpu, 1),
     }
     for r in results:
         print(f"session {r['session']:2d} {r['dataset']:8s} finished={r['finished']} "
               f"wait={r.get('start_wait_s')}s run={r.get('run_s')}s acc={r.get('test_accuracy')} "
+              f"epochs={r.get('epochs')} "
               f"slowest page={max(r['pages'].values(), default=0):.2f}s {r.get('error', '')}")
     print(json.dumps(summary, indent=None if args.json else 2))
     return 0 if summary["runs_finished"] == args.sessions and not summary["exceptions"] else 1

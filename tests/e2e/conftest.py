@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -59,14 +60,18 @@ def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Pop
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]
+    # The server's log goes to a file, not a pipe: nobody reads a pipe during a long run,
+    # and a full pipe would block the server the moment it logs.
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, stderr=log, text=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early: {process.stderr.read()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"streamlit exited early: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
                 if reply.status == 200:
