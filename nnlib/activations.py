@@ -186,8 +186,12 @@ def _silu_slope(x: Tensor) -> Tensor:
     return s * (1 + x * (1 - s))
 
 
+SOFTPLUS_THRESHOLD = 20.0  # nn.Softplus's default: above it PyTorch returns x itself
+
+
 def _softplus_slope(x: Tensor) -> Tensor:
-    return torch.sigmoid(x)
+    # Where PyTorch switches to the identity, its slope is exactly 1, not σ(x) ≈ 1 − 2e−9.
+    return torch.where(x > SOFTPLUS_THRESHOLD, torch.ones_like(x), torch.sigmoid(x))
 
 
 _INF = math.inf
@@ -314,7 +318,8 @@ ACTIVATIONS: dict[str, Activation] = {
         module=nn.Softplus,
         derivative=_softplus_slope,
         formula=r"\mathrm{Softplus}(x) = \ln\bigl(1 + e^{x}\bigr)",
-        derivative_formula=r"\mathrm{Softplus}'(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
+        derivative_formula=r"\mathrm{Softplus}'(x) = \sigma(x) = \frac{1}{1 + e^{-x}}"
+        r"\quad(\text{PyTorch returns } x \text{ itself for } x > 20\text{, so there the slope is } 1)",
         output_range=r"(0,\ +\infty)",
         bounds=lambda: (0.0, _INF),
         strength="A smooth ReLU whose slope is exactly the sigmoid: positive everywhere, so no "

@@ -32,6 +32,7 @@ from nnlib.activations import (
 from nnlib.errors import InputError
 from nnlib.parsing import format_tensor_literal
 from nnlib.settings import get_settings
+from pages.components import charts
 from pages.components.ui import SHARED, show_input_error, tensor_input
 
 COURSE_MATRIX = "[[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]]"
@@ -72,6 +73,9 @@ NOTE_TEXT = {
 
 PALETTE = ["#d9480f", "#1971c2", "#2f9e44", "#7048e8", "#e8590c", "#0c8599", "#c2255c", "#5c940d", "#495057"]
 COLOR_OF = dict(zip(ACTIVATIONS, PALETTE, strict=False))
+
+
+CURVE_POINTS = 601
 
 
 def color_scale(names: list[str]) -> alt.Scale:
@@ -136,6 +140,44 @@ def load_example(name: str, text: str, dim: int | None) -> None:
 
 
 # --------------------------------------------------------------------------- page
+
+def curve_chart(curve_set, drawn: list[str], chosen_name: str, x_min: float, x_max: float, shade_which: str,
+                quantity: str, title: str) -> alt.LayerChart:
+    """f or f' of every drawn activation over [x_min, x_max], saturation regions shaded."""
+    rows = pd.DataFrame(curve_set.records())
+    # A field of its own for the bands, so their (hidden) fill legend does not swallow the lines' one.
+    bands = pd.DataFrame(curve_set.interval_records(), columns=["activation", "start", "end"])
+    if shade_which == "chosen":
+        bands = bands[bands["activation"] == chosen_name]
+    bands = bands.rename(columns={"activation": "saturated"})
+    lines = (
+        alt.Chart(rows[rows["quantity"] == quantity])
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("x:Q", title="x", scale=alt.Scale(domain=[x_min, x_max], nice=False)),
+            y=alt.Y("value:Q", title=title),
+            color=alt.Color("activation:N", scale=color_scale(drawn), title=None, legend=alt.Legend(orient="top")),
+            tooltip=["activation", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("value:Q", format=".4f")],
+        )
+    )
+    shade = (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.12)
+        .encode(x="start:Q", x2="end:Q", fill=alt.Fill("saturated:N", scale=color_scale(drawn), legend=None))
+    )
+    return (shade + lines).properties(height=320, title=title)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def curve_chart_specs(drawn: tuple[str, ...], chosen_name: str, x_min: float, x_max: float, params: dict,
+                      threshold_ratio: float, shade_which: str) -> dict[str, dict]:
+    """Both curve charts, built once per server for each setting: a class mostly shares the defaults."""
+    curve_set = curves(list(drawn), x_min=x_min, x_max=x_max, points=CURVE_POINTS, params=params,
+                       threshold_ratio=threshold_ratio)
+    return {quantity: charts.finished_spec(curve_chart(curve_set, list(drawn), chosen_name, x_min, x_max,
+                                                       shade_which, quantity, title))
+            for quantity, title in (("f(x)", "f(x)"), ("f'(x)", "f'(x), the slope"))}
+
 
 st.title("Activation functions")
 st.markdown(
@@ -223,42 +265,24 @@ shade_which = st.radio(
 )
 try:
     curve_set = curves(
-        drawn, x_min=float(x_min), x_max=float(x_max), points=601, params=all_params(),
+        drawn, x_min=float(x_min), x_max=float(x_max), points=CURVE_POINTS, params=all_params(),
         threshold_ratio=threshold_percent / 100,
     )
 except InputError as error:
     show_input_error(error)
 else:
-    rows = pd.DataFrame(curve_set.records())
-    # A field of its own for the bands, so their (hidden) fill legend does not swallow the lines' one.
-    bands = pd.DataFrame(curve_set.interval_records(), columns=["activation", "start", "end"])
-    if shade_which == "chosen":
-        bands = bands[bands["activation"] == chosen_name]
-    bands = bands.rename(columns={"activation": "saturated"})
-
-    def curve_chart(quantity: str, title: str) -> alt.LayerChart:
-        lines = (
-            alt.Chart(rows[rows["quantity"] == quantity])
-            .mark_line(strokeWidth=2.5)
-            .encode(
-                x=alt.X("x:Q", title="x", scale=alt.Scale(domain=[float(x_min), float(x_max)], nice=False)),
-                y=alt.Y("value:Q", title=title),
-                color=alt.Color("activation:N", scale=color_scale(drawn), title=None, legend=alt.Legend(orient="top")),
-                tooltip=["activation", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("value:Q", format=".4f")],
-            )
-        )
-        shade = (
-            alt.Chart(bands)
-            .mark_rect(opacity=0.12)
-            .encode(x="start:Q", x2="end:Q", fill=alt.Fill("saturated:N", scale=color_scale(drawn), legend=None))
-        )
-        return (shade + lines).properties(height=320, title=title)
-
     function_col, derivative_col = st.columns(2)
-    with function_col:
-        st.altair_chart(curve_chart("f(x)", "f(x)"), width="stretch")
-    with derivative_col:
-        st.altair_chart(curve_chart("f'(x)", "f'(x), the slope"), width="stretch")
+    specs = None
+    if len(drawn) * CURVE_POINTS <= charts.MAX_INLINE_ROWS:  # else Streamlit sends them as Arrow tables
+        specs = curve_chart_specs(tuple(drawn), chosen_name, float(x_min), float(x_max), all_params(),
+                                  threshold_percent / 100, shade_which)
+    for column, quantity, title in ((function_col, "f(x)", "f(x)"), (derivative_col, "f'(x)", "f'(x), the slope")):
+        with column:
+            if specs is None:
+                st.altair_chart(curve_chart(curve_set, drawn, chosen_name, float(x_min), float(x_max), shade_which,
+                                            quantity, title), width="stretch")
+            else:
+                st.vega_lite_chart(specs[quantity], width="stretch")
     st.caption(
         f"Shaded: where |f'(x)| < {threshold_percent} % of the largest slope the function reaches "
         "(its saturation regions). A gradient flowing back through such a region is multiplied by "

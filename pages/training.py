@@ -31,10 +31,12 @@ from nnlib.training import (
     default_config,
     reproduce_code,
 )
+from pages.components import charts
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
 from pages.components.ui import KEPT, SHARED, show_input_error
 
 RUN_KEY = "training_run"
+LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
 HYPERPARAMETER_WIDGETS = {
     "momentum": ("Momentum μ", 0.0, 0.999, 0.9, "How much of the last step carries into the next."),
     "betas": ("β₁ (first moment)", 0.0, 0.999, 0.9, "Decay of the running mean of gradients."),
@@ -246,24 +248,27 @@ def draw_live(active: BackgroundRun) -> None:
     chart_left, chart_right = st.columns(2)
     names = {"train": "training", "val": "validation"}
     frame["split"] = frame["split"].map(names)
-    color = alt.Color("split:N", title=None, scale=alt.Scale(domain=list(names.values())))
+    epochs = frame.to_dict("records")
+    color = charts.nominal("split", scale={"domain": list(names.values())})
+    epoch = charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1})
     with chart_left:
         layers = []
         if progress.batch_losses:
-            batches = pd.DataFrame(progress.batch_losses, columns=["epoch", "loss"])
-            layers.append(alt.Chart(batches).mark_line(opacity=0.35, color="#888").encode(
-                x=alt.X("epoch:Q", title="epoch"), y=alt.Y("loss:Q", title="loss")))
-        if not frame.empty:
-            layers.append(alt.Chart(frame).mark_line(point=True).encode(
-                x="epoch:Q", y="loss:Q", color=color, tooltip=["epoch", "split", alt.Tooltip("loss", format=".4f")]))
-        st.altair_chart(alt.layer(*layers).properties(title="Loss (grey: per batch)", height=260),
-                        width="stretch")
+            batches = [{"epoch": at, "loss": loss}
+                       for at, loss in charts.every_nth(progress.batch_losses, LIVE_CHART_POINTS)]
+            layers.append(charts.layer(batches, {"type": "line", "opacity": 0.35, "color": "#888"},
+                                       x=epoch, y=charts.quantitative("loss", "loss")))
+        if epochs:
+            layers.append(charts.layer(epochs, {"type": "line", "point": True}, x=epoch,
+                                       y=charts.quantitative("loss", "loss"), color=color,
+                                       tooltip=charts.tooltip("epoch", "split", {"field": "loss", "format": ".4f"})))
+        charts.show("Loss (grey: per batch)", 260, *layers)
     with chart_right:
-        if not frame.empty:
-            st.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
-                x="epoch:Q", y=alt.Y("accuracy:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-                color=color, tooltip=["epoch", "split", alt.Tooltip("accuracy", format=".2%")],
-            ).properties(title="Accuracy", height=260), width="stretch")
+        if epochs:
+            charts.show("Accuracy", 260, charts.layer(
+                epochs, {"type": "line", "point": True}, x=epoch, color=color,
+                y=charts.quantitative("accuracy", "accuracy", axis={"format": "%"}, scale={"domain": [0, 1]}),
+                tooltip=charts.tooltip("epoch", "split", {"field": "accuracy", "format": ".2%"})))
 
 
 def draw_insights(progress) -> None:
@@ -271,36 +276,49 @@ def draw_insights(progress) -> None:
     st.markdown("**Inside the network**")
     left, right = st.columns(2)
     with left:
-        if progress.grad_norms:
-            norms = pd.DataFrame(progress.grad_norms, columns=["epoch", "layer", "norm"])
-            norms = norms[norms["norm"] > 0]
-            st.altair_chart(alt.Chart(norms).mark_line().encode(
-                x=alt.X("epoch:Q"), y=alt.Y("norm:Q", scale=alt.Scale(type="log"), title="‖∂L/∂W‖"),
-                color=alt.Color("layer:N", title=None), tooltip=["layer", "epoch", alt.Tooltip("norm", format=".3g")],
-            ).properties(title="Gradient norm of each Linear layer's weights", height=220), width="stretch")
+        # Thin by sample time, not by row: every layer keeps the same points.
+        times = set(charts.every_nth(sorted({at for at, _, _ in progress.grad_norms}), LIVE_CHART_POINTS))
+        norms = [{"epoch": at, "layer": layer, "norm": norm}
+                 for at, layer, norm in progress.grad_norms if norm > 0 and at in times]
+        if norms:
+            charts.show("Gradient norm of each Linear layer's weights", 220, charts.layer(
+                norms, {"type": "line"},
+                x=charts.quantitative("epoch", "epoch"),
+                y=charts.quantitative("norm", "‖∂L/∂W‖", scale={"type": "log"}),
+                color=charts.nominal("layer"),
+                tooltip=charts.tooltip("layer", "epoch", {"field": "norm", "format": ".3g"})))
             st.caption("Norms shrinking towards zero layer by layer mean vanishing gradients; norms growing "
                        "without bound mean exploding ones (lower the learning rate).")
     with right:
         if progress.dead_units:
-            dead = pd.DataFrame(progress.dead_units, columns=["epoch", "relu", "dead", "units"])
-            dead["share"] = dead["dead"] / dead["units"]
-            dead["layer"] = "ReLU at position " + dead["relu"].astype(str)
-            st.altair_chart(alt.Chart(dead).mark_line(point=True).encode(
-                x=alt.X("epoch:Q", axis=alt.Axis(format="d", tickMinStep=1)), y=alt.Y("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
-                                            title="dead units"),
-                color=alt.Color("layer:N", title=None),
-                tooltip=["layer", "epoch", "dead", "units", alt.Tooltip("share", format=".1%")],
-            ).properties(title="Dead ReLU units (0 for every validation sample)", height=220), width="stretch")
+            dead = [{"epoch": epoch, "layer": f"ReLU at position {relu}", "dead": count, "units": units,
+                     "share": count / units} for epoch, relu, count, units in progress.dead_units]
+            charts.show("Dead ReLU units (0 for every validation sample)", 220, charts.layer(
+                dead, {"type": "line", "point": True},
+                x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
+                y=charts.quantitative("share", "dead units", axis={"format": "%"}, scale={"domain": [0, 1]}),
+                color=charts.nominal("layer"),
+                tooltip=charts.tooltip("layer", "epoch", "dead", "units", {"field": "share", "format": ".1%"})))
             st.caption("A dead unit passes no gradient, so it stops learning. Many dead units: try a smaller "
                        "learning rate or LeakyReLU.")
         elif progress.epoch:
             st.caption("This network has no ReLU, so no unit can die.")
 
 
+def redraw_seconds() -> float:
+    """How often a live run redraws: every second, less often the more runs share the server.
+
+    Every redraw is work for the server; with a class training at once, 30 redraws a second
+    would crowd out the pages everyone is opening. Five runs per extra second, at most 5 s.
+    """
+    slots = shared_slots()
+    return float(min(5, 1 + (slots.active + slots.waiting) // 5))
+
+
 live = run is not None and run.is_alive
 
 
-@st.fragment(run_every=1.0 if live else None)
+@st.fragment(run_every=redraw_seconds() if live else None)
 def live_panel() -> None:
     active = current_run()
     if active is None:
@@ -426,7 +444,7 @@ if race_buttons[1].button("Stop the race", key="training_race_stop", disabled=no
     st.rerun()
 
 
-@st.fragment(run_every=1.0 if racing else None)
+@st.fragment(run_every=redraw_seconds() if racing else None)
 def race_panel() -> None:
     runs = st.session_state.get(RACE_KEY, [])
     if not runs:
@@ -438,14 +456,14 @@ def race_panel() -> None:
     status = " · ".join(f"{label}: {rival.progress().status}, epoch {rival.trainer.epoch}" for label, rival in runs)
     st.caption(status)
     if rows:
-        frame = pd.DataFrame(rows)
         left, right = st.columns(2)
-        for column, measure, axis in ((left, "validation loss", alt.Axis()),
-                                      (right, "validation accuracy", alt.Axis(format="%"))):
-            column.altair_chart(alt.Chart(frame).mark_line(point=True).encode(
-                x="epoch:Q", y=alt.Y(f"{measure}:Q", axis=axis), color=alt.Color("optimizer:N", title=None),
-                tooltip=["optimizer", "epoch", alt.Tooltip(measure, format=".4f")],
-            ).properties(title=measure.capitalize(), height=240), width="stretch")
+        for column, measure, axis in ((left, "validation loss", {}), (right, "validation accuracy", {"format": "%"})):
+            with column:
+                charts.show(measure.capitalize(), 240, charts.layer(
+                    rows, {"type": "line", "point": True},
+                    x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
+                    y=charts.quantitative(measure, measure, axis=axis), color=charts.nominal("optimizer"),
+                    tooltip=charts.tooltip("optimizer", "epoch", {"field": measure, "format": ".4f"})))
     finished = [(label, rival) for label, rival in runs if rival.trainer.finished]
     if len(finished) == len(runs):
         st.markdown(" · ".join(f"**{label}** test accuracy {rival.trainer.state['test_acc']:.2%}"

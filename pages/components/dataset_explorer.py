@@ -21,6 +21,7 @@ from nnlib import datasets
 from nnlib.datasets import Dataset
 from nnlib.errors import InputError
 from nnlib.settings import get_settings
+from pages.components import charts
 from pages.components.ui import show_input_error
 
 SOURCE_LABELS = {
@@ -45,6 +46,13 @@ def _shared_notmnist(path: str, source_key: str) -> Dataset:
 def _shared_cached_notmnist(data_dir: str, cache_files: tuple[str, ...]) -> Dataset | None:
     """The newest cached real notMNIST whose archive is gone; keyed by the cache files present."""
     return datasets.latest_cached_notmnist(data_dir)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _shared_chart_spec(chart: str, name: str, description: str, size: int, _dataset: Dataset) -> dict:
+    """A data set's chart, built once per server: everyone opening the same data sees the same chart."""
+    build = {"scatter_matrix": _scatter_matrix, "class_counts": _class_counts_chart}[chart]
+    return charts.finished_spec(build(_dataset))
 
 
 def _progress_callback(bar, verb: str, unit: str):
@@ -267,7 +275,8 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
     else:
         st.subheader("Every pair of features")
         st.caption("Each dot is one sample, coloured by its class.")
-        st.altair_chart(_scatter_matrix(dataset))
+        st.vega_lite_chart(_shared_chart_spec("scatter_matrix", dataset.name, dataset.description, len(dataset),
+                                              dataset))
         with st.expander("The first rows"):
             frame = pd.DataFrame(dataset.features[:10], columns=list(dataset.feature_names or []) or None)
             frame["class"] = [dataset.classes[label] for label in dataset.labels[:10]]
@@ -277,4 +286,4 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
     balance = "balanced" if counts.min() == counts.max() else f"from {counts.min():,} to {counts.max():,}"
     st.caption(f"{balance.capitalize()}: " + ", ".join(
         f"{name} {count:,}" for name, count in zip(dataset.classes, counts, strict=True)))
-    st.altair_chart(_class_counts_chart(dataset))
+    st.vega_lite_chart(_shared_chart_spec("class_counts", dataset.name, dataset.description, len(dataset), dataset))
