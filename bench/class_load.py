@@ -3,11 +3,18 @@
     python bench/class_load.py                    # 10 sessions
     python bench/class_load.py --sessions 30      # a whole class
     python bench/class_load.py --sessions 30 --notmnist-every 5 --ramp-seconds 60
+    python bench/class_load.py --sessions 30 --client protocol   # the server alone (see below)
     python bench/class_load.py --reload-every-page   # a full page load per page (worst case)
 
 Starts `streamlit run app.py` on a free loopback port with the instructor settings
-from the environment (NNLIB_*), then opens N sessions in headless Chromium that
+from the environment (NNLIB_*), opens the home page once and waits (--warm-up-seconds,
+as an instructor checks the server before class), then opens N sessions that
 arrive spread over --ramp-seconds ("thirty students open it in the same minute").
+A session is a headless Chromium tab, or with --client protocol a light client that
+speaks Streamlit's websocket protocol (bench/streamlit_session.py): on one 2-core
+machine thirty Chromium tabs use several times the CPU the server does, so the
+browser run measures Chromium as much as the dashboard; the protocol run gives the
+server the cores it would have when the students' browsers are on their own laptops.
 Each opens the home page, goes through every page of the course with the sidebar
 (as a student does: one browser tab, one server session), then trains iris on the
 Training page; every k-th session trains notMNIST (2 epochs). Reports whether every
@@ -246,8 +253,21 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
         results.append(record)
 
 
+async def warm_up(base: str, seconds: float) -> None:
+    """The instructor opens the dashboard once before the class arrives, then waits."""
+    from streamlit_session import StreamlitSession
+
+    session = StreamlitSession(base)
+    await session.connect()
+    await session.open("")
+    await session.close()
+    await asyncio.sleep(seconds)
+
+
 async def run_class(args: argparse.Namespace, base: str) -> list[dict]:
     results: list[dict] = []
+    if args.warm_up_seconds > 0:
+        await warm_up(base, args.warm_up_seconds)
     step = args.ramp_seconds / max(args.sessions - 1, 1)
     plans = [(i, i * step, args.notmnist_every > 0 and i % args.notmnist_every == 0) for i in range(args.sessions)]
     if args.client == "protocol":
@@ -275,6 +295,9 @@ def main() -> int:
     parser.add_argument("--client", choices=["browser", "protocol"], default="browser",
                         help="browser: headless Chromium tabs; protocol: light clients that speak Streamlit's "
                              "websocket protocol, so the load generator does not starve the server's cores")
+    parser.add_argument("--warm-up-seconds", type=float, default=10.0,
+                        help="open the home page once and wait this long before the class arrives "
+                             "(0: the first students meet a cold server)")
     parser.add_argument("--reload-every-page", action="store_true",
                         help="open each page with a full page load instead of the sidebar")
     parser.add_argument("--json", action="store_true")
@@ -285,7 +308,7 @@ def main() -> int:
     watch = MemoryWatch(server.pid)
     watch.start()
     started = time.monotonic()
-    # Count CPU from here: the server's start-up (imports) is not the class's load.
+    # Count CPU from here: the server's start-up is not the class's load (the warm-up is).
     startup_cpu = _process_cpu_s(server.pid)
     busy_before = _machine_busy_s()
     try:

@@ -114,6 +114,11 @@ DATASETS = ("iris", "notmnist")
 # ---------------------------------------------------------------- config
 
 
+def warm_up() -> None:
+    """Pay PyTorch's one-time costs now: the first optimizer built imports torch._dynamo (~2.5 s)."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
 @dataclass
 class TrainConfig:
     """Everything that defines a run; ``to_dict``/``from_dict`` round-trip it as JSON."""

@@ -23,4 +23,25 @@ def _leave_legacy_pages_mode() -> None:
             st.rerun()
 
 
+def _warm_up_in_background() -> None:
+    """Pay the server's one-time costs while the first student is still on the home page.
+
+    The first torch optimizer a process builds imports torch._dynamo (about 2.5 s of
+    Python holding the GIL); on a class server the first students opening Optimizers or
+    Training would each wait for it.
+    """
+    import threading
+
+    def warm_up() -> None:
+        import altair  # noqa: F401  (the chart pages' first import)
+        import pandas  # noqa: F401
+
+        from nnlib.training import warm_up
+
+        warm_up()
+
+    threading.Thread(target=warm_up, name="nnlib-warm-up", daemon=True).start()
+
+
 _leave_legacy_pages_mode()
+_warm_up_in_background()

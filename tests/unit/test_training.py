@@ -186,3 +186,12 @@ def test_confusion_matrix_counts() -> None:
     predicted = torch.tensor([0, 1, 1, 2, 2, 2])
     true = torch.tensor([0, 1, 2, 2, 2, 0])
     assert confusion_matrix(predicted, true, 3).tolist() == [[1, 0, 1], [0, 1, 0], [0, 1, 2]]
+
+
+def test_warm_up_pays_the_first_optimizer_import() -> None:
+    import sys
+
+    from nnlib.training import warm_up
+
+    warm_up()
+    assert "torch._dynamo" in sys.modules  # imported by the first optimizer; a later one is cheap
