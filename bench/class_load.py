@@ -143,6 +143,9 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
                     "exceptions": [], "finished": False}
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
+    # Thirty tabs on two cores take minutes to load the frontend's scripts; a student's own
+    # laptop would not. Waiting longer lets the run measure the server instead of stopping there.
+    page.set_default_navigation_timeout(300_000)
     try:
         started = time.monotonic()
         await page.goto(base + "/")
