@@ -136,6 +136,45 @@ async def set_number(page, label: str, value: int, attempts: int = 5) -> None:
     raise RuntimeError(f"{label!r} did not keep {value}")
 
 
+class WireTimes:
+    """Server response times as seen on a tab's websocket: a full rerun asked for until it finished.
+
+    These leave out the tab's own work (drawing the page), which on a machine shared by
+    thirty tabs is most of what the page times measure.
+    """
+
+    def __init__(self, page) -> None:
+        self.seconds: list[float] = []
+        self._sent: float | None = None
+        page.on("websocket", self._attach)
+
+    def _attach(self, socket) -> None:
+        if "_stcore/stream" in socket.url:
+            socket.on("framesent", self._on_sent)
+            socket.on("framereceived", self._on_received)
+
+    def _on_sent(self, payload) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        if isinstance(payload, bytes):
+            message = BackMsg()
+            message.ParseFromString(payload)
+            if message.WhichOneof("type") == "rerun_script" and not message.rerun_script.fragment_id:
+                self._sent = time.monotonic()
+
+    def _on_received(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if self._sent is None or not isinstance(payload, bytes):
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if (message.WhichOneof("type") == "script_finished"
+                and message.script_finished == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY):
+            self.seconds.append(time.monotonic() - self._sent)
+            self._sent = None
+
+
 async def student(browser, base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
                   reload_every_page: bool, results: list[dict]) -> None:
     await asyncio.sleep(start_delay)
@@ -146,6 +185,7 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
     # Thirty tabs on two cores take minutes to load the frontend's scripts; a student's own
     # laptop would not. Waiting longer lets the run measure the server instead of stopping there.
     page.set_default_navigation_timeout(300_000)
+    wire = WireTimes(page)
     try:
         started = time.monotonic()
         await page.goto(base + "/")
@@ -199,6 +239,7 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
     except Exception as error:  # one student's failure is a result, not the end of the benchmark
         record["error"] = f"{type(error).__name__}: {str(error)[:300]}"
     finally:
+        record["server_response_s"] = [round(t, 3) for t in wire.seconds]
         await context.close()
         results.append(record)
 
@@ -324,6 +365,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
     page_times = [t for r in results for t in r["pages"].values()]
+    responses = [t for r in results for t in r.get("server_response_s", [])]  # browser runs only
     slowest = max(((t, r["session"], name) for r in results for name, t in r["pages"].items()), default=(0, 0, ""))
     waits = [r.get("start_wait_s", 0.0) for r in results]
     summary = {
@@ -346,6 +388,11 @@ def main() -> int:
             if any(name in r["pages"] for r in results)
         },
         "queued_runs": sum(bool(r.get("queued")) for r in results),
+        **({} if not responses else {
+            "server_response_median_s": round(statistics.median(responses), 3),
+            "server_response_slowest_s": round(max(responses), 3),
+            "server_responses_over_3s": sum(t > 3 for t in responses),
+        }),
         "queue_wait_max_s": max(waits, default=0.0),
         "queue_wait_median_s": round(statistics.median(waits), 2) if waits else None,
         "run_max_s": max((r.get("run_s", 0.0) for r in results), default=0.0),
