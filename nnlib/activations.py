@@ -319,7 +319,8 @@ ACTIVATIONS: dict[str, Activation] = {
         derivative=_softplus_slope,
         formula=r"\mathrm{Softplus}(x) = \ln\bigl(1 + e^{x}\bigr)",
         derivative_formula=r"\mathrm{Softplus}'(x) = \sigma(x) = \frac{1}{1 + e^{-x}}"
-        r"\quad(\text{PyTorch returns } x \text{ itself for } x > 20\text{, so there the slope is } 1)",
+        rf"\quad(\text{{PyTorch returns }} x \text{{ itself for }} x > {SOFTPLUS_THRESHOLD:g}"
+        r"\text{, so there the slope is } 1)",
         output_range=r"(0,\ +\infty)",
         bounds=lambda: (0.0, _INF),
         strength="A smooth ReLU whose slope is exactly the sigmoid: positive everywhere, so no "

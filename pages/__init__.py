@@ -32,7 +32,7 @@ def _warm_up_in_background() -> None:
     """
     import threading
 
-    def warm_up() -> None:
+    def pay_once() -> None:
         import altair  # noqa: F401  (the chart pages' first import)
         import pandas  # noqa: F401
 
@@ -40,7 +40,7 @@ def _warm_up_in_background() -> None:
 
         warm_up()
 
-    threading.Thread(target=warm_up, name="nnlib-warm-up", daemon=True).start()
+    threading.Thread(target=pay_once, name="nnlib-warm-up", daemon=True).start()
 
 
 _leave_legacy_pages_mode()
