@@ -3,26 +3,34 @@
     python bench/class_load.py                    # 10 sessions
     python bench/class_load.py --sessions 30      # a whole class
     python bench/class_load.py --sessions 30 --notmnist-every 5 --ramp-seconds 60
-    python bench/class_load.py --sessions 30 --client protocol   # the server alone (see below)
+    python bench/class_load.py --sessions 30 --client protocol   # websocket clients, no browser
+    python bench/class_load.py --sessions 30 --url http://class-server:8501   # browsers here, server there
     python bench/class_load.py --reload-every-page   # a full page load per page (worst case)
 
 Starts `streamlit run app.py` on a free loopback port with the instructor settings
-from the environment (NNLIB_*), opens the home page once and waits (--warm-up-seconds,
-as an instructor checks the server before class), then opens N sessions that
-arrive spread over --ramp-seconds ("thirty students open it in the same minute").
+from the environment (NNLIB_*) (or uses the server at --url), opens the home page once
+and waits (--warm-up-seconds, as an instructor checks the server before class), then
+opens N sessions that arrive spread over --ramp-seconds ("thirty students open it in
+the same minute"). Each opens the home page, goes through every page of the course with
+the sidebar (as a student does: one browser tab, one server session), then trains iris
+on the Training page; every k-th session trains notMNIST (2 epochs).
+
 A session is a headless Chromium tab, or with --client protocol a light client that
-speaks Streamlit's websocket protocol (bench/streamlit_session.py): on one 2-core
-machine thirty Chromium tabs use several times the CPU the server does, so the
-browser run measures Chromium as much as the dashboard; the protocol run gives the
-server the cores it would have when the students' browsers are on their own laptops.
-Each opens the home page, goes through every page of the course with the sidebar
-(as a student does: one browser tab, one server session), then trains iris on the
-Training page; every k-th session trains notMNIST (2 epochs). Reports whether every
-run finished, any exception shown, page response times (from the click until the
-new page's script has finished), how long runs waited in the queue, the server's
-peak memory (resident set sampled every 0.2 s and the kernel's high-water mark),
-and how the machine's CPU time was split between the server and everything else
-(mostly the browsers, which share the same cores here).
+speaks Streamlit's websocket protocol (bench/streamlit_session.py). Thirty Chromium tabs
+use several times the CPU the server does, and here they share its two cores, where in a
+class each tab runs on its own laptop. So when the server runs on this machine:
+- the tabs run at the lowest CPU priority (--browser-nice, default 19): they take the
+  CPU the server leaves, and the server is not slowed by them;
+- the tabs connect through bench/stream_relay.py, a relay at normal priority that times
+  each rerun from the tab's request passing through to the server's "script finished"
+  ("server response": what a student on their own laptop waits for, network aside);
+- "page" times are what the tabs themselves saw, click until the new page's script
+  finished on screen, and include drawing in a tab starved on purpose.
+
+Reports whether every run finished, any exception shown, page and server response
+times, how long runs waited in the queue, the server's peak memory (resident set sampled
+every 0.2 s and the kernel's high-water mark), and how the machine's CPU time was split
+between the server and everything else.
 """
 
 from __future__ import annotations

@@ -122,6 +122,12 @@ class LossInfo:
     def default_params(self) -> dict[str, Any]:
         return {spec.name: spec.default for spec in self.params}
 
+    def formula_latex(self, reduction: str) -> str:
+        """The formula as written for ``reduction``: the mean's 1/N goes for "sum" and "none"."""
+        if reduction == "mean":
+            return self.formula
+        return self.formula.replace(r"\frac{1}{N}\sum", r"\sum")
+
     def gradient_latex(self, reduction: str) -> str | None:
         if self.gradient_formula is None:
             return None

@@ -159,8 +159,10 @@ def parse_input(label: str, key: str, default: str, help_text: str) -> torch.Ten
 # --------------------------------------------------------------------------- sections
 
 
-def show_loss_card(info: LossInfo) -> None:
-    st.latex(info.formula)
+def show_loss_card(info: LossInfo, reduction: str) -> None:
+    st.latex(info.formula_latex(reduction))
+    if reduction == "none":
+        st.caption("With reduction “none” PyTorch returns every term of the sum, without adding them.")
     st.markdown(f"**Prediction:** {info.prediction_spec}")
     st.markdown(f"**Target:** {info.target_spec}")
     st.markdown(f"**When to use:** {info.when_to_use}")
@@ -190,7 +192,7 @@ def show_value(report: LossReport) -> None:
 
 
 def show_steps(report: LossReport) -> None:
-    st.latex(report.info.formula)
+    st.latex(report.info.formula_latex(report.reduction))
     for index, step in enumerate(report.manual.steps, start=1):
         st.markdown(f"**{index}. {step.label}**")
         st.latex(step.latex)
@@ -480,10 +482,7 @@ with button_column:
     st.button(
         "Load example", key="losses_load", on_click=load_preset, icon=":material/input:", width="stretch"
     )
-chosen = PRESETS[preset_name]
-if chosen.source or chosen.expected is not None:
-    answer = f" The course's answer: {chosen.expected:.4f}." if chosen.expected is not None else ""
-    st.caption(f"{chosen.source}.{answer}" if chosen.source else answer.strip())
+example_note = st.empty()  # filled once the inputs below are known
 
 settings_column, input_column = st.columns([1.1, 1], gap="large")
 with settings_column:
@@ -501,7 +500,7 @@ with settings_column:
         **SHARED,
     )
     params = show_param_widgets(info)
-    show_loss_card(info)
+    show_loss_card(info, reduction)
 
 report: LossReport | None = None
 with input_column:
@@ -533,6 +532,16 @@ with input_column:
                 show_finding(finding)
             for message in report.torch_warnings:
                 st.caption(f"PyTorch's UserWarning: “{message}”")
+
+chosen = PRESETS[preset_name]
+if chosen is not matching_preset(
+    loss_name, reduction, st.session_state["losses_prediction_text"], st.session_state["losses_target_text"]
+):
+    # A link or the student's own edits changed the inputs: the example's answer is not theirs.
+    example_note.caption("The inputs below are not this example: press **Load example** to put it in.")
+elif chosen.source or chosen.expected is not None:
+    answer = f" The course's answer: {chosen.expected:.4f}." if chosen.expected is not None else ""
+    example_note.caption(f"{chosen.source}.{answer}" if chosen.source else answer.strip())
 
 if report is not None:
     st.header(f"{info.name}, reduction “{reduction}”")

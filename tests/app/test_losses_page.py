@@ -32,6 +32,17 @@ def test_opens_on_the_course_mse_example() -> None:
     assert any("0.6 - 0.5 = 0.1" in latex.value for latex in app.latex)
 
 
+def test_example_note_names_the_course_answer_only_while_the_inputs_are_that_example() -> None:
+    app = app_test(PAGE).run()
+    assert any("The course's answer: 0.5800" in c.value for c in app.caption)
+    app.selectbox(key="losses_loss").set_value("L1Loss")
+    app = app.run()
+    assert not any("The course's answer" in c.value for c in app.caption)
+    assert any("not this example" in c.value for c in app.caption)
+    app = load(app, DEFAULT_PRESET)
+    assert any("The course's answer: 0.5800" in c.value for c in app.caption)
+
+
 def test_presets_give_the_course_answers() -> None:
     app = app_test(PAGE).run()
     app = load(app, "BCE — course example (004)")

@@ -328,6 +328,11 @@ def test_every_loss_is_covered_by_a_property_test() -> None:
         assert info.formula and info.prediction_spec and info.target_spec and info.when_to_use
         assert info.gradient_latex("mean") and r"\frac{1}{N}" in info.gradient_latex("mean")
         assert r"\frac{1}{N}" not in info.gradient_latex("sum")
+        # The formula card follows the reduction: PyTorch's "sum" has no 1/N, still a sum.
+        assert r"\frac{1}{N}\sum" in info.formula_latex("mean")
+        for reduction in ("sum", "none"):
+            assert r"\frac{1}{N}" not in info.formula_latex(reduction)
+            assert r"\sum_{i=1}^{N}" in info.formula_latex(reduction)
 
 
 # --------------------------------------------------------------------------- mistake detectors
