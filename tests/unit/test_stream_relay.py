@@ -1,0 +1,110 @@
+"""The class benchmark's timing relay: websocket framing, and its times against a client's own."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import zlib
+from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from stream_relay import FrameReader, RunTimer, serve  # noqa: E402
+
+
+def frame(payload: bytes, opcode: int = 0x2, fin: bool = True, mask: bytes = b"", compressed: bool = False) -> bytes:
+    first = (0x80 if fin else 0) | (0x40 if compressed else 0) | opcode
+    length = len(payload)
+    if length < 126:
+        head = bytes([first, (0x80 if mask else 0) | length])
+    elif length < 1 << 16:
+        head = bytes([first, (0x80 if mask else 0) | 126]) + length.to_bytes(2, "big")
+    else:
+        head = bytes([first, (0x80 if mask else 0) | 127]) + length.to_bytes(8, "big")
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return head + mask + payload
+
+
+def rerun(fragment_id: str = "") -> bytes:
+    message = BackMsg()
+    message.rerun_script.page_script_hash = "abc"
+    if fragment_id:
+        message.rerun_script.fragment_id = fragment_id
+    return message.SerializeToString()
+
+
+def finished(status: int) -> bytes:
+    message = ForwardMsg()
+    message.script_finished = status
+    return message.SerializeToString()
+
+
+def test_frames_split_anywhere_masked_long_fragmented_and_compressed_come_out_whole() -> None:
+    long_message = bytes(range(256)) * 300  # 76,800 bytes: the 64-bit length form
+    medium_message = b"m" * 1000  # the 16-bit length form
+    deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    compressed = deflate.compress(b"squeezed") + deflate.flush(zlib.Z_SYNC_FLUSH)
+    stream = (
+        frame(b"hello", mask=b"\x01\x02\x03\x04")
+        + frame(b"", opcode=0x9)  # a ping between messages
+        + frame(long_message)
+        + frame(medium_message[:400], fin=False) + frame(medium_message[400:], opcode=0x0)
+        + frame(compressed[:-4], compressed=True)  # permessage-deflate drops the 00 00 ff ff tail
+    )
+    reader = FrameReader()
+    messages = []
+    for start in range(0, len(stream), 7):  # the network hands over bytes in arbitrary pieces
+        messages += reader.feed(stream[start:start + 7])
+    assert messages == [(0x2, b"hello"), (0x2, long_message), (0x2, medium_message), (0x2, b"squeezed")]
+
+
+def test_run_timer_pairs_requests_with_their_finish_by_kind() -> None:
+    reports: list[dict] = []
+    timer = RunTimer(reports.append)
+    timer.from_tab(rerun())
+    timer.from_tab(rerun(fragment_id="live"))
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))
+    timer.from_tab(rerun())  # asked again before the first finished: the student waits from the first
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN))
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY))
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY))  # nothing pending
+    assert [r["kind"] for r in reports] == ["fragment", "page"]
+    assert all(r["seconds"] >= 0 for r in reports)
+
+
+def test_relay_times_agree_with_the_client_own_clock() -> None:
+    from streamlit_session import StreamlitSession
+
+    from tests.e2e.conftest import _free_port, start_server
+
+    server_port, relay_port = _free_port(), _free_port()
+    server = start_server(server_port)
+    reports: list[dict] = []
+
+    async def visit() -> list[float]:
+        ready = asyncio.Event()
+        relay = asyncio.create_task(serve(relay_port, "127.0.0.1", server_port, reports.append, ready))
+        await ready.wait()
+        session = StreamlitSession(f"http://127.0.0.1:{relay_port}")
+        await session.connect()
+        own = [(await session.open(path)).seconds for path in ("", "tensors", "losses")]
+        await session.close()
+        relay.cancel()
+        return own
+
+    try:
+        own_seconds = asyncio.run(visit())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    relayed = [r["seconds"] for r in reports if r["kind"] == "page"]
+    assert len(relayed) == 3
+    for own, seen in zip(own_seconds, relayed, strict=True):
+        # The relay sees the request a little after the client sent it and the answer a little
+        # before the client reads it: never longer, and only the loopback hops shorter.
+        assert seen <= own + 0.005
+        assert own - seen < 0.05
