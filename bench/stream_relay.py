@@ -113,6 +113,10 @@ class RunTimer:
         kind = {FINISHED_SUCCESSFULLY: "page", FINISHED_FRAGMENT_RUN_SUCCESSFULLY: "fragment"}.get(
             forward.script_finished)
         asked = self._asked.pop(kind, None) if kind else None
+        if kind == "page":
+            # A full run redraws the page's fragments too (or leaves a page that had them):
+            # a fragment rerun asked for before it is answered or gone, not still waiting.
+            self._asked.pop("fragment", None)
         if asked is not None:
             self._report({"kind": kind, "seconds": round(time.monotonic() - asked, 4)})
 

@@ -72,7 +72,11 @@ def test_run_timer_pairs_requests_with_their_finish_by_kind() -> None:
     timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN))
     timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY))
     timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY))  # nothing pending
-    assert [r["kind"] for r in reports] == ["fragment", "page"]
+    timer.from_tab(rerun(fragment_id="live"))
+    timer.from_tab(rerun())
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY))  # redrew the fragment
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))
+    assert [r["kind"] for r in reports] == ["fragment", "page", "page"]
     assert all(r["seconds"] >= 0 for r in reports)
 
 
