@@ -350,10 +350,10 @@ async def warm_up(base: str, seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-async def run_class(args: argparse.Namespace, base: str) -> list[dict]:
+async def run_class(args: argparse.Namespace, base: str, server_base: str) -> list[dict]:
     results: list[dict] = []
     if args.warm_up_seconds > 0:
-        await warm_up(base, args.warm_up_seconds)
+        await warm_up(server_base, args.warm_up_seconds)  # straight to the server: not the class's load
     step = args.ramp_seconds / max(args.sessions - 1, 1)
     plans = [(i, i * step, args.notmnist_every > 0 and i % args.notmnist_every == 0) for i in range(args.sessions)]
     if args.client == "protocol":
@@ -369,7 +369,7 @@ async def run_class(args: argparse.Namespace, base: str) -> list[dict]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         if args.browser_nice:
-            _lower_autogroups_of_descendants(args.browser_nice)
+            args.browser_groups_niced = _lower_autogroups_of_descendants(args.browser_nice)
         await asyncio.gather(*[
             student(browser, base, i, delay, notmnist, args.iris_epochs, args.reload_every_page, results)
             for i, delay, notmnist in plans
@@ -404,36 +404,41 @@ def main() -> int:
         args.browser_nice = 19 if args.client == "browser" and not args.url else 0
 
     server = relay = None
+    args.browser_groups_niced = 0
     if args.url:
-        base = args.url.rstrip("/")
+        base = server_base = args.url.rstrip("/")
     else:
         port = _free_port()
         server = start_server(port)
-        base = f"http://127.0.0.1:{port}"
+        base = server_base = f"http://127.0.0.1:{port}"
         watch = MemoryWatch(server.pid)
         watch.start()
-        if args.client == "browser":
-            # Time the server where it answers, not in tabs that share its cores.
-            relay = TimingRelay(port)
-            base = f"http://127.0.0.1:{relay.port}"
     started = time.monotonic()
     # Count CPU from here: the server's start-up is not the class's load (the warm-up is).
     startup_cpu = _process_cpu_s(server.pid) if server else 0.0
     busy_before = _machine_busy_s()
     try:
-        results = asyncio.run(run_class(args, base))
+        if server and args.client == "browser":
+            # Time the server where it answers, not in tabs that share its cores.
+            relay = TimingRelay(port)
+            base = f"http://127.0.0.1:{relay.port}"
+        results = asyncio.run(run_class(args, base, server_base))
     finally:
         busy = _machine_busy_s() - busy_before
-        relay_cpu = relay.stop() if relay else 0.0
-        if server:
-            watch.running = False
-            high_water_kib = _rss_kib(server.pid, "VmHWM")
-            server_cpu = _process_cpu_s(server.pid) - startup_cpu
-            server.terminate()
-            server.wait(timeout=30)
+        try:
+            relay_cpu = relay.stop() if relay else 0.0
+        finally:
+            if server:
+                watch.running = False
+                high_water_kib = _rss_kib(server.pid, "VmHWM")
+                server_cpu = _process_cpu_s(server.pid) - startup_cpu
+                server.terminate()
+                server.wait(timeout=30)
     page_times = [t for r in results for t in r["pages"].values()]
     responses = relay.seconds("page") if relay else []
     fragment_responses = relay.seconds("fragment") if relay else []
+    slowest_response = max((r for r in relay.records if r["kind"] == "page"), key=lambda r: r["seconds"],
+                           default=None) if relay else None
     slowest = max(((t, r["session"], name) for r in results for name, t in r["pages"].items()), default=(0, 0, ""))
     waits = [r.get("start_wait_s", 0.0) for r in results]
     summary = {
@@ -460,6 +465,12 @@ def main() -> int:
             "server_response_median_s": round(statistics.median(responses), 3),
             "server_response_p95_s": round(sorted(responses)[int(0.95 * (len(responses) - 1))], 3),
             "server_response_slowest_s": round(max(responses), 3),
+            "server_response_slowest_where": f"/{slowest_response['page']}",
+            "server_response_median_by_page_s": {
+                page: round(statistics.median(r["seconds"] for r in relay.records
+                                              if r["kind"] == "page" and r["page"] == page), 3)
+                for page in dict.fromkeys(r["page"] for r in relay.records if r["kind"] == "page")
+            },
             "server_responses_over_3s": sum(t > 3 for t in responses),
             "server_responses": len(responses),
             "live_chart_response_median_s": round(statistics.median(fragment_responses), 3)
@@ -470,6 +481,8 @@ def main() -> int:
         "queue_wait_median_s": round(statistics.median(waits), 2) if waits else None,
         "run_max_s": max((r.get("run_s", 0.0) for r in results), default=0.0),
         "browser_nice": args.browser_nice if args.client == "browser" else None,
+        # How many scheduler groups took the niceness (0 where autogroups do not apply).
+        "browser_groups_niced": args.browser_groups_niced if args.client == "browser" else None,
         "machine_busy_share": round(busy / ((time.monotonic() - started) * (os.cpu_count() or 1)), 2),
         **({} if server is None else {  # a server elsewhere (--url) is measured where it runs
             "server_peak_rss_mb": round(max(watch.peak_kib, high_water_kib) / 1024, 1),

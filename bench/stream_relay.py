@@ -5,7 +5,7 @@
 Browser tabs talk to the relay; it forwards every byte both ways and, on the
 `_stcore/stream` websocket, notes when a tab asked for a rerun and when the server
 said that run finished. Printed on stdout, one JSON line per finished run:
-{"kind": "page" | "fragment", "seconds": ...}.
+{"kind": "page" | "fragment", "page": url path ("home" for the default page), "seconds": ...}.
 
 Why: on one machine shared by thirty Chromium tabs, a tab's own clock (and even its
 network timestamps, since Chromium stops reading a socket while the tab is busy) counts
@@ -25,6 +25,7 @@ import zlib
 STREAM_PATH = b"/_stcore/stream"
 # ForwardMsg.ScriptFinishedStatus values (streamlit/proto/ForwardMsg.proto)
 FINISHED_SUCCESSFULLY = 0
+FINISHED_WITH_COMPILE_ERROR = 1
 FINISHED_FRAGMENT_RUN_SUCCESSFULLY = 3
 
 
@@ -92,6 +93,8 @@ class RunTimer:
     def __init__(self, report) -> None:
         self._report = report
         self._asked: dict[str, float] = {}  # kind -> when the first unanswered request passed
+        self._page_paths: dict[str, str] = {}  # page script hash -> url path ("" for the default page)
+        self._page = ""  # the url path of the page the server is running or last ran
 
     def from_tab(self, message: bytes) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -108,17 +111,29 @@ class RunTimer:
 
         forward = ForwardMsg()
         forward.ParseFromString(message)
-        if forward.WhichOneof("type") != "script_finished":
+        kind = forward.WhichOneof("type")
+        if kind == "navigation":  # sent at the start of every full run: which page this run is
+            navigation = forward.navigation
+            for page in navigation.app_pages:
+                self._page_paths[page.page_script_hash] = "" if page.is_default else page.url_pathname
+            self._page = self._page_paths.get(navigation.page_script_hash, self._page)
             return
-        kind = {FINISHED_SUCCESSFULLY: "page", FINISHED_FRAGMENT_RUN_SUCCESSFULLY: "fragment"}.get(
-            forward.script_finished)
-        asked = self._asked.pop(kind, None) if kind else None
-        if kind == "page":
+        if kind != "script_finished":
+            return
+        status = forward.script_finished
+        if status == FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+            finished_kind = "fragment"
+        elif status in (FINISHED_SUCCESSFULLY, FINISHED_WITH_COMPILE_ERROR):
+            finished_kind = "page"
             # A full run redraws the page's fragments too (or leaves a page that had them):
             # a fragment rerun asked for before it is answered or gone, not still waiting.
             self._asked.pop("fragment", None)
+        else:  # stopped early for a newer rerun: the student is still waiting
+            return
+        asked = self._asked.pop(finished_kind, None)
         if asked is not None:
-            self._report({"kind": kind, "seconds": round(time.monotonic() - asked, 4)})
+            self._report({"kind": finished_kind, "page": self._page or "home",
+                          "seconds": round(time.monotonic() - asked, 4)})
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_message=None) -> None:
@@ -127,9 +142,13 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, on_m
         while data := await reader.read(65536):
             writer.write(data)
             if frames is not None:
-                for opcode, message in frames.feed(data):
-                    if opcode == 0x2:  # Streamlit's protobufs travel as binary messages
-                        on_message(message)
+                try:
+                    for opcode, message in frames.feed(data):
+                        if opcode == 0x2:  # Streamlit's protobufs travel as binary messages
+                            on_message(message)
+                except Exception as error:  # noqa: BLE001 - timing must never cut a tab off its server
+                    print(json.dumps({"parse_error": f"{type(error).__name__}: {error}"}), file=sys.stderr)
+                    frames = None
             await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
@@ -145,27 +164,28 @@ async def _relay(tab_reader, tab_writer, host: str, port: int, report) -> None:
         return
     try:
         head = await tab_reader.readuntil(b"\r\n\r\n")
+        server_writer.write(head)
+        if STREAM_PATH not in head.split(b"\r\n", 1)[0]:
+            await asyncio.gather(_pump(tab_reader, server_writer), _pump(server_reader, tab_writer))
+            return
+        # The websocket: pass the server's upgrade answer through, then read frames both ways.
+        answer = await server_reader.readuntil(b"\r\n\r\n")
+        tab_writer.write(answer)
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
         tab_writer.close()
         server_writer.close()
         return
-    server_writer.write(head)
-    if STREAM_PATH not in head.split(b"\r\n", 1)[0]:
-        await asyncio.gather(_pump(tab_reader, server_writer), _pump(server_reader, tab_writer))
-        return
-    # The websocket: pass the server's upgrade answer through, then read frames both ways.
-    answer = await server_reader.readuntil(b"\r\n\r\n")
-    tab_writer.write(answer)
     timer = RunTimer(report)
     await asyncio.gather(_pump(tab_reader, server_writer, timer.from_tab),
                          _pump(server_reader, tab_writer, timer.from_server))
 
 
-async def serve(listen_port: int, host: str, port: int, report, ready: asyncio.Event | None = None) -> None:
+async def serve(listen_port: int, host: str, port: int, report, on_ready=None) -> None:
+    """Relay 127.0.0.1:listen_port to host:port until cancelled; ``on_ready()`` once listening."""
     server = await asyncio.start_server(lambda r, w: _relay(r, w, host, port, report), "127.0.0.1", listen_port,
                                         limit=1 << 20)
-    if ready is not None:
-        ready.set()
+    if on_ready is not None:
+        on_ready()
     async with server:
         await server.serve_forever()
 
@@ -179,9 +199,9 @@ def main() -> int:
     def report(record: dict) -> None:
         print(json.dumps(record), flush=True)
 
-    print(json.dumps({"listening": args.listen}), flush=True)
     try:
-        asyncio.run(serve(args.listen, "127.0.0.1", args.to, report))
+        asyncio.run(serve(args.listen, "127.0.0.1", args.to, report,
+                          on_ready=lambda: report({"listening": args.listen})))
     except KeyboardInterrupt:
         pass
     return 0

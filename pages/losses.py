@@ -68,13 +68,18 @@ def load_preset() -> None:
         st.session_state[param_key(spec)] = preset.params.get(spec.name, spec.default)
 
 
-def matching_preset(loss: str, reduction: str, prediction_text: str, target_text: str) -> Any:
+def matching_preset(
+    loss: str, reduction: str, prediction_text: str, target_text: str, params: dict[str, Any]
+) -> Any:
+    """The preset the inputs are exactly, parameters included (a course answer holds only for it)."""
     for preset in PRESETS.values():
         if (preset.loss, preset.reduction, preset.prediction, preset.target) == (
             loss,
             reduction,
             prediction_text.strip(),
             target_text.strip(),
+        ) and all(
+            params.get(spec.name) == preset.params.get(spec.name, spec.default) for spec in LOSSES[loss].params
         ):
             return preset
     return None
@@ -535,7 +540,8 @@ with input_column:
 
 chosen = PRESETS[preset_name]
 if chosen is not matching_preset(
-    loss_name, reduction, st.session_state["losses_prediction_text"], st.session_state["losses_target_text"]
+    loss_name, reduction, st.session_state["losses_prediction_text"], st.session_state["losses_target_text"],
+    params,
 ):
     # A link or the student's own edits changed the inputs: the example's answer is not theirs.
     example_note.caption("The inputs below are not this example: press **Load example** to put it in.")
@@ -551,6 +557,7 @@ if report is not None:
         reduction,
         st.session_state["losses_prediction_text"],
         st.session_state["losses_target_text"],
+        params,
     )
     if course is not None and course.expected is not None:
         agrees = abs(float(report.torch_value) - course.expected) < 5e-5

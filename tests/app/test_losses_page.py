@@ -41,6 +41,13 @@ def test_example_note_names_the_course_answer_only_while_the_inputs_are_that_exa
     assert any("not this example" in c.value for c in app.caption)
     app = load(app, DEFAULT_PRESET)
     assert any("The course's answer: 0.5800" in c.value for c in app.caption)
+    app = load(app, "LogSoftmax + NLLLoss on the course logits")
+    assert any("The course's answer: 0.7306" in c.value for c in app.caption)
+    app.checkbox(key="losses_param_apply_log_softmax").uncheck()
+    app = app.run()  # same numbers, another computation: 0.7306 is not its answer
+    assert metric(app, "PyTorch value") != "0.7306"
+    assert not any("0.7306" in c.value for c in app.caption)
+    assert any("not this example" in c.value for c in app.caption)
 
 
 def test_presets_give_the_course_answers() -> None:

@@ -1,4 +1,8 @@
-"""The class benchmark's timing relay: websocket framing, and its times against a client's own."""
+"""The class benchmark's timing relay: websocket framing, and its times against a client's own.
+
+The relay and the client share one event loop here, so this checks what it measures, not
+that it stays right when the tabs are starved (that is what its normal priority is for).
+"""
 
 from __future__ import annotations
 
@@ -47,19 +51,30 @@ def test_frames_split_anywhere_masked_long_fragmented_and_compressed_come_out_wh
     long_message = bytes(range(256)) * 300  # 76,800 bytes: the 64-bit length form
     medium_message = b"m" * 1000  # the 16-bit length form
     deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-    compressed = deflate.compress(b"squeezed") + deflate.flush(zlib.Z_SYNC_FLUSH)
+
+    def deflated(data: bytes) -> bytes:  # permessage-deflate drops the 00 00 ff ff tail
+        return (deflate.compress(data) + deflate.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+    first_compressed = deflated(b"squeezed " * 20)
+    second_compressed = deflated(b"squeezed " * 20)  # refers back to the first: context kept
     stream = (
         frame(b"hello", mask=b"\x01\x02\x03\x04")
+        + frame(b"", mask=b"\x05\x06\x07\x08")  # an empty masked message
         + frame(b"", opcode=0x9)  # a ping between messages
         + frame(long_message)
-        + frame(medium_message[:400], fin=False) + frame(medium_message[400:], opcode=0x0)
-        + frame(compressed[:-4], compressed=True)  # permessage-deflate drops the 00 00 ff ff tail
+        + frame(medium_message[:400], fin=False)
+        + frame(b"", opcode=0xA)  # a pong inside a fragmented message
+        + frame(medium_message[400:], opcode=0x0)
+        + frame(first_compressed[:5], fin=False, compressed=True) + frame(first_compressed[5:], opcode=0x0)
+        + frame(second_compressed, compressed=True)
     )
+    assert len(second_compressed) < len(first_compressed)
     reader = FrameReader()
     messages = []
     for start in range(0, len(stream), 7):  # the network hands over bytes in arbitrary pieces
         messages += reader.feed(stream[start:start + 7])
-    assert messages == [(0x2, b"hello"), (0x2, long_message), (0x2, medium_message), (0x2, b"squeezed")]
+    assert messages == [(0x2, b"hello"), (0x2, b""), (0x2, long_message), (0x2, medium_message),
+                        (0x2, b"squeezed " * 20), (0x2, b"squeezed " * 20)]
 
 
 def test_run_timer_pairs_requests_with_their_finish_by_kind() -> None:
@@ -76,7 +91,9 @@ def test_run_timer_pairs_requests_with_their_finish_by_kind() -> None:
     timer.from_tab(rerun())
     timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY))  # redrew the fragment
     timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY))
-    assert [r["kind"] for r in reports] == ["fragment", "page", "page"]
+    timer.from_tab(rerun())
+    timer.from_server(finished(ForwardMsg.ScriptFinishedStatus.FINISHED_WITH_COMPILE_ERROR))  # answered too
+    assert [r["kind"] for r in reports] == ["fragment", "page", "page", "page"]
     assert all(r["seconds"] >= 0 for r in reports)
 
 
@@ -91,7 +108,7 @@ def test_relay_times_agree_with_the_client_own_clock() -> None:
 
     async def visit() -> list[float]:
         ready = asyncio.Event()
-        relay = asyncio.create_task(serve(relay_port, "127.0.0.1", server_port, reports.append, ready))
+        relay = asyncio.create_task(serve(relay_port, "127.0.0.1", server_port, reports.append, ready.set))
         await ready.wait()
         session = StreamlitSession(f"http://127.0.0.1:{relay_port}")
         await session.connect()
@@ -111,4 +128,5 @@ def test_relay_times_agree_with_the_client_own_clock() -> None:
         # The relay sees the request a little after the client sent it and the answer a little
         # before the client reads it: never longer, and only the loopback hops shorter.
         assert seen <= own + 0.005
-        assert own - seen < 0.05
+        assert own - seen < 0.25  # loopback hops; generous for a loaded 2-core machine
+    assert [r["page"] for r in reports if r["kind"] == "page"] == ["home", "tensors", "losses"]
