@@ -79,9 +79,9 @@ class StreamlitSession:
         self._finished: asyncio.Queue[int] = asyncio.Queue()
 
     async def connect(self) -> None:
-        host = self.base_url.split("://", 1)[1]
+        scheme, address = self.base_url.split("://", 1)  # address keeps any path prefix
         self._socket = await websockets.connect(
-            f"ws://{host}/_stcore/stream", subprotocols=["streamlit"], origin=self.base_url,
+            f"{'wss' if scheme == 'https' else 'ws'}://{address}/_stcore/stream", subprotocols=["streamlit"], origin=self.base_url,
             max_size=None, open_timeout=120, ping_interval=None,
         )
         self._reader = asyncio.create_task(self._read())
