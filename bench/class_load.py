@@ -20,7 +20,7 @@ speaks Streamlit's websocket protocol (bench/streamlit_session.py). Thirty Chrom
 use several times the CPU the server does, and here they share its two cores, where in a
 class each tab runs on its own laptop. So when the server runs on this machine:
 - the tabs run at the lowest CPU priority (--browser-nice, default 19): they take the
-  CPU the server leaves, and the server is not slowed by them;
+  CPU the server leaves, and hardly slow it;
 - the tabs connect through bench/stream_relay.py, a relay at normal priority that times
   each rerun from the tab's request passing through to the server's "script finished"
   ("server response": what a student on their own laptop waits for, network aside);
