@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -118,7 +119,9 @@ def test_relay_times_agree_with_the_client_own_clock() -> None:
         return own
 
     try:
-        own_seconds = asyncio.run(visit())
+        # Its own thread: browser tests earlier in the session may leave an event loop on this one.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            own_seconds = worker.submit(lambda: asyncio.run(visit())).result()
     finally:
         server.terminate()
         server.wait(timeout=30)
