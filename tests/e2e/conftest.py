@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -126,18 +126,25 @@ def wait_for_script(page: object, timeout_s: float = 60.0) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
     # Every page starts with a title: until it is drawn the script has not really run.
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_s * 1000)
+    if not wait_until_quiet(page, lambda: page.locator('[data-testid="stStatusWidget"]').count() > 0,
+                            quiet_s=0.8, poll_ms=150, timeout_s=timeout_s):
+        raise AssertionError(f"the page's script was still running after {timeout_s:.0f} s")
+
+
+def wait_until_quiet(page: object, busy: Callable[[], bool], quiet_s: float, poll_ms: int,
+                     timeout_s: float) -> bool:
+    """Poll ``busy()`` until it has been false for ``quiet_s``; False if that never happened in time."""
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
-        if running:
+        if busy():
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 0.8:
-            return
-        page.wait_for_timeout(150)
-    raise AssertionError(f"the page's script was still running after {timeout_s:.0f} s")
+        elif time.monotonic() - quiet_since > quiet_s:
+            return True
+        page.wait_for_timeout(poll_ms)
+    return False
 
 
 def assert_no_exception(page: object) -> None:

@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from nnlib.settings import get_settings
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script, wait_until_quiet
 
 CAP = get_settings().max_text_chars
 MARKER = Path(tempfile.gettempdir()) / f"pwned-{uuid.uuid4().hex}"
@@ -222,16 +222,9 @@ def _settle(page: object, changes_before: int, timeout_s: float = 30.0) -> None:
     started = time.monotonic()
     while _run_changes(page) == changes_before and time.monotonic() - started < 5:
         page.wait_for_timeout(30)
-    quiet_since = None
-    while time.monotonic() - started < timeout_s:
-        if not page.evaluate(IDLE_JS):
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 0.2:
-            return
-        page.wait_for_timeout(30)
-    raise AssertionError(f"the page was still running {timeout_s:.0f} s after the input")
+    left_s = timeout_s - (time.monotonic() - started)
+    if not wait_until_quiet(page, lambda: not page.evaluate(IDLE_JS), quiet_s=0.2, poll_ms=30, timeout_s=left_s):
+        raise AssertionError(f"the page was still running {timeout_s:.0f} s after the input")
 
 
 def _open(page: object, url: str) -> None:
