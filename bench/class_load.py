@@ -217,6 +217,29 @@ async def set_number(page, label: str, value: int, attempts: int = 5) -> None:
     raise RuntimeError(f"{label!r} did not keep {value}")
 
 
+async def watch_run(record: dict, clicked: float, shows, poll_s: float, limit_s: float = 900) -> None:
+    """Follow a run after Start until the test accuracy is shown; note queueing and timings.
+
+    ``shows()`` says what the student sees now: (waiting for a slot, training, finished).
+    """
+    queued_seen = False
+    started_training = None
+    while time.monotonic() < clicked + limit_s:
+        waiting, training, finished = await shows()
+        if waiting:
+            queued_seen = True
+        elif started_training is None and training:
+            started_training = time.monotonic()
+        if finished:
+            record["finished"] = True
+            break
+        await asyncio.sleep(poll_s)
+    done = time.monotonic()
+    record["queued"] = queued_seen
+    record["start_wait_s"] = round((started_training or done) - clicked, 2)
+    record["run_s"] = round(done - clicked, 2)
+
+
 async def student(browser, base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
                   reload_every_page: bool, results: list[dict]) -> None:
     await asyncio.sleep(start_delay)
@@ -255,24 +278,15 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
             await set_number(page, "Epochs", iris_epochs)
         clicked = time.monotonic()
         await page.get_by_role("button", name="Start").click()
-        queued_seen = False
-        started_training = None
-        deadline = clicked + 900
         progress = page.locator('[data-testid="stProgress"]')
         finished = page.locator('[data-testid="stMetric"]').filter(has_text="Test accuracy")
-        while time.monotonic() < deadline:
-            if await page.get_by_text("Waiting for a free training slot").count():
-                queued_seen = True
-            elif started_training is None and await progress.filter(has_text="Running · epoch").count():
-                started_training = time.monotonic()
-            if await finished.count():
-                record["finished"] = True
-                break
-            await page.wait_for_timeout(500)
-        done = time.monotonic()
-        record["queued"] = queued_seen
-        record["start_wait_s"] = round((started_training or done) - clicked, 2)
-        record["run_s"] = round(done - clicked, 2)
+
+        async def tab_shows() -> tuple[bool, bool, bool]:
+            return (await page.get_by_text("Waiting for a free training slot").count() > 0,
+                    await progress.filter(has_text="Running · epoch").count() > 0,
+                    await finished.count() > 0)
+
+        await watch_run(record, clicked, tab_shows, poll_s=0.5)
         if await finished.count():
             record["test_accuracy"] = (await finished.first.inner_text()).split("\n")[-1]
             record["epochs"] = (await page.locator('[data-testid="stMetric"]').filter(
@@ -308,24 +322,15 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
         else:
             await session.set_widget("Epochs", iris_epochs)
         clicked = time.monotonic()
-        run = await session.click("Start")
-        queued_seen = False
-        started_training = None
-        deadline = clicked + 900
-        while time.monotonic() < deadline:
+        await session.click("Start")
+
+        async def session_shows() -> tuple[bool, bool, bool]:
             shown = session.latest.texts() + session.last_fragment.texts()
-            if "Waiting for a free training slot" in shown:
-                queued_seen = True
-            elif started_training is None and ("Running · epoch" in shown or "Finished · epoch" in shown):
-                started_training = time.monotonic()
-            if "Test accuracy" in session.latest.texts():
-                record["finished"] = True
-                break
-            await asyncio.sleep(0.25)
-        done = time.monotonic()
-        record["queued"] = queued_seen
-        record["start_wait_s"] = round((started_training or done) - clicked, 2)
-        record["run_s"] = round(done - clicked, 2)
+            return ("Waiting for a free training slot" in shown,
+                    "Running · epoch" in shown or "Finished · epoch" in shown,
+                    "Test accuracy" in session.latest.texts())
+
+        await watch_run(record, clicked, session_shows, poll_s=0.25)
         metrics = {e.label: e.text.split("\n")[-1] for e in session.latest.elements if e.kind == "metric"}
         record["test_accuracy"] = metrics.get("Test accuracy")
         record["epochs"] = metrics.get("Epochs")
