@@ -37,8 +37,21 @@ class Settings:
     max_epochs: int = 500
     concurrent_runs: int = max(1, os.cpu_count() or 1)
     threads_per_run: int = 0  # 0: the cores shared equally among the runs training now
-    # Uploads (megabytes)
+    # Fair use of a shared server, per student (a student = one browser)
+    runs_per_student: int = 1  # runs in progress at once (queued, training or paused); a Race is one
+    max_run_seconds: int = 3600  # training time of one run (queue and pauses not counted)
+    # epochs x parameters x (training samples + batches): about the multiply-adds of a run
+    max_run_work: int = 20_000_000_000_000
+    idle_pause_seconds: int = 120  # a run whose student has not been seen this long is paused
+    idle_stop_seconds: int = 600  # ... and stopped after this long (its results are kept)
+    pause_limit_seconds: int = 1800  # a paused run is stopped after this long
+    keep_results_seconds: int = 3600  # an ended run of a student not seen this long is dropped
+    heartbeat_seconds: int = 30  # how often an open tab says "still here" while its student's run lives
+    # Uploads
+    allow_uploads: bool = True  # students may upload their own archive (kept in their session only)
     max_upload_mb: int = 200
+    max_archive_members: int = 100_000  # entries in one notMNIST archive (the real one has 18,734)
+    max_archive_mb: int = 1024  # bytes an archive may unpack to, counted while streaming
     # Where downloaded and cached data lives
     data_dir: str = str(PROJECT_ROOT / "data")
 
@@ -47,10 +60,25 @@ class Settings:
 
 
 _ZERO_ALLOWED = {"threads_per_run"}
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def _to_bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in _TRUE_WORDS | _FALSE_WORDS:
+        return word in _TRUE_WORDS
+    raise ValueError(raw)
 
 
 def _coerce(name: str, raw: object, kind: type) -> object:
     try:
+        if kind is bool:
+            return _to_bool(raw)
+        if kind is int and isinstance(raw, bool):
+            raise TypeError(raw)
         value = kind(raw)
     except (TypeError, ValueError):
         raise InputError(
@@ -89,7 +117,7 @@ def load_settings(environ: dict[str, str] | None = None, config_file: Path | Non
         env_name = f"NNLIB_{name.upper()}"
         if env_name in environ:
             values[name] = environ[env_name]
-    kinds = {"int": int, "str": str}
+    kinds = {"int": int, "str": str, "bool": bool}
     coerced = {
         name: _coerce(name, raw, kinds[str(known[name].type)]) for name, raw in values.items()
     }

@@ -33,3 +33,18 @@ def test_bad_values_are_explained(tmp_path: Path) -> None:
     config.write_text("max_epoch = 5\n")
     with pytest.raises(InputError, match="Unknown setting 'max_epoch'"):
         load_settings(environ={}, config_file=config)
+
+
+def test_switches_read_words_and_refuse_others(tmp_path: Path) -> None:
+    absent = tmp_path / "absent.toml"
+    assert load_settings(environ={"NNLIB_ALLOW_UPLOADS": "off"}, config_file=absent).allow_uploads is False
+    assert load_settings(environ={"NNLIB_ALLOW_UPLOADS": "Yes"}, config_file=absent).allow_uploads is True
+    config = tmp_path / "dashboard.toml"
+    config.write_text("allow_uploads = false\nmax_run_seconds = 600\n")
+    settings = load_settings(environ={}, config_file=config)
+    assert (settings.allow_uploads, settings.max_run_seconds) == (False, 600)
+    with pytest.raises(InputError, match="must be bool"):
+        load_settings(environ={"NNLIB_ALLOW_UPLOADS": "maybe"}, config_file=absent)
+    config.write_text("max_epochs = true\n")
+    with pytest.raises(InputError, match="must be int"):
+        load_settings(environ={}, config_file=config)
