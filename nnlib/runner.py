@@ -1,10 +1,17 @@
 """Training in the background, fairly shared by everyone on one server.
 
-A :class:`BackgroundRun` drives one :class:`~nnlib.training.Trainer` in its own
-thread so a page can redraw, pause, resume, step or stop while it trains, and a
-student can leave the page and come back to the same run. :class:`RunSlots`
-is the server-wide queue: at most ``concurrent_runs`` runs train at once, the
-rest wait in arrival order and can see their place.
+A :class:`BackgroundRun` drives one or more :class:`~nnlib.training.Trainer`\\ s (a
+Race has two, trained epoch by epoch in turn) in one thread, so a page can redraw,
+pause, resume, step or stop while it trains. :class:`RunSlots` is the server-wide
+queue: at most ``concurrent_runs`` runs train at once, the rest wait in arrival
+order and can see their place. A paused run gives its slot back and queues again
+when resumed. Nothing heavy (model, optimizer, data on the device) is built before
+a run has its slot.
+
+:class:`RunBoard` is the server's list of runs and whose they are: a run belongs to
+a student (an owner key the page derives from the browser), can be found again from
+another tab or after a reload, counts against that student's limit, and is paused,
+stopped and finally forgotten when its student is no longer seen.
 
 PyTorch's CPU thread pool is process-wide, so "threads per run" is set for the
 whole process each time a run starts an epoch: the configured number, or, when
@@ -13,13 +20,17 @@ whole process each time a run starts an epoch: the configured number, or, when
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import itertools
 import os
+import secrets
 import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +38,8 @@ import torch
 
 from nnlib.errors import InputError
 from nnlib.insights import dead_relu_units, weight_grad_norms
-from nnlib.settings import get_settings
-from nnlib.training import BatchRecord, EpochRecord, Trainer
+from nnlib.settings import Settings, get_settings
+from nnlib.training import BatchRecord, EpochRecord, TrainConfig, Trainer, planned_work
 
 
 class RunSlots:
@@ -112,6 +123,23 @@ def threads_for(active_runs: int) -> int:
 
 INSIGHT_SAMPLES = 512  # validation samples the dead-unit count looks at after each epoch
 
+# A run's states. "Alive" ones have a thread: queued, running, paused.
+READY, QUEUED, RUNNING, PAUSED = "ready", "queued", "running", "paused"
+FINISHED, STOPPED, FAILED = "finished", "stopped", "failed"
+IN_PROGRESS = (QUEUED, RUNNING, PAUSED)
+
+# Why a run stopped without the student pressing Stop: message codes, worded by the page.
+STOP_MESSAGES = {
+    "stopped_in_queue": "Stopped while waiting in the queue.",
+    "stopped_mid_epoch": "Stopped during an epoch; its partial updates are kept.",
+    "time_limit": "Stopped: this server allows {minutes:g} minutes of training per run. "
+                  "Its results so far are kept.",
+    "idle": "Stopped: nobody had looked at this run for {minutes:g} minutes. Its results so far are kept.",
+    "pause_limit": "Stopped: it stayed paused for {minutes:g} minutes. Its results so far are kept.",
+    "idle_paused": "Paused: nobody has looked at this run for {minutes:g} minutes. Resume to go on.",
+    "server_shutdown": "Stopped: the server is shutting down.",
+}
+
 
 class _Stop(Exception):
     """Raised inside the training thread to end a run between two batches."""
@@ -121,7 +149,7 @@ class _Stop(Exception):
 class Progress:
     """What a page draws from; copied out under the run's lock."""
 
-    status: str = "ready"  # ready, queued, running, paused, finished, stopped, failed
+    status: str = READY  # ready, queued, running, paused, finished, stopped, failed
     epoch: int = 0
     batch: int = 0
     batches: int = 0
@@ -136,62 +164,209 @@ class Progress:
     message: str | None = None
 
 
+@dataclass
+class PlannedTrainer:
+    """A trainer to build once its run has a training slot: config, data and a label."""
+
+    config: TrainConfig
+    split: Any
+    label: str = ""
+
+    def build(self) -> Trainer:
+        return Trainer(self.config, self.split)
+
+
+class Leg:
+    """One trainer inside a run, with its own live records."""
+
+    def __init__(self, plan: Trainer | PlannedTrainer, owner: BackgroundRun) -> None:
+        self._run = owner
+        self.progress = Progress()
+        self.last_sample = 0.0
+        self.epoch_started = 0.0
+        if isinstance(plan, Trainer):
+            self.trainer: Trainer | None = None
+            self.plan: PlannedTrainer | None = None
+            self.config = plan.config
+            self.label = ""
+            self._attach(plan)
+        else:
+            self.trainer = None
+            self.plan = plan
+            self.config = plan.config
+            self.label = plan.label
+        self.split = getattr(plan, "split", None)  # the data it trains on, for the page's results
+
+    def _attach(self, trainer: Trainer) -> None:
+        trainer.listeners.append(lambda record: self._run._on_record(self, record))
+        self.progress.batches, self.progress.epoch = trainer.batches_per_epoch, trainer.epoch
+        self.trainer = trainer
+
+    def build(self) -> None:
+        if self.trainer is None and self.plan is not None:
+            self._attach(self.plan.build())
+            self.plan = None
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch if self.trainer is not None else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.trainer is not None and self.trainer.finished
+
+    def history(self) -> list[EpochRecord]:
+        return list(self.trainer.history) if self.trainer is not None else []
+
+
 class BackgroundRun:
-    """One student's training run in a thread: start, pause, resume, step, stop."""
+    """One student's training run in a thread: start, pause, resume, step, stop.
+
+    Give it a built :class:`Trainer` (tests, the CLI), or :class:`PlannedTrainer`\\ s
+    (the page): those are built only once the run has its slot. Several legs train in
+    turn, one epoch each, in the one slot (a Race).
+    """
 
     BATCH_SAMPLE_SECONDS = 0.2  # read a batch loss at most this often (reading forces a sync)
     MAX_BATCH_POINTS = 2000
 
-    def __init__(self, trainer: Trainer, slots: RunSlots | None = None) -> None:
-        self.trainer = trainer
+    def __init__(self, *plans: Trainer | PlannedTrainer, slots: RunSlots | None = None,
+                 max_seconds: float | None = None) -> None:
+        if not plans:
+            raise ValueError("A run needs at least one trainer.")
         self.slots = slots or shared_slots()
+        self.max_seconds = float(get_settings().max_run_seconds if max_seconds is None else max_seconds)
+        self.legs = [Leg(plan, self) for plan in plans]
         self._lock = threading.Lock()
         self._resume = threading.Event()
         self._resume.set()
         self._stop_requested = False
+        self._stop_code: str | None = None
+        self._pause_after_epoch = False
         self._thread: threading.Thread | None = None
         self._ticket: int | None = None
-        self._progress = Progress(batches=trainer.batches_per_epoch, epoch=trainer.epoch)
-        self._last_sample = 0.0
-        self._epoch_started = 0.0
-        trainer.listeners.append(self._on_record)
+        self._status = READY
+        self._message: str | None = None
+        self._queued_seconds = 0.0
+        self._trained_seconds = 0.0  # training time so far, queue and pauses not counted
+        self._training_since: float | None = None
+        self.paused_since: float | None = None
+        self.created = time.monotonic()
 
-    # -- control (called from the page's thread)
+    # -- what a page reads
+    @property
+    def trainer(self) -> Trainer | None:
+        """The first leg's trainer (None until the run has had its slot)."""
+        return self.legs[0].trainer
+
+    @property
+    def config(self) -> TrainConfig:
+        return self.legs[0].config
+
+    @property
+    def epoch(self) -> int:
+        return self.legs[0].epoch
+
+    @property
+    def finished(self) -> bool:
+        return all(leg.finished for leg in self.legs)
+
+    @property
+    def started(self) -> bool:
+        """Whether anything was trained or asked to train (the settings are then locked)."""
+        return self._thread is not None
+
+    @property
+    def status(self) -> str:
+        with self._lock:
+            return self._status
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in IN_PROGRESS
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def progress(self, leg: int = 0) -> Progress:
+        """A copy of one leg's live records, with the run's status, queue place and message."""
+        part = self.legs[leg]
+        with self._lock:
+            snapshot = Progress(**{
+                **part.progress.__dict__,
+                "batch_losses": list(part.progress.batch_losses),
+                "grad_norms": list(part.progress.grad_norms),
+                "dead_units": list(part.progress.dead_units),
+                "status": self._status,
+                "message": self._message,
+                "queued_seconds": self._queued_seconds,
+            })
+        if snapshot.status == QUEUED and self._ticket is not None:
+            snapshot.queue_position = self.slots.position(self._ticket)
+        return snapshot
+
+    def history(self, leg: int = 0) -> list[EpochRecord]:
+        return self.legs[leg].history()
+
+    def trained_seconds(self) -> float:
+        with self._lock:
+            running = time.monotonic() - self._training_since if self._training_since is not None else 0.0
+            return self._trained_seconds + running
+
+    # -- control (called from the page's thread, or the board's sweeper)
     def start(self, epochs: int | None = None) -> None:
-        """Train until finished (or ``epochs`` more epochs) in the background."""
-        if self.is_alive or self.trainer.finished:
+        """Train until finished (or ``epochs`` more epochs per leg) in the background."""
+        if self.is_alive or self.finished:
             return
         self._stop_requested = False
+        self._stop_code = None
+        self._pause_after_epoch = False
         self._resume.set()
         self._ticket = self.slots.ticket()
-        with self._lock:
-            self._progress.status = "queued"
-            self._progress.message = None
+        self._set(_status=QUEUED, _message=None)
         self._thread = threading.Thread(target=self._work, args=(epochs,), name="nnlib-training", daemon=True)
         self._thread.start()
 
     def step_epoch(self) -> None:
+        """One more epoch, then wait; from a pause, the epoch under way is finished instead."""
+        if self.is_alive:
+            if self.status == PAUSED:
+                self._pause_after_epoch = True
+                self.resume()
+            return
         self.start(epochs=1)
 
-    def pause(self) -> None:
-        if self.is_alive:
+    def pause(self, code: str | None = None, **details: float) -> None:
+        """Pause between two batches; the slot is given back until :meth:`resume`."""
+        if self.is_alive and self._resume.is_set():
             self._resume.clear()
             with self._lock:
-                if self._progress.status == "running":
-                    self._progress.status = "paused"
+                if code is not None:
+                    self._message = STOP_MESSAGES[code].format(**details)
+                if self._status == QUEUED:  # not training yet: pause right away, leave the queue
+                    self._status = PAUSED
+                    self.paused_since = time.monotonic()
 
     def resume(self) -> None:
         if self.is_alive:
-            self._resume.set()
             with self._lock:
-                if self._progress.status == "paused":
-                    self._progress.status = "running"
+                self._message = None
+            self._resume.set()
         else:
             self.start()
 
-    def stop(self) -> None:
+    def request_stop(self, code: str | None = None, **details: float) -> None:
+        """Ask the run to end between two batches, without waiting for it."""
+        if code is not None:
+            self._stop_code = code
+            with self._lock:
+                self._message = STOP_MESSAGES[code].format(**details)
         self._stop_requested = True
         self._resume.set()
+
+    def stop(self, code: str | None = None, **details: float) -> None:
+        self.request_stop(code, **details)
         if self._thread is not None:
             self._thread.join(timeout=30)
 
@@ -201,52 +376,115 @@ class BackgroundRun:
             self._thread.join(timeout)
         return not self.is_alive
 
-    @property
-    def is_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def progress(self) -> Progress:
-        with self._lock:
-            snapshot = Progress(**{
-                **self._progress.__dict__,
-                "batch_losses": list(self._progress.batch_losses),
-                "grad_norms": list(self._progress.grad_norms),
-                "dead_units": list(self._progress.dead_units),
-            })
-        if snapshot.status == "queued" and self._ticket is not None:
-            snapshot.queue_position = self.slots.position(self._ticket)
-        return snapshot
-
-    def history(self) -> list[EpochRecord]:
-        return list(self.trainer.history)
-
     # -- the training thread
-    def _work(self, epochs: int | None) -> None:
+    def _acquire(self) -> bool:
+        """Queue for a slot (the run's status is QUEUED); False if stopped while waiting."""
+        queued_at = time.monotonic()
         ticket = self._ticket
-        queued_at = time.perf_counter()
-        if not self.slots.acquire(ticket, cancelled=lambda: self._stop_requested):
-            self._set(status="stopped", message="Stopped while waiting in the queue.")
-            return
-        try:
-            self._set(status="running", queued_seconds=time.perf_counter() - queued_at)
-            self._epoch_started = time.perf_counter()
+        if ticket is None:
+            ticket = self._ticket = self.slots.ticket()
+        while True:
+            got = self.slots.acquire(ticket, cancelled=lambda: self._stop_requested or not self._resume.is_set())
+            if got:
+                break
+            if self._stop_requested:
+                self._ticket = None
+                return False
+            # Paused while queued: wait out the pause outside the queue, then queue again.
+            self._wait_out_pause()
+            if self._stop_requested:
+                self._ticket = None
+                return False
+            ticket = self._ticket = self.slots.ticket()
+            self._set(_status=QUEUED)
+        with self._lock:
+            self._queued_seconds += time.monotonic() - queued_at
+            self._status = RUNNING
+            self._training_since = time.monotonic()
+        return True
+
+    def _release(self) -> None:
+        if self._ticket is not None:
+            self.slots.release(self._ticket)
+            self._ticket = None
+        with self._lock:
+            if self._training_since is not None:
+                self._trained_seconds += time.monotonic() - self._training_since
+                self._training_since = None
+
+    def _wait_out_pause(self) -> None:
+        with self._lock:
+            self._status = PAUSED
+            if self.paused_since is None:
+                self.paused_since = time.monotonic()
+        self._resume.wait()
+        self.paused_since = None
+
+    def _checkpoint(self) -> None:
+        """Between batches and epochs: stop if asked or over time; sit out a pause without a slot."""
+        if self._stop_requested:
+            raise _Stop
+        if self.trained_seconds() > self.max_seconds:
+            self.request_stop("time_limit", minutes=self.max_seconds / 60)
+            raise _Stop
+        if not self._resume.is_set():
+            self._release()
+            self._wait_out_pause()
+            if self._stop_requested:
+                raise _Stop
+            self._set(_status=QUEUED)
+            if not self._acquire():
+                raise _Stop
             self._set_threads()
-            self.trainer.run(epochs=epochs, should_pause=self._should_end)
-            if self.trainer.finished:
-                self._set(status="finished", message=self.trainer.stop_reason)
-            elif self._stop_requested:
-                self._set(status="stopped")
+
+    def _work(self, epochs: int | None) -> None:
+        done = [0] * len(self.legs)
+        try:
+            if not self._acquire():
+                self._end(STOPPED, self._stopped_message("stopped_in_queue"))
+                return
+            self._set_threads()
+            for leg in self.legs:
+                leg.build()
+            while True:
+                todo = [i for i, leg in enumerate(self.legs)
+                        if not leg.finished and (epochs is None or done[i] < epochs)]
+                if not todo:
+                    break
+                for index in todo:
+                    self._checkpoint()
+                    leg = self.legs[index]
+                    leg.epoch_started = time.perf_counter()
+                    leg.trainer.run(epochs=1)
+                    done[index] += 1
+                    if self._pause_after_epoch:
+                        self._pause_after_epoch = False
+                        self.pause()
+            if self.finished:
+                self._end(FINISHED, self.legs[0].trainer.stop_reason)
             else:
-                self._set(status="ready")
+                self._end(READY)
         except _Stop:
-            self._set(status="stopped", message="Stopped during an epoch; its partial updates are kept.")
+            self._end(STOPPED, self._stopped_message("stopped_mid_epoch"))
         except InputError as error:
-            self._set(status="failed", message=error.message)
+            self._end(FAILED, error.message)
         except Exception as error:  # a run must never take the server down; say what happened
             traceback.print_exc()
-            self._set(status="failed", message=f"Training failed: {type(error).__name__}: {error}")
+            self._end(FAILED, f"Training failed: {type(error).__name__}: {error}")
         finally:
-            self.slots.release(ticket)
+            self._release()
+
+    def _end(self, status: str, message: str | None = None) -> None:
+        """The thread's last word; ``message`` None keeps one a stop request already set."""
+        with self._lock:
+            self._status = status
+            if message is not None:
+                self._message = message
+            self.paused_since = None
+
+    def _stopped_message(self, default_code: str) -> str | None:
+        # A stop with a reason (time limit, idle, pause limit) has worded it already.
+        return None if self._stop_code else STOP_MESSAGES[default_code]
 
     def _set_threads(self) -> None:
         """Resize PyTorch's thread pool only when the share changes (resizing is not free)."""
@@ -254,48 +492,31 @@ class BackgroundRun:
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
 
-    def _should_end(self) -> bool:
-        """Between epochs: wait out a pause, then say whether to stop."""
-        if not self._resume.is_set():
-            self._resume.wait()
-            if not self._stop_requested:
-                self._set(status="running")
-        return self._stop_requested
-
-    def _wait_if_paused(self) -> None:
-        """Between batches: wait out a pause; end the run mid-epoch if asked to stop."""
-        if not self._resume.is_set():
-            self._resume.wait()
-            if not self._stop_requested:
-                self._set(status="running")
-        if self._stop_requested:
-            raise _Stop
-
-    def _on_record(self, record: BatchRecord | EpochRecord) -> None:
+    def _on_record(self, leg: Leg, record: BatchRecord | EpochRecord) -> None:
         now = time.perf_counter()
+        trainer = leg.trainer
         if isinstance(record, EpochRecord):
             self._set_threads()
-            dead = dead_relu_units(self.trainer.model, self.trainer.val_x[:INSIGHT_SAMPLES])
+            dead = dead_relu_units(trainer.model, trainer.val_x[:INSIGHT_SAMPLES])
             with self._lock:
-                self._progress.epoch = record.epoch_index
-                self._progress.samples_per_s = record.samples_per_s
-                self._progress.dead_units.extend((record.epoch_index, d.index, d.dead, d.total) for d in dead)
-            self._epoch_started = now
+                leg.progress.epoch = record.epoch_index
+                leg.progress.samples_per_s = record.samples_per_s
+                leg.progress.dead_units.extend((record.epoch_index, d.index, d.dead, d.total) for d in dead)
+            leg.epoch_started = now
             return
-        if not self._resume.is_set() or self._stop_requested:
-            self._wait_if_paused()
-        if now - self._last_sample >= self.BATCH_SAMPLE_SECONDS or record.batch == record.batches:
-            self._last_sample = now
+        self._checkpoint()
+        if now - leg.last_sample >= self.BATCH_SAMPLE_SECONDS or record.batch == record.batches:
+            leg.last_sample = now
             loss = record.loss
             # After step() the .grad fields still hold this batch's gradients.
-            norms = weight_grad_norms(self.trainer.model)
+            norms = weight_grad_norms(trainer.model)
             with self._lock:
-                progress = self._progress
+                progress = leg.progress
                 progress.epoch = record.epoch - 1
                 progress.batch, progress.batches = record.batch, record.batches
-                elapsed = now - self._epoch_started
+                elapsed = now - leg.epoch_started
                 if elapsed > 0:
-                    done = min(record.batch * self.trainer.batch_size, len(self.trainer.train_x))
+                    done = min(record.batch * trainer.batch_size, len(trainer.train_x))
                     progress.samples_per_s = done / elapsed
                 at = record.epoch - 1 + record.batch / record.batches
                 progress.batch_losses.append((at, loss))
@@ -309,4 +530,203 @@ class BackgroundRun:
     def _set(self, **changes: Any) -> None:
         with self._lock:
             for name, value in changes.items():
-                setattr(self._progress, name, value)
+                setattr(self, name, value)
+
+
+# ------------------------------------------------------------------ whose runs
+
+
+def check_run_work(plans: Iterable[PlannedTrainer], settings: Settings | None = None) -> int:
+    """Refuse a run whose work (epochs x parameters x (samples + batches)) is over the server's cap."""
+    settings = settings or get_settings()
+    total = 0
+    for plan in plans:
+        total += planned_work(plan.config, plan.split)
+    if total > settings.max_run_work:
+        raise InputError(
+            f"This run is too big for this server: about {total:.2e} multiply-adds "
+            f"(epochs × parameters × (training samples + batches)), and the limit is "
+            f"{settings.max_run_work:.2e}. Lower the epochs, make the network smaller, "
+            "or use a larger batch size.",
+            code="run_too_big",
+            details={"work": total, "limit": settings.max_run_work},
+        )
+    return total
+
+
+@dataclass
+class BoardEntry:
+    token: str
+    owner: str
+    kind: str  # "train" or "race"
+    run: BackgroundRun
+    last_seen: float
+
+
+class RunBoard:
+    """The server's runs and their students: find again, limit, pause the forgotten, forget the gone.
+
+    ``owner`` is an opaque key for a student (the page derives it from the browser).
+    Times are ``time.monotonic()`` seconds; tests pass ``now``.
+    """
+
+    SWEEP_SECONDS = 5.0
+
+    def __init__(self, settings: Settings | None = None, *, start_sweeper: bool = True) -> None:
+        self.settings = settings or get_settings()
+        self._lock = threading.Lock()
+        self._entries: dict[str, BoardEntry] = {}
+        self._seen: dict[str, float] = {}
+        self._start_sweeper = start_sweeper
+        self._sweeper: threading.Thread | None = None
+        self.dropped = 0  # entries forgotten so far (tests, the benchmark)
+
+    # -- starting and finding
+    def start(self, owner: str, kind: str, run: BackgroundRun, epochs: int | None = None,
+              now: float | None = None) -> str:
+        """Start (or go on with) a run of ``owner`` and return its token; refuses one over the limit.
+
+        Checking the limit and starting happen under one lock, so two tabs of one student
+        pressing Start at the same moment get one run, not two.
+        """
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            token = next((t for t, e in self._entries.items() if e.run is run), None)
+            busy = [e for e in self._entries.values()
+                    if e.owner == owner and e.run.in_progress and e.run is not run]
+            if len(busy) >= self.settings.runs_per_student:
+                names = {"train": "a training run", "race": "a race"}
+                raise InputError(
+                    f"You already have {names.get(busy[0].kind, 'a run')} in progress "
+                    f"({busy[0].run.status}). Stop it or let it finish first: "
+                    f"this server allows {self.settings.runs_per_student} at a time per student.",
+                    code="one_run_per_student",
+                    details={"limit": self.settings.runs_per_student, "kind": busy[0].kind},
+                )
+            if token is None:
+                token = secrets.token_urlsafe(12)
+                self._entries[token] = BoardEntry(token, owner, kind, run, now)
+            self._entries[token].last_seen = self._seen[owner] = now
+            run.start(epochs)
+        self._ensure_sweeper()
+        return token
+
+    def find(self, token: str | None, owner: str) -> BoardEntry | None:
+        """The entry for a token, only for the student who owns it."""
+        with self._lock:
+            entry = self._entries.get(token or "")
+            return entry if entry is not None and entry.owner == owner else None
+
+    def latest(self, owner: str, kind: str) -> BoardEntry | None:
+        """The student's newest run of this kind (another tab, a reload without the token)."""
+        with self._lock:
+            mine = [e for e in self._entries.values() if e.owner == owner and e.kind == kind]
+        return max(mine, key=lambda e: e.run.created) if mine else None
+
+    def touch(self, owner: str, now: float | None = None) -> None:
+        """The student is here (a page ran, or a live panel ticked)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._seen[owner] = now
+            for entry in self._entries.values():
+                if entry.owner == owner:
+                    entry.last_seen = now
+
+    def drop(self, token: str) -> None:
+        with self._lock:
+            entry = self._entries.pop(token, None)
+        if entry is not None:
+            entry.run.request_stop()
+
+    def has_live_run(self, owner: str) -> bool:
+        with self._lock:
+            return any(e.owner == owner and e.run.in_progress for e in self._entries.values())
+
+    def entries(self) -> list[BoardEntry]:
+        with self._lock:
+            return list(self._entries.values())
+
+    # -- forgetting
+    def sweep(self, now: float | None = None) -> int:
+        """Pause, stop and forget runs whose students are gone; returns how many were forgotten."""
+        now = time.monotonic() if now is None else now
+        s = self.settings
+        forgotten: list[BoardEntry] = []
+        with self._lock:
+            entries = list(self._entries.values())
+        for entry in entries:
+            run, away = entry.run, now - entry.last_seen
+            status = run.status
+            if status in IN_PROGRESS and away >= s.idle_stop_seconds:
+                run.request_stop("idle", minutes=s.idle_stop_seconds / 60)
+            elif status in (QUEUED, RUNNING) and away >= s.idle_pause_seconds:
+                run.pause("idle_paused", minutes=s.idle_pause_seconds / 60)
+            elif status == PAUSED and run.paused_since is not None and \
+                    now - run.paused_since >= s.pause_limit_seconds:
+                run.request_stop("pause_limit", minutes=s.pause_limit_seconds / 60)
+            elif status not in IN_PROGRESS and away >= s.keep_results_seconds:
+                forgotten.append(entry)
+        if forgotten:
+            with self._lock:
+                for entry in forgotten:
+                    self._entries.pop(entry.token, None)
+                live_owners = {e.owner for e in self._entries.values()}
+                for owner, seen in list(self._seen.items()):
+                    if owner not in live_owners and now - seen >= s.keep_results_seconds:
+                        del self._seen[owner]
+            self.dropped += len(forgotten)
+            forgotten.clear()
+            give_memory_back()
+        return self.dropped
+
+    def _ensure_sweeper(self) -> None:
+        if not self._start_sweeper:
+            return
+        with self._lock:
+            if self._sweeper is not None and self._sweeper.is_alive():
+                return
+            self._sweeper = threading.Thread(target=self._sweep_forever, name="nnlib-run-sweeper", daemon=True)
+            self._sweeper.start()
+
+    def _sweep_forever(self) -> None:
+        while True:
+            time.sleep(self.SWEEP_SECONDS)
+            try:
+                self.sweep()
+            except Exception:  # the sweeper must outlive any one bad run
+                traceback.print_exc()
+
+
+_BOARD: RunBoard | None = None
+
+
+def shared_board() -> RunBoard:
+    """The one board every session on this server shares."""
+    global _BOARD
+    with _SHARED_LOCK:
+        if _BOARD is None:
+            _BOARD = RunBoard()
+        return _BOARD
+
+
+def give_memory_back() -> None:
+    """Collect dropped runs' cycles and hand freed heap pages back to the operating system.
+
+    glibc keeps freed memory in its arenas; ``malloc_trim`` returns what it can, so a class
+    server's memory goes back down after a class leaves. A no-op where there is no glibc.
+    """
+    gc.collect()
+    _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)

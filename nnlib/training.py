@@ -468,6 +468,21 @@ def build_network(network: str | list[dict[str, Any]], input_shape: tuple[int, .
     return net.build_model(layers)
 
 
+def planned_work(config: TrainConfig, split: Any) -> int:
+    """About the multiply-adds a run will do: epochs x parameters x (training samples + batches).
+
+    The network is built on PyTorch's "meta" device, which allocates nothing, so a run that
+    is too big can be refused before anything is built. Each sample costs a pass over every
+    weight; each batch one more (the optimizer's step), which is what makes batch 1 slow.
+    """
+    n = len(split.train_x)
+    batch = n if config.batch_size in (0, None) else min(config.batch_size, n)
+    with torch.device("meta"):
+        model = build_network(config.network, tuple(split.train_x.shape[1:]), len(split.classes))
+    parameters = sum(p.numel() for p in model.parameters())
+    return int(config.epochs) * parameters * (n + math.ceil(n / max(1, batch)))
+
+
 def default_config(dataset: str) -> TrainConfig:
     """Defaults that teach well (and reach the course's accuracies) for each dataset."""
     if dataset == "notmnist":

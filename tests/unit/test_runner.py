@@ -3,11 +3,14 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 import torch
 
-from nnlib.runner import BackgroundRun, RunSlots
+from nnlib.errors import InputError
+from nnlib.runner import BackgroundRun, PlannedTrainer, RunBoard, RunSlots, check_run_work, give_memory_back
+from nnlib.settings import Settings
 from nnlib.training import TrainConfig, Trainer
-from tests.unit.test_training import blobs
+from tests.unit.test_training import TinySplit, blobs
 
 
 def make_trainer(seed: int = 0, epochs: int = 30, optimizer: str = "adam", width: int = 8) -> Trainer:
@@ -137,3 +140,229 @@ def test_run_records_gradient_norms_and_dead_units() -> None:
     assert [epoch for epoch, *_ in progress.dead_units] == [1, 2, 3]
     final = dead_relu_units(run.trainer.model, run.trainer.val_x)
     assert progress.dead_units[-1][1:] == (final[0].index, final[0].dead, final[0].total)
+
+
+# ------------------------------------------------------------------ a class on one server
+
+
+def plan(seed: int = 0, epochs: int = 30, optimizer: str = "adam", n: int = 90, **extra) -> PlannedTrainer:
+    config = TrainConfig(network="iris", optimizer=optimizer, lr=0.01, batch_size=4, epochs=epochs, seed=seed,
+                         device="cpu", **extra)
+    return PlannedTrainer(config, blobs(seed, n), label=optimizer)
+
+
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
+
+
+def wait_for(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_paused_run_gives_its_slot_to_the_next_and_queues_again_on_resume() -> None:
+    slots = RunSlots(limit=1)
+    first = BackgroundRun(plan(seed=1, epochs=200, n=900), slots=slots)
+    second = BackgroundRun(plan(seed=2, epochs=3), slots=slots)
+    first.start()
+    assert wait_for(lambda: first.status == "running")
+    second.start()
+    time.sleep(0.2)
+    assert second.progress().status == "queued" and second.progress().queue_position == 1
+    first.pause()
+    assert wait_for(lambda: second.finished)  # trained in the slot the paused run gave back
+    assert first.status == "paused" and slots.active == 0
+    first.resume()
+    assert wait_for(lambda: first.status == "running")
+    first.stop()
+    alone = plan(seed=2, epochs=3).build()
+    alone.run()
+    assert same_weights(second.trainer.model, alone.model)
+
+
+def test_nothing_is_built_before_the_slot_and_pause_resume_keeps_the_results() -> None:
+    slots = RunSlots(limit=1)
+    blocker = slots.ticket()
+    slots.acquire(blocker)
+    run = BackgroundRun(plan(epochs=20), slots=slots)
+    run.start()
+    time.sleep(0.2)
+    assert run.status == "queued" and run.trainer is None  # no model, no optimizer yet
+    run.pause()
+    assert run.status == "paused"
+    assert wait_for(lambda: slots.waiting == 0)  # a paused run leaves the queue too
+    run.resume()
+    slots.release(blocker)
+    assert run.wait(60) and run.status == "finished"
+    alone = plan(epochs=20).build()
+    alone.run()
+    assert same_weights(run.trainer.model, alone.model)
+    assert run.trainer.state["test_acc"] == alone.state["test_acc"]
+
+
+def test_plus_one_epoch_from_a_pause_finishes_the_epoch_under_way_then_pauses() -> None:
+    run = BackgroundRun(plan(epochs=50, n=3000), slots=RunSlots(1))
+    run.BATCH_SAMPLE_SECONDS = 0.0
+    run.start()
+    assert wait_for(lambda: run.progress().batch >= 3)
+    run.pause()
+    assert wait_for(lambda: run.status == "paused")
+    epoch = run.epoch
+    run.step_epoch()
+    assert wait_for(lambda: run.epoch == epoch + 1)
+    assert wait_for(lambda: run.status == "paused")
+    time.sleep(0.3)
+    assert run.epoch == epoch + 1  # and then it waits
+    run.stop()
+    assert run.status == "stopped"
+
+
+def test_a_run_over_its_training_time_is_stopped_with_its_results_kept() -> None:
+    run = BackgroundRun(plan(epochs=500, n=3000), slots=RunSlots(1), max_seconds=0.5)
+    started = time.monotonic()
+    run.start()
+    assert run.wait(30)
+    assert time.monotonic() - started < 10
+    progress = run.progress()
+    assert progress.status == "stopped"
+    assert "0.5" not in progress.message and "minutes of training per run" in progress.message
+    assert 0.5 <= run.trained_seconds() < 5 and 0 < run.epoch < 500
+
+
+def test_a_race_trains_its_two_legs_in_turn_in_one_slot_with_the_results_of_each_alone() -> None:
+    slots = RunSlots(limit=2)
+    race = BackgroundRun(plan(seed=3, epochs=6, optimizer="sgd"), plan(seed=3, epochs=6, optimizer="adam"),
+                         slots=slots)
+    most = 0
+
+    def watch() -> None:
+        nonlocal most
+        while race.status != "finished":
+            most = max(most, slots.active)
+            time.sleep(0.001)
+
+    race.start()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    assert race.wait(60)
+    watcher.join(5)
+    assert most == 1
+    for leg, optimizer in zip(race.legs, ("sgd", "adam"), strict=True):
+        alone = plan(seed=3, epochs=6, optimizer=optimizer).build()
+        alone.run()
+        assert leg.epoch == 6 and same_weights(leg.trainer.model, alone.model)
+        assert leg.trainer.state["test_acc"] == alone.state["test_acc"]
+
+
+def board(**changes) -> RunBoard:
+    return RunBoard(Settings().replace(**changes), start_sweeper=False)
+
+
+def test_one_run_per_student_counts_races_and_tabs_together() -> None:
+    slots = RunSlots(limit=4)
+    runs = board(runs_per_student=1)
+    mine = BackgroundRun(plan(epochs=300, n=900), slots=slots)
+    token = runs.start("alice", "train", mine)
+    race = BackgroundRun(plan(epochs=2), plan(epochs=2, optimizer="sgd"), slots=slots)
+    with pytest.raises(InputError) as refused:
+        runs.start("alice", "race", race)
+    assert refused.value.code == "one_run_per_student" and "a training run" in refused.value.message
+    assert not race.started
+    other = BackgroundRun(plan(epochs=2), slots=slots)
+    runs.start("bob", "train", other)  # another student is not limited by alice
+    assert runs.find(token, "alice").run is mine
+    assert runs.find(token, "bob") is None  # a token is no key to someone else's run
+    assert runs.latest("alice", "train").run is mine and runs.latest("bob", "race") is None
+    mine.pause()
+    with pytest.raises(InputError):  # a paused run is still a run in progress
+        runs.start("alice", "race", race)
+    mine.stop()
+    runs.start("alice", "race", race)
+    assert race.wait(30) and other.wait(30)
+
+
+def test_two_tabs_of_one_student_pressing_start_at_once_get_one_run() -> None:
+    runs = board(runs_per_student=1)
+    slots = RunSlots(limit=4)
+    results: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def press() -> None:
+        run = BackgroundRun(plan(epochs=100, n=600), slots=slots)
+        barrier.wait()
+        try:
+            runs.start("alice", "train", run)
+            results.append("started")
+        except InputError:
+            results.append("refused")
+
+    tabs = [threading.Thread(target=press) for _ in range(8)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(10)
+    assert sorted(results) == ["refused"] * 7 + ["started"]
+    for entry in runs.entries():
+        entry.run.stop()
+
+
+def test_a_forgotten_run_is_paused_then_stopped_then_dropped() -> None:
+    slots = RunSlots(limit=1)
+    runs = board(idle_pause_seconds=120, idle_stop_seconds=600, keep_results_seconds=3600)
+    run = BackgroundRun(plan(epochs=400, n=900), slots=slots)
+    token = runs.start("alice", "train", run)
+    assert wait_for(lambda: run.epoch >= 1)
+    now = time.monotonic()
+    runs.sweep(now + 60)
+    assert run.status == "running"  # seen a minute ago: nothing happens
+    runs.sweep(now + 121)
+    assert wait_for(lambda: run.status == "paused") and slots.active == 0
+    assert "nobody has looked at this run for 2 minutes" in run.progress().message
+    runs.touch("alice", now + 200)  # the student is back: the run waits for Resume, not stopped
+    runs.sweep(now + 700)
+    assert run.status == "paused"
+    runs.sweep(now + 801)
+    assert wait_for(lambda: run.status == "stopped")
+    assert "nobody had looked at this run for 10 minutes" in run.progress().message
+    assert run.epoch > 0 and runs.find(token, "alice") is not None  # results are kept a while
+    runs.sweep(now + 200 + 3601)
+    assert runs.find(token, "alice") is None and runs.dropped == 1
+
+
+def test_a_run_left_paused_is_stopped_after_the_pause_limit() -> None:
+    runs = board(pause_limit_seconds=900, idle_stop_seconds=10**6, idle_pause_seconds=10**6)
+    run = BackgroundRun(plan(epochs=400, n=900), slots=RunSlots(1))
+    runs.start("alice", "train", run)
+    run.pause()
+    assert wait_for(lambda: run.status == "paused")
+    runs.sweep(run.paused_since + 899)
+    assert run.status == "paused"
+    runs.sweep(run.paused_since + 901)
+    assert wait_for(lambda: run.status == "stopped")
+    assert "stayed paused for 15 minutes" in run.progress().message
+
+
+def test_a_run_too_big_for_the_server_is_refused_before_anything_is_built() -> None:
+    huge = [{"kind": "Flatten"}, {"kind": "Linear", "in_features": 784, "out_features": 4000}, {"kind": "ReLU"},
+            {"kind": "Linear", "in_features": 4000, "out_features": 4000}, {"kind": "ReLU"},
+            {"kind": "Linear", "in_features": 4000, "out_features": 10}]
+    images = torch.zeros(13_000, 28, 28)
+    labels = torch.arange(13_000) % 10
+    split = TinySplit(images, labels, images[:10], labels[:10], images[:10], labels[:10], tuple("ABCDEFGHIJ"))
+    config = TrainConfig(dataset="notmnist", network=huge, batch_size=1, epochs=500, device="cpu")
+    parameters = 784 * 4000 + 4000 + 4000 * 4000 + 4000 + 4000 * 10 + 10
+    with pytest.raises(InputError) as refused:
+        check_run_work([PlannedTrainer(config, split)])
+    assert refused.value.code == "run_too_big"
+    assert refused.value.details["work"] == 500 * parameters * (13_000 + 13_000)
+    assert "Lower the epochs, make the network smaller, or use a larger batch size" in refused.value.message
+    config.batch_size, config.epochs = 128, 5
+    assert check_run_work([PlannedTrainer(config, split)]) == 5 * parameters * (13_000 + 102)
+
+
+def test_memory_is_given_back_after_runs_are_dropped() -> None:
+    give_memory_back()  # glibc's malloc_trim where there is one; must never raise
