@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.components.catalog import available_pages
+from pages.components.presence import keep_alive
 from pages.components.ui import sidebar
 
 st.set_page_config(page_title="Neural networks in PyTorch", page_icon=":material/neurology:", layout="wide")
@@ -14,4 +15,5 @@ course = [
 ]
 navigation = st.navigation({"Start": [home], "Course": course} if course else [home])
 sidebar()
+keep_alive()
 navigation.run()

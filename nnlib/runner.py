@@ -132,13 +132,22 @@ IN_PROGRESS = (QUEUED, RUNNING, PAUSED)
 STOP_MESSAGES = {
     "stopped_in_queue": "Stopped while waiting in the queue.",
     "stopped_mid_epoch": "Stopped during an epoch; its partial updates are kept.",
-    "time_limit": "Stopped: this server allows {minutes:g} minutes of training per run. "
-                  "Its results so far are kept.",
-    "idle": "Stopped: nobody had looked at this run for {minutes:g} minutes. Its results so far are kept.",
-    "pause_limit": "Stopped: it stayed paused for {minutes:g} minutes. Its results so far are kept.",
-    "idle_paused": "Paused: nobody has looked at this run for {minutes:g} minutes. Resume to go on.",
+    "time_limit": "Stopped: this server allows {duration} of training per run. Its results so far are kept.",
+    "idle": "Stopped: nobody had looked at this run for {duration}. Its results so far are kept.",
+    "pause_limit": "Stopped: it stayed paused for {duration}. Its results so far are kept.",
+    "idle_paused": "Paused: nobody has looked at this run for {duration}. Resume to go on.",
     "server_shutdown": "Stopped: the server is shutting down.",
 }
+
+
+def duration_text(seconds: float) -> str:
+    """A limit as people say it: "45 seconds", "1 minute", "2 minutes", "1.5 hours"."""
+    unit, value = "second", round(seconds, 1)
+    for name, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            unit, value = name, round(seconds / size, 1)
+            break
+    return f"{value:g} {unit}{'' if value == 1 else 's'}"
 
 
 class _Stop(Exception):
@@ -337,7 +346,7 @@ class BackgroundRun:
             return
         self.start(epochs=1)
 
-    def pause(self, code: str | None = None, **details: float) -> None:
+    def pause(self, code: str | None = None, **details: str) -> None:
         """Pause between two batches; the slot is given back until :meth:`resume`."""
         if self.is_alive and self._resume.is_set():
             self._resume.clear()
@@ -356,7 +365,7 @@ class BackgroundRun:
         else:
             self.start()
 
-    def request_stop(self, code: str | None = None, **details: float) -> None:
+    def request_stop(self, code: str | None = None, **details: str) -> None:
         """Ask the run to end between two batches, without waiting for it."""
         if code is not None:
             self._stop_code = code
@@ -365,7 +374,7 @@ class BackgroundRun:
         self._stop_requested = True
         self._resume.set()
 
-    def stop(self, code: str | None = None, **details: float) -> None:
+    def stop(self, code: str | None = None, **details: str) -> None:
         self.request_stop(code, **details)
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -425,7 +434,7 @@ class BackgroundRun:
         if self._stop_requested:
             raise _Stop
         if self.trained_seconds() > self.max_seconds:
-            self.request_stop("time_limit", minutes=self.max_seconds / 60)
+            self.request_stop("time_limit", duration=duration_text(self.max_seconds))
             raise _Stop
         if not self._resume.is_set():
             self._release()
@@ -658,12 +667,12 @@ class RunBoard:
             run, away = entry.run, now - entry.last_seen
             status = run.status
             if status in IN_PROGRESS and away >= s.idle_stop_seconds:
-                run.request_stop("idle", minutes=s.idle_stop_seconds / 60)
+                run.request_stop("idle", duration=duration_text(s.idle_stop_seconds))
             elif status in (QUEUED, RUNNING) and away >= s.idle_pause_seconds:
-                run.pause("idle_paused", minutes=s.idle_pause_seconds / 60)
+                run.pause("idle_paused", duration=duration_text(s.idle_pause_seconds))
             elif status == PAUSED and run.paused_since is not None and \
                     now - run.paused_since >= s.pause_limit_seconds:
-                run.request_stop("pause_limit", minutes=s.pause_limit_seconds / 60)
+                run.request_stop("pause_limit", duration=duration_text(s.pause_limit_seconds))
             elif status not in IN_PROGRESS and away >= s.keep_results_seconds:
                 forgotten.append(entry)
         if forgotten:
@@ -689,8 +698,10 @@ class RunBoard:
             self._sweeper.start()
 
     def _sweep_forever(self) -> None:
+        # Often enough that a run is paused close to idle_pause_seconds, never busily.
+        period = min(self.SWEEP_SECONDS, max(0.5, self.settings.idle_pause_seconds / 4))
         while True:
-            time.sleep(self.SWEEP_SECONDS)
+            time.sleep(period)
             try:
                 self.sweep()
             except Exception:  # the sweeper must outlive any one bad run

@@ -1,8 +1,10 @@
 """Training: fit iris or notMNIST on the detected device, with live charts, then test.
 
-The run lives in this session's state (``training_run``) and trains in a
-background thread, so the page stays usable and leaving it keeps the run.
-Datasets are loaded once per server and shared read-only.
+A run belongs to the student, not to the tab: it is registered on the server's run
+board under the student's key, its token sits in the page's address (``?run=``), and a
+reload, another tab or a closed-and-reopened tab finds it again. It trains in a
+background thread, so the page stays usable and leaving it keeps the run. Datasets are
+loaded once per server and shared read-only.
 """
 
 from __future__ import annotations
@@ -21,21 +23,33 @@ from nnlib import datasets
 from nnlib import network as net
 from nnlib.device import DEVICE_NAMES, available_devices
 from nnlib.errors import InputError
-from nnlib.runner import BackgroundRun, shared_slots
+from nnlib.runner import (
+    IN_PROGRESS,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    BackgroundRun,
+    PlannedTrainer,
+    check_run_work,
+    shared_board,
+    shared_slots,
+)
 from nnlib.settings import get_settings
 from nnlib.training import (
     OPTIMIZERS,
     TrainConfig,
-    Trainer,
     confusion_matrix,
     default_config,
     reproduce_code,
 )
 from pages.components import charts
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
+from pages.components.presence import student_key, touch
 from pages.components.ui import KEPT, SHARED, show_input_error
 
 RUN_KEY = "training_run"
+RACE_KEY = "training_race"
+RUN_PARAM = "run"  # the run's token in the page's address
 LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
 HYPERPARAMETER_WIDGETS = {
     "momentum": ("Momentum μ", 0.0, 0.999, 0.9, "How much of the last step carries into the next."),
@@ -59,6 +73,52 @@ def current_run() -> BackgroundRun | None:
     return st.session_state.get(RUN_KEY)
 
 
+def restore_settings(config: TrainConfig) -> None:
+    """Show a run found again (another tab, a reload) with the settings it was started with."""
+    name = config.dataset
+    values = {
+        "training_dataset": name, "training_optimizer": config.optimizer, f"training_lr_{name}": config.lr,
+        "training_momentum": config.momentum, "training_betas": config.beta1, "training_alpha": config.alpha,
+        f"training_batch_{name}": config.batch_size, f"training_epochs_{name}": config.epochs,
+        "training_device": config.device, "training_seed": config.seed,
+        "training_target_acc": (config.target_accuracy or 0) * 100, "training_patience": config.patience or 0,
+    }
+    if isinstance(config.network, str):
+        values |= {"training_network_source": "preset", "training_preset": config.network}
+    else:
+        values["training_network_source"] = "builder"
+    st.session_state.update(values)
+
+
+def find_my_runs() -> None:
+    """Pick up this student's runs from the server's board when this session has none yet."""
+    board, owner = shared_board(), student_key()
+    if RUN_KEY not in st.session_state:
+        entry = board.find(st.query_params.get(RUN_PARAM), owner) or board.latest(owner, "train")
+        if entry is not None:
+            st.session_state[RUN_KEY] = entry.run
+            restore_settings(entry.run.config)
+    if RACE_KEY not in st.session_state:
+        entry = board.latest(owner, "race")
+        if entry is not None:
+            st.session_state[RACE_KEY] = entry.run
+    run = current_run()
+    if run is not None:
+        token = next((e.token for e in board.entries() if e.run is run), None)
+        if token and st.query_params.get(RUN_PARAM) != token:
+            st.query_params[RUN_PARAM] = token
+
+
+def start_on_board(kind: str, run: BackgroundRun, epochs: int | None = None) -> bool:
+    """Start a run as this student's; False (with the reason shown) if over the student's limit."""
+    try:
+        shared_board().start(student_key(), kind, run, epochs)
+    except InputError as error:
+        show_input_error(error)
+        return False
+    return True
+
+
 st.title("Training")
 st.markdown(
     "Everything from the earlier pages comes together: a dataset, a network, a loss "
@@ -68,8 +128,9 @@ st.markdown(
 
 settings = get_settings()
 
+find_my_runs()
 run = current_run()
-locked = run is not None and (run.is_alive or run.trainer.epoch > 0)
+locked = run is not None and (run.in_progress or run.epoch > 0)
 
 # ------------------------------------------------------------------ data
 st.header("1 · Data")
@@ -166,49 +227,64 @@ config = TrainConfig(
 )
 
 
+def data_split():
+    return shared_split(dataset.name, data_path or dataset.source or dataset.description, config.seed,
+                        config.standardize, dataset)
+
+
 def new_run() -> BackgroundRun | None:
+    """A run planned from the settings above; its model is built once it has a training slot."""
     try:
         config.validate()
-        split = shared_split(dataset.name, data_path or dataset.description, config.seed, config.standardize, dataset)
-        trainer = Trainer(config, split)
+        plan = PlannedTrainer(config, data_split())
+        check_run_work([plan])
     except InputError as error:
         show_input_error(error)
         return None
-    return BackgroundRun(trainer)
+    return BackgroundRun(plan)
+
+
+def start(epochs: int | None = None) -> None:
+    active = current_run() or new_run()
+    if active is not None and start_on_board("train", active, epochs):
+        st.session_state[RUN_KEY] = active
+        st.rerun()  # redraw with the settings locked and the live panel ticking
 
 
 # ------------------------------------------------------------------ controls
 st.header("4 · Train")
 buttons = st.columns(6)
-status = run.progress().status if run else "ready"
+status = run.status if run else "ready"
+ended = run is not None and run.finished
 if buttons[0].button("Start", type="primary", key="training_start",
-                     disabled=run is not None and (run.is_alive or run.trainer.finished)):
-    run = run or new_run()
-    if run is not None:
-        st.session_state[RUN_KEY] = run
-        run.start()
-        st.rerun()  # redraw with the settings locked and the live panel ticking
-if buttons[1].button("Pause", key="training_pause", disabled=not (run and run.is_alive and status != "paused")):
+                     disabled=run is not None and (run.in_progress or ended)):
+    start()
+if buttons[1].button("Pause", key="training_pause", disabled=status not in (QUEUED, RUNNING),
+                     help="Pausing gives the training slot back to the class; Resume queues again."):
     run.pause()
     st.rerun()
-if buttons[2].button("Resume", key="training_resume", disabled=not (run and run.is_alive and status == "paused")):
+if buttons[2].button("Resume", key="training_resume", disabled=status != PAUSED):
     run.resume()
     st.rerun()
-if buttons[3].button("+1 epoch", key="training_step", help="Train exactly one more epoch, then wait",
-                     disabled=run is not None and (run.is_alive or run.trainer.finished)):
-    run = run or new_run()
-    if run is not None:
-        st.session_state[RUN_KEY] = run
+if buttons[3].button("+1 epoch", key="training_step", help="Train exactly one more epoch, then wait "
+                     "(from a pause: finish the epoch under way)",
+                     disabled=ended or status in (QUEUED, RUNNING)):
+    if status == PAUSED:
         run.step_epoch()
-        run.wait(120)
         st.rerun()
-if buttons[4].button("Stop", key="training_stop", disabled=not (run and run.is_alive)):
+    else:
+        start(epochs=1)
+if buttons[4].button("Stop", key="training_stop", disabled=status not in IN_PROGRESS):
     run.stop()
     st.rerun()
 if buttons[5].button("Reset", key="training_reset", disabled=run is None):
+    for entry in shared_board().entries():
+        if entry.run is run:
+            shared_board().drop(entry.token)
     if run is not None:
         run.stop()
     st.session_state.pop(RUN_KEY, None)
+    st.query_params.pop(RUN_PARAM, None)
     st.rerun()
 
 run = current_run()
@@ -228,18 +304,20 @@ def history_frame(active: BackgroundRun) -> pd.DataFrame:
 
 def draw_live(active: BackgroundRun) -> None:
     progress = active.progress()
-    trainer = active.trainer
-    total = trainer.config.epochs
+    total = active.config.epochs
     done_fraction = (progress.epoch + (progress.batch / progress.batches if progress.batches and
                                        progress.status in ("running", "paused") else 0)) / total
     if progress.status == "queued":
         st.info(f"Waiting for a free training slot: you are number {progress.queue_position} in the queue "
                 f"({shared_slots().active} run(s) training on this server). It starts by itself.",
                 icon=":material/hourglass_top:")
+    elif progress.status == PAUSED:
+        st.info(progress.message or "Paused: the training slot is free for others until you resume.",
+                icon=":material/pause_circle:")
     label = (f"{progress.status.capitalize()} · epoch {min(progress.epoch + 1, total) if progress.status == 'running' else progress.epoch}/{total}"
              f" · batch {progress.batch}/{progress.batches} · {progress.samples_per_s:,.0f} samples/s")
     st.progress(min(max(done_fraction, 0.0), 1.0), text=label)
-    if progress.message and progress.status in ("failed", "stopped", "finished"):
+    if progress.message and progress.status in ("failed", "stopped", "finished", "ready"):
         (st.error if progress.status == "failed" else st.caption)(progress.message)
     frame = history_frame(active)
     if frame.empty and not progress.batch_losses:
@@ -305,35 +383,38 @@ def draw_insights(progress) -> None:
             st.caption("This network has no ReLU, so no unit can die.")
 
 
-def redraw_seconds() -> float:
+def redraw_seconds(active: BackgroundRun | None) -> float | None:
     """How often a live run redraws: every second, less often the more runs share the server.
 
     Every redraw is work for the server; with a class training at once, 30 redraws a second
     would crowd out the pages everyone is opening. Five runs per extra second, at most 5 s.
+    A paused run only says "still here" now and then; an ended one does not redraw.
     """
+    status = active.status if active is not None else None
+    if status == PAUSED:
+        return float(settings.heartbeat_seconds)
+    if status not in (QUEUED, RUNNING):
+        return None
     slots = shared_slots()
     return float(min(5, 1 + (slots.active + slots.waiting) // 5))
 
 
-live = run is not None and run.is_alive
-
-
-@st.fragment(run_every=redraw_seconds() if live else None)
-def live_panel() -> None:
+def live_panel(watched_status: str | None) -> None:
+    touch()  # the panel's ticks are this student's heartbeat
     active = current_run()
     if active is None:
         st.caption("Press Start to train, or Step one epoch to go slowly.")
         return
     draw_live(active)
     draw_insights(active.progress())
-    if live and not active.is_alive:
-        st.rerun()  # the run just ended: redraw the whole page with the results
+    if active.status != watched_status:
+        st.rerun()  # paused, resumed elsewhere or ended: redraw the whole page (buttons, results)
 
 
-live_panel()
+st.fragment(live_panel, run_every=redraw_seconds(run))(run.status if run is not None else None)
 
 # ------------------------------------------------------------------ results
-if run is not None and run.trainer.finished and not run.is_alive:
+if run is not None and run.finished and not run.is_alive:
     trainer = run.trainer
     st.header("5 · Results on the test set")
     test_loss, test_acc = trainer.state["test_loss"], trainer.state["test_acc"]
@@ -368,8 +449,7 @@ if run is not None and run.trainer.finished and not run.is_alive:
             hide_index=True, width="stretch",
         )
     wrong = (predicted != true).nonzero().flatten()[:24]
-    split = shared_split(dataset.name, data_path or dataset.description, trainer.config.seed,
-                         trainer.config.standardize, dataset)
+    split = run.legs[0].split
     split_stats = (split.mean, split.std) if split.mean is not None else None
     st.subheader(f"Misclassified ({int((predicted != true).sum())} of {len(true)})")
     if len(wrong) == 0:
@@ -386,7 +466,8 @@ if run is not None and run.trainer.finished and not run.is_alive:
         if split_stats is not None:  # show the flowers' real measurements, not the standardized ones
             rows = rows * split_stats[1] + split_stats[0]
         rows = rows.numpy()
-        names = list(dataset.feature_names or [f"x{i}" for i in range(rows.shape[1])])
+        known = dataset.feature_names if dataset.name == trainer.config.dataset else None
+        names = list(known or [f"x{i}" for i in range(rows.shape[1])])
         table = pd.DataFrame(rows, columns=names)
         table["true"] = [classes[int(true[i])] for i in wrong]
         table["predicted"] = [classes[int(predicted[i])] for i in wrong]
@@ -403,14 +484,14 @@ if run is not None and run.trainer.finished and not run.is_alive:
         st.code(reproduce_code(trainer.config), language="python")
 
 # ------------------------------------------------------------------ race
-RACE_KEY = "training_race"
 st.header("Race two optimizers")
 st.markdown(
     "The same data, network, seed, batch size and epochs as above; only the optimizer and its learning rate "
-    "differ, so the curves show what the optimizer alone changes."
+    "differ, so the curves show what the optimizer alone changes. The two train in turn, one epoch each, "
+    "in one training slot."
 )
-race_runs: list[tuple[str, BackgroundRun]] = st.session_state.get(RACE_KEY, [])
-racing = any(r.is_alive for _, r in race_runs)
+race: BackgroundRun | None = st.session_state.get(RACE_KEY)
+racing = race is not None and race.in_progress
 race_columns = st.columns(2)
 rivals = []
 for column, side, default_optimizer, default_lr in ((race_columns[0], "a", "sgd", 0.1),
@@ -425,36 +506,44 @@ for column, side, default_optimizer, default_lr in ((race_columns[0], "a", "sgd"
 race_buttons = st.columns(2)
 if race_buttons[0].button("Race", type="primary", key="training_race_start", disabled=racing):
     try:
-        split = shared_split(dataset.name, data_path or dataset.description, config.seed, config.standardize, dataset)
-        race_runs = []
-        for label, optimizer_name, rate in rivals:
-            rival_config = dataclasses.replace(config, optimizer=optimizer_name, lr=rate, target_accuracy=None,
-                                               patience=None)
-            race_runs.append((label, BackgroundRun(Trainer(rival_config, split))))
+        split = data_split()
+        plans = [PlannedTrainer(dataclasses.replace(config, optimizer=optimizer_name, lr=rate,
+                                                    target_accuracy=None, patience=None).validate(), split, label)
+                 for label, optimizer_name, rate in rivals]
+        check_run_work(plans)
     except InputError as error:
         show_input_error(error)
     else:
-        st.session_state[RACE_KEY] = race_runs
-        for _, rival in race_runs:
-            rival.start()
-        st.rerun()
+        new_race = BackgroundRun(*plans)
+        if start_on_board("race", new_race):
+            if race is not None:  # the previous race's results give way to this one
+                for entry in shared_board().entries():
+                    if entry.run is race:
+                        shared_board().drop(entry.token)
+            st.session_state[RACE_KEY] = new_race
+            st.rerun()
 if race_buttons[1].button("Stop the race", key="training_race_stop", disabled=not racing):
-    for _, rival in race_runs:
-        rival.stop()
+    race.stop()
     st.rerun()
 
 
-@st.fragment(run_every=redraw_seconds() if racing else None)
-def race_panel() -> None:
-    runs = st.session_state.get(RACE_KEY, [])
-    if not runs:
+def race_panel(watched_status: str | None) -> None:
+    touch()
+    active: BackgroundRun | None = st.session_state.get(RACE_KEY)
+    if active is None:
         return
+    legs = active.legs
     rows = [
-        {"epoch": r.epoch_index, "optimizer": label, "validation loss": r.val_loss, "validation accuracy": r.val_acc}
-        for label, rival in runs for r in rival.history()
+        {"epoch": r.epoch_index, "optimizer": leg.label, "validation loss": r.val_loss, "validation accuracy": r.val_acc}
+        for leg in legs for r in leg.history()
     ]
-    status = " · ".join(f"{label}: {rival.progress().status}, epoch {rival.trainer.epoch}" for label, rival in runs)
-    st.caption(status)
+    st.caption(f"{active.status.capitalize()} · " + " · ".join(f"{leg.label}: epoch {leg.epoch}" for leg in legs))
+    progress = active.progress()
+    if progress.status == QUEUED:
+        st.info(f"Waiting for a free training slot: number {progress.queue_position} in the queue.",
+                icon=":material/hourglass_top:")
+    elif progress.message and progress.status != "finished":
+        st.caption(progress.message)
     if rows:
         left, right = st.columns(2)
         for column, measure, axis in ((left, "validation loss", {}), (right, "validation accuracy", {"format": "%"})):
@@ -464,12 +553,10 @@ def race_panel() -> None:
                     x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
                     y=charts.quantitative(measure, measure, axis=axis), color=charts.nominal("optimizer"),
                     tooltip=charts.tooltip("optimizer", "epoch", {"field": measure, "format": ".4f"})))
-    finished = [(label, rival) for label, rival in runs if rival.trainer.finished]
-    if len(finished) == len(runs):
-        st.markdown(" · ".join(f"**{label}** test accuracy {rival.trainer.state['test_acc']:.2%}"
-                               for label, rival in finished))
-    if racing and not any(rival.is_alive for _, rival in runs):
+    if active.finished:
+        st.markdown(" · ".join(f"**{leg.label}** test accuracy {leg.trainer.state['test_acc']:.2%}" for leg in legs))
+    if active.status != watched_status:
         st.rerun()
 
 
-race_panel()
+st.fragment(race_panel, run_every=redraw_seconds(race))(race.status if race is not None else None)

@@ -33,7 +33,9 @@ def test_step_one_epoch_then_train_to_the_end(page) -> None:
     button(page, "training_step").click().run()
     assert not page.exception
     run = page.session_state["training_run"]
-    assert run.trainer.epoch == 1 and not run.trainer.finished
+    assert run.wait(60)  # the epoch trains in the background; the page does not wait for it
+    page.run()
+    assert run.trainer.epoch == 1 and not run.trainer.finished and run.status == "ready"
     # settings lock while a run exists
     assert page.selectbox(key="training_optimizer").disabled
     button(page, "training_start").click().run()
@@ -72,3 +74,91 @@ def test_bad_builder_network_is_a_clear_message(page) -> None:
     assert not page.exception
     assert "3 classes" in page.error[0].value
     assert "training_run" not in page.session_state
+
+
+# ------------------------------------------------------------------ a run belongs to a student
+
+
+def student(name: str, **query: str):
+    """A fresh session (a tab) of the browser ``name``."""
+    at = app_test("pages/training.py", timeout=120)
+    at.session_state["student_key"] = f"test-{name}-{id(at)}" if name == "anyone" else f"test-{name}"
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_reload_or_another_tab_finds_the_run_and_another_student_does_not() -> None:
+    first_tab = student("carol")
+    first_tab.number_input(key="training_epochs_iris").set_value(300)
+    first_tab.number_input(key="training_batch_iris").set_value(1)
+    first_tab.selectbox(key="training_optimizer").set_value("adam")
+    button(first_tab, "training_start").click().run()
+    run = first_tab.session_state["training_run"]
+    token = first_tab.query_params["run"][0]
+    try:
+        reloaded = student("carol", run=token)
+        assert reloaded.session_state["training_run"] is run
+        # shown with the settings it was started with, locked
+        assert reloaded.selectbox(key="training_optimizer").value == "adam"
+        assert reloaded.selectbox(key="training_optimizer").disabled
+        assert reloaded.number_input(key="training_epochs_iris").value == 300
+        new_tab = student("carol")  # no token in the address: the student's newest run
+        assert new_tab.session_state["training_run"] is run
+        stranger = student("dave", run=token)
+        assert "training_run" not in stranger.session_state
+        assert button(stranger, "training_stop").disabled and not stranger.selectbox(key="training_optimizer").disabled
+        # another tab of the same student can pause the run; the first tab sees it
+        button(new_tab, "training_pause").click().run()
+        assert wait_for_status(run, "paused")
+        first_tab.run()
+        assert not button(first_tab, "training_resume").disabled
+    finally:
+        run.stop()
+
+
+def wait_for_status(run, status: str, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if run.status == status:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_one_run_at_a_time_per_student_race_included() -> None:
+    tab = student("erin")
+    tab.number_input(key="training_epochs_iris").set_value(300)
+    tab.number_input(key="training_batch_iris").set_value(1)
+    button(tab, "training_start").click().run()
+    run = tab.session_state["training_run"]
+    try:
+        button(tab, "training_race_start").click().run()
+        assert not tab.exception
+        assert any("You already have a training run in progress" in e.value for e in tab.error)
+        assert "training_race" not in tab.session_state
+        other = student("frank")  # another student races freely
+        button(other, "training_race_start").click().run()
+        race = other.session_state["training_race"]
+        assert [leg.label for leg in race.legs] == ["A: SGD, η=0.1", "B: Adam, η=0.01"]
+        assert race.wait(120) and race.status == "finished"
+        other.run()
+        assert not other.exception
+        assert any("test accuracy" in m.value for m in other.markdown)
+    finally:
+        run.stop()
+
+
+def test_a_run_too_big_for_the_server_is_refused_with_what_to_lower(monkeypatch) -> None:
+    from nnlib.settings import get_settings
+
+    monkeypatch.setenv("NNLIB_MAX_RUN_WORK", "1000")
+    get_settings.cache_clear()
+    try:
+        tab = student("anyone")
+        button(tab, "training_start").click().run()
+        assert not tab.exception and "training_run" not in tab.session_state
+        assert "too big for this server" in tab.error[0].value and "Lower the epochs" in tab.error[0].value
+    finally:
+        monkeypatch.delenv("NNLIB_MAX_RUN_WORK")
+        get_settings.cache_clear()

@@ -229,7 +229,7 @@ def test_a_run_over_its_training_time_is_stopped_with_its_results_kept() -> None
     assert time.monotonic() - started < 10
     progress = run.progress()
     assert progress.status == "stopped"
-    assert "0.5" not in progress.message and "minutes of training per run" in progress.message
+    assert "this server allows 0.5 seconds of training per run" in progress.message
     assert 0.5 <= run.trained_seconds() < 5 and 0 < run.epoch < 500
 
 
@@ -366,3 +366,10 @@ def test_a_run_too_big_for_the_server_is_refused_before_anything_is_built() -> N
 
 def test_memory_is_given_back_after_runs_are_dropped() -> None:
     give_memory_back()  # glibc's malloc_trim where there is one; must never raise
+
+
+def test_limits_are_worded_as_people_say_them() -> None:
+    from nnlib.runner import duration_text
+
+    assert [duration_text(s) for s in (1, 4, 45, 60, 90, 120, 3600, 5400)] == [
+        "1 second", "4 seconds", "45 seconds", "1 minute", "1.5 minutes", "2 minutes", "1 hour", "1.5 hours"]
