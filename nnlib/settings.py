@@ -73,13 +73,24 @@ def _to_bool(raw: object) -> bool:
     raise ValueError(raw)
 
 
+def _to_int(raw: object) -> int:
+    """Whole numbers, also written as 2e12 or 2_000 (large caps read better that way)."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        number = float(str(raw).replace("_", ""))
+        if not number.is_integer():
+            raise ValueError(raw) from None
+        return int(number)
+
+
 def _coerce(name: str, raw: object, kind: type) -> object:
     try:
         if kind is bool:
             return _to_bool(raw)
         if kind is int and isinstance(raw, bool):
             raise TypeError(raw)
-        value = kind(raw)
+        value = _to_int(raw) if kind is int else kind(raw)
     except (TypeError, ValueError):
         raise InputError(
             f"Setting {name} must be {kind.__name__}, got {raw!r}.",

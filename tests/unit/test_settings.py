@@ -48,3 +48,13 @@ def test_switches_read_words_and_refuse_others(tmp_path: Path) -> None:
     config.write_text("max_epochs = true\n")
     with pytest.raises(InputError, match="must be int"):
         load_settings(environ={}, config_file=config)
+
+
+def test_large_caps_can_be_written_in_scientific_notation(tmp_path: Path) -> None:
+    config = tmp_path / "dashboard.toml"
+    config.write_text("max_run_work = 2e12\n")
+    assert load_settings(environ={}, config_file=config).max_run_work == 2_000_000_000_000
+    absent = tmp_path / "absent.toml"
+    assert load_settings(environ={"NNLIB_MAX_RUN_WORK": "3e12"}, config_file=absent).max_run_work == 3 * 10**12
+    with pytest.raises(InputError, match="must be int"):
+        load_settings(environ={"NNLIB_MAX_EPOCHS": "2.5"}, config_file=absent)
