@@ -24,6 +24,7 @@ from nnlib import network as net
 from nnlib.device import DEVICE_NAMES, available_devices
 from nnlib.errors import InputError
 from nnlib.runner import (
+    FAILED,
     IN_PROGRESS,
     PAUSED,
     QUEUED,
@@ -245,7 +246,9 @@ def new_run() -> BackgroundRun | None:
 
 
 def start(epochs: int | None = None) -> None:
-    active = current_run() or new_run()
+    active = current_run()
+    if active is None or active.status == FAILED:  # a failed run is not tried again: plan anew
+        active = new_run()
     if active is not None and start_on_board("train", active, epochs):
         st.session_state[RUN_KEY] = active
         st.rerun()  # redraw with the settings locked and the live panel ticking
