@@ -247,6 +247,7 @@ class BackgroundRun:
         self.max_seconds = float(get_settings().max_run_seconds if max_seconds is None else max_seconds)
         self.legs = [Leg(plan, self) for plan in plans]
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._resume = threading.Event()
         self._resume.set()
         self._stop_requested = False
@@ -326,16 +327,17 @@ class BackgroundRun:
     # -- control (called from the page's thread, or the board's sweeper)
     def start(self, epochs: int | None = None) -> None:
         """Train until finished (or ``epochs`` more epochs per leg) in the background."""
-        if self.is_alive or self.finished:
-            return
-        self._stop_requested = False
-        self._stop_code = None
-        self._pause_after_epoch = False
-        self._resume.set()
-        self._ticket = self.slots.ticket()
-        self._set(_status=QUEUED, _message=None)
-        self._thread = threading.Thread(target=self._work, args=(epochs,), name="nnlib-training", daemon=True)
-        self._thread.start()
+        with self._start_lock:  # two tabs pressing at once must not start two threads on one model
+            if self.is_alive or self.finished:
+                return
+            self._stop_requested = False
+            self._stop_code = None
+            self._pause_after_epoch = False
+            self._resume.set()
+            self._ticket = self.slots.ticket()
+            self._set(_status=QUEUED, _message=None)
+            self._thread = threading.Thread(target=self._work, args=(epochs,), name="nnlib-training", daemon=True)
+            self._thread.start()
 
     def step_epoch(self) -> None:
         """One more epoch, then wait; from a pause, the epoch under way is finished instead."""
