@@ -174,7 +174,7 @@ def test_a_paused_run_gives_its_slot_to_the_next_and_queues_again_on_resume() ->
     time.sleep(0.2)
     assert second.progress().status == "queued" and second.progress().queue_position == 1
     first.pause()
-    assert wait_for(lambda: second.finished)  # trained in the slot the paused run gave back
+    assert second.wait(30) and second.status == "finished"  # trained in the slot the paused run gave back
     assert first.status == "paused" and slots.active == 0
     first.resume()
     assert wait_for(lambda: first.status == "running")
