@@ -229,8 +229,16 @@ config = TrainConfig(
 
 
 def data_split():
-    return shared_split(dataset.name, data_path or dataset.source or dataset.description, config.seed,
-                        config.standardize, dataset)
+    source = data_path or dataset.source or dataset.description
+    if not source.startswith(getattr(datasets, "UPLOAD_PREFIX", "upload:")):
+        return shared_split(dataset.name, source, config.seed, config.standardize, dataset)
+    # A student's upload is split in that student's session only: nothing of it outlives the session.
+    key = (source, config.seed, config.standardize)
+    kept = st.session_state.get("training_upload_split")
+    if kept is None or kept[0] != key:
+        kept = (key, datasets.split_dataset(dataset, seed=config.seed, standardize=config.standardize))
+        st.session_state["training_upload_split"] = kept
+    return kept[1]
 
 
 def new_run() -> BackgroundRun | None:
