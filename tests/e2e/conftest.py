@@ -6,6 +6,7 @@ set: then a missing browser fails the run, so CI can never pass without them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -82,13 +83,14 @@ def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Pop
     raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
+@contextlib.contextmanager
+def running_server(env: dict[str, str] | None = None) -> Iterator[str]:
+    """A dashboard server for the duration of a ``with`` block; yields its address."""
     reason = _missing_browser_reason()
     if reason:
         pytest.fail(f"CI is set but the browser tests cannot run: {reason}")
     port = _free_port()
-    process = start_server(port)
+    process = start_server(port, env)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -97,6 +99,12 @@ def server_url() -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

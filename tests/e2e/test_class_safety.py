@@ -7,13 +7,12 @@ short idle timeouts, so a forgotten run gives the slot back within seconds.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _free_port, assert_no_exception, screenshot, start_server, wait_for_script
+from tests.e2e.conftest import assert_no_exception, running_server, screenshot, wait_for_script
 
 CLASS_SETTINGS = {
     "NNLIB_CONCURRENT_RUNS": "1",
@@ -26,16 +25,8 @@ LONG_RUN = "training_epochs_iris=400&training_batch_iris=1"
 
 @pytest.fixture(scope="module")
 def class_url() -> Iterator[str]:
-    port = _free_port()
-    process = start_server(port, env=CLASS_SETTINGS)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running_server(CLASS_SETTINGS) as url:
+        yield url
 
 
 @pytest.fixture()
