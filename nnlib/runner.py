@@ -643,11 +643,17 @@ class RunBoard:
                 if entry.owner == owner:
                     entry.last_seen = now
 
-    def drop(self, token: str) -> None:
+    def drop(self, run: BackgroundRun) -> None:
+        """Forget a run (the student pressed Reset, or its results gave way to newer ones)."""
         with self._lock:
-            entry = self._entries.pop(token, None)
-        if entry is not None:
-            entry.run.request_stop()
+            tokens = [t for t, e in self._entries.items() if e.run is run]
+            for token in tokens:
+                del self._entries[token]
+        run.request_stop()
+
+    def token_of(self, run: BackgroundRun) -> str | None:
+        with self._lock:
+            return next((t for t, e in self._entries.items() if e.run is run), None)
 
     def has_live_run(self, owner: str) -> bool:
         with self._lock:

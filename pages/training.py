@@ -105,7 +105,7 @@ def find_my_runs() -> None:
             st.session_state[RACE_KEY] = entry.run
     run = current_run()
     if run is not None:
-        token = next((e.token for e in board.entries() if e.run is run), None)
+        token = board.token_of(run)
         if token and st.query_params.get(RUN_PARAM) != token:
             st.query_params[RUN_PARAM] = token
 
@@ -289,10 +289,8 @@ if buttons[4].button("Stop", key="training_stop", disabled=status not in IN_PROG
     run.stop()
     st.rerun()
 if buttons[5].button("Reset", key="training_reset", disabled=run is None):
-    for entry in shared_board().entries():
-        if entry.run is run:
-            shared_board().drop(entry.token)
     if run is not None:
+        shared_board().drop(run)
         run.stop()
     st.session_state.pop(RUN_KEY, None)
     st.query_params.pop(RUN_PARAM, None)
@@ -502,6 +500,13 @@ st.markdown(
     "in one training slot."
 )
 race: BackgroundRun | None = st.session_state.get(RACE_KEY)
+RACE_SHARED = ("dataset", "data_path", "network", "batch_size", "epochs", "seed", "device", "standardize")
+if race is not None and not race.in_progress and any(
+        getattr(race.config, name) != getattr(config, name) for name in RACE_SHARED):
+    # The settings above changed since this race: its curves no longer answer "what does the optimizer change".
+    shared_board().drop(race)
+    st.session_state.pop(RACE_KEY, None)
+    race = None
 racing = race is not None and race.in_progress
 race_columns = st.columns(2)
 rivals = []
@@ -528,9 +533,7 @@ if race_buttons[0].button("Race", type="primary", key="training_race_start", dis
         new_race = BackgroundRun(*plans)
         if start_on_board("race", new_race):
             if race is not None:  # the previous race's results give way to this one
-                for entry in shared_board().entries():
-                    if entry.run is race:
-                        shared_board().drop(entry.token)
+                shared_board().drop(race)
             st.session_state[RACE_KEY] = new_race
             st.rerun()
 if race_buttons[1].button("Stop the race", key="training_race_stop", disabled=not racing):

@@ -145,6 +145,9 @@ def test_one_run_at_a_time_per_student_race_included() -> None:
         other.run()
         assert not other.exception
         assert any("test accuracy" in m.value for m in other.markdown)
+        other.radio(key="training_dataset").set_value("notmnist").run()  # the race no longer fits: gone
+        assert "training_race" not in other.session_state
+        assert not any("test accuracy" in m.value for m in other.markdown)
     finally:
         run.stop()
 
