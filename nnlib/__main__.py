@@ -1,7 +1,11 @@
-"""Command line: `python -m nnlib train --dataset iris|notmnist [...] [--json]`.
+"""Command line: `python -m nnlib train --dataset iris|notmnist [...] [--json]`, `python -m nnlib data ...`.
 
-Uses the same trainer as the dashboard. With --json the last line printed is one
+`train` uses the same trainer as the dashboard. With --json the last line printed is one
 JSON object (dataset, device, epochs, seconds, samples_per_s, accuracies).
+
+`data import ARCHIVE` and `data download` put the class's notMNIST_small in place as
+data/downloads/notMNIST_small.tar.gz (checked and parsed first); only the instructor does
+this, never a page.
 """
 
 from __future__ import annotations
@@ -9,9 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+from pathlib import Path
 
 import torch
 
+from nnlib import datasets
 from nnlib.device import DEVICE_CHOICES
 from nnlib.errors import InputError
 from nnlib.training import OPTIMIZERS, EpochRecord, Trainer, default_config, prepare_split
@@ -34,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     train.add_argument("--threads", type=int, help="PyTorch CPU threads (default: PyTorch's own)")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    data = commands.add_parser("data", help="put the class's notMNIST_small in place (instructor)")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    archive = data_commands.add_parser(
+        "import", help="check an archive, then make it data/downloads/notMNIST_small.tar.gz"
+    )
+    archive.add_argument("archive", help="a notMNIST_small .tar.gz")
+    download = data_commands.add_parser("download", help="download notMNIST_small, check it, put it in place")
+    download.add_argument("--url", default=datasets.NOTMNIST_URL)
     return parser
 
 
@@ -71,9 +86,39 @@ def train_command(args: argparse.Namespace) -> dict:
     return summary
 
 
+def _bytes_progress(verb: str):
+    def progress(done: int, total: int) -> None:
+        text = f"{done / datasets.MEGABYTE:.1f} of {total / datasets.MEGABYTE:.1f} MB" if total else \
+            f"{done / datasets.MEGABYTE:.1f} MB"
+        print(f"\r{verb} {text}", end="\n" if total and done >= total else "", file=sys.stderr)
+
+    return progress
+
+
+def data_command(args: argparse.Namespace) -> datasets.Dataset:
+    """``data import ARCHIVE`` or ``data download``; prints what was put in place."""
+    if args.data_command == "download":
+        with tempfile.TemporaryDirectory(prefix="nnlib-download-") as folder:
+            fetched = datasets.download_notmnist(args.url, dest_dir=folder, progress=_bytes_progress("downloading"))
+            print(file=sys.stderr)
+            dataset = datasets.import_notmnist_archive(fetched, progress=_bytes_progress("checking"))
+    else:
+        dataset = datasets.import_notmnist_archive(args.archive, progress=_bytes_progress("checking"))
+    counts = ", ".join(f"{letter} {count:,}" for letter, count in zip(dataset.classes, dataset.class_counts(),
+                                                                       strict=True))
+    print(f"imported {len(dataset):,} images ({counts}) as {Path(dataset.source or '')}")
+    if dataset.skipped or dataset.refused:
+        print(f"{dataset.skipped} file(s) did not decode and were skipped; "
+              f"{dataset.refused} link(s) or unsafe entries were ignored")
+    return dataset
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "data":
+            data_command(args)
+            return 0
         summary = train_command(args)
     except InputError as error:
         print(f"error: {error.message}", file=sys.stderr)

@@ -9,7 +9,12 @@
   rendered from open-licensed fonts by ``data/make_offline_letters.py``.
 - :func:`load_letters` prefers the real notMNIST whenever it is in the data folder.
 - :func:`split_dataset` makes a stratified, seeded train / validation / test split.
-- :func:`download_notmnist` and :func:`import_notmnist_upload` bring the real archive in.
+- :func:`download_notmnist` and :func:`import_notmnist_archive` put the class's archive in
+  place (``python -m nnlib data download|import``); :func:`load_notmnist_upload` reads a
+  student's own upload for that student only, writing nothing.
+- Archives are read by a small tar reader of this module's own, in bounded memory: every
+  header's declared size, the member count and the bytes unpacked are checked before
+  anything is read (``max_archive_members``, ``max_archive_mb``, :data:`MAX_EXPANSION_RATIO`).
 
 Arrays inside a :class:`Dataset` are read-only because loaded data sets are shared
 (between Streamlit sessions, and through the in-process caches here).
@@ -17,10 +22,13 @@ Arrays inside a :class:`Dataset` are read-only because loaded data sets are shar
 
 from __future__ import annotations
 
+import bz2
 import hashlib
 import importlib.util
 import io
+import lzma
 import os
+import struct
 import tarfile
 import tempfile
 import urllib.error
@@ -31,7 +39,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, BinaryIO
 
 import numpy as np
@@ -62,6 +70,8 @@ MAX_EXPANSION_RATIO = 50
 _PROGRESS_EVERY = 256
 _GZIP_MAGIC = b"\x1f\x8b"
 _DOWNLOAD_CHUNK = 256 * 1024
+# The source of a student's upload: this prefix and a hash of its bytes (never a path).
+UPLOAD_PREFIX = "upload:"
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +90,7 @@ class Dataset:
     description: str
     skipped: int = 0  # image files that did not decode
     refused: int = 0  # archive or folder entries not read: links, absolute or '..' paths
-    source: str | None = None  # where the data was read from, if from a file
+    source: str | None = None  # where the data was read from; "upload:<hash>" for a student's upload
 
     @property
     def is_image(self) -> bool:
@@ -96,10 +106,16 @@ class Dataset:
     def source_path(self) -> str | None:
         """The real notMNIST archive or folder this was read from, if it still exists.
 
-        None for iris, the offline letters, and a cached copy whose archive is gone:
-        pass it to :func:`load_notmnist` to read the same data again.
+        None for iris, the offline letters, a student's upload (kept in that session only)
+        and a cached copy whose archive is gone: pass it to :func:`load_notmnist` to read
+        the same data again.
         """
-        if self.name == "notmnist" and self.source and Path(self.source).exists():
+        if (
+            self.name == "notmnist"
+            and self.source
+            and not self.source.startswith(UPLOAD_PREFIX)
+            and Path(self.source).exists()
+        ):
             return self.source
         return None
 
@@ -225,7 +241,7 @@ class _ImageBuffer:
         if self.count == len(self.labels):
             self.images = np.concatenate([self.images, np.empty_like(self.images)])
             self.labels = np.concatenate([self.labels, np.empty_like(self.labels)])
-        if len(data) <= MAX_IMAGE_FILE_BYTES and _decode_png(data, self.images[self.count]):
+        if 0 < len(data) <= MAX_IMAGE_FILE_BYTES and _decode_png(data, self.images[self.count]):
             self.labels[self.count] = label
             self.count += 1
         else:
@@ -250,95 +266,426 @@ def _decode_png(data: bytes, out: np.ndarray) -> bool:
         return False
 
 
-def _layout_error(source: Path, examples: list[str], missing: tuple[str, ...]) -> InputError:
+def _layout_error(name: str, where: str, examples: list[str], missing: tuple[str, ...]) -> InputError:
     letters = ", ".join(missing)
     if len(missing) == len(LETTERS):
         found = "; ".join(examples[:3]) if examples else "nothing"
         message = (
-            f"{source.name} does not look like notMNIST: expected images "
+            f"{name} does not look like notMNIST: expected images "
             f"{NOTMNIST_FOLDER_NAME}/<A-J>/<name>.png, found {found}."
         )
     else:
-        message = f"{source.name} looks like notMNIST but has no images for the letters {letters}."
+        message = f"{name} looks like notMNIST but has no images for the letters {letters}."
     return InputError(
         message,
         code="not_notmnist",
-        details={"path": str(source), "missing_letters": list(missing), "examples": examples[:3]},
+        details={"path": where, "missing_letters": list(missing), "examples": examples[:3]},
     )
 
 
-def _safe_member_path(name: str) -> PurePosixPath | None:
-    """The member's path, or None for absolute, '..' or drive-letter paths."""
-    path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+def _safe_member_parts(name: str) -> list[str] | None:
+    """The parts of a member's path, or None for absolute, '..' or drive-letter paths.
+
+    The same parts as ``PurePosixPath(name).parts`` (a string split is several times faster,
+    and an archive may hold 100,000 members).
+    """
+    name = name.replace("\\", "/")
+    if name.startswith("/"):
         return None
-    return path
+    parts = [part for part in name.split("/") if part and part != "."]
+    if ".." in parts or (parts and ":" in parts[0]):
+        return None
+    return parts
 
 
-def _truncated_error(path: Path, error: BaseException) -> InputError:
+def _truncated_error(name: str, where: str, error: BaseException | str) -> InputError:
     return InputError(
-        f"{path.name} is damaged or incomplete: it ends before the archive does. Download or copy it again.",
+        f"{name} is damaged or incomplete: it ends before the archive does. Download or copy it again.",
         code="truncated_archive",
-        details={"path": str(path), "error": str(error)},
+        details={"path": where, "error": str(error)},
     )
 
 
-def _parse_archive(path: Path, progress: Progress | None) -> tuple[_ImageBuffer, int, list[str]]:
+def _not_archive_error(name: str, where: str, error: BaseException | str) -> InputError:
+    return InputError(
+        f"{name} is not a .tar.gz archive.",
+        code="not_archive",
+        details={"path": where, "error": str(error)},
+    )
+
+
+# ------------------------------------------------------------ a bounded tar reader
+#
+# Python's tarfile reads a GNU long name or a pax header whole, whatever size it declares,
+# before the caller sees the member; an upload of 2 MB could take gigabytes of memory that
+# way. This reader checks every header's declared size, and the member count, before it
+# reads anything the header announces, and it decompresses a chunk at a time.
+
+_BLOCK = 512
+_ZERO_BLOCK = bytes(_BLOCK)
+_READ_CHUNK = 64 * 1024  # compressed bytes read from the file at a time
+_INFLATE_CHUNK = 256 * 1024  # most uncompressed bytes held from one decompression step
+# A GNU long name (L), long link name (K) or pax header (x, g) holds a few names and numbers;
+# one larger than this is refused unread.
+MAX_ARCHIVE_HEADER_BYTES = 64 * 1024
+_COMPRESSION_MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+_REGULAR_TYPES = frozenset(b"0\x007")
+_LINK_TYPES = frozenset(b"12")
+_NO_DATA_TYPES = frozenset(b"123456")  # links, devices, folders, fifos: their size is not data
+_DIR_TYPE = ord("5")
+_LONG_NAME, _LONG_LINK = ord("L"), ord("K")
+_PAX_TYPES = frozenset(b"xX")
+_PAX_GLOBAL = ord("g")
+_META_TYPES = frozenset((_LONG_NAME, _LONG_LINK, _PAX_GLOBAL, *_PAX_TYPES))
+_USTAR_MAGIC = b"ustar\x00"
+
+
+class _Truncated(Exception):
+    """The archive's data ends before the archive does."""
+
+
+class _BadHeader(Exception):
+    """A header whose checksum or numbers are wrong."""
+
+
+class _ZlibGzip:
+    """zlib's gzip decoder with the interface of bz2's and lzma's decompressors."""
+
+    def __init__(self) -> None:
+        self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    @property
+    def eof(self) -> bool:
+        return self._inflate.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._inflate.unused_data
+
+    @property
+    def needs_input(self) -> bool:
+        return not self._inflate.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        return self._inflate.decompress(self._inflate.unconsumed_tail + data, max_length)
+
+
+def _decoder(kind: str) -> _ZlibGzip | bz2.BZ2Decompressor | lzma.LZMADecompressor:
+    if kind == "gzip":
+        return _ZlibGzip()
+    return bz2.BZ2Decompressor() if kind == "bzip2" else lzma.LZMADecompressor()
+
+
+class _TarStream:
+    """The uncompressed bytes of a .tar, .tar.gz, .tar.bz2 or .tar.xz, a bounded chunk at a time."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        head = raw.read(8)
+        raw.seek(-len(head), os.SEEK_CUR)
+        self.kind = next((kind for kind, magic in _COMPRESSION_MAGIC.items() if head.startswith(magic)), "tar")
+        self._decoder = None if self.kind == "tar" else _decoder(self.kind)
+        self._buffer = b""
+        self._offset = 0
+        self.raw_bytes = 0  # compressed bytes read so far
+
+    def _raw_chunk(self) -> bytes:
+        chunk = self._raw.read(_READ_CHUNK)
+        self.raw_bytes += len(chunk)
+        return chunk
+
+    def _more(self) -> bytes:
+        """The next uncompressed bytes (at most _INFLATE_CHUNK); b"" at the end of the data."""
+        if self._decoder is None:
+            return self._raw_chunk()
+        while True:
+            starved = False
+            if self._decoder.eof:
+                # Another compressed stream may follow (concatenated .gz files); other trailing
+                # bytes are ignored, as tarfile does.
+                rest = self._decoder.unused_data or self._raw_chunk()
+                if not rest.startswith(_COMPRESSION_MAGIC[self.kind]):
+                    return b""
+                self._decoder = _decoder(self.kind)
+                data = rest
+            elif self._decoder.needs_input:
+                data = self._raw_chunk()
+                starved = not data
+            else:
+                data = b""
+            out = self._decoder.decompress(data, _INFLATE_CHUNK)
+            if out:
+                return out
+            if starved and not self._decoder.eof:
+                raise _Truncated("the compressed data ends early")
+
+    def read(self, size: int) -> bytes:
+        """``size`` bytes, or fewer where the data ends (``size`` is small: headers and images)."""
+        end = self._offset + size
+        if end <= len(self._buffer):
+            data = self._buffer[self._offset : end]
+            self._offset = end
+            return data
+        parts = [self._buffer[self._offset :]]
+        have = len(parts[0])
+        while have < size:
+            more = self._more()
+            if not more:
+                break
+            parts.append(more)
+            have += len(more)
+        self._buffer = b"".join(parts)
+        self._offset = min(size, len(self._buffer))
+        return self._buffer[: self._offset]
+
+    def skip(self, size: int) -> None:
+        """Pass over ``size`` bytes without keeping them."""
+        available = len(self._buffer) - self._offset
+        if size <= available:
+            self._offset += size
+            return
+        size -= available
+        self._buffer, self._offset = b"", 0
+        while size > 0:
+            more = self._more()
+            if not more:
+                raise _Truncated("a member's data ends early")
+            if len(more) > size:
+                self._buffer, self._offset = more, size
+                return
+            size -= len(more)
+
+
+def _octal(field: bytes) -> int:
+    end = field.find(b"\0")
+    try:
+        value = int((field if end < 0 else field[:end]).strip() or b"0", 8)
+    except ValueError:
+        raise _BadHeader("a number field is not octal") from None
+    if value < 0:
+        raise _BadHeader("a negative number")
+    return value
+
+
+def _cstring(block: bytes, start: int, stop: int) -> bytes:
+    end = block.find(b"\0", start, stop)
+    return block[start : stop if end < 0 else end]
+
+
+def _header_fields(block: bytes) -> tuple[int, int, bytes]:
+    """(typeflag, declared size, name with its ustar prefix) of a header whose checksum is right."""
+    checksum_field = block[148:156]
+    stored = _octal(checksum_field)
+    if stored != sum(block) - sum(checksum_field) + 256 and stored != (
+        sum(struct.unpack_from("148b8x356b", block)) + 256
+    ):
+        raise _BadHeader("header checksum mismatch")
+    if block[124] & 0x80:  # GNU base-256; 0xff would be negative
+        if block[124] != 0x80:
+            raise _BadHeader("a negative size")
+        size = int.from_bytes(block[125:136], "big")
+    else:
+        size = _octal(block[124:136])
+    name = _cstring(block, 0, 100)
+    if block.startswith(_USTAR_MAGIC, 257) and block[345]:
+        name = _cstring(block, 345, 500) + b"/" + name
+    return block[156], size, name
+
+
+def _pax_records(data: bytes) -> dict[bytes, bytes]:
+    """The "length key=value\\n" records of a pax header."""
+    records: dict[bytes, bytes] = {}
+    position = 0
+    while position < len(data) and data[position] != 0:
+        space = data.find(b" ", position, position + 12)
+        try:
+            length = int(data[position:space]) if space > position else 0
+        except ValueError:
+            length = 0
+        record = data[space + 1 : position + length]
+        if length <= 0 or position + length > len(data) or not record.endswith(b"\n") or b"=" not in record:
+            raise _BadHeader("a malformed pax record")
+        key, _, value = record[:-1].partition(b"=")
+        records[key] = value
+        position += length
+    return records
+
+
+def _mb(size: int) -> str:
+    return f"{size / MEGABYTE:,.0f} MB" if size >= MEGABYTE else f"{size / 1024:,.0f} KB"
+
+
+@dataclass
+class _ArchiveLimits:
+    members: int  # headers, the metadata ones (long names, pax) included
+    total_bytes: int  # uncompressed bytes: the smaller of max_archive_mb and the expansion rule
+    by_expansion: bool  # the expansion rule is the tighter one
+
+
+def _archive_limits(compressed_size: int) -> _ArchiveLimits:
+    settings = get_settings()
+    by_expansion = max(64 * MEGABYTE, MAX_EXPANSION_RATIO * compressed_size)
+    by_setting = settings.max_archive_mb * MEGABYTE
+    return _ArchiveLimits(settings.max_archive_members, min(by_expansion, by_setting), by_expansion < by_setting)
+
+
+def _too_big_error(name: str, where: str, limits: _ArchiveLimits, expanded: int) -> InputError:
+    if limits.by_expansion:
+        return InputError(
+            f"{name} is not notMNIST: it unpacks to far more data than its size suggests.",
+            code="not_notmnist",
+            details={"path": where, "expanded_bytes": expanded, "limit_bytes": limits.total_bytes},
+        )
+    return InputError(
+        f"{name} unpacks to more than {_mb(limits.total_bytes)}, the most this server reads from one "
+        "archive (the real notMNIST_small unpacks to about 40 MB).",
+        code="archive_too_big",
+        details={"path": where, "expanded_bytes": expanded, "limit_bytes": limits.total_bytes},
+    )
+
+
+def _read_tar(
+    raw: BinaryIO, total: int, name: str, where: str, progress: Progress | None
+) -> tuple[_ImageBuffer, int, list[str]]:
+    """Images, refused entries and a few other files of a notMNIST archive, in bounded memory.
+
+    Every header is checked (checksum, declared size, member count, bytes left under the
+    ceiling) before anything it announces is read.
+    """
     buffer = _ImageBuffer(capacity=20_000)
     refused = 0
     other_files: list[str] = []
-    total = path.stat().st_size
-    expansion_limit = max(64 * MEGABYTE, MAX_EXPANSION_RATIO * total)
-    expanded = 0
-    with path.open("rb") as raw:
-        try:
-            archive = tarfile.open(fileobj=raw, mode="r|*")
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
-            raw.seek(0)
-            if raw.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC:
-                raise _truncated_error(path, error) from None
-            raise InputError(
-                f"{path.name} is not a .tar.gz archive.",
-                code="not_archive",
-                details={"path": str(path), "error": str(error)},
-            ) from None
-        try:
-            with archive:
-                for seen, member in enumerate(archive, start=1):
-                    if progress is not None and seen % _PROGRESS_EVERY == 0:
-                        progress(raw.tell(), total)
-                    expanded += tarfile.BLOCKSIZE + member.size
-                    if expanded > expansion_limit:
-                        raise InputError(
-                            f"{path.name} is not notMNIST: it unpacks to far more data than its size suggests.",
-                            code="not_notmnist",
-                            details={"path": str(path), "expanded_bytes": expanded},
-                        )
-                    member_path = _safe_member_path(member.name)
-                    if member.issym() or member.islnk() or member_path is None:
-                        refused += 1
-                        continue
-                    if member.isdir():
-                        continue
-                    if not member.isfile():
-                        refused += 1
-                        continue
-                    letter = member_path.parent.name
-                    if member_path.suffix.lower() != ".png" or letter not in LETTERS:
-                        if len(other_files) < 3:
-                            other_files.append(member.name)
-                        continue
-                    if member.size > MAX_IMAGE_FILE_BYTES:
-                        buffer.skipped += 1
-                        continue
-                    handle = archive.extractfile(member)
-                    data = handle.read() if handle is not None else b""
-                    buffer.add(data, LETTERS.index(letter))
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
-            raise _truncated_error(path, error) from None
+    limits = _archive_limits(total)
+    stream = _TarStream(raw)
+    members = 0
+    expanded = 0  # uncompressed bytes so far (headers and padded data)
+    long_name: bytes | None = None  # from a GNU long name or a pax path, for the next member
+    pax_size: int | None = None
+    try:
+        while True:
+            block = stream.read(_BLOCK)
+            if len(block) < _BLOCK or block == _ZERO_BLOCK:
+                if members == 0 and len(block) < _BLOCK:
+                    raise _not_archive_error(name, where, "too short for a tar header")
+                if block and len(block) < _BLOCK:
+                    raise _Truncated("the archive ends inside a header")
+                if long_name is not None or pax_size is not None:
+                    raise _Truncated("the archive ends after a long name or pax header")
+                break
+            try:
+                typeflag, size, member_name = _header_fields(block)
+            except _BadHeader as error:
+                if members == 0:
+                    raise _not_archive_error(name, where, error) from None
+                raise InputError(
+                    f"{name} is damaged: entry {members + 1:,} has a broken header. Download or copy it again.",
+                    code="damaged_archive",
+                    details={"path": where, "entry": members + 1, "error": str(error)},
+                ) from None
+            members += 1
+            expanded += _BLOCK
+            if members > limits.members:
+                raise InputError(
+                    f"{name} is not notMNIST: it has more than {limits.members:,} entries "
+                    "(the real notMNIST_small has about 18,700).",
+                    code="too_many_members",
+                    details={"path": where, "max_members": limits.members},
+                )
+            if progress is not None and members % _PROGRESS_EVERY == 0:
+                progress(stream.raw_bytes, total)
+            if typeflag in _META_TYPES:
+                if size > MAX_ARCHIVE_HEADER_BYTES:
+                    raise InputError(
+                        f"{name} is not notMNIST: entry {members:,} declares a {_mb(size)} long name or "
+                        f"extended header (at most {_mb(MAX_ARCHIVE_HEADER_BYTES)}).",
+                        code="archive_header_too_big",
+                        details={"path": where, "entry": members, "declared_bytes": size},
+                    )
+            else:
+                if pax_size is not None:
+                    size, pax_size = pax_size, None
+                if typeflag == 0 and member_name.endswith(b"/"):  # old tar: a folder is a file ending in /
+                    typeflag = _DIR_TYPE
+            padded = 0 if typeflag in _NO_DATA_TYPES else -(-size // _BLOCK) * _BLOCK
+            if expanded + padded > limits.total_bytes:
+                raise _too_big_error(name, where, limits, expanded + padded)
+            expanded += padded
+
+            if typeflag in _META_TYPES:
+                data = stream.read(padded)
+                if len(data) < padded:
+                    raise _Truncated("a long name or pax header ends early")
+                data = data[:size]
+                if typeflag == _LONG_NAME:
+                    long_name = data.split(b"\0", 1)[0]
+                elif typeflag in _PAX_TYPES:
+                    records = _pax_records(data)
+                    if b"path" in records:
+                        long_name = records[b"path"]
+                    if b"size" in records:
+                        try:
+                            pax_size = int(records[b"size"])
+                        except ValueError:
+                            raise _BadHeader("a pax size that is not a number") from None
+                        if pax_size < 0:
+                            raise _BadHeader("a negative pax size")
+                continue  # K (a long link name) and g (global pax values) change nothing read here
+
+            if long_name is not None:
+                member_name, long_name = long_name, None
+            text_name = member_name.decode("utf-8", "replace")
+            parts = _safe_member_parts(text_name)
+            if typeflag in _LINK_TYPES or parts is None or not (typeflag in _REGULAR_TYPES or typeflag == _DIR_TYPE):
+                refused += 1
+                stream.skip(padded)
+                continue
+            if typeflag == _DIR_TYPE:
+                continue
+            letter = parts[-2] if len(parts) > 1 else ""
+            file_name = parts[-1].lower() if parts else ""
+            if not (file_name.endswith(".png") and len(file_name) > 4) or letter not in LETTERS:
+                if len(other_files) < 3:
+                    other_files.append(text_name)
+                stream.skip(padded)
+                continue
+            if size > MAX_IMAGE_FILE_BYTES:
+                buffer.skipped += 1
+                stream.skip(padded)
+                continue
+            data = stream.read(padded)
+            if len(data) < padded:
+                raise _Truncated("an image ends early")
+            buffer.add(data[:size], LETTERS.index(letter))
+    except _Truncated as error:
+        raise _truncated_error(name, where, error) from None
+    except _BadHeader as error:
+        raise InputError(
+            f"{name} is damaged: entry {members:,} has a broken header. Download or copy it again.",
+            code="damaged_archive",
+            details={"path": where, "entry": members, "error": str(error)},
+        ) from None
+    except (zlib.error, lzma.LZMAError, EOFError, OSError) as error:
+        raise _truncated_error(name, where, error) from None
     if progress is not None:
         progress(total, total)
     return buffer, refused, other_files
+
+
+def _parse_archive(
+    path: Path, progress: Progress | None, name: str | None = None
+) -> tuple[_ImageBuffer, int, list[str]]:
+    """Parse an archive file; errors name it ``name`` (default: the file's own name)."""
+    where = str(path) if name is None else name
+    with path.open("rb") as raw:
+        return _read_tar(raw, path.stat().st_size, name or path.name, where, progress)
+
+
+def _check_letters(buffer: _ImageBuffer, name: str, where: str, other_files: list[str]) -> None:
+    """Raise the layout error unless every letter A-J has at least one image."""
+    present = set(buffer.labels[: buffer.count].tolist())
+    missing = tuple(letter for index, letter in enumerate(LETTERS) if index not in present)
+    if missing:
+        raise _layout_error(name, where, other_files, missing)
 
 
 def _letter_root(folder: Path) -> Path:
@@ -539,10 +886,7 @@ def load_notmnist(
         buffer, refused = _parse_folder(source, progress)
     else:
         buffer, refused, other_files = _parse_archive(source, progress)
-        present = set(buffer.labels[: buffer.count].tolist())
-        missing = tuple(letter for index, letter in enumerate(LETTERS) if index not in present)
-        if missing:
-            raise _layout_error(source, other_files, missing)
+        _check_letters(buffer, source.name, str(source), other_files)
     images, labels = buffer.arrays()
     dataset = _notmnist_dataset(images, labels, buffer.skipped, refused, str(source))
     _write_cache(cache_file, dataset)
@@ -619,44 +963,142 @@ def _temp_in(directory: Path, prefix: str) -> IO[bytes]:
     return tempfile.NamedTemporaryFile(dir=directory, prefix=prefix, suffix=".part", delete=False)
 
 
-def import_notmnist_upload(
-    data: bytes | BinaryIO,
-    dest_dir: str | os.PathLike[str] | None = None,
+_NAME_CHARACTERS = frozenset("._()+- ")
+_MAX_NAME_CHARS = 80
+
+
+def upload_display_name(file_name: str | None) -> str:
+    """A student's file name fit to show: its base name, letters, digits and ``._()+-`` only.
+
+    It starts with a letter (so it can begin a message shown as markdown: no heading, list
+    or quote) and is at most 80 characters long, the extension kept.
+    """
+    base = str(file_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    kept = "".join(ch if ch.isalnum() or ch in _NAME_CHARACTERS else "_" for ch in base)
+    kept = " ".join(kept.split()).lstrip("._()+- ").rstrip(" .")
+    if len(kept) > _MAX_NAME_CHARS:
+        stem, dot, extension = kept.partition(".")
+        extension = (dot + extension)[:20]
+        kept = stem[: _MAX_NAME_CHARS - len(extension)] + extension
+    if not kept:
+        return "upload.tar.gz"
+    return kept if kept[0].isalpha() else f"upload {kept}"
+
+
+def _upload_stream(data: bytes | bytearray | memoryview | BinaryIO) -> tuple[BinaryIO, int, str]:
+    """A seekable stream over an upload, its size and its content's SHA-256."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    data.seek(0)
+    size = 0
+    while chunk := data.read(_DOWNLOAD_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    data.seek(0)
+    return data, size, digest.hexdigest()
+
+
+def load_notmnist_upload(
+    data: bytes | bytearray | memoryview | BinaryIO,
+    file_name: str | None,
     progress: Progress | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
     max_mb: int | None = None,
 ) -> Dataset:
-    """Check, parse and keep an uploaded notMNIST archive; return the data set.
+    """A student's uploaded notMNIST archive as a data set for that student only.
 
-    The bytes go to a temporary file beside the destination, are parsed (which fills
-    the cache), and only then renamed to ``notMNIST_small.tar.gz``: an upload that is
-    too big, damaged or not notMNIST leaves nothing behind.
+    The upload is checked against ``max_upload_mb`` and parsed in memory by the bounded
+    reader (nothing is written to disk: no copy of the archive, no cache). The data set's
+    ``source`` is ``"upload:"`` and a prefix of the content's SHA-256, so two different
+    uploads never share a cache entry; its ``source_path`` is None. The description and
+    every error name the student's file (base name only), never a server path.
     """
-    if isinstance(data, bytes | bytearray | memoryview):
-        stream: BinaryIO = io.BytesIO(data)
-        size = len(data)
-    else:
-        stream = data
-        stream.seek(0, os.SEEK_END)
-        size = stream.tell()
-        stream.seek(0)
-    check_upload_size(size, max_mb)
-    destination = Path(dest_dir) if dest_dir is not None else _data_dir(None) / "downloads"
-    cache = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
-    handle = _temp_in(destination, ".upload.")
+    display = upload_display_name(file_name)
+    stream, size, digest = _upload_stream(data)
+    try:
+        check_upload_size(size, max_mb)
+    except InputError as error:
+        raise InputError(
+            f"{display} is {size / MEGABYTE:.1f} MB; uploads are limited to {error.details['max_mb']} MB.",
+            code=error.code,
+            details={**error.details, "file_name": display},
+        ) from None
+    buffer, refused, other_files = _read_tar(stream, size, display, display, progress)
+    _check_letters(buffer, display, display, other_files)
+    images, labels = buffer.arrays()
+    return Dataset(
+        name="notmnist",
+        features=_read_only(images),
+        labels=_read_only(labels),
+        classes=LETTERS,
+        feature_names=None,
+        description=f"notMNIST (your upload): {len(labels):,} images from {display}",
+        skipped=buffer.skipped,
+        refused=refused,
+        source=f"{UPLOAD_PREFIX}{digest[:24]}",
+    )
+
+
+def import_notmnist_archive(
+    archive: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> Dataset:
+    """Put an archive in place as the class's ``data/downloads/notMNIST_small.tar.gz`` (instructor only).
+
+    The archive is copied beside its destination, the copy is parsed (and cached), and
+    only then renamed into place, so a damaged or foreign archive never replaces the
+    class's copy and a reader never sees half a file.
+    """
+    source = Path(archive)
+    if not source.is_file():
+        raise InputError(
+            f"No archive at {source}: give the path of a notMNIST_small .tar.gz file.",
+            code="not_found",
+            details={"path": str(source)},
+        )
+    base = _data_dir(data_dir)
+    destination = base / "downloads"
+    handle = _temp_in(destination, ".import.")
     temp_path = Path(handle.name)
     try:
-        with handle:
-            while chunk := stream.read(_DOWNLOAD_CHUNK):
+        with handle, source.open("rb") as original:
+            while chunk := original.read(_DOWNLOAD_CHUNK):
                 handle.write(chunk)
-        load_notmnist(temp_path, progress=progress, cache_dir=cache)
+        buffer, refused, other_files = _parse_archive(temp_path, progress, name=source.name)
+        _check_letters(buffer, source.name, str(source), other_files)
         final = destination / NOTMNIST_ARCHIVE_NAME
         os.replace(temp_path, final)
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
-    # Renaming keeps size and mtime, so this reads the cache written just above.
-    return load_notmnist(final, cache_dir=cache)
+    images, labels = buffer.arrays()
+    dataset = _notmnist_dataset(images, labels, buffer.skipped, refused, str(final))
+    # Renaming keeps size and mtime, so this is the cache entry load_notmnist looks for.
+    _write_cache(notmnist_cache_file(final, base / "cache"), dataset)
+    return dataset
+
+
+def _already_present_error(final: Path) -> InputError:
+    return InputError(
+        f"{final.name} is already in place; the class's copy is not replaced from here.",
+        code="already_present",
+        details={"path": str(final)},
+    )
+
+
+def _place_without_replacing(temp_path: Path, final: Path) -> None:
+    """Move a finished file into place unless something is already there (atomic where links work)."""
+    try:
+        os.link(temp_path, final)
+    except FileExistsError:
+        raise _already_present_error(final) from None
+    except OSError:  # a file system without hard links
+        if final.exists():
+            raise _already_present_error(final) from None
+        os.replace(temp_path, final)
+        return
+    temp_path.unlink(missing_ok=True)
 
 
 def download_notmnist(
@@ -664,18 +1106,23 @@ def download_notmnist(
     dest_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     timeout: float = 30.0,
+    replace_existing: bool = True,
 ) -> Path:
     """Download the archive into ``data/downloads`` and return its path.
 
     ``progress(bytes_done, bytes_total)`` (total is 0 when the server does not say).
     Written to a temporary file and renamed at the end, so an interrupted download
-    leaves nothing half-written. The size cap is ``max_upload_mb``.
+    leaves nothing half-written. The size cap is ``max_upload_mb``. With
+    ``replace_existing=False`` (the page's button) an archive already in place, the
+    class's copy, is never replaced, not even by a download that finishes at the same time.
     """
     scheme = urllib.parse.urlsplit(url).scheme
     if scheme not in ("http", "https"):
         raise InputError(f"Only http and https downloads are allowed, not {url!r}.", code="bad_url",
                          details={"url": url})
     destination = Path(dest_dir) if dest_dir is not None else _data_dir(None) / "downloads"
+    if not replace_existing and (destination / NOTMNIST_ARCHIVE_NAME).exists():
+        raise _already_present_error(destination / NOTMNIST_ARCHIVE_NAME)
     limit_mb, limit = _upload_limit_bytes(None)
     handle = _temp_in(destination, ".download.")
     temp_path = Path(handle.name)
@@ -706,7 +1153,10 @@ def download_notmnist(
                     details={"url": url},
                 )
         final = destination / NOTMNIST_ARCHIVE_NAME
-        os.replace(temp_path, final)
+        if replace_existing:
+            os.replace(temp_path, final)
+        else:
+            _place_without_replacing(temp_path, final)
         return final
     except InputError:
         temp_path.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Data sets: iris, the notMNIST loader (archive, folder, cache, failures), download, upload, split."""
+"""Data sets: iris, the notMNIST loader (archive, folder, cache, failures), download, import, split."""
 
 from __future__ import annotations
 
@@ -334,7 +334,7 @@ def test_missing_path(tmp_path: Path) -> None:
     assert error.code == "not_found"
 
 
-# ------------------------------------------------------------------ upload
+# ------------------------------------------------------------------ upload cap and instructor import
 
 
 def test_upload_size_cap() -> None:
@@ -357,26 +357,37 @@ def test_upload_cap_comes_from_settings(monkeypatch) -> None:
         get_settings.cache_clear()
 
 
-def test_upload_is_checked_then_kept(real_archive: Path, tmp_path: Path) -> None:
-    downloads, cache = tmp_path / "downloads", tmp_path / "cache"
-    dataset = ds.import_notmnist_upload(real_archive.read_bytes(), dest_dir=downloads, cache_dir=cache)
-    final = downloads / ds.NOTMNIST_ARCHIVE_NAME
-    assert [p.name for p in downloads.iterdir()] == [final.name]
+def test_instructor_import_is_checked_then_put_in_place(real_archive: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    seen: list[tuple[int, int]] = []
+    dataset = ds.import_notmnist_archive(real_archive, data_dir=data_dir, progress=lambda d, t: seen.append((d, t)))
+    final = data_dir / "downloads" / ds.NOTMNIST_ARCHIVE_NAME
+    assert [p.name for p in final.parent.iterdir()] == [final.name]  # no temporary copy left
     assert final.read_bytes() == real_archive.read_bytes()
-    assert dataset.source == str(final) and len(dataset) == 30 and dataset.skipped == 1
-    assert ds.notmnist_cache_file(final, cache).exists()
+    assert dataset.source == str(final) and dataset.source_path == str(final)
+    assert (len(dataset), dataset.skipped, dataset.refused) == (30, 1, 4)
+    assert seen[-1][0] == seen[-1][1] == real_archive.stat().st_size
+    # Cached under the key of the file in place: the page's first load parses nothing.
+    assert ds.notmnist_cache_file(final, data_dir / "cache").exists()
+    assert ds.find_notmnist(data_dir) == final
 
 
-def test_bad_uploads_leave_nothing(real_archive: Path, tmp_path: Path) -> None:
-    downloads = tmp_path / "downloads"
+def test_a_bad_import_leaves_the_class_copy_alone(real_archive: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ds.import_notmnist_archive(real_archive, data_dir=data_dir)
+    final = data_dir / "downloads" / ds.NOTMNIST_ARCHIVE_NAME
     data = real_archive.read_bytes()
-    with pytest.raises(InputError) as too_big:
-        ds.import_notmnist_upload(io.BytesIO(b"x" * (ds.MEGABYTE + 1)), dest_dir=downloads, max_mb=1)
-    assert too_big.value.code == "upload_too_big"
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError) as truncated:
-        ds.import_notmnist_upload(data[: len(data) // 2], dest_dir=downloads, cache_dir=tmp_path / "cache")
+        ds.import_notmnist_archive(cut, data_dir=data_dir)
     assert truncated.value.code == "truncated_archive"
-    assert not downloads.exists() or list(downloads.iterdir()) == []
+    assert truncated.value.message.startswith("cut.tar.gz is damaged or incomplete")
+    with pytest.raises(InputError) as missing:
+        ds.import_notmnist_archive(tmp_path / "absent.tar.gz", data_dir=data_dir)
+    assert missing.value.code == "not_found"
+    assert [p.name for p in final.parent.iterdir()] == [final.name]
+    assert final.read_bytes() == data
 
 
 # ------------------------------------------------------------------ download (loopback only)
@@ -441,6 +452,39 @@ def test_download_failures_leave_nothing(server: str, tmp_path: Path, route: str
     assert caught.value.code == code
     assert caught.value.message.startswith(message_start)
     assert list((tmp_path / "dl").iterdir()) == []
+
+
+def test_download_from_the_page_never_replaces_the_class_copy(server: str, tmp_path: Path) -> None:
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    class_copy = downloads / ds.NOTMNIST_ARCHIVE_NAME
+    class_copy.write_bytes(b"the instructor's archive")
+    with pytest.raises(InputError) as caught:
+        ds.download_notmnist(f"{server}/notMNIST_small.tar.gz", dest_dir=downloads, timeout=5,
+                             replace_existing=False)
+    assert caught.value.code == "already_present"
+    assert caught.value.message == (
+        "notMNIST_small.tar.gz is already in place; the class's copy is not replaced from here."
+    )
+    assert class_copy.read_bytes() == b"the instructor's archive"
+    assert [p.name for p in downloads.iterdir()] == [class_copy.name]
+
+
+def test_download_that_finds_a_copy_put_in_place_meanwhile_keeps_it(server: str, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    downloads = tmp_path / "dl"
+    class_copy = downloads / ds.NOTMNIST_ARCHIVE_NAME
+
+    def instructor_imports_meanwhile(done: int, total: int) -> None:
+        if not class_copy.exists():
+            class_copy.write_bytes(b"the instructor's archive")
+
+    with pytest.raises(InputError) as caught:
+        ds.download_notmnist(f"{server}/notMNIST_small.tar.gz", dest_dir=downloads, timeout=5,
+                             progress=instructor_imports_meanwhile, replace_existing=False)
+    assert caught.value.code == "already_present"
+    assert class_copy.read_bytes() == b"the instructor's archive"
+    assert [p.name for p in downloads.iterdir()] == [class_copy.name]
 
 
 def test_download_without_network(tmp_path: Path) -> None:
