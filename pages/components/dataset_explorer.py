@@ -1,11 +1,14 @@
 """Dataset widgets for the training page: where the letters come from, and a look at the data.
 
-- :func:`choose_letters_source` lets the student pick the real notMNIST or the offline
-  letters, download or upload the real archive, and returns the chosen data set.
+- :func:`choose_letters_source` lets the student pick the real notMNIST, the offline
+  letters or their own upload, download the real archive while none is in place, upload
+  one for their session only, and returns the chosen data set.
 - :func:`show_dataset_explorer` draws sample images with their letters (white on black,
   as the course draws them), the class counts, and for iris a scatter matrix.
 
-Loaded data sets are shared read-only by every session (``st.cache_resource``).
+Loaded data sets are shared read-only by every session (``st.cache_resource``), except a
+student's upload: it lives in that student's ``st.session_state`` only, nothing of it is
+written to disk or to a server-wide cache, and it is freed when the session ends.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from nnlib.datasets import Dataset
 from nnlib.errors import InputError
 from nnlib.settings import get_settings
 from pages.components import charts
-from pages.components.ui import show_input_error
+from pages.components.ui import plain_markdown, show_input_error
 
 SOURCE_LABELS = {
     "real": "notMNIST_small (the real one)",
@@ -53,6 +56,14 @@ def _shared_chart_spec(chart: str, name: str, description: str, size: int, _data
     """A data set's chart, built once per server: everyone opening the same data sees the same chart."""
     build = {"scatter_matrix": _scatter_matrix, "class_counts": _class_counts_chart}[chart]
     return charts.finished_spec(build(_dataset))
+
+
+def _chart_spec(chart: str, dataset: Dataset) -> dict:
+    """A data set's chart: shared by everyone for the class's data, built in the session for an upload."""
+    if (dataset.source or "").startswith(datasets.UPLOAD_PREFIX):
+        build = {"scatter_matrix": _scatter_matrix, "class_counts": _class_counts_chart}[chart]
+        return charts.finished_spec(build(dataset))
+    return _shared_chart_spec(chart, dataset.name, dataset.description, len(dataset), dataset)
 
 
 def _progress_callback(bar, verb: str, unit: str):
@@ -100,21 +111,70 @@ def _load_real() -> Dataset | None:
 # ------------------------------------------------------------------ source chooser
 
 
+def _upload_key(key_prefix: str) -> str:
+    """Where this session keeps its student's upload, (file name, data set), and nowhere else."""
+    return f"{key_prefix}_my_upload"
+
+
+def _upload_box(key_prefix: str, max_mb: int) -> None:
+    """Parse an upload into this session only; on success switch the chooser to it."""
+    uploaded = st.file_uploader(
+        f"…or upload your own {datasets.NOTMNIST_ARCHIVE_NAME} (at most {max_mb} MB, kept in this session only)",
+        type=["gz", "tgz", "tar"],
+        key=f"{key_prefix}_upload",
+        max_upload_size=max_mb,
+    )
+    if uploaded is None:
+        return
+    tried_key = f"{key_prefix}_upload_tried"
+    tried = st.session_state.get(tried_key)
+    if tried is not None and tried[0] == uploaded.file_id:
+        if tried[1] is not None:  # the same file again: say why once more, without reading it again
+            show_input_error(tried[1])
+        return
+    bar = st.progress(0.0, text="Checking the upload…")
+    try:
+        dataset = datasets.load_notmnist_upload(
+            uploaded, uploaded.name, progress=_progress_callback(bar, "Reading the upload", "bytes"), max_mb=max_mb
+        )
+    except InputError as error:
+        bar.empty()
+        st.session_state[tried_key] = (uploaded.file_id, error)
+        show_input_error(error)
+        return
+    bar.empty()
+    st.session_state[tried_key] = (uploaded.file_id, None)
+    st.session_state[_upload_key(key_prefix)] = (datasets.upload_display_name(uploaded.name), dataset)
+    st.session_state[f"{key_prefix}_switch_to"] = "upload"
+    st.rerun()
+
+
 def _get_real_data(key_prefix: str) -> None:
-    """Download button and upload box; on success switch the chooser to the real data."""
-    max_mb = get_settings().max_upload_mb
+    """Download button (only while no archive is in place) and upload box (if the server allows)."""
+    settings = get_settings()
+    in_place = datasets.find_notmnist() is not None
+    ways = []
+    if not in_place:
+        ways.append("download it")
+    if settings.allow_uploads:
+        ways.append(f"upload your own `{datasets.NOTMNIST_ARCHIVE_NAME}` (for you only, in this session)")
     st.markdown(
         "The course uses **notMNIST_small**: about 18,700 letters A–J cut from real fonts, 8 MB. "
-        f"Download it, upload `{datasets.NOTMNIST_ARCHIVE_NAME}`, or put it into "
-        "`data/downloads/` by hand (see `data/README.md`)."
+        + (f"You can {' or '.join(ways)}; " if ways else "")
+        + "the instructor puts the class's copy on the server with `python -m nnlib data import` "
+        "(see `data/README.md`)."
     )
     download_col, upload_col = st.columns(2)
     with download_col:
-        if st.button("Download notMNIST_small", key=f"{key_prefix}_download", icon=":material/download:"):
+        if in_place:
+            st.caption("The class's notMNIST_small is already on this server: choose it above.")
+        elif st.button("Download notMNIST_small", key=f"{key_prefix}_download", icon=":material/download:"):
             bar = st.progress(0.0, text="Connecting…")
             try:
                 path = datasets.download_notmnist(
-                    url=datasets.NOTMNIST_URL, progress=_progress_callback(bar, "Downloading", "bytes")
+                    url=datasets.NOTMNIST_URL,
+                    progress=_progress_callback(bar, "Downloading", "bytes"),
+                    replace_existing=False,
                 )
                 bar.empty()
                 _read_with_progress(path)
@@ -122,52 +182,62 @@ def _get_real_data(key_prefix: str) -> None:
                 bar.empty()
                 show_input_error(error)
             else:
-                st.session_state[f"{key_prefix}_switch_to_real"] = True
+                st.session_state[f"{key_prefix}_switch_to"] = "real"
                 st.rerun()
     with upload_col:
-        uploaded = st.file_uploader(
-            f"…or upload {datasets.NOTMNIST_ARCHIVE_NAME} (at most {max_mb} MB)",
-            type=["gz", "tgz", "tar"],
-            key=f"{key_prefix}_upload",
-            max_upload_size=max_mb,
-        )
-        done_key = f"{key_prefix}_uploaded_id"
-        if uploaded is not None and st.session_state.get(done_key) != uploaded.file_id:
-            bar = st.progress(0.0, text="Checking the upload…")
-            try:
-                datasets.check_upload_size(uploaded.size, max_mb)
-                datasets.import_notmnist_upload(
-                    uploaded, progress=_progress_callback(bar, "Reading the upload", "bytes")
-                )
-            except InputError as error:
-                bar.empty()
-                show_input_error(error)
-            else:
-                st.session_state[done_key] = uploaded.file_id
-                st.session_state[f"{key_prefix}_switch_to_real"] = True
-                st.rerun()
+        if settings.allow_uploads:
+            _upload_box(key_prefix, settings.max_upload_mb)
+        else:
+            st.caption("Uploads are off on this server: ask your instructor for the class's notMNIST_small.")
+
+
+def _skipped_note(dataset: Dataset) -> str:
+    note = ""
+    if dataset.skipped:
+        note += f"; {dataset.skipped} file{'s' if dataset.skipped != 1 else ''} did not decode and " \
+                f"{'were' if dataset.skipped != 1 else 'was'} skipped, as in the course"
+    if dataset.refused:
+        note += f"; {dataset.refused} link or unsafe entr{'ies' if dataset.refused != 1 else 'y'} ignored"
+    return note
 
 
 def choose_letters_source(key_prefix: str = "letters") -> Dataset:
-    """Pick the real notMNIST or the offline letters; always returns a data set.
+    """Pick the real notMNIST, the offline letters, or this session's own upload; always returns a data set.
 
-    The real one is the default whenever it is in the data folder (or its cache).
-    Until it is, the offline letters are returned, named for what they are.
+    The real one is the default whenever it is in the data folder (or its cache). Until it
+    is, the offline letters are returned, named for what they are. A student's upload is
+    offered to that student's session only; its ``source`` starts with
+    ``datasets.UPLOAD_PREFIX`` and its ``source_path`` is None.
     """
     source_key = f"{key_prefix}_source"
     real_available = datasets.real_letters_available()
-    if st.session_state.pop(f"{key_prefix}_switch_to_real", False) or source_key not in st.session_state:
+    kept = st.session_state.get(_upload_key(key_prefix)) if get_settings().allow_uploads else None
+    upload_name, upload = kept if kept is not None else (None, None)
+    options = list(SOURCE_LABELS) + (["upload"] if upload is not None else [])
+    switch_to = st.session_state.pop(f"{key_prefix}_switch_to", None)
+    if switch_to in options:
+        st.session_state[source_key] = switch_to
+    elif st.session_state.get(source_key) not in options:
         st.session_state[source_key] = "real" if real_available else "offline"
+    labels = dict(SOURCE_LABELS)
+    if upload is not None:
+        labels["upload"] = plain_markdown(f"Your upload: {upload_name}")
 
     choice = st.radio(
         "Letters data",
-        list(SOURCE_LABELS),
-        format_func=SOURCE_LABELS.get,
+        options,
+        format_func=labels.get,
         key=source_key,
         horizontal=True,
-        help="The offline letters always work; the real notMNIST is used whenever it is present.",
+        help="The offline letters always work; the real notMNIST is used whenever it is present. "
+        "An archive you upload is yours alone and is forgotten when your session ends.",
     )
     offline = datasets.load_offline_letters()
+    if choice == "upload" and upload is not None:
+        st.caption(plain_markdown(f"{upload.description}, kept in your session only{_skipped_note(upload)}."))
+        with st.expander("Get the real notMNIST", expanded=False):
+            _get_real_data(key_prefix)
+        return upload
     if choice == "real" and real_available:
         try:
             real = _load_real()
@@ -176,13 +246,7 @@ def choose_letters_source(key_prefix: str = "letters") -> Dataset:
             st.info("Using the offline letters until the real notMNIST can be read.")
             return offline
         if real is not None:
-            note = f"{len(real):,} images from `{Path(real.source or '').name}`"
-            if real.skipped:
-                note += f"; {real.skipped} file{'s' if real.skipped != 1 else ''} did not decode and " \
-                        f"{'were' if real.skipped != 1 else 'was'} skipped, as in the course"
-            if real.refused:
-                note += f"; {real.refused} link or unsafe entr{'ies' if real.refused != 1 else 'y'} ignored"
-            st.caption(note + ".")
+            st.caption(f"{len(real):,} images from `{Path(real.source or '').name}`{_skipped_note(real)}.")
             return real
 
     if choice == "real":
@@ -275,8 +339,7 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
     else:
         st.subheader("Every pair of features")
         st.caption("Each dot is one sample, coloured by its class.")
-        st.vega_lite_chart(_shared_chart_spec("scatter_matrix", dataset.name, dataset.description, len(dataset),
-                                              dataset))
+        st.vega_lite_chart(_chart_spec("scatter_matrix", dataset))
         with st.expander("The first rows"):
             frame = pd.DataFrame(dataset.features[:10], columns=list(dataset.feature_names or []) or None)
             frame["class"] = [dataset.classes[label] for label in dataset.labels[:10]]
@@ -286,4 +349,4 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
     balance = "balanced" if counts.min() == counts.max() else f"from {counts.min():,} to {counts.max():,}"
     st.caption(f"{balance.capitalize()}: " + ", ".join(
         f"{name} {count:,}" for name, count in zip(dataset.classes, counts, strict=True)))
-    st.vega_lite_chart(_shared_chart_spec("class_counts", dataset.name, dataset.description, len(dataset), dataset))
+    st.vega_lite_chart(_chart_spec("class_counts", dataset))

@@ -1,4 +1,4 @@
-"""The dataset widgets: real-vs-offline choice, download, upload, and the explorer, through AppTest."""
+"""The dataset widgets: real, offline or own upload, download, upload, and the explorer, through AppTest."""
 
 from __future__ import annotations
 
@@ -159,30 +159,79 @@ def test_upload_too_big_is_refused(data_dir: Path, monkeypatch) -> None:
         ("notMNIST_small.tar.gz", b"\x1f\x8b" + b"0" * (2 * datasets.MEGABYTE), "application/gzip")
     ).run()
     assert not app.exception
-    assert [e.value for e in app.error] == ["The file is 2.0 MB; uploads are limited to 1 MB."]
+    assert [e.value for e in app.error] == ["notMNIST_small.tar.gz is 2.0 MB; uploads are limited to 1 MB."]
     assert chosen(app) == "chosen: offline_letters (10000)"
-    assert not (data_dir / "downloads").exists() or list((data_dir / "downloads").iterdir()) == []
+    assert list(data_dir.iterdir()) == []
 
 
-def test_upload_of_a_damaged_archive_is_refused(data_dir: Path, archive_bytes: bytes) -> None:
+def test_upload_of_a_damaged_archive_is_refused_once(data_dir: Path, archive_bytes: bytes, monkeypatch) -> None:
+    calls = []
+    real_loader = datasets.load_notmnist_upload
+    monkeypatch.setattr(datasets, "load_notmnist_upload", lambda *a, **k: calls.append(1) or real_loader(*a, **k))
     app = run_app()
     half = archive_bytes[: len(archive_bytes) // 2]
-    app.file_uploader(key="letters_upload").set_value(("notMNIST_small.tar.gz", half, "application/gzip")).run()
+    app.file_uploader(key="letters_upload").set_value(("my letters.tar.gz", half, "application/gzip")).run()
     assert not app.exception
-    assert len(app.error) == 1 and "damaged or incomplete" in app.error[0].value
+    # The student's own file is named, never a temporary file of the server.
+    assert [e.value for e in app.error] == [
+        "my letters.tar.gz is damaged or incomplete: it ends before the archive does. Download or copy it again."
+    ]
     assert chosen(app) == "chosen: offline_letters (10000)"
+    app.run()  # the same file still in the box: the reason is shown again, the file is not read again
+    assert [e.value for e in app.error][0].startswith("my letters.tar.gz is damaged")
+    assert len(calls) == 1
+    assert list(data_dir.iterdir()) == []
 
 
-def test_upload_switches_to_the_real_data(data_dir: Path, archive_bytes: bytes) -> None:
+def test_upload_is_kept_in_that_session_only(data_dir: Path, archive_bytes: bytes) -> None:
     app = run_app()
     app.file_uploader(key="letters_upload").set_value(
-        ("notMNIST_small.tar.gz", archive_bytes, "application/gzip")
+        ("C:\\Users\\kim\\my letters.tar.gz", archive_bytes, "application/gzip")
     ).run()
     assert not app.exception and not app.error
-    assert app.radio(key="letters_source").value == "real"
+    source = app.radio(key="letters_source")
+    assert source.value == "upload"
+    assert source.options[-1] == "Your upload: my letters.tar.gz"
     assert chosen(app) == "chosen: notmnist (20)"
-    saved = data_dir / "downloads" / datasets.NOTMNIST_ARCHIVE_NAME
-    assert saved.read_bytes() == archive_bytes
+    assert "notMNIST (your upload): 20 images from my letters.tar.gz, kept in your session only; 1 file did " \
+           "not decode and was skipped" in captions(app)
+    assert "Balanced: A 2, B 2" in captions(app)
+    assert list(data_dir.iterdir()) == []  # nothing written: no archive, no cache
+    assert not datasets.real_letters_available()
+
+    # The student can switch away and back within the session.
+    app.radio(key="letters_source").set_value("offline").run()
+    assert chosen(app) == "chosen: offline_letters (10000)"
+    app.radio(key="letters_source").set_value("upload").run()
+    assert chosen(app) == "chosen: notmnist (20)"
+
+    # Another student, at the same time, on the same server: no trace of it.
+    other = run_app()
+    assert other.radio(key="letters_source").options == [
+        "notMNIST_small (the real one)", "Offline letters (bundled, rendered from open fonts)"
+    ]
+    assert chosen(other) == "chosen: offline_letters (10000)"
+    assert "my letters" not in "\n".join(str(e.value) for e in [*other.caption, *other.markdown])
+
+
+def test_uploads_can_be_turned_off(data_dir: Path, monkeypatch) -> None:
+    monkeypatch.setenv("NNLIB_ALLOW_UPLOADS", "false")
+    get_settings.cache_clear()
+    app = run_app()
+    assert not app.get("file_uploader")
+    assert "Uploads are off on this server: ask your instructor for the class's notMNIST_small." in captions(app)
+    assert app.button(key="letters_download").label == "Download notMNIST_small"  # a student working alone
+
+
+def test_no_download_button_while_the_class_copy_is_in_place(data_dir: Path, archive_bytes: bytes) -> None:
+    (data_dir / "downloads").mkdir()
+    (data_dir / "downloads" / datasets.NOTMNIST_ARCHIVE_NAME).write_bytes(archive_bytes)
+    app = run_app()
+    app.radio(key="letters_source").set_value("offline").run()  # the panel with the download button
+    assert not app.exception
+    assert "letters_download" not in [button.key for button in app.button]
+    assert "The class's notMNIST_small is already on this server: choose it above." in captions(app)
+    assert app.file_uploader(key="letters_upload") is not None  # a student may still try their own
 
 
 def test_extracted_folder_dropped_by_hand_is_used(data_dir: Path, archive_bytes: bytes, tmp_path: Path) -> None:
