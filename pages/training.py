@@ -230,7 +230,7 @@ config = TrainConfig(
 
 def data_split():
     source = data_path or dataset.source or dataset.description
-    if not source.startswith(getattr(datasets, "UPLOAD_PREFIX", "upload:")):
+    if not source.startswith(datasets.UPLOAD_PREFIX):
         return shared_split(dataset.name, source, config.seed, config.standardize, dataset)
     # A student's upload is split in that student's session only: nothing of it outlives the session.
     key = (source, config.seed, config.standardize)
