@@ -325,6 +325,7 @@ _BLOCK = 512
 _ZERO_BLOCK = bytes(_BLOCK)
 _READ_CHUNK = 64 * 1024  # compressed bytes read from the file at a time
 _INFLATE_CHUNK = 256 * 1024  # most uncompressed bytes held from one decompression step
+_MAX_STREAMS = 1024  # compressed streams one after another in one file
 # A GNU long name (L), long link name (K) or pax header (x, g) holds a few names and numbers;
 # one larger than this is refused unread.
 MAX_ARCHIVE_HEADER_BYTES = 64 * 1024
@@ -385,6 +386,7 @@ class _TarStream:
         raw.seek(-len(head), os.SEEK_CUR)
         self.kind = next((kind for kind, magic in _COMPRESSION_MAGIC.items() if head.startswith(magic)), "tar")
         self._decoder = None if self.kind == "tar" else _decoder(self.kind)
+        self._streams = 1
         self._buffer = b""
         self._offset = 0
         self.raw_bytes = 0  # compressed bytes read so far
@@ -401,12 +403,14 @@ class _TarStream:
         while True:
             starved = False
             if self._decoder.eof:
-                # Another compressed stream may follow (concatenated .gz files); other trailing
-                # bytes are ignored, as tarfile does.
+                # Another compressed stream may follow (concatenated .gz files, parallel bzip2);
+                # other trailing bytes are ignored, as tarfile does, and so is everything after
+                # _MAX_STREAMS streams (empty ones would cost time and unpack to nothing).
                 rest = self._decoder.unused_data or self._raw_chunk()
-                if not rest.startswith(_COMPRESSION_MAGIC[self.kind]):
+                if not rest.startswith(_COMPRESSION_MAGIC[self.kind]) or self._streams >= _MAX_STREAMS:
                     return b""
                 self._decoder = _decoder(self.kind)
+                self._streams += 1
                 data = rest
             elif self._decoder.needs_input:
                 data = self._raw_chunk()

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from nnlib import datasets as ds
@@ -465,3 +467,39 @@ def test_upload_missing_letters_names_the_file(small) -> None:
 )
 def test_upload_display_name(given: str | None, shown: str) -> None:
     assert ds.upload_display_name(given) == shown
+
+
+# ------------------------------------------------------------------ anything else
+
+
+@pytest.fixture(scope="module")
+def plain_tar(small) -> bytes:
+    """An uncompressed archive with pax headers, so that changed bytes land in headers and records."""
+    images, labels = small
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for index, (image, label) in enumerate(zip(images, labels, strict=True)):
+            data = png_bytes(image)
+            member = tarfile.TarInfo(f"notMNIST_small/{ds.LETTERS[label]}/{'n' * (index % 3) * 60}{index}.png")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1,
+                        max_size=8),
+       keep=st.floats(0.05, 1))
+def test_changed_or_cut_archives_give_a_data_set_or_an_input_error(plain_tar: bytes, changes, keep: float) -> None:
+    data = bytearray(plain_tar)
+    for where, value in changes:
+        data[int(where * len(data))] = value
+    data = data[: max(1, int(len(data) * keep))]
+    try:
+        dataset = ds.load_notmnist_upload(bytes(data), "changed.tar")
+    except InputError as error:
+        assert error.code in {"damaged_archive", "truncated_archive", "not_archive", "not_notmnist",
+                              "archive_header_too_big", "too_many_members", "archive_too_big"}
+        assert error.message.startswith("changed.tar ")
+    else:
+        assert 0 < len(dataset) <= 20
