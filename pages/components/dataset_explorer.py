@@ -160,8 +160,8 @@ def _get_real_data(key_prefix: str) -> None:
         ways.append(f"upload your own `{datasets.NOTMNIST_ARCHIVE_NAME}` (for you only, in this session)")
     st.markdown(
         "The course uses **notMNIST_small**: about 18,700 letters A–J cut from real fonts, 8 MB. "
-        + (f"You can {' or '.join(ways)}; " if ways else "")
-        + "the instructor puts the class's copy on the server with `python -m nnlib data import` "
+        + (f"You can {' or '.join(ways)}; the" if ways else "The")
+        + " instructor puts the class's copy on the server with `python -m nnlib data import` "
         "(see `data/README.md`)."
     )
     download_col, upload_col = st.columns(2)
