@@ -23,6 +23,7 @@ from nnlib.losses import (
     LossReport,
     ParamSpec,
     evaluate,
+    find_preset,
     log_zero_demo,
     sigmoid_bce_comparison,
     softmax_overflow_demo,
@@ -55,8 +56,9 @@ def param_key(spec: ParamSpec) -> str:
 def load_preset() -> None:
     """Put the chosen preset into the inputs (runs before the widgets are drawn).
 
-    Bound widgets take values set through session state into the URL too, so a loaded
-    example can be shared by copying the address.
+    Choosing an example calls it, and so does the button that puts it back after the
+    student's own edits. Bound widgets take values set through session state into the
+    URL too, so a loaded example can be shared by copying the address.
     """
     preset = PRESETS[st.session_state["losses_preset"]]
     st.session_state["losses_loss"] = preset.loss
@@ -66,23 +68,6 @@ def load_preset() -> None:
     info = LOSSES[preset.loss]
     for spec in info.params:
         st.session_state[param_key(spec)] = preset.params.get(spec.name, spec.default)
-
-
-def matching_preset(
-    loss: str, reduction: str, prediction_text: str, target_text: str, params: dict[str, Any]
-) -> Any:
-    """The preset the inputs are exactly, parameters included (a course answer holds only for it)."""
-    for preset in PRESETS.values():
-        if (preset.loss, preset.reduction, preset.prediction, preset.target) == (
-            loss,
-            reduction,
-            prediction_text.strip(),
-            target_text.strip(),
-        ) and all(
-            params.get(spec.name) == preset.params.get(spec.name, spec.default) for spec in LOSSES[loss].params
-        ):
-            return preset
-    return None
 
 
 # --------------------------------------------------------------------------- drawing helpers
@@ -164,10 +149,7 @@ def parse_input(label: str, key: str, default: str, help_text: str) -> torch.Ten
 # --------------------------------------------------------------------------- sections
 
 
-def show_loss_card(info: LossInfo, reduction: str) -> None:
-    st.latex(info.formula_latex(reduction))
-    if reduction == "none":
-        st.caption("With reduction “none” PyTorch returns every term of the sum, without adding them.")
+def show_loss_card(info: LossInfo) -> None:
     st.markdown(f"**Prediction:** {info.prediction_spec}")
     st.markdown(f"**Target:** {info.target_spec}")
     st.markdown(f"**When to use:** {info.when_to_use}")
@@ -285,7 +267,8 @@ def show_metrics(report: LossReport) -> None:
 
 
 def show_metric(result: MetricResult) -> None:
-    st.metric(result.name, f"{number(result.value, 2)} %")
+    # As many digits as the course prints: tensor(45.0794), tensor(66.6667).
+    st.metric(result.name, f"{number(result.value)} %")
     st.latex(result.formula)
     if result.predicted is not None:
         st.caption(
@@ -293,7 +276,7 @@ def show_metric(result: MetricResult) -> None:
             f"the labels {result.predicted.to(torch.int64).reshape(-1).tolist()}."
         )
     else:
-        errors = ", ".join(number(v, 2) for v in result.per_element.reshape(-1)[:8].tolist())
+        errors = ", ".join(number(v) for v in result.per_element.reshape(-1)[:8].tolist())
         st.caption(f"Absolute percentage error of each element: {errors}")
     for finding in result.findings:
         show_finding(finding)
@@ -469,28 +452,42 @@ FIRST = PRESETS[DEFAULT_PRESET]
 st.title("Loss functions")
 st.markdown(
     "A loss turns the model's predictions and the true values into one number: the smaller, the "
-    "better. Type your own tensors (or load the course's examples), choose a loss and a reduction, "
-    "and see PyTorch's value next to the same number worked out from the formula, each element's "
-    "share, the gradient, and the metrics a person can read."
+    "better. Choose one of the course's examples or type your own tensors, choose a loss and a "
+    "reduction, and see PyTorch's value next to the same number worked out from the formula, each "
+    "element's share, the gradient, and the metrics a person can read."
 )
 st.caption(
     "Everything you type or choose here is kept in the page's address: copy it to share this "
     "exact example, and a reload or a visit to another page loses nothing."
 )
 
-preset_column, button_column = st.columns([4, 1], vertical_alignment="bottom")
+preset_column, button_column = st.columns([4, 1.2], vertical_alignment="bottom")
 with preset_column:
     preset_name = st.selectbox(
-        "Example", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET), key="losses_preset", **SHARED
+        "Example",
+        list(PRESETS),
+        index=list(PRESETS).index(DEFAULT_PRESET),
+        key="losses_preset",
+        on_change=load_preset,
+        help="Choosing an example puts its numbers into the inputs below; edit them freely afterwards.",
+        **SHARED,
     )
 with button_column:
     st.button(
-        "Load example", key="losses_load", on_click=load_preset, icon=":material/input:", width="stretch"
+        "Reload example",
+        key="losses_load",
+        on_click=load_preset,
+        icon=":material/restart_alt:",
+        width="stretch",
+        help="Put the chosen example's numbers back after your own edits.",
     )
 example_note = st.empty()  # filled once the inputs below are known
 
-settings_column, input_column = st.columns([1.1, 1], gap="large")
-with settings_column:
+report: LossReport | None = None
+prediction: torch.Tensor | None = None
+target: torch.Tensor | None = None
+input_column, result_column = st.columns([1, 1.1], gap="large")
+with input_column:
     loss_name = st.selectbox(
         "Loss", list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED
     )
@@ -505,10 +502,8 @@ with settings_column:
         **SHARED,
     )
     params = show_param_widgets(info)
-    show_loss_card(info, reduction)
-
-report: LossReport | None = None
-with input_column:
+    with st.expander(f"What {info.name} takes and when to use it"):
+        show_loss_card(info)
     prediction = parse_input(
         "Prediction ŷ (the model's output)",
         "losses_prediction_text",
@@ -538,33 +533,49 @@ with input_column:
             for message in report.torch_warnings:
                 st.caption(f"PyTorch's UserWarning: “{message}”")
 
-chosen = PRESETS[preset_name]
-if chosen is not matching_preset(
-    loss_name, reduction, st.session_state["losses_prediction_text"], st.session_state["losses_target_text"],
-    params,
-):
+# The example is recognised by the values the inputs hold, however they were typed: the note
+# above and the course answer next to the result always name the same example.
+found = (
+    find_preset(loss_name, reduction, prediction, target, params)
+    if prediction is not None and target is not None
+    else None
+)
+course = found[1] if found is not None else None
+answer = f" The course's answer: {course.expected:.4f}." if course is not None and course.expected is not None else ""
+if found is None:
     # A link or the student's own edits changed the inputs: the example's answer is not theirs.
-    example_note.caption("The inputs below are not this example: press **Load example** to put it in.")
-elif chosen.source or chosen.expected is not None:
-    answer = f" The course's answer: {chosen.expected:.4f}." if chosen.expected is not None else ""
-    example_note.caption(f"{chosen.source}.{answer}" if chosen.source else answer.strip())
+    example_note.caption(
+        "The inputs below are not this example: choose another one, or press **Reload example** to "
+        "put this one back."
+    )
+elif found[0] != preset_name:
+    source = f" ({course.source})" if course.source else ""
+    example_note.caption(f"The inputs below are not this example but «{found[0]}»{source}.{answer}")
+elif course.source or course.expected is not None:
+    example_note.caption(f"{course.source}.{answer}" if course.source else answer.strip())
+
+with result_column:
+    st.subheader(f"{info.name}, reduction “{reduction}”")
+    st.latex(info.formula_latex(reduction))
+    if reduction == "none":
+        st.caption("With reduction “none” PyTorch returns every term of the sum, without adding them.")
+    if report is None:
+        st.info("Fix the inputs on the left to see the loss.", icon=":material/info:")
+    else:
+        show_value(report)
+        if course is not None and course.expected is not None:
+            agrees = abs(float(report.torch_value) - course.expected) < 5e-5
+            st.caption(
+                f"Course answer ({course.source}): {course.expected:.4f} "
+                + ("— PyTorch agrees." if agrees else f"— PyTorch gives {float(report.torch_value):.4f}.")
+            )
+        st.markdown(
+            "**Metrics** — a loss value is hard to read; a metric says how good the predictions are "
+            "in words (course text 004 «Метрики»)."
+        )
+        show_metrics(report)
 
 if report is not None:
-    st.header(f"{info.name}, reduction “{reduction}”")
-    show_value(report)
-    course = matching_preset(
-        loss_name,
-        reduction,
-        st.session_state["losses_prediction_text"],
-        st.session_state["losses_target_text"],
-        params,
-    )
-    if course is not None and course.expected is not None:
-        agrees = abs(float(report.torch_value) - course.expected) < 5e-5
-        st.caption(
-            f"Course answer ({course.source}): {course.expected:.4f} "
-            + ("— PyTorch agrees." if agrees else f"— PyTorch gives {float(report.torch_value):.4f}.")
-        )
     steps_tab, table_tab, gradient_tab, code_tab = st.tabs(
         ["Step by step", "Each element's contribution", "Gradient", "PyTorch code"]
     )
@@ -576,11 +587,5 @@ if report is not None:
         show_gradient(report)
     with code_tab:
         st.code(report.code, language="python")
-    st.header("Metrics")
-    st.markdown(
-        "A loss value is hard to read; a metric says how good the predictions are in words "
-        "(course text 004 «Метрики»)."
-    )
-    show_metrics(report)
 
 show_stability()

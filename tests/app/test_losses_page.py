@@ -28,7 +28,7 @@ def test_opens_on_the_course_mse_example() -> None:
     assert app.title[0].value == "Loss functions"
     assert metric(app, "PyTorch value") == "0.5800"
     assert metric(app, "By hand") == "0.5800"
-    assert metric(app, "MAPE") == "45.08 %"
+    assert metric(app, "MAPE") == "45.0794 %"  # course 004 prints tensor(45.0794)
     assert any("0.6 - 0.5 = 0.1" in latex.value for latex in app.latex)
 
 
@@ -50,6 +50,75 @@ def test_example_note_names_the_course_answer_only_while_the_inputs_are_that_exa
     assert any("not this example" in c.value for c in app.caption)
 
 
+def test_metrics_show_the_digits_the_course_prints() -> None:
+    # Course 004 «Метрики»: score.mean() prints tensor(45.0794); accuracy prints tensor(66.6667).
+    y = torch.tensor([[0.5], [1.5], [0.7]])
+    y_hat = torch.tensor([[0.6], [0.2], [0.5]])
+    course = ((y - y_hat).abs() / y * 100).mean()
+    assert str(course) == "tensor(45.0794)"
+    app = app_test(PAGE).run()
+    assert metric(app, "MAPE") == "45.0794 %"
+    assert any(c.value == "Absolute percentage error of each element: 20.0000, 86.6667, 28.5714" for c in app.caption)
+    app.selectbox(key="losses_preset").set_value("BCE — course example (004)").run()
+    assert metric(app, "Accuracy (binary)") == "66.6667 %"
+    assert metric(app, "PyTorch value") == "0.5108"  # tensor(0.5108)
+
+
+def test_choosing_an_example_loads_it_and_own_edits_stay_possible() -> None:
+    app = app_test(PAGE).run()
+    app.selectbox(key="losses_preset").set_value("CrossEntropy — course example (004)").run()  # no button
+    assert not app.exception
+    assert app.selectbox(key="losses_loss").value == "CrossEntropyLoss"
+    assert app.text_area(key="losses_target_text").value == "[1, 2, 0]"
+    assert metric(app, "PyTorch value") == "0.7306"
+    assert any("The course's answer: 0.7306" in c.value for c in app.caption)
+    # The student edits the example: the edit stays, and the note says it is no longer the example.
+    app.text_area(key="losses_target_text").input("[1, 0, 0]").run()
+    assert app.text_area(key="losses_target_text").value == "[1, 0, 0]"
+    expected = F.cross_entropy(torch.tensor([[-1.2, 2.2, 0.2], [2.3, 0.2, 0.7], [0.9, -2.2, -1.2]]),
+                               torch.tensor([1, 0, 0]))
+    assert metric(app, "PyTorch value") == f"{float(expected):.4f}"
+    assert any("not this example" in c.value for c in app.caption)
+    assert not any("0.7306" in c.value for c in app.caption)
+    app.button(key="losses_load").click().run()  # Reload example puts it back
+    assert app.text_area(key="losses_target_text").value == "[1, 2, 0]"
+    assert metric(app, "PyTorch value") == "0.7306"
+
+
+def test_a_course_example_typed_by_hand_is_recognised_by_its_values() -> None:
+    app = app_test(PAGE).run()
+    # The MSE example typed differently (no spaces, trailing zeros): still the course's example.
+    app.text_area(key="losses_prediction_text").input("[[0.60],[0.2],[0.5]]")
+    app.text_area(key="losses_target_text").input("[[0.5],[1.50],[0.7]]").run()
+    captions = [c.value for c in app.caption]
+    assert not any("not this example" in c for c in captions)
+    assert any("The course's answer: 0.5800" in c for c in captions)
+    assert any("Course answer" in c and "PyTorch agrees" in c for c in captions)
+    # The BCE example typed by hand while the MSE example is chosen: the note and the answer name BCE.
+    app.selectbox(key="losses_loss").set_value("BCELoss")
+    app.text_area(key="losses_prediction_text").input("[[0.9], [0.3], [0.2]]")
+    app.text_area(key="losses_target_text").input("[[1], [1], [0]]").run()
+    assert metric(app, "PyTorch value") == "0.5108"
+    captions = [c.value for c in app.caption]
+    [note] = [c for c in captions if "not this example" in c]
+    assert "«BCE — course example (004)»" in note and "The course's answer: 0.5108" in note
+    assert any("Course answer (004 «Функции потерь»: BCE = 0.5108): 0.5108 — PyTorch agrees." == c for c in captions)
+    assert not any("0.5800" in c for c in captions)
+    # Float class numbers are not the CrossEntropy example (PyTorch reads them as probabilities).
+    app.selectbox(key="losses_preset").set_value("CrossEntropy — course example (004)").run()
+    app.text_area(key="losses_target_text").input("[1., 2., 0.]").run()
+    assert not any("Course answer" in c.value for c in app.caption)
+
+
+def test_the_result_sits_next_to_the_inputs() -> None:
+    app = app_test(PAGE).run()
+    columns = list(app.columns)
+    inputs = next(i for i, c in enumerate(columns) if [t.key for t in c.text_area][:1] == ["losses_prediction_text"])
+    beside = columns[inputs + 1]
+    assert {m.label for m in beside.metric} >= {"PyTorch value", "By hand", "MAPE"}
+    assert [t.key for t in beside.text_area] == []
+
+
 def test_presets_give_the_course_answers() -> None:
     app = app_test(PAGE).run()
     app = load(app, "BCE — course example (004)")
@@ -57,11 +126,11 @@ def test_presets_give_the_course_answers() -> None:
     assert app.selectbox(key="losses_loss").value == "BCELoss"
     assert metric(app, "PyTorch value") == "0.5108"
     assert metric(app, "By hand") == "0.5108"
-    assert metric(app, "Accuracy (binary)") == "66.67 %"
+    assert metric(app, "Accuracy (binary)") == "66.6667 %"  # course 004: tensor(66.6667)
     app = load(app, "CrossEntropy — course example (004)")
     assert app.text_area(key="losses_target_text").value == "[1, 2, 0]"
     assert metric(app, "PyTorch value") == "0.7306"
-    assert metric(app, "Accuracy (multiclass)") == "66.67 %"
+    assert metric(app, "Accuracy (multiclass)") == "66.6667 %"
     assert any("agrees" in c.value for c in app.caption)
     app = load(app, "MSE — course example (004)")
     assert metric(app, "PyTorch value") == "0.5800"
@@ -162,7 +231,7 @@ def test_a_link_opens_a_classification_case() -> None:
     assert not app.exception
     expected = F.cross_entropy(torch.tensor([[0.5, 2.0, -1.0], [1.5, 0.1, 0.3]]), torch.tensor([2, 0]))
     assert metric(app, "PyTorch value") == f"{float(expected):.4f}"
-    assert metric(app, "Accuracy (multiclass)") == "50.00 %"
+    assert metric(app, "Accuracy (multiclass)") == "50.0000 %"
 
 
 def test_what_a_link_leaves_out_is_the_course_example() -> None:

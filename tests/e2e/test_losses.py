@@ -55,16 +55,18 @@ def test_course_examples_and_a_typed_case(server_url: str, page: object) -> None
     open_losses(server_url, page)
     assert_no_exception(page)
     assert metric_value(page, "PyTorch value") == "0.5800"
-    assert metric_value(page, "MAPE") == "45.08 %"
+    assert metric_value(page, "MAPE") == "45.0794 %"  # course 004 prints tensor(45.0794)
     tall_screenshot(page, "losses_mse")
 
-    choose(page, "Example", "CrossEntropy — course example (004)")
-    page.get_by_role("button", name="Load example").click()
-    wait_for_script(page)
+    choose(page, "Example", "CrossEntropy — course example (004)")  # choosing it loads it
     assert_no_exception(page)
     assert metric_value(page, "PyTorch value") == "0.7306"
     assert metric_value(page, "By hand") == "0.7306"
-    assert metric_value(page, "Accuracy (multiclass)") == "66.67 %"
+    assert metric_value(page, "Accuracy (multiclass)") == "66.6667 %"
+    # The result sits beside the inputs, not below them.
+    area = page.get_by_label("Prediction ŷ (the model's output)", exact=True).bounding_box()
+    value = page.locator('[data-testid="stMetric"]').filter(has_text="PyTorch value").first.bounding_box()
+    assert value["x"] > area["x"] + area["width"] and value["y"] < area["y"] + area["height"]
     page.get_by_role("tab", name="Each element's contribution").click()
     tall_screenshot(page, "losses_cross_entropy")
 
@@ -92,12 +94,33 @@ def test_course_examples_and_a_typed_case(server_url: str, page: object) -> None
 def test_broadcast_mistake_shows_the_matrix(server_url: str, page: object) -> None:
     open_losses(server_url, page)
     choose(page, "Example", "Mistake: (3, 1) against (3,) broadcasts silently")
-    page.get_by_role("button", name="Load example").click()
-    wait_for_script(page)
     assert_no_exception(page)
     assert metric_value(page, "PyTorch value") == "0.4333"
     assert page.get_by_text("What PyTorch really computes").count() == 1
     tall_screenshot(page, "losses_broadcast")
+
+
+def test_own_edits_then_reload_example_and_a_hand_typed_example(server_url: str, page: object) -> None:
+    open_losses(server_url, page)
+    choose(page, "Example", "BCE — course example (004)")
+    assert metric_value(page, "PyTorch value") == "0.5108"
+    assert metric_value(page, "Accuracy (binary)") == "66.6667 %"
+    type_into(page, "Prediction ŷ (the model's output)", "[[0.9], [0.8], [0.2]]")
+    assert_no_exception(page)
+    expected = F.binary_cross_entropy(torch.tensor([0.9, 0.8, 0.2]), torch.tensor([1.0, 1.0, 0.0]))
+    assert metric_value(page, "PyTorch value") == f"{float(expected):.4f}"
+    assert page.get_by_text("The inputs below are not this example").count() == 1
+    assert page.get_by_text("PyTorch agrees").count() == 0
+    page.get_by_role("button", name="Reload example").click()
+    wait_for_script(page)
+    assert metric_value(page, "PyTorch value") == "0.5108"
+    assert page.get_by_text("The inputs below are not this example").count() == 0
+    # The course example typed by hand in another spelling is still the example: one story, not two.
+    type_into(page, "Target y (the true values)", "[[1],[1],[0]]")
+    assert metric_value(page, "PyTorch value") == "0.5108"
+    assert page.get_by_text("The inputs below are not this example").count() == 0
+    assert page.get_by_text("PyTorch agrees").count() == 1
+    tall_screenshot(page, "losses_typed_course_example")
 
 
 def test_gradient_and_stability_tabs(server_url: str, page: object) -> None:

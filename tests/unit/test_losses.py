@@ -20,6 +20,7 @@ from nnlib.losses import (
     REDUCTIONS,
     check,
     evaluate,
+    find_preset,
     fmt,
     log_zero_demo,
     resolve_params,
@@ -174,6 +175,30 @@ def test_every_preset_runs_and_course_answers_hold() -> None:
         assert report.matches, name
         if preset.expected is not None:
             assert float(report.torch_value) == pytest.approx(preset.expected, abs=5e-5), name
+
+
+def test_every_preset_is_found_by_its_own_values() -> None:
+    for name, preset in PRESETS.items():
+        prediction, target = parse_tensor(preset.prediction), parse_tensor(preset.target)
+        assert find_preset(preset.loss, preset.reduction, prediction, target, preset.params) == (name, preset)
+
+
+def test_presets_are_recognised_by_values_not_by_how_they_were_typed() -> None:
+    mse = "MSE — course example (004)"
+    for text in ("[[0.60],[0.2],[0.5]]", "0.6\n0.2\n0.5", "[[0.6], [0.2], [0.5]]"):
+        assert find_preset("MSELoss", "mean", parse_tensor(text), MSE_TARGET) == (mse, PRESETS[mse])
+    # Class numbers typed as ints in a BCE target are the same numbers BCELoss receives.
+    found = find_preset("BCELoss", "mean", BCE_PREDICTION, torch.tensor([[1], [1], [0]]))
+    assert found is not None and found[0] == "BCE — course example (004)" and found[1].expected == 0.5108
+    # The same numbers with another reduction, parameter or dtype PyTorch tells apart are not the example.
+    assert find_preset("MSELoss", "sum", MSE_PREDICTION, MSE_TARGET) is None
+    assert find_preset("MSELoss", "mean", MSE_PREDICTION, MSE_TARGET.reshape(-1)) != (mse, PRESETS[mse])
+    assert find_preset("NLLLoss", "mean", COURSE_LOGITS, COURSE_CLASSES, {"apply_log_softmax": False}) is None
+    floats = find_preset("CrossEntropyLoss", "mean", COURSE_LOGITS, COURSE_CLASSES.float())
+    assert floats is not None and floats[0] == "Mistake: float class targets"
+    assert find_preset("MSELoss", "mean", MSE_PREDICTION + 0.01, MSE_TARGET) is None
+    assert find_preset("MSELoss", "mean", torch.tensor([[math.nan], [0.2], [0.5]]), MSE_TARGET) is None
+    assert find_preset("NoSuchLoss", "mean", MSE_PREDICTION, MSE_TARGET) is None
 
 
 # --------------------------------------------------------------------------- property: manual == torch

@@ -26,6 +26,14 @@ def test_course_mape_is_45_0794() -> None:
     assert result.findings == ()
 
 
+def test_metrics_read_to_the_digits_the_course_prints() -> None:
+    # Course 004 «Метрики» prints tensor(45.0794) and tensor(66.6667) twice.
+    assert str(torch.tensor(mape(Y_HAT, Y).value)) == "tensor(45.0794)"
+    binary = binary_accuracy(torch.tensor([[0.9], [0.3], [0.2]]), torch.tensor([[1.0], [1.0], [0.0]]))
+    assert str(torch.tensor(binary.value)) == "tensor(66.6667)"
+    assert str(torch.tensor(multiclass_accuracy(LOGITS, torch.tensor([1, 2, 0])).value)) == "tensor(66.6667)"
+
+
 def test_mape_warns_where_a_target_is_zero() -> None:
     result = mape(Y_HAT, torch.tensor([[0.5], [0.0], [0.7]]))
     assert math.isinf(result.value)
