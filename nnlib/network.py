@@ -10,8 +10,10 @@ output shape after every layer (batch written as ``"N"``), parameters per layer 
 in total, and the problems a student should see before anything runs (mismatched
 widths, two Linear layers that collapse into one, Softmax before CrossEntropyLoss),
 each as data with a message and, where there is one, a one-click :class:`Fix`.
-:func:`build_model` makes the real ``nn.Sequential``; :func:`sequential_code` and
-:func:`module_code` write the same network as runnable PyTorch code.
+:func:`build_model` makes the real ``nn.Sequential``; :func:`sequential_code`,
+:func:`module_code` and :func:`sequential_class_code` (course 002's ``BinaryClassifier``
+style: an ``nn.Sequential`` subclass with named modules) write the same network as
+runnable PyTorch code.
 
 Layer numbers in messages count from 1 (as a student reads the stack); ``layer``
 fields in data count from 0 (as the list is indexed).
@@ -1182,6 +1184,133 @@ def sequential_code(
     return "\n".join(lines)
 
 
+def _check_class_name(class_name: str) -> None:
+    if not class_name.isidentifier() or keyword.iskeyword(class_name):
+        raise InputError(f"{class_name[:40]!r} is not a valid Python class name.",
+                         code="bad_name", field="class_name")
+
+
+def default_class_name(loss: str | None) -> str:
+    """What to call the exported class, after the task the loss says it has (course 002's
+    ``BinaryClassifier`` for a binary loss)."""
+    return {
+        "BCELoss": "BinaryClassifier",
+        "BCEWithLogitsLoss": "BinaryClassifier",
+        "CrossEntropyLoss": "Classifier",
+        "NLLLoss": "Classifier",
+        "MSELoss": "Regressor",
+    }.get(loss or "", "Net")
+
+
+def course_layer_names(layers: Sequence[LayerSpec]) -> list[str]:
+    """Module names the way course 002's ``BinaryClassifier`` gives them: ``linear0, relu0,
+    linear1, relu1, linear2, sigmoid2``. A Linear layer takes the next number; every other
+    layer takes the number of the Linear layer before it (0 before the first). A name used
+    twice gets ``_2``, ``_3``."""
+    names: list[str] = []
+    used: set[str] = set()
+    linears = 0
+    for spec in layers:
+        if spec.kind == "Linear":
+            number, linears = linears, linears + 1
+        else:
+            number = max(linears - 1, 0)
+        base = f"{_kind(spec.kind).attribute}{number}"
+        name, copy = base, 2
+        while name in used:
+            name, copy = f"{base}_{copy}", copy + 1
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def _layer_dims_form(rows: Sequence[tuple[LayerKind, dict, LayerSummary]]
+                     ) -> tuple[list[int], str | None, str | None] | None:
+    """``(layer_dims, hidden activation, output activation)`` when the stack is course 002's
+    pattern: Linear layers with bias, one and the same activation between them, at most one
+    activation after the last. None for any other stack."""
+    linear_at = [i for i, (kind, _, _) in enumerate(rows) if kind.name == "Linear"]
+    if not linear_at or linear_at[0] != 0 or any(not rows[i][1]["bias"] for i in linear_at):
+        return None
+    hidden: set[str] = set()
+    for before, after in zip(linear_at, linear_at[1:], strict=False):
+        between = rows[before + 1:after]
+        if len(between) != 1 or between[0][0].role != "activation":
+            return None
+        hidden.add(between[0][0].constructor_code(between[0][1]))
+    tail = rows[linear_at[-1] + 1:]
+    if len(hidden) > 1 or len(tail) > 1 or (tail and tail[0][0].role != "activation"):
+        return None
+    dims = [rows[0][1]["in_features"], *(rows[i][1]["out_features"] for i in linear_at)]
+    output = tail[0][0].constructor_code(tail[0][1]) if tail else None
+    return dims, next(iter(hidden), None), output
+
+
+def sequential_class_code(
+    layers: Sequence[LayerSpec],
+    input_shape: Sequence[int],
+    class_name: str = "BinaryClassifier",
+    *,
+    settings: Settings | None = None,
+) -> str:
+    """The network as course 002 writes it (B.5.2): a class that extends ``nn.Sequential`` and
+    adds its modules by name, so ``print(model)`` reads ``BinaryClassifier( (linear0): ...``.
+
+    A stack of the course's pattern (Linear, activation, ..., Linear, optional activation) is
+    built from ``layer_dims`` in the course's loop; any other stack adds each module by name.
+    """
+    settings = settings or get_settings()
+    _check_class_name(class_name)
+    rows, summary = _code_lines(layers, input_shape, settings)
+    names = course_layer_names(layers)
+    lines = [
+        "import torch",
+        "from torch import nn",
+        "",
+        "",
+        f"class {class_name}(nn.Sequential):",
+    ]
+    form = _layer_dims_form(rows)
+    if form is not None:
+        dims, hidden, output = form
+        hidden_name = _kind(layers[1].kind).attribute if hidden else None
+        output_name = _kind(layers[-1].kind).attribute if output else None
+        lines += [
+            "    def __init__(self, layer_dims):",
+            "        super().__init__()",
+            "        for idx, dim in enumerate(layer_dims):",
+            "            if idx < len(layer_dims) - 1:",
+            "                module = nn.Linear(dim, layer_dims[idx + 1])",
+            '                self.add_module(f"linear{idx}", module)',
+        ]
+        if hidden:
+            lines += [
+                "            if idx < len(layer_dims) - 2:  # after every hidden layer",
+                f"                activation = {hidden}",
+                f'                self.add_module(f"{hidden_name}{{idx}}", activation)',
+            ]
+        if output:
+            lines += [
+                f"            {'elif' if hidden else 'if'} idx == len(layer_dims) - 2:  # after the output layer",
+                f"                activation = {output}",
+                f'                self.add_module(f"{output_name}{{idx}}", activation)',
+            ]
+        lines += [
+            "",
+            "",
+            f"# input: {format_shape((BATCH, *summary.input_shape))}, output: {format_shape(summary.output_shape)}",
+            f"layer_dims = {dims}",
+            f"model = {class_name}(layer_dims)",
+        ]
+    else:
+        lines += ["    def __init__(self):", "        super().__init__()"]
+        lines += [f'        self.add_module("{name}", {kind.constructor_code(params)})  '
+                  f"# -> {format_shape(row.output_shape)}"
+                  for name, (kind, params, row) in zip(names, rows, strict=True)]
+        lines += ["", "", f"# input: {format_shape((BATCH, *summary.input_shape))}", f"model = {class_name}()"]
+    return "\n".join([*lines, *_example_lines(input_shape, summary)])
+
+
 def module_code(
     layers: Sequence[LayerSpec],
     input_shape: Sequence[int],
@@ -1191,9 +1320,7 @@ def module_code(
 ) -> str:
     """The same network as an ``nn.Module`` subclass with one attribute per layer."""
     settings = settings or get_settings()
-    if not class_name.isidentifier() or keyword.iskeyword(class_name):
-        raise InputError(f"{class_name[:40]!r} is not a valid Python class name.",
-                         code="bad_name", field="class_name")
+    _check_class_name(class_name)
     rows, summary = _code_lines(layers, input_shape, settings)
     counts: dict[str, int] = {}
     names = []

@@ -40,6 +40,7 @@ from nnlib.network import (
     architecture_svg,
     as_batch,
     build_model,
+    default_class_name,
     format_shape,
     layer_from_data,
     layers_from_data,
@@ -47,6 +48,7 @@ from nnlib.network import (
     module_code,
     parse_shape,
     sample_input,
+    sequential_class_code,
     sequential_code,
     suggested_layer,
     trace_forward,
@@ -508,7 +510,8 @@ st.markdown("The same network as code you can paste into a notebook: the copy bu
 if not summary.ok:
     st.info(FIX_FIRST, icon=":material/info:")
 else:
-    sequential_tab, module_tab = st.tabs(["nn.Sequential", "nn.Module class"])
+    sequential_tab, module_tab, course_tab = st.tabs(
+        ["nn.Sequential", "nn.Module class", "Sequential class, as in course 002"])
     with sequential_tab:
         code = sequential_code(specs, input_shape, settings=settings)
         st.code(code, language="python")
@@ -519,5 +522,22 @@ else:
         st.code(code, language="python")
         st.download_button("Download model_module.py", code, file_name="model_module.py",
                            mime="text/x-python", key="builder_download_module", icon=":material/download:")
+    with course_tab:
+        st.caption("Course 002 (B.5.2) writes its network as a class that extends nn.Sequential and adds "
+                   "each module by name, so print(model) shows the class's name and (linear0), (relu0)… "
+                   "A stack of Linear layers with one activation between them is built from layer_dims "
+                   "in the course's own loop.")
+        suggested = default_class_name(state["builder_loss"])
+        typed_name = st.text_input("Class name", key="builder_class_name", max_chars=60,
+                                   placeholder=suggested,
+                                   help=f"Left empty: {suggested}, after the loss you will train with.", **SHARED)
+        try:
+            code = sequential_class_code(specs, input_shape, typed_name.strip() or suggested, settings=settings)
+        except InputError as error:
+            show_input_error(error)
+        else:
+            st.code(code, language="python")
+            st.download_button("Download model_class.py", code, file_name="model_class.py",
+                               mime="text/x-python", key="builder_download_class", icon=":material/download:")
 
 st.caption("This network stays in the session: the Training page can train it.")

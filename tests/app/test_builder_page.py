@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import runpy
 
 import pytest
 import torch
 
-from nnlib.network import PRESETS, build_model, layers_from_data, layers_to_data, sequential_code
+from nnlib.network import (
+    PRESETS,
+    build_model,
+    layers_from_data,
+    layers_to_data,
+    sequential_class_code,
+    sequential_code,
+)
 from nnlib.settings import get_settings
 from tests.app.conftest import app_test
 
@@ -147,6 +157,50 @@ def test_presets_load(name: str, input_text: str, output: str, total: str) -> No
     assert app.session_state["builder_layers"] == layers_to_data(PRESETS[name].layers)
     assert app.session_state["builder_loss"] == PRESETS[name].loss
     assert not messages(app)
+
+
+# Course 002, B.5.2: print(bc_model), verbatim.
+COURSE_002_CLASS_PRINT = """BinaryClassifier(
+  (linear0): Linear(in_features=5, out_features=5, bias=True)
+  (relu0): ReLU()
+  (linear1): Linear(in_features=5, out_features=3, bias=True)
+  (relu1): ReLU()
+  (linear2): Linear(in_features=3, out_features=1, bias=True)
+  (sigmoid2): Sigmoid()
+)"""
+
+
+def class_export(app) -> str:
+    [block] = [c.value for c in app.code if "(nn.Sequential):" in c.value]
+    return block
+
+
+def run_export(code: str, tmp_path) -> tuple[dict, str]:
+    path = tmp_path / "model_class.py"
+    path.write_text(code, encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        namespace = runpy.run_path(str(path), run_name="__main__")
+    return namespace, out.getvalue()
+
+
+def test_class_export_of_the_binary_preset_prints_as_course_002(tmp_path) -> None:
+    app = app_test(PAGE).run()
+    app.selectbox(key="builder_preset").set_value("binary").run()
+    app.button(key="builder_load_preset").click().run()
+    assert "Sequential class, as in course 002" in [t.label for t in app.tabs]
+    assert app.text_input(key="builder_class_name").placeholder == "BinaryClassifier"  # after BCELoss
+    code = class_export(app)
+    assert code == sequential_class_code(PRESETS["binary"].layers, (5,), "BinaryClassifier").rstrip()
+    namespace, printed = run_export(code, tmp_path)
+    assert str(namespace["model"]) == COURSE_002_CLASS_PRINT
+    assert printed.startswith(COURSE_002_CLASS_PRINT + "\n")
+    # The student names the class; a name Python cannot take is explained, not exported.
+    app.text_input(key="builder_class_name").input("MyClassifier").run()
+    assert "class MyClassifier(nn.Sequential):" in class_export(app)
+    app.text_input(key="builder_class_name").input("my classifier").run()
+    assert "'my classifier' is not a valid Python class name." in [e.value for e in app.error]
+    assert not [c for c in app.code if "(nn.Sequential):" in c.value]
 
 
 def test_notmnist_shapes_and_course_004_typed_sample() -> None:

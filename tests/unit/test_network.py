@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import runpy
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -26,6 +29,8 @@ from nnlib.network import (
     as_batch,
     binary_classifier_layers,
     build_model,
+    course_layer_names,
+    default_class_name,
     format_shape,
     layers_from_data,
     layers_to_data,
@@ -35,6 +40,7 @@ from nnlib.network import (
     parameter_count,
     parse_shape,
     sample_input,
+    sequential_class_code,
     sequential_code,
     suggested_layer,
     trace_forward,
@@ -51,6 +57,16 @@ COURSE_002_PRINT = """Sequential(
   (3): ReLU()
   (4): Linear(in_features=3, out_features=1, bias=True)
   (5): Sigmoid()
+)"""
+
+# Course 002, B.5.2: print(bc_model) of BinaryClassifier([5, 5, 3, 1]), verbatim.
+COURSE_002_CLASS_PRINT = """BinaryClassifier(
+  (linear0): Linear(in_features=5, out_features=5, bias=True)
+  (relu0): ReLU()
+  (linear1): Linear(in_features=5, out_features=3, bias=True)
+  (relu1): ReLU()
+  (linear2): Linear(in_features=3, out_features=1, bias=True)
+  (sigmoid2): Sigmoid()
 )"""
 
 
@@ -101,7 +117,8 @@ def run_exported(code: str) -> tuple[dict, str]:
 
 def assert_export_runs(layers, input_shape) -> None:
     summary = analyze(layers, input_shape)
-    for code in (sequential_code(layers, input_shape), module_code(layers, input_shape)):
+    for code in (sequential_code(layers, input_shape), module_code(layers, input_shape),
+                 sequential_class_code(layers, input_shape)):
         namespace, printed = run_exported(code)
         model = namespace["model"]
         assert isinstance(model, nn.Module)
@@ -170,6 +187,77 @@ def test_binary_preset_computes_what_course_binary_classifier_computes() -> None
     x = torch.randn(7, 5)
     assert torch.equal(ours(x), course(x))
     assert binary_classifier_layers([5, 5, 3, 1]) == PRESETS["binary"].layers
+
+
+def run_file(code: str, tmp_path) -> tuple[dict, str]:
+    """Run exported code as a file of its own (runpy), the way a student runs it."""
+    path = tmp_path / "model.py"
+    path.write_text(code, encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        namespace = runpy.run_path(str(path), run_name="__main__")
+    return namespace, out.getvalue()
+
+
+def test_course_class_prints_as_the_course_text() -> None:
+    assert str(BinaryClassifier([5, 5, 3, 1])) == COURSE_002_CLASS_PRINT  # the oracle itself
+
+
+def test_class_export_prints_course_002_binary_classifier_exactly(tmp_path) -> None:
+    layers = PRESETS["binary"].layers  # 5 → 5 → 3 → 1, ReLU hidden, Sigmoid output
+    code = sequential_class_code(layers, (5,), default_class_name("BCELoss"))
+    assert "class BinaryClassifier(nn.Sequential):" in code
+    assert "layer_dims = [5, 5, 3, 1]" in code and "model = BinaryClassifier(layer_dims)" in code
+    path = tmp_path / "model_class.py"
+    path.write_text(code, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    assert "\n".join(printed[:8]) == COURSE_002_CLASS_PRINT  # print(model), character for character
+    assert printed[8:] == ["torch.Size([2, 1])", "52"]
+    # Run again in this process: the exported model computes what the course's class computes.
+    namespace, _ = run_file(code, tmp_path)
+    model = namespace["model"]
+    assert str(model) == COURSE_002_CLASS_PRINT
+    course = BinaryClassifier([5, 5, 3, 1])
+    model.load_state_dict(course.state_dict())  # the same names, so the course's weights load as they are
+    x = torch.randn(4, 5)
+    assert torch.equal(model(x), course(x))
+
+
+def test_class_export_of_other_stacks_adds_each_module_by_name(tmp_path) -> None:
+    notmnist = PRESETS["notmnist"].layers
+    code = sequential_class_code(notmnist, (28, 28), "LetterNet")
+    assert "layer_dims" not in code  # Flatten first: not the course's pattern
+    namespace, printed = run_file(code, tmp_path)
+    assert str(namespace["model"]) == (
+        "LetterNet(\n"
+        "  (flatten0): Flatten(start_dim=1, end_dim=-1)\n"
+        "  (linear0): Linear(in_features=784, out_features=256, bias=True)\n"
+        "  (relu0): ReLU()\n"
+        "  (linear1): Linear(in_features=256, out_features=10, bias=True)\n"
+        ")"
+    )
+    assert "torch.Size([2, 10])\n203530\n" in printed
+    # Tanh between the layers, no output activation: the course's loop with Tanh, no elif.
+    code = sequential_class_code([linear(3, 10), LayerSpec("Tanh", {}), linear(10, 1)], (3,), "Regressor")
+    assert "activation = nn.Tanh()" in code and "elif" not in code
+    namespace, _ = run_file(code, tmp_path)
+    assert [name for name, _ in namespace["model"].named_children()] == ["linear0", "tanh0", "linear1"]
+    with pytest.raises(InputError) as raised:
+        sequential_class_code(notmnist, (28, 28), "class")
+    assert raised.value.code == "bad_name"
+
+
+def test_course_layer_names() -> None:
+    layers = [LayerSpec("Flatten", {}), linear(784, 16), RELU, LayerSpec("Dropout", {"p": 0.2}),
+              LayerSpec("Dropout", {"p": 0.1}), linear(16, 3), LayerSpec("LogSoftmax", {"dim": 1})]
+    assert course_layer_names(layers) == [
+        "flatten0", "linear0", "relu0", "dropout0", "dropout0_2", "linear1", "log_softmax1"]
+    assert course_layer_names(PRESETS["binary"].layers) == [
+        "linear0", "relu0", "linear1", "relu1", "linear2", "sigmoid2"]
+    assert [default_class_name(loss) for loss in ("BCELoss", "CrossEntropyLoss", "MSELoss", None)] == [
+        "BinaryClassifier", "Classifier", "Regressor", "Net"]
 
 
 def test_regression_preset_on_course_004_input() -> None:
