@@ -400,7 +400,7 @@ def _arange_args(text: str, settings: Settings) -> FactoryArgs:
 ARGS_KINDS: dict[str, ArgsKind] = {
     kind.key: kind
     for kind in (
-        ArgsKind("shape", "Shape", "3, 2", "Sizes separated by commas, e.g. 3, 2 or (2, 3, 4); () is a single number.", _shape_args),
+        ArgsKind("shape", "Shape (sizes, e.g. 2, 3)", "3, 2", "Sizes separated by commas, e.g. 3, 2 or (2, 3, 4); () is a single number.", _shape_args),
         ArgsKind("eye", "Size n (or n, m)", "3", "n for an n×n identity matrix, or n, m for n rows and m columns.", _eye_args),
         ArgsKind("arange", "end, or start, end[, step]", "0, 10, 2", "Like Python's range, but numbers may be floats: 0, 1, 0.25.", _arange_args),
     )

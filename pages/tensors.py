@@ -239,7 +239,7 @@ def shape_section(tensor: torch.Tensor | None) -> None:
         st.info("Fix T in section 1 to try the shape operations on it.")
         return
     name = st.radio(
-        "Operation", list(nt.SHAPE_OPS), index=default_index(nt.SHAPE_OPS, "tensors_shape_op"), key="tensors_shape_op",
+        "Shape operation on T", list(nt.SHAPE_OPS), index=default_index(nt.SHAPE_OPS, "tensors_shape_op"), key="tensors_shape_op",
         horizontal=True, format_func=lambda n: f"T.{n}", **SHARED,
     )
     op = nt.SHAPE_OPS[name]
@@ -324,7 +324,7 @@ def operations_section(device: str) -> None:
                 show_input_error(error)
             else:
                 st.caption(f"{name}: shape {nt.shape_text(operands[name].shape)}, {nt.dtype_name(operands[name].dtype)}")
-    label = st.radio("Operation", list(nt.OPERATIONS), index=default_index(nt.OPERATIONS, "tensors_op"),
+    label = st.radio("Operation on A and B", list(nt.OPERATIONS), index=default_index(nt.OPERATIONS, "tensors_op"),
                      key="tensors_op", horizontal=True, **SHARED)
     op = nt.OPERATIONS[label]
     formula_col, summary_col = st.columns([1, 2])

@@ -106,6 +106,18 @@ def test_factory_with_the_course_seed(at) -> None:
     assert str(torch.tensor([[5, 6]])) in codes(at)  # the dtype choice (int64) still applies
 
 
+def test_every_choice_and_box_says_what_it_is_for(at) -> None:
+    # Two radio groups used to share the label "Operation": each now says what it acts on.
+    assert at.radio(key="tensors_shape_op").label == "Shape operation on T"
+    assert at.radio(key="tensors_op").label == "Operation on A and B"
+    labels = [radio.label for radio in at.radio]
+    assert len(labels) == len(set(labels))
+    at.radio(key="tensors_source").set_value("Use a factory").run()
+    assert at.text_input(key="tensors_shape_args").label == "Shape (sizes, e.g. 2, 3)"
+    at.text_input(key="tensors_shape_args").input("2, 3").run()
+    assert any("torch.rand(2, 3" in c.value for c in at.code)
+
+
 def test_bad_input_is_one_message_next_to_the_field_and_nothing_is_lost(at) -> None:
     at.text_area(key="tensors_text").input("[[1, 2], [3]]").run()
     assert not at.exception

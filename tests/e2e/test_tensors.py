@@ -67,7 +67,7 @@ def test_course_example_then_typed_operands(server_url: str, page: object) -> No
     _wait_for_text(page, str(torch.tensor(a) @ torch.tensor(b)))  # tensor([[17.], [39.]])
 
     # The elementwise product of (2, 2) and (2, 1) broadcasts B's single column.
-    page.get_by_role("radiogroup", name="Operation").last.get_by_text("A * B", exact=True).click()
+    page.get_by_role("radiogroup", name="Operation on A and B", exact=True).get_by_text("A * B", exact=True).click()
     wait_for_script(page)
     assert_no_exception(page)
     _wait_for_text(page, str(torch.tensor(a) * torch.tensor(b)))
