@@ -31,7 +31,7 @@ from nnlib.optim_paths import (
     substituted_formulas,
     surface_grid,
 )
-from pages.components.ui import show_input_error
+from pages.components.ui import SHARED, show_input_error
 
 state = st.session_state
 
@@ -79,11 +79,18 @@ COURSE_DIFFERENCES = {
 COLORS = {"sgd": "#e03131", "momentum": "#f08c00", "adagrad": "#2f9e44", "rmsprop": "#1971c2", "adam": "#9c36b5"}
 
 # ---------------------------------------------------------------- state
+#
+# Every input is kept across page changes and mirrored in the page URL (SHARED), so an
+# instructor can hand out a link to one surface with one set of learning rates. Streamlit
+# leaves a value equal to the widget's default out of the URL; the defaults of the start
+# point, the steps and the learning rates are those of the chosen surface (and the start of
+# the chosen curve), so a link that names only the surface opens with that surface's
+# settings, and choosing a surface, which loads its settings, leaves the URL short.
 
-
-def _default(key: str, value: object) -> None:
-    if key not in state:
-        state[key] = value
+DEFAULT_CURVE = "parabola"
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_1D_STEPS = 12
+DEFAULT_MOMENTUM, DEFAULT_RMS_ALPHA, DEFAULT_BETA1, DEFAULT_BETA2 = 0.9, 0.99, 0.9, 0.999
 
 
 def _apply_curve_defaults() -> None:
@@ -96,26 +103,11 @@ def _set_alpha(value: float) -> None:
 
 def _apply_surface_defaults() -> None:
     surface = SURFACES[state["optimizers_surface"]]
-    state["optimizers_x0"], state["optimizers_y0"] = surface.start
+    state["optimizers_x0"], state["optimizers_y0"] = (float(v) for v in surface.start)
     state["optimizers_steps"] = surface.steps
     for key, lr in surface.learning_rates.items():
-        state[f"optimizers_lr_{key}"] = lr
+        state[f"optimizers_lr_{key}"] = float(lr)
     state["optimizers_step"] = 1
-
-
-_default("optimizers_1d_curve", "parabola")
-_default("optimizers_1d_start", CURVES["parabola"].start)
-_default("optimizers_1d_alpha", ALPHA_PRESETS["course"])
-_default("optimizers_1d_steps", 12)
-if "optimizers_surface" not in state:
-    state["optimizers_surface"] = "rosenbrock"
-    _apply_surface_defaults()
-_default("optimizers_momentum", 0.9)
-_default("optimizers_rms_alpha", 0.99)
-_default("optimizers_beta1", 0.9)
-_default("optimizers_beta2", 0.999)
-for _key in OPTIMIZERS:
-    _default(f"optimizers_show_{_key}", True)
 
 
 # ---------------------------------------------------------------- 1-D drawing
@@ -367,30 +359,32 @@ st.markdown(
 
 st.header("Gradient descent on one weight")
 controls = st.columns([2, 1, 1, 1])
-controls[0].selectbox(
-    "Loss curve", list(CURVES), format_func=CURVE_LABELS.get, key="optimizers_1d_curve",
-    on_change=_apply_curve_defaults,
+curve_key = controls[0].selectbox(
+    "Loss curve", list(CURVES), index=list(CURVES).index(DEFAULT_CURVE), format_func=CURVE_LABELS.get,
+    key="optimizers_1d_curve", on_change=_apply_curve_defaults, **SHARED,
 )
-controls[1].number_input("Start w₁", min_value=-10.0, max_value=10.0, step=0.1, key="optimizers_1d_start")
-controls[2].number_input(
-    "Learning rate α", min_value=0.001, max_value=5.0, step=0.05, format="%g", key="optimizers_1d_alpha"
+start_1d = controls[1].number_input(
+    "Start w₁", min_value=-10.0, max_value=10.0, value=float(CURVES[curve_key].start), step=0.1,
+    key="optimizers_1d_start", **SHARED,
 )
-controls[3].number_input("Steps", min_value=1, max_value=200, step=1, key="optimizers_1d_steps")
+alpha_1d = controls[2].number_input(
+    "Learning rate α", min_value=0.001, max_value=5.0, value=ALPHA_PRESETS["course"], step=0.05, format="%g",
+    key="optimizers_1d_alpha", **SHARED,
+)
+steps_1d = controls[3].number_input(
+    "Steps", min_value=1, max_value=200, value=DEFAULT_1D_STEPS, step=1, key="optimizers_1d_steps", **SHARED,
+)
 presets = st.columns(len(ALPHA_PRESETS) + 2)
 for column, (name, alpha) in zip(presets, ALPHA_PRESETS.items(), strict=False):
     column.button(
         PRESET_LABELS[name].format(alpha=alpha), key=f"optimizers_1d_preset_{name}", on_click=_set_alpha,
         args=(alpha,), width="stretch",
     )
-curve_key = state["optimizers_1d_curve"]
 st.latex(CURVES[curve_key].latex)
 columns = st.columns(2, gap="large")
 for column, rule_key in zip(columns, STEP_RULES, strict=True):
     with column:
-        show_descent(
-            rule_key, curve_key, float(state["optimizers_1d_alpha"]), float(state["optimizers_1d_start"]),
-            int(state["optimizers_1d_steps"]),
-        )
+        show_descent(rule_key, curve_key, float(alpha_1d), float(start_1d), int(steps_1d))
 st.caption(
     "Course text 004 calls α the learning rate and suggests 10⁻⁴…10⁻² for real networks; this toy curve "
     "tolerates far larger steps. On the parabola the derivative rule multiplies the distance to the minimum "
@@ -400,32 +394,38 @@ st.caption(
 
 st.header("Five optimizers on a loss surface")
 top = st.columns([2, 1, 1, 1])
-top[0].selectbox(
-    "Surface", list(SURFACES), format_func=lambda key: SURFACES[key].name, key="optimizers_surface",
-    on_change=_apply_surface_defaults,
+surface_key = top[0].selectbox(
+    "Surface", list(SURFACES), index=list(SURFACES).index(DEFAULT_SURFACE),
+    format_func=lambda key: SURFACES[key].name, key="optimizers_surface", on_change=_apply_surface_defaults,
+    help="Choosing a surface loads its start, steps and learning rates.", **SHARED,
 )
-top[1].number_input("Start x", min_value=-10.0, max_value=10.0, step=0.1, key="optimizers_x0")
-top[2].number_input("Start y", min_value=-10.0, max_value=10.0, step=0.1, format="%g", key="optimizers_y0")
-top[3].number_input("Steps", min_value=1, max_value=MAX_STEPS, step=50, key="optimizers_steps")
-surface_key = state["optimizers_surface"]
 surface = SURFACES[surface_key]
+x0 = top[1].number_input("Start x", min_value=-10.0, max_value=10.0, value=float(surface.start[0]), step=0.1,
+                         key="optimizers_x0", **SHARED)
+y0 = top[2].number_input("Start y", min_value=-10.0, max_value=10.0, value=float(surface.start[1]), step=0.1,
+                         format="%g", key="optimizers_y0", **SHARED)
+steps_2d = top[3].number_input("Steps", min_value=1, max_value=MAX_STEPS, value=min(surface.steps, MAX_STEPS),
+                               step=50, key="optimizers_steps", **SHARED)
 st.latex(surface.latex)
 st.caption(SURFACE_NOTES[surface_key])
 
 with st.expander("Learning rates and the other hyperparameters", expanded=True):
     lr_columns = st.columns(len(OPTIMIZERS))
     for column, (key, spec) in zip(lr_columns, OPTIMIZERS.items(), strict=True):
-        column.checkbox(spec.name, key=f"optimizers_show_{key}")
+        column.checkbox(spec.name, value=True, key=f"optimizers_show_{key}", **SHARED)
         column.number_input(
-            f"η ({spec.name})", min_value=1e-6, max_value=10.0, step=0.001, format="%g", key=f"optimizers_lr_{key}"
+            f"η ({spec.name})", min_value=1e-6, max_value=10.0, value=float(surface.learning_rates[key]), step=0.001,
+            format="%g", key=f"optimizers_lr_{key}", **SHARED,
         )
     other = st.columns(4)
-    other[0].number_input("μ (Momentum)", min_value=0.01, max_value=0.999, step=0.01, key="optimizers_momentum")
-    other[1].number_input("α (RMSProp decay)", min_value=0.0, max_value=0.9999, step=0.01, format="%g",
-                          key="optimizers_rms_alpha")
-    other[2].number_input("β₁ (Adam)", min_value=0.0, max_value=0.999, step=0.01, key="optimizers_beta1")
-    other[3].number_input("β₂ (Adam)", min_value=0.0, max_value=0.9999, step=0.001, format="%g",
-                          key="optimizers_beta2")
+    other[0].number_input("μ (Momentum)", min_value=0.01, max_value=0.999, value=DEFAULT_MOMENTUM, step=0.01,
+                          key="optimizers_momentum", **SHARED)
+    other[1].number_input("α (RMSProp decay)", min_value=0.0, max_value=0.9999, value=DEFAULT_RMS_ALPHA, step=0.01,
+                          format="%g", key="optimizers_rms_alpha", **SHARED)
+    other[2].number_input("β₁ (Adam)", min_value=0.0, max_value=0.999, value=DEFAULT_BETA1, step=0.01,
+                          key="optimizers_beta1", **SHARED)
+    other[3].number_input("β₂ (Adam)", min_value=0.0, max_value=0.9999, value=DEFAULT_BETA2, step=0.001,
+                          format="%g", key="optimizers_beta2", **SHARED)
     st.caption(
         "The defaults of each surface are learning rates that work there; ε is torch's default "
         "(AdaGrad 1e−10, RMSProp and Adam 1e−8). Change the surface to restore them."
@@ -444,8 +444,7 @@ else:
     try:
         paths = compute_paths(
             surface_key, chosen, tuple((key, hyper.lr(key)) for key in chosen), hyper.momentum, hyper.rms_alpha,
-            hyper.beta1, hyper.beta2, (float(state["optimizers_x0"]), float(state["optimizers_y0"])),
-            int(state["optimizers_steps"]),
+            hyper.beta1, hyper.beta2, (float(x0), float(y0)), int(steps_2d),
         )
     except InputError as error:
         show_input_error(error)
@@ -454,20 +453,24 @@ if paths:
     longest = max(len(path.steps) for path in paths.values())
     if state.get("optimizers_step", 1) > longest:
         state["optimizers_step"] = longest
-    marked_step = int(state.get("optimizers_step", 1))
-    chart_column, loss_column = st.columns([3, 2], gap="medium")
-    with chart_column:
-        st.markdown("**Paths on the surface** (yellow crosses: minima; diamonds: the step chosen below)")
-        st.altair_chart(surface_chart(surface_key, paths, marked_step), width="stretch")
-    with loss_column:
-        st.markdown("**Loss against step** (log scale, distance to the lowest loss L*)")
-        st.altair_chart(loss_chart(surface_key, paths), width="stretch")
+    # The charts mark the step chosen on the slider below: drawn once the slider has its value
+    # (on a link's first run the slider takes it from the URL).
+    charts = st.container()
     st.container(key="optimizers_summary").table(summary_frame(surface_key, paths, hyper))
 
     st.subheader("One step, with its numbers")
+    step = 1
     if longest > 1:
-        st.slider("Step t", min_value=1, max_value=longest, key="optimizers_step")
-    step = int(state.get("optimizers_step", 1))
+        step = st.slider("Step t", min_value=1, max_value=longest, value=1, key="optimizers_step", **SHARED)
+    step = min(int(step), longest)
+    with charts:
+        chart_column, loss_column = st.columns([3, 2], gap="medium")
+        with chart_column:
+            st.markdown("**Paths on the surface** (yellow crosses: minima; diamonds: the step chosen below)")
+            st.altair_chart(surface_chart(surface_key, paths, step), width="stretch")
+        with loss_column:
+            st.markdown("**Loss against step** (log scale, distance to the lowest loss L*)")
+            st.altair_chart(loss_chart(surface_key, paths), width="stretch")
     st.markdown(
         "Each line is the formula as `torch.optim` computes it, then the same with torch's numbers "
         "for step t substituted, then the result torch got. The gradient g_t comes from autograd at the "

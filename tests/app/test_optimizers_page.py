@@ -119,3 +119,75 @@ def test_a_diverging_optimizer_is_reported_and_its_formulas_stop(at: AppTest) ->
     assert table.loc["Adam", "diverged"] == "no"
     at.slider(key="optimizers_step").set_value(20).run()
     assert any("SGD stopped after 13 steps" in w.value for w in at.warning)
+
+
+# --------------------------------------------------------------------------- links (URL state)
+
+
+def open_link(**params: str) -> AppTest:
+    """The page as a shared link opens it: the query parameters are there before the first run."""
+    test = app_test(PAGE)
+    for key, value in params.items():
+        test.query_params[key] = value
+    test.run()
+    assert not test.exception
+    return test
+
+
+def test_a_link_naming_only_the_surface_opens_with_that_surfaces_settings() -> None:
+    at = open_link(optimizers_surface="Saddle")  # a select with format_func: the link holds the label
+    saddle = SURFACES["saddle"]
+    assert at.selectbox(key="optimizers_surface").value == "saddle"
+    assert (at.number_input(key="optimizers_x0").value, at.number_input(key="optimizers_y0").value) == saddle.start
+    assert at.number_input(key="optimizers_steps").value == saddle.steps == 200
+    for key, lr in saddle.learning_rates.items():
+        assert at.number_input(key=f"optimizers_lr_{key}").value == lr
+    paths = run_paths("saddle", tuple(OPTIMIZERS), Hyperparameters(saddle.learning_rates), saddle.start, saddle.steps)
+    x, y = paths["adam"].points[-1]
+    assert summary(at).loc["Adam", "last θ"] == f"({x:.4f}, {y:.4f})"
+
+
+def test_a_link_with_optimizer_settings_opens_the_same_race() -> None:
+    at = open_link(
+        optimizers_surface="Saddle", optimizers_lr_adam="0.2", optimizers_steps="50", optimizers_x0="-2",
+        optimizers_show_sgd="false", optimizers_beta1="0.8", optimizers_step="7",
+        optimizers_1d_curve="Two valleys (a local and a global minimum)", optimizers_1d_alpha="0.05",
+    )
+    assert at.number_input(key="optimizers_lr_adam").value == 0.2
+    assert at.number_input(key="optimizers_lr_adagrad").value == SURFACES["saddle"].learning_rates["adagrad"]
+    assert at.number_input(key="optimizers_steps").value == 50
+    assert at.checkbox(key="optimizers_show_sgd").value is False
+    assert at.slider(key="optimizers_step").value == 7
+    table = summary(at)
+    assert list(table.index) == ["Momentum", "AdaGrad", "RMSProp", "Adam"]
+    rates = dict(SURFACES["saddle"].learning_rates, adam=0.2)
+    hyper = Hyperparameters(rates, 0.9, 0.99, 0.8, 0.999)
+    paths = run_paths("saddle", ("adam",), hyper, (-2.0, 0.001), 50)
+    x, y = paths["adam"].points[-1]
+    assert table.loc["Adam", "last θ"] == f"({x:.4f}, {y:.4f})"
+    assert table.loc["Adam", "steps run"] == "50"
+    assert any("Step t = 7" in m.value for m in at.markdown)
+    # The 1-D section: the curve from the link, its own start (the default for that curve).
+    assert at.selectbox(key="optimizers_1d_curve").value == "two_valleys"
+    assert at.number_input(key="optimizers_1d_start").value == 2.2
+    assert at.number_input(key="optimizers_1d_alpha").value == 0.05
+
+
+def test_a_link_with_values_that_do_not_fit_falls_back_to_the_defaults() -> None:
+    at = open_link(optimizers_surface="nowhere", optimizers_lr_adam="-3", optimizers_steps="ten")
+    assert at.selectbox(key="optimizers_surface").value == "rosenbrock"
+    assert at.number_input(key="optimizers_steps").value == SURFACES["rosenbrock"].steps
+    assert at.number_input(key="optimizers_lr_adam").value == SURFACES["rosenbrock"].learning_rates["adam"]
+    assert not at.error
+    assert list(summary(at).index) == [spec.name for spec in OPTIMIZERS.values()]
+
+
+def test_buttons_and_a_new_surface_write_the_url() -> None:
+    at = open_link()
+    assert not any(key.startswith("optimizers_") for key in at.query_params)  # defaults: a clean link
+    at.button(key="optimizers_1d_preset_too_large").click().run()
+    assert at.query_params["optimizers_1d_alpha"] == "1.1"
+    # A surface's settings are its widgets' defaults: choosing it keeps the address short.
+    at.selectbox(key="optimizers_surface").set_value("himmelblau").run()
+    assert at.number_input(key="optimizers_x0").value == SURFACES["himmelblau"].start[0]
+    assert not any(key in at.query_params for key in ("optimizers_x0", "optimizers_steps", "optimizers_lr_adam"))
