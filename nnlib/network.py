@@ -1135,6 +1135,90 @@ PRESETS: dict[str, NetworkPreset] = {
 }
 
 
+# --------------------------------------------------------------------------- planned data sets
+
+
+@dataclass(frozen=True)
+class PlannedDataset:
+    """A data set the Training page trains on, as far as the network must fit it."""
+
+    name: str
+    label: str  # as a sentence names it
+    title: str
+    input_shape: tuple[int, ...]  # one sample, as the Training page hands it over
+    classes: int
+    sample_words: str  # what one sample is, in words
+
+
+PLANNED_DATASETS: dict[str, PlannedDataset] = {
+    dataset.name: dataset
+    for dataset in (
+        PlannedDataset("iris", "Iris", "iris: 4 measurements → 3 species", (4,), 3, "4 flower measurements"),
+        PlannedDataset("notmnist", "notMNIST", "notMNIST: 28 × 28 images → 10 letters", (28, 28), 10,
+                       "28 × 28 images"),
+    )
+}
+TRAINING_LOSSES = ("CrossEntropyLoss", "NLLLoss")  # what the Training page trains a classifier with
+
+
+def _shape_words(shape: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in shape)
+
+
+def dataset_problems(summary: NetworkSummary, dataset: str) -> list[Problem]:
+    """Where the network does not fit a data set the student plans to train on, before any run.
+
+    The Training page hands over one sample of ``input_shape`` and needs one score per class
+    out, (N, classes), trained with CrossEntropyLoss. Each mismatch is a warning with a fix:
+    ``Fix("input_shape", value=shape)`` and ``Fix("loss", value=name)`` change the page's
+    settings rather than the stack (:func:`apply_fix` does not take them); an output of the
+    wrong width sets the last Linear layer's ``out_features``.
+    """
+    planned = PLANNED_DATASETS[dataset]
+    problems: list[Problem] = []
+    if tuple(summary.input_shape) != planned.input_shape:
+        wanted = _shape_words(planned.input_shape)
+        advice = " Begin the stack with Flatten for images." if len(planned.input_shape) > 1 else ""
+        problems.append(Problem(
+            "dataset_input_shape", "warning",
+            f"{planned.label} samples are {planned.sample_words}: the Training page feeds them as "
+            f"{format_shape((BATCH, *planned.input_shape))}, but this network takes "
+            f"{format_shape((BATCH, *summary.input_shape))}.{advice}",
+            None, Fix("input_shape", 0, f"Set the input shape to {wanted}", value=planned.input_shape),
+            {"dataset": planned.name, "expected": list(planned.input_shape), "actual": list(summary.input_shape)},
+        ))
+    output = summary.output_shape
+    if output is not None and summary.layers:
+        expected = format_shape((BATCH, planned.classes))
+        if len(output) != 2 and summary.ok:  # a broken stack's shapes after the break are guesses
+            problems.append(Problem(
+                "dataset_output_rank", "warning",
+                f"{planned.label} needs one row of {planned.classes} class scores per sample, {expected}, "
+                f"but this network outputs {format_shape(output)}: put Flatten before the Linear layers.",
+                None, None, {"dataset": planned.name, "classes": planned.classes, "output": list(output)},
+            ))
+        elif output[-1] != planned.classes:
+            linears = [row.index for row in summary.layers if row.spec.kind == "Linear"]
+            fix = (Fix("set", linears[-1], f"Set out_features of layer {linears[-1] + 1} to {planned.classes}",
+                       param="out_features", value=planned.classes) if linears else None)
+            problems.append(Problem(
+                "dataset_classes", "warning",
+                f"{planned.label} has {planned.classes} classes, so the network must end with one score per "
+                f"class, {expected}, but it ends with {output[-1]} output{'s' if output[-1] != 1 else ''}.",
+                linears[-1] if linears else None, fix,
+                {"dataset": planned.name, "classes": planned.classes, "outputs": output[-1]},
+            ))
+    if summary.loss is not None and summary.loss not in TRAINING_LOSSES:
+        problems.append(Problem(
+            "dataset_loss", "warning",
+            f"The Training page trains {planned.label} as a choice among {planned.classes} classes with "
+            f"CrossEntropyLoss; {summary.loss} is meant for another task.",
+            None, Fix("loss", 0, "Plan to train with CrossEntropyLoss", value="CrossEntropyLoss"),
+            {"dataset": planned.name, "loss": summary.loss},
+        ))
+    return problems
+
+
 # --------------------------------------------------------------------------- code export
 
 

@@ -32,6 +32,7 @@ from nnlib.errors import InputError
 from nnlib.network import (
     LAYER_KINDS,
     OUTPUT_LOSSES,
+    PLANNED_DATASETS,
     PRESETS,
     Fix,
     LayerSpec,
@@ -40,6 +41,7 @@ from nnlib.network import (
     architecture_svg,
     as_batch,
     build_model,
+    dataset_problems,
     default_class_name,
     format_shape,
     layer_from_data,
@@ -286,6 +288,19 @@ FIX_ACTIONS = {
 }
 
 
+def _fix_input_shape(fix: Fix) -> None:
+    state[INPUT_SHAPE] = list(fix.value)
+    state["builder_input_text"] = ", ".join(str(n) for n in fix.value)
+    state["builder_sample_text"] = _default_sample_text(tuple(fix.value))
+
+
+def _fix_loss(fix: Fix) -> None:
+    state["builder_loss"] = fix.value
+
+
+FIX_ACTIONS.update({"input_shape": _fix_input_shape, "loss": _fix_loss})  # the page's settings, not the stack
+
+
 def _apply_fix(fix: Fix) -> None:
     FIX_ACTIONS[fix.action](fix)
 
@@ -388,11 +403,33 @@ loss_col.selectbox(
     **SHARED,
 )
 st.caption(PRESETS[state["builder_preset"]].description)
+NO_DATASET = "none"
+dataset_col, check_col = st.columns([1, 2.3], gap="medium")
+planned = dataset_col.selectbox(
+    "Planned dataset", [NO_DATASET, *PLANNED_DATASETS], key="builder_dataset",
+    format_func=lambda name: "Not decided yet" if name == NO_DATASET else PLANNED_DATASETS[name].title,
+    help="The data set you will train this network on in the Training page: its input shape and its "
+         "number of classes are checked here, before anything runs.",
+    **SHARED,
+)
 if LINK_PROBLEM in state and _stack_text(state[LAYERS]) == DEFAULT_STACK_TEXT:
     st.warning(state[LINK_PROBLEM], icon=":material/link_off:")
 
 specs = _current_specs()
 summary = analyze(specs, input_shape, loss=state["builder_loss"], settings=settings)
+if planned != NO_DATASET:
+    # Said here, as soon as the plan or the network changes: not first after Start on the Training page.
+    misfits = dataset_problems(summary, planned)
+    with check_col, st.container(key="builder_dataset_check"):
+        _show_problems(misfits, "dataset")
+        if not misfits:
+            dataset = PLANNED_DATASETS[planned]
+            st.success(f"Fits {dataset.label}: {dataset.sample_words} in, "
+                       f"{format_shape(('N', dataset.classes))} out, one score per class.",
+                       icon=":material/check_circle:")
+else:
+    check_col.caption("Choose the data set you will train on: the builder then checks its input shape and "
+                      "its number of classes right away, before the Training page.")
 
 st.subheader("Architecture")
 _show_problems(summary.problems_for(None), "network")
@@ -528,7 +565,7 @@ else:
                    "A stack of Linear layers with one activation between them is built from layer_dims "
                    "in the course's own loop.")
         suggested = default_class_name(state["builder_loss"])
-        typed_name = st.text_input("Class name", key="builder_class_name", max_chars=60,
+        typed_name = st.text_input("Class name", key="builder_class_name", max_chars=60, width=360,
                                    placeholder=suggested,
                                    help=f"Left empty: {suggested}, after the loss you will train with.", **SHARED)
         try:

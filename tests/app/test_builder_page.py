@@ -389,3 +389,81 @@ def test_a_link_longer_than_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) 
         assert "longer than 100 characters" in warning
     finally:
         get_settings.cache_clear()
+
+
+# --------------------------------------------------------------------------- planned dataset
+
+
+def dataset_warnings(app) -> list[str]:
+    return [w.value for w in app.get_by_key("builder_dataset_check").warning] if planned_check(app) else []
+
+
+def planned_check(app) -> bool:
+    try:
+        app.get_by_key("builder_dataset_check")
+    except KeyError:
+        return False
+    return True
+
+
+def test_no_planned_dataset_no_check() -> None:
+    app = app_test(PAGE).run()
+    assert app.selectbox(key="builder_dataset").value == "none"
+    assert not planned_check(app)
+    assert not messages(app)
+
+
+def test_planned_notmnist_warns_at_once_about_the_iris_network_and_fixes_it() -> None:
+    app = app_test(PAGE).run()
+    app.selectbox(key="builder_dataset").set_value("notmnist").run()
+    assert not app.exception
+    assert dataset_warnings(app) == [
+        "notMNIST samples are 28 × 28 images: the Training page feeds them as (N, 28, 28), but this network "
+        "takes (N, 4). Begin the stack with Flatten for images.",
+        "notMNIST has 10 classes, so the network must end with one score per class, (N, 10), but it ends "
+        "with 3 outputs.",
+    ]
+    # One click each: the last Linear gets 10 outputs, the input box the image's shape.
+    fix = app.button(key="builder_fix_dataset_1")
+    assert fix.label == "Set out_features of layer 3 to 10"
+    fix.click().run()
+    assert app.session_state["builder_layers"][2]["out_features"] == 10
+    assert shapes(app)[-1] == "(N, 10)"
+    assert len(dataset_warnings(app)) == 1
+    fix = app.button(key="builder_fix_dataset_0")
+    assert fix.label == "Set the input shape to 28, 28"
+    fix.click().run()
+    assert app.text_input(key="builder_input_text").value == "28, 28"
+    assert app.session_state["builder_input_shape"] == [28, 28]
+    assert not dataset_warnings(app)
+    # The stack itself now says what its first layer needs (the builder's own check).
+    assert any("expects 4 input features" in e.value for e in app.error)
+    # The course's notMNIST network fits: no warning, a plain yes.
+    app.selectbox(key="builder_preset").set_value("notmnist").run()
+    app.button(key="builder_load_preset").click().run()
+    assert not dataset_warnings(app)
+    [fits] = [s.value for s in app.get_by_key("builder_dataset_check").success]
+    assert fits == "Fits notMNIST: 28 × 28 images in, (N, 10) out, one score per class."
+
+
+def test_planned_iris_for_the_binary_network_names_input_output_and_loss() -> None:
+    app = app_test(PAGE).run()
+    app.selectbox(key="builder_preset").set_value("binary").run()
+    app.button(key="builder_load_preset").click().run()
+    app.selectbox(key="builder_dataset").set_value("iris").run()
+    warnings = dataset_warnings(app)
+    assert len(warnings) == 3
+    assert "(N, 4), but this network takes (N, 5)" in warnings[0]
+    assert "iris" not in warnings[1] and "Iris has 3 classes" in warnings[1] and "ends with 1 output." in warnings[1]
+    assert "BCELoss" in warnings[2] and "CrossEntropyLoss" in warnings[2]
+    app.button(key="builder_fix_dataset_2").click().run()
+    assert app.selectbox(key="builder_loss").value == "CrossEntropyLoss"
+    app.button(key="builder_fix_dataset_0").click().run()
+    assert app.text_input(key="builder_input_text").value == "4"
+    assert len(dataset_warnings(app)) == 1  # the output is still one number
+
+
+def test_a_link_carries_the_planned_dataset() -> None:
+    app = linked({"builder_dataset": "notMNIST: 28 × 28 images → 10 letters"})  # the label shown
+    assert app.selectbox(key="builder_dataset").value == "notmnist"
+    assert len(dataset_warnings(app)) == 2

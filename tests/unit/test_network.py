@@ -28,8 +28,10 @@ from nnlib.network import (
     architecture_svg,
     as_batch,
     binary_classifier_layers,
+    PLANNED_DATASETS,
     build_model,
     course_layer_names,
+    dataset_problems,
     default_class_name,
     format_shape,
     layers_from_data,
@@ -258,6 +260,40 @@ def test_course_layer_names() -> None:
         "linear0", "relu0", "linear1", "relu1", "linear2", "sigmoid2"]
     assert [default_class_name(loss) for loss in ("BCELoss", "CrossEntropyLoss", "MSELoss", None)] == [
         "BinaryClassifier", "Classifier", "Regressor", "Net"]
+
+
+def test_course_presets_fit_the_datasets_they_were_written_for() -> None:
+    for dataset, preset in (("iris", "iris"), ("notmnist", "notmnist")):
+        summary = analyze(PRESETS[preset].layers, PRESETS[preset].input_shape, loss=PRESETS[preset].loss)
+        assert dataset_problems(summary, dataset) == []
+    assert PLANNED_DATASETS["iris"].input_shape == (4,) and PLANNED_DATASETS["iris"].classes == 3
+    assert PLANNED_DATASETS["notmnist"].input_shape == (28, 28) and PLANNED_DATASETS["notmnist"].classes == 10
+
+
+def test_dataset_problems_name_the_misfit_and_fix_it() -> None:
+    iris = PRESETS["iris"]
+    summary = analyze(iris.layers, iris.input_shape, loss="CrossEntropyLoss")
+    shape, classes = dataset_problems(summary, "notmnist")
+    assert shape.code == "dataset_input_shape" and shape.severity == "warning"
+    assert shape.fix.action == "input_shape" and shape.fix.value == (28, 28)
+    assert "(N, 28, 28), but this network takes (N, 4)" in shape.message
+    assert classes.code == "dataset_classes" and classes.details == {"dataset": "notmnist", "classes": 10, "outputs": 3}
+    fixed = apply_fix(iris.layers, classes.fix)
+    assert analyze(fixed, (4,)).output_shape == ("N", 10)
+    assert [p.code for p in dataset_problems(analyze(fixed, (4,)), "notmnist")] == ["dataset_input_shape"]
+    # The 784-feature version of the letters network: the Training page feeds 28 × 28 images.
+    flat = list(PRESETS["notmnist"].layers)[1:]
+    [problem] = dataset_problems(analyze(flat, (784,)), "notmnist")
+    assert problem.code == "dataset_input_shape" and "Flatten" in problem.message
+    # Linear on an image without Flatten: one row of scores per sample is missing.
+    [rank] = dataset_problems(analyze([linear(28, 10)], (28, 28)), "notmnist")
+    assert rank.code == "dataset_output_rank" and "(N, 28, 10)" in rank.message
+    # A loss for another task: the Training page trains classifiers with CrossEntropyLoss.
+    binary = PRESETS["binary"]
+    codes = [p.code for p in dataset_problems(analyze(binary.layers, (5,), loss="BCELoss"), "iris")]
+    assert codes == ["dataset_input_shape", "dataset_classes", "dataset_loss"]
+    with pytest.raises(ValueError):
+        apply_fix(binary.layers, dataset_problems(analyze(binary.layers, (5,)), "iris")[0].fix)
 
 
 def test_regression_preset_on_course_004_input() -> None:
