@@ -20,6 +20,7 @@ from nnlib.errors import InputError
 from nnlib.network import (
     LAYER_KINDS,
     OUTPUT_LOSSES,
+    PLANNED_DATASETS,
     PRESETS,
     LayerSpec,
     NetworkPreset,
@@ -28,7 +29,6 @@ from nnlib.network import (
     architecture_svg,
     as_batch,
     binary_classifier_layers,
-    PLANNED_DATASETS,
     build_model,
     course_layer_names,
     dataset_problems,
