@@ -4,10 +4,16 @@ A :class:`TrainConfig` is plain, serializable data (same config and seed, same
 run). A :class:`Trainer` owns one model, its optimizer and its history; it
 reports per-batch and per-epoch records to whoever listens and never draws.
 
-Speed comes from doing less per batch, not from tricks a student cannot follow:
-the data moves to the device once, each epoch gathers one shuffled contiguous
-copy and slices batches from it, running sums stay on the device (no ``.item()``
-per batch), and optimizers use PyTorch's fused kernels where they exist.
+Speed comes from doing less per batch, never from changing the arithmetic: the
+data moves to the device once, as rows; each batch is gathered with one
+``index_select`` into a buffer that is reused; the course's networks (Linear and
+ReLU/Tanh/Sigmoid stacks with CrossEntropyLoss) run a written-out forward and
+backward pass with the kernels autograd itself calls (:mod:`nnlib.speed`); the
+optimizer's fused kernel is called directly; the losses and predictions stay on the
+device until the epoch ends (no ``.item()`` per batch). In float32 the weights equal
+the textbook loop's bit for bit. ``TrainConfig.fast`` adds bf16 autocast where the
+hardware has it, and ``TrainConfig.threads`` (0: automatic) picks the CPU threads
+with :class:`nnlib.speed.ThreadPolicy`.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from torch import nn
 from nnlib.device import resolve_device, synchronize
 from nnlib.errors import InputError
 from nnlib.settings import get_settings
+from nnlib.speed import FAST_DTYPE, FusedStep, MLPProgram, ThreadPolicy, check_fast_mode
 
 # torch.manual_seed is process-wide; sessions that start runs at the same moment
 # must not interleave seeding and weight initialisation.
@@ -144,6 +151,8 @@ class TrainConfig:
     target_loss: float | None = None  # stop when validation loss falls to this
     target_accuracy: float | None = None  # stop when validation accuracy (0-1) reaches this
     patience: int | None = None  # stop after this many epochs without a better validation loss
+    fast: bool = False  # bf16 autocast where the hardware has native bf16 (nnlib.speed.fast_mode_support)
+    threads: int = 0  # CPU threads; 0: chosen by nnlib.speed.ThreadPolicy from the measured speed
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -192,7 +201,13 @@ class TrainConfig:
             fail("The target accuracy is a fraction between 0 and 1 (e.g. 0.95).", "target_accuracy")
         if self.patience is not None and self.patience < 1:
             fail("Patience must be at least 1 epoch.", "patience")
+        if not isinstance(self.threads, int) or isinstance(self.threads, bool) or not 0 <= self.threads <= 1024:
+            fail(f"Threads must be a whole number from 0 (automatic) to 1024, got {self.threads!r}.", "threads")
+        if not isinstance(self.fast, bool):
+            fail(f"fast is on or off (true or false), got {self.fast!r}.", "fast")
         resolve_device(self.device)
+        if self.fast:
+            check_fast_mode(self.device)
         return self
 
 
@@ -248,7 +263,12 @@ def make_train_state(config: TrainConfig) -> dict[str, Any]:
 
 
 class Trainer:
-    """One run: model, optimizer, data on the device, history. Pause = stop calling ``run``."""
+    """One run: model, optimizer, data on the device, history. Pause = stop calling ``run``.
+
+    ``thread_cap`` bounds the automatic thread count (``TrainConfig.threads == 0``); None
+    means the count the calling thread has when an epoch starts (a server sets its share
+    there with ``torch.set_num_threads``, or sets ``thread_cap`` directly).
+    """
 
     def __init__(
         self,
@@ -281,9 +301,34 @@ class Trainer:
         self.samples_seen = 0
         self.train_seconds = 0.0
         self.stop_reason: str | None = None
+        self.fast = bool(config.fast)
+        self.thread_cap: int | None = None
+        self._prepare_loop()
 
     def _to_device(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return x.to(self.device, torch.float32).contiguous(), y.to(self.device, torch.int64).contiguous()
+
+    def _prepare_loop(self) -> None:
+        """Everything the inner loop reuses from batch to batch."""
+        n, size = len(self.train_x), self.batch_size
+        self.sample_shape = tuple(self.train_x.shape[1:])
+        self.program = None
+        if self.device.type == "cpu":  # the written-out pass is checked bit for bit on the CPU only
+            self.program = MLPProgram.build(self.model, self.loss_fn, self.sample_shape, size, self.device,
+                                            fast=self.fast)
+        rows = self.train_x.reshape(n, -1)
+        if self.program is not None and self.fast:
+            rows = rows.to(FAST_DTYPE)  # what autocast would cast each batch to, cast once
+        self._rows = rows
+        self._batch_x = torch.empty(size, rows.shape[1], dtype=rows.dtype, device=self.device)
+        self._batch_y = torch.empty(size, dtype=torch.int64, device=self.device)
+        self._predicted = torch.empty(n, dtype=torch.int64, device=self.device)
+        sizes = [min(size, n - start) for start in range(0, n, size)]
+        self._batch_sizes = torch.tensor(sizes, dtype=torch.float32, device=self.device)
+        self._params = [p for group in self.optimizer.param_groups for p in group["params"]]
+        self._step = FusedStep.for_optimizer(self.optimizer) or self.optimizer.step
+        work = sum(p.numel() for p in self.model.parameters()) * size
+        self.thread_policy = ThreadPolicy(work) if self.device.type == "cpu" and not self.config.threads else None
 
     # -- state
     @property
@@ -303,45 +348,100 @@ class Trainer:
     def finished(self) -> bool:
         return self.stop_reason is not None or self.epoch >= self.config.epochs
 
+    @property
+    def threads(self) -> int:
+        """The CPU threads this trainer trains with now (or last did)."""
+        if self.config.threads:
+            return self.config.threads
+        return self.thread_policy.threads if self.thread_policy is not None else torch.get_num_threads()
+
     def _emit(self, record: BatchRecord | EpochRecord) -> None:
         for listener in self.listeners:
             listener(record)
 
     # -- training
+    def _begin_threads(self) -> int | None:
+        """Set this epoch's CPU threads; returns the caller's count, to restore afterwards."""
+        if self.device.type != "cpu":
+            return None
+        before = torch.get_num_threads()
+        if self.config.threads:
+            wanted = self.config.threads
+        elif self.thread_policy is not None:
+            wanted = self.thread_policy.begin_epoch(self.thread_cap or before)
+        else:
+            return before
+        if wanted != before:
+            torch.set_num_threads(wanted)
+        return before
+
+    def _autograd_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Any network: forward (under bf16 autocast in the fast mode), backward, fresh gradients."""
+        if self.fast:
+            with torch.autocast(device_type=self.device.type, dtype=FAST_DTYPE):
+                logits = self.model(xb)
+                loss = self.loss_fn(logits, yb)
+        else:
+            logits = self.model(xb)
+            loss = self.loss_fn(logits, yb)
+        for parameter in self._params:  # optimizer.zero_grad(set_to_none=True), without its overhead
+            parameter.grad = None
+        loss.backward()
+        return loss.detach(), logits.detach()
+
     def run_epoch(self) -> EpochRecord:
         """Train one epoch over a fresh shuffle, then evaluate on the validation set."""
         epoch = self.epoch + 1
         n, size = len(self.train_x), self.batch_size
+        batches = self.batches_per_epoch
         self.model.train()
+        program = self.program if self.program is not None and self.program.usable() else None
+        policy = self.thread_policy if self.device.type == "cpu" and not self.config.threads else None
+        listeners = bool(self.listeners)
         synchronize(self.device)
         started = time.perf_counter()
-        order = torch.randperm(n, generator=self.generator).to(self.device)
-        shuffled_x, shuffled_y = self.train_x[order], self.train_y[order]
-        loss_sum = torch.zeros((), device=self.device)
-        correct = torch.zeros((), device=self.device, dtype=torch.int64)
-        batches = self.batches_per_epoch
-        for index, start in enumerate(range(0, n, size), start=1):
-            xb, yb = shuffled_x[start:start + size], shuffled_y[start:start + size]
-            logits = self.model(xb)
-            loss = self.loss_fn(logits, yb)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
-            detached = loss.detach()
-            loss_sum += detached * len(yb)
-            correct += (logits.detach().argmax(dim=1) == yb).sum()
-            self.samples_seen += len(yb)
-            if self.listeners:
-                self._emit(BatchRecord(epoch, index, batches, self.samples_seen,
-                                       self.train_seconds + time.perf_counter() - started, detached))
-        synchronize(self.device)
-        seconds = time.perf_counter() - started
-        self.train_seconds += seconds
-        val_loss, val_acc = self.evaluate(self.val_x, self.val_y)
+        caller_threads = self._begin_threads()
+        try:
+            order = torch.randperm(n, generator=self.generator).to(self.device)
+            losses: list[torch.Tensor] = []
+            for index, start in enumerate(range(0, n, size), start=1):
+                stop = min(start + size, n)
+                m = stop - start
+                rows = order[start:stop]
+                xb = torch.index_select(self._rows, 0, rows, out=self._batch_x[:m])
+                yb = torch.index_select(self.train_y, 0, rows, out=self._batch_y[:m])
+                if program is not None:
+                    loss, logits = program.step(xb, yb)
+                else:
+                    loss, logits = self._autograd_step(xb.view(m, *self.sample_shape), yb)
+                self._step()
+                torch.argmax(logits, dim=1, out=self._predicted[start:stop])
+                losses.append(loss)
+                self.samples_seen += m
+                if policy is not None:
+                    wanted = policy.after_batch(m) or policy.threads
+                    if wanted != torch.get_num_threads():
+                        torch.set_num_threads(wanted)
+                if listeners:
+                    paused = time.perf_counter()
+                    self._emit(BatchRecord(epoch, index, batches, self.samples_seen,
+                                           self.train_seconds + paused - started, loss))
+                    if policy is not None:  # a listener's time (a chart, a pause) is not training speed
+                        policy.exclude(time.perf_counter() - paused)
+            loss_sum = torch.dot(torch.stack(losses).float(), self._batch_sizes)
+            correct = (self._predicted == self.train_y[order]).sum()
+            synchronize(self.device)
+            seconds = time.perf_counter() - started
+            self.train_seconds += seconds
+            val_loss, val_acc = self.evaluate(self.val_x, self.val_y)
+            train_loss, train_acc = float(loss_sum) / n, float(correct) / n
+        finally:
+            if caller_threads is not None and torch.get_num_threads() != caller_threads:
+                torch.set_num_threads(caller_threads)
         record = EpochRecord(
             epoch_index=epoch,
-            train_loss=float(loss_sum) / n,
-            train_acc=float(correct) / n,
+            train_loss=train_loss,
+            train_acc=train_acc,
             val_loss=val_loss,
             val_acc=val_acc,
             seconds=seconds,
