@@ -564,17 +564,12 @@ else:
                    "each module by name, so print(model) shows the class's name and (linear0), (relu0)… "
                    "A stack of Linear layers with one activation between them is built from layer_dims "
                    "in the course's own loop.")
-        suggested = default_class_name(state["builder_loss"])
-        typed_name = st.text_input("Class name", key="builder_class_name", max_chars=60, width=360,
-                                   placeholder=suggested,
-                                   help=f"Left empty: {suggested}, after the loss you will train with.", **SHARED)
-        try:
-            code = sequential_class_code(specs, input_shape, typed_name.strip() or suggested, settings=settings)
-        except InputError as error:
-            show_input_error(error)
-        else:
-            st.code(code, language="python")
-            st.download_button("Download model_class.py", code, file_name="model_class.py",
-                               mime="text/x-python", key="builder_download_class", icon=":material/download:")
+        class_name = default_class_name(state["builder_loss"])
+        st.caption(f"The class is named {class_name} after the loss you will train with (BinaryClassifier "
+                   "for a binary loss, as in the course); rename it freely in your copy.")
+        code = sequential_class_code(specs, input_shape, class_name, settings=settings)
+        st.code(code, language="python")
+        st.download_button("Download model_class.py", code, file_name="model_class.py",
+                           mime="text/x-python", key="builder_download_class", icon=":material/download:")
 
 st.caption("This network stays in the session: the Training page can train it.")

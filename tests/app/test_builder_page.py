@@ -189,18 +189,15 @@ def test_class_export_of_the_binary_preset_prints_as_course_002(tmp_path) -> Non
     app.selectbox(key="builder_preset").set_value("binary").run()
     app.button(key="builder_load_preset").click().run()
     assert "Sequential class, as in course 002" in [t.label for t in app.tabs]
-    assert app.text_input(key="builder_class_name").placeholder == "BinaryClassifier"  # after BCELoss
     code = class_export(app)
     assert code == sequential_class_code(PRESETS["binary"].layers, (5,), "BinaryClassifier").rstrip()
     namespace, printed = run_export(code, tmp_path)
     assert str(namespace["model"]) == COURSE_002_CLASS_PRINT
     assert printed.startswith(COURSE_002_CLASS_PRINT + "\n")
-    # The student names the class; a name Python cannot take is explained, not exported.
-    app.text_input(key="builder_class_name").input("MyClassifier").run()
-    assert "class MyClassifier(nn.Sequential):" in class_export(app)
-    app.text_input(key="builder_class_name").input("my classifier").run()
-    assert "'my classifier' is not a valid Python class name." in [e.value for e in app.error]
-    assert not [c for c in app.code if "(nn.Sequential):" in c.value]
+    # The class is named after the task the planned loss says it has.
+    app.selectbox(key="builder_loss").set_value("MSELoss").run()
+    assert "class Regressor(nn.Sequential):" in class_export(app)
+    assert any("The class is named Regressor" in c.value for c in app.caption)
 
 
 def test_notmnist_shapes_and_course_004_typed_sample() -> None:
