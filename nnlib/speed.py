@@ -158,10 +158,14 @@ class ThreadPolicy:
     - start at one thread and measure samples per second over short windows of batches;
     - now and then try one step up (double) or down (half) for one window and keep it only
       if it is at least 5 % faster than the window just before it;
-    - a try that runs much slower than the current count is cut short after one batch, and
-      each failed try waits twice as long as the last before the same count is tried again;
+    - a try that runs much slower than the current count is cut short after one batch; a
+      count that lost waits twice as long as last time before it is tried again (up to 30 s
+      of training), and at least twenty times what the failed try cost, so failed tries
+      never take more than 5 % of the time;
     - if the current count suddenly runs at less than half its own best speed (another
-      program took the cores), it tries half as many threads at once.
+      program took the cores), it tries half as many threads at once; if it runs 25 %
+      faster than when another count last lost (the other program ended), that count is
+      tried again without waiting out its pause.
 
     So an idle machine ends up at the fastest count, a busy one at one thread, and a change
     of load is followed within a few windows. Different thread counts round differently,
@@ -171,11 +175,14 @@ class ThreadPolicy:
     WINDOW_SECONDS = 0.03
     WINDOW_BATCHES = 4
     FIRST_PROBE_AFTER = 0.05  # seconds of training before the first try of another count
-    PROBE_BACKOFF_MAX = 8.0  # seconds of training between tries of a count that keeps failing
+    PROBE_BACKOFF_MAX = 30.0  # seconds of training between tries of a count that keeps failing
+    TRY_SHARE = 0.05  # failed tries may cost at most this share of the training time
     GAIN = 1.05  # a count must be this much faster to be kept
     ABORT_SLOWER = 2.5  # a try slower than this (per sample) is cut short
     COLLAPSE = 0.5  # a window below this fraction of its count's best speed: try fewer threads
     COLLAPSE_BATCH = 0.25  # ... or a single batch below this fraction
+    LOAD_CHANGED = 1.25  # the current count this much faster than when another lost: try that one again
+    RETRY_GAP = 0.5  # ... but not sooner than this many seconds of training after it lost
 
     def __init__(self, work_per_batch: float, clock: Any = time.perf_counter) -> None:
         self.work_per_batch = float(work_per_batch)
@@ -187,6 +194,7 @@ class ThreadPolicy:
         self.best: dict[int, float] = {}  # best samples/s seen per count
         self.backoff: dict[int, float] = {}  # the last wait before a count was tried again
         self.next_try: dict[int, float] = {}  # training seconds after which a count may be tried again
+        self.failed: dict[int, tuple[float, float]] = {}  # count -> (earliest retry on a load change, winner's speed)
         self.last_rate = 0.0  # samples/s of the last finished window at ``current``
         self.trained = 0.0  # seconds measured so far
         self.history: list[tuple[int, float]] = []  # (threads, samples/s) of every window, for tests and benches
@@ -247,9 +255,8 @@ class ThreadPolicy:
                 and batch_rate * self.ABORT_SLOWER < self.last_rate:
             # a try much slower than the current count: stop it after its first batch
             self.trained += batch_seconds
-            return self._end_try(batch_rate)
-        if self.trying is None and self.current > 1 and self._may_try(self._lower()) \
-                and batch_rate < self.COLLAPSE_BATCH * self.best.get(self.current, 0):
+            return self._end_try(batch_rate, batch_seconds)
+        if self.trying is None and self.current > 1 and batch_rate < self.COLLAPSE_BATCH * self.best.get(self.current, 0):
             # the cores went away mid-window: do not wait for the window to end
             self.trained += now - self._window_start
             self.last_rate = self._window_samples / max(now - self._window_start, 1e-9)
@@ -261,13 +268,13 @@ class ThreadPolicy:
         rate = self._window_samples / max(elapsed, 1e-9)
         self.trained += elapsed
         if self.trying is not None:
-            return self._end_try(rate)
+            return self._end_try(rate, elapsed)
         before = self.threads
         self.history.append((self.current, rate))
         self.best[self.current] = max(rate, self.best.get(self.current, 0.0))
         self.last_rate = rate
         self._start_window()
-        if self.current > 1 and rate < self.COLLAPSE * self.best[self.current] and self._may_try(self._lower()):
+        if self.current > 1 and rate < self.COLLAPSE * self.best[self.current]:
             return self._try(self._lower(), before)
         if self.trained >= self.FIRST_PROBE_AFTER:
             for count in self._neighbours():
@@ -276,12 +283,19 @@ class ThreadPolicy:
         return None
 
     def _may_try(self, count: int) -> bool:
-        return self.trained >= self.next_try.get(count, 0.0)
+        if self.trained >= self.next_try.get(count, 0.0):
+            return True
+        # the current count got much faster than when ``count`` last failed: the load changed
+        not_before, rate_then = self.failed.get(count, (0.0, math.inf))
+        return self.last_rate > self.LOAD_CHANGED * rate_then and self.trained >= not_before
 
-    def _wait(self, count: int) -> None:
-        wait = min(self.PROBE_BACKOFF_MAX, 2 * self.backoff.get(count, 0.5))
+    def _wait(self, count: int, winner_rate: float, cost: float) -> None:
+        """``count`` lost to a count running at ``winner_rate`` after ``cost`` seconds: try it again
+        later, each time twice as late, and late enough that failed tries cost at most 5 %."""
+        wait = max(min(self.PROBE_BACKOFF_MAX, 2 * self.backoff.get(count, 0.5)), cost / self.TRY_SHARE)
         self.backoff[count] = wait
         self.next_try[count] = self.trained + wait
+        self.failed[count] = (self.trained + max(self.RETRY_GAP, cost / self.TRY_SHARE), winner_rate)
 
     def _lower(self) -> int:
         return max([c for c in self.candidates if c < self.current], default=1)
@@ -291,7 +305,7 @@ class ThreadPolicy:
         self._start_window()
         return count if count != before else None
 
-    def _end_try(self, rate: float) -> int | None:
+    def _end_try(self, rate: float, cost: float) -> int | None:
         count, before = self.trying, self.threads
         assert count is not None
         self.trying = None
@@ -299,11 +313,11 @@ class ThreadPolicy:
         self.best[count] = max(rate, self.best.get(count, 0.0))
         if rate > self.last_rate * self.GAIN:
             self.backoff.pop(count, None)
-            self._wait(self.current)  # just measured slower: no need to go straight back
+            self._wait(self.current, rate, 0.0)  # just measured slower: no need to go straight back
             self.current = count
             self.last_rate = rate
         else:
-            self._wait(count)
+            self._wait(count, self.last_rate, cost)
             if count < self.current:  # fewer threads were no better: this speed is the new normal
                 self.best[self.current] = self.last_rate
         self._start_window()
@@ -465,12 +479,33 @@ class MLPProgram:
         self.dtype = compute_dtype
         self.cast = compute_dtype != torch.float32
         self.one = torch.ones((), device=device)
-        self.linears: list[nn.Linear] = [module for kind, module in layers if kind == "linear"]
-        self.params = [p for module in self.linears for p in (module.weight, module.bias) if p is not None]
+        linears: list[nn.Linear] = [module for kind, module in layers if kind == "linear"]
+        self.params = [p for module in linears for p in (module.weight, module.bias) if p is not None]
 
         def empty(*shape: int, dtype: torch.dtype = compute_dtype) -> torch.Tensor:
             return torch.empty(*shape, device=device, dtype=dtype)
 
+        # float32 gradients, left in .grad after each step (what optimizers and charts read); in the
+        # fast mode the bf16 copies of the weights and their bf16 gradients, as autocast makes them
+        self.param_grads = [torch.empty_like(p, memory_format=torch.contiguous_format) for p in self.params]
+        self.low_params = [empty(*p.shape) for p in self.params] if self.cast else None
+        low_grads = [empty(*p.shape) for p in self.params] if self.cast else self.param_grads
+        operand = self.low_params or self.params
+        index = {id(p): i for i, p in enumerate(self.params)}
+        # per layer: its kind, and for a linear layer (weight, bias, weight grad, bias grad (1, out),
+        # float32 weight grad, float32 bias grad), the weight and bias being what the product reads
+        self.plan: list[tuple[str, tuple[Any, ...]]] = []
+        for kind, module in layers:
+            if kind != "linear":
+                self.plan.append((kind, ()))
+                continue
+            w = index[id(module.weight)]
+            b = index[id(module.bias)] if module.bias is not None else None
+            self.plan.append((kind, (
+                operand[w], None if b is None else operand[b],
+                low_grads[w], None if b is None else low_grads[b].view(1, -1),
+                self.param_grads[w], None if b is None else self.param_grads[b],
+            )))
         width, self.outputs = features, []
         for kind, module in layers:
             width = module.out_features if kind == "linear" else width
@@ -480,11 +515,19 @@ class MLPProgram:
         classes = self.outputs[-1].shape[1]
         self.logits32 = empty(batch_size, classes, dtype=torch.float32) if self.cast else None
         self.log_probs = empty(batch_size, classes, dtype=torch.float32)
-        self.low_params = [empty(*p.shape) for p in self.params] if self.cast else None
-        self.low_grads = [empty(*p.shape) for p in self.params] if self.cast else None
-        # the float32 gradients, left in .grad after each step (what optimizers and charts read)
-        self.param_grads = [torch.empty_like(p, memory_format=torch.contiguous_format) for p in self.params]
-        self.param_index = {id(p): i for i, p in enumerate(self.params)}
+        self._views: dict[int, tuple[Any, ...]] = {}
+
+    def _views_for(self, m: int) -> tuple[Any, ...]:
+        """The first ``m`` rows of every buffer (a full batch and the last, shorter one)."""
+        views = self._views.get(m)
+        if views is None:
+            views = self._views[m] = (
+                [out[:m] for out in self.outputs],
+                [None if g is None else g[:m] for g in self.input_grads],
+                None if self.logits32 is None else self.logits32[:m],
+                self.log_probs[:m],
+            )
+        return views
 
     @classmethod
     def build(cls, model: nn.Module, loss_fn: nn.Module, sample_shape: tuple[int, ...], batch_size: int,
@@ -535,22 +578,19 @@ class MLPProgram:
             return self._step(x, y)
 
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        m = x.shape[0]
-        low = self.low_params
-        if low is not None:  # autocast casts every weight and bias once per forward pass
-            for parameter, copy in zip(self.params, low, strict=True):
+        outputs, input_grads, logits32, log_probs = self._views_for(x.shape[0])
+        if self.low_params is not None:  # autocast casts every weight and bias once per forward pass
+            for parameter, copy in zip(self.params, self.low_params, strict=True):
                 copy.copy_(parameter)
         inputs: list[torch.Tensor] = []
         h = x
-        for (kind, module), buffer in zip(self.layers, self.outputs, strict=True):
-            out = buffer[:m]
+        for (kind, operands), out in zip(self.plan, outputs, strict=True):
             inputs.append(h)
             if kind == "linear":
-                weight, bias = self._operands(module)
-                if bias is None:
-                    torch.mm(h, weight.t(), out=out)
+                if operands[1] is None:
+                    torch.mm(h, operands[0].t(), out=out)
                 else:
-                    torch.addmm(bias, h, weight.t(), out=out)
+                    torch.addmm(operands[1], h, operands[0].t(), out=out)
             elif kind == "relu":
                 torch.clamp_min(h, 0, out=out)
             elif kind == "tanh":
@@ -560,62 +600,45 @@ class MLPProgram:
             h = out
         logits = h
         wide = logits
-        if self.logits32 is not None:  # autocast computes the loss in float32
-            wide = self.logits32[:m]
+        if logits32 is not None:  # autocast computes the loss in float32
+            wide = logits32
             wide.copy_(logits)
-        log_probs = self.log_probs[:m]
         torch._log_softmax(wide, 1, False, out=log_probs)
         loss, total_weight = _aten.nll_loss_forward(log_probs, y, None, _MEAN, -100)
         grad = _aten.nll_loss_backward(self.one, log_probs, y, None, _MEAN, -100, total_weight)
         grad = _aten._log_softmax_backward_data(grad, log_probs, 1, torch.float32)
         if self.cast:
             grad = grad.to(self.dtype)
-        for index in range(len(self.layers) - 1, -1, -1):
-            kind, module = self.layers[index]
-            below = self.input_grads[index]
-            below = None if below is None else below[:m]
+        for index in range(len(self.plan) - 1, -1, -1):
+            kind, operands = self.plan[index]
+            below = input_grads[index]
             if kind == "relu":
-                grad = _aten.threshold_backward.grad_input(grad, self.outputs[index][:m], 0, grad_input=below)
+                grad = _aten.threshold_backward.grad_input(grad, outputs[index], 0, grad_input=below)
             elif kind == "tanh":
-                grad = _aten.tanh_backward.grad_input(grad, self.outputs[index][:m], grad_input=below)
+                grad = _aten.tanh_backward.grad_input(grad, outputs[index], grad_input=below)
             elif kind == "sigmoid":
-                grad = _aten.sigmoid_backward.grad_input(grad, self.outputs[index][:m], grad_input=below)
+                grad = _aten.sigmoid_backward.grad_input(grad, outputs[index], grad_input=below)
             else:
+                weight, bias, weight_grad, bias_grad, weight_grad32, bias_grad32 = operands
                 source = inputs[index]
-                if module.bias is not None:
-                    self._bias_grad(grad, self.param_index[id(module.bias)])
-                self._weight_grad(grad, source, self.param_index[id(module.weight)])
+                if bias_grad is not None:
+                    # the bias was broadcast over the batch: autograd sums its gradient back (sum_to, keepdim)
+                    torch.sum(grad, [0], keepdim=True, out=bias_grad)
+                    if self.cast:
+                        bias_grad32.copy_(bias_grad.view(-1))
+                # weight.t() in the forward pass is column-major: autograd's mm_mat2_backward computes
+                # grad.t().mm(input).t(), and the transpose's own backward turns it back
+                torch.mm(grad.t(), source, out=weight_grad)
+                if self.cast:
+                    weight_grad32.copy_(weight_grad)
                 if below is not None:
-                    grad = self._input_grad(grad, self._operands(module)[0], source, below)
+                    # autograd's mm_mat1_backward for mat2 = weight.t(): a column-major input
+                    # (one row, one column) gets a column-major gradient
+                    if source.stride(0) == 1 and source.stride(1) == source.shape[0]:
+                        grad = weight.t().mm(grad.t()).t()
+                    else:
+                        grad = torch.mm(grad, weight, out=below)
         for parameter, value in zip(self.params, self.param_grads, strict=True):
-            parameter.grad = value
+            if parameter.grad is not value:
+                parameter.grad = value
         return loss, logits
-
-    def _operands(self, module: nn.Linear) -> tuple[torch.Tensor, torch.Tensor | None]:
-        if self.low_params is None:
-            return module.weight, module.bias
-        weight = self.low_params[self.param_index[id(module.weight)]]
-        bias = None if module.bias is None else self.low_params[self.param_index[id(module.bias)]]
-        return weight, bias
-
-    def _weight_grad(self, grad: torch.Tensor, source: torch.Tensor, index: int) -> None:
-        # The forward pass used weight.t(), which is column-major: autograd's mm_mat2_backward
-        # computes grad.t().mm(input).t(), and the transpose's own backward turns it back.
-        target = self.param_grads[index] if self.low_grads is None else self.low_grads[index]
-        torch.mm(grad.t(), source, out=target)
-        if self.low_grads is not None:
-            self.param_grads[index].copy_(target)
-
-    def _bias_grad(self, grad: torch.Tensor, index: int) -> None:
-        # The bias was broadcast over the batch: autograd sums its gradient back (sum_to, keepdim).
-        target = self.param_grads[index] if self.low_grads is None else self.low_grads[index]
-        torch.sum(grad, [0], keepdim=True, out=target.view(1, -1))
-        if self.low_grads is not None:
-            self.param_grads[index].copy_(target)
-
-    @staticmethod
-    def _input_grad(grad: torch.Tensor, weight: torch.Tensor, source: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        # autograd's mm_mat1_backward for mat2 = weight.t(): column-major inputs get a column-major gradient
-        if source.stride(0) == 1 and source.stride(1) == source.shape[0]:
-            return weight.t().mm(grad.t()).t()
-        return torch.mm(grad, weight, out=out)

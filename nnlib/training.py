@@ -322,6 +322,7 @@ class Trainer:
         self._rows = rows
         self._batch_x = torch.empty(size, rows.shape[1], dtype=rows.dtype, device=self.device)
         self._batch_y = torch.empty(size, dtype=torch.int64, device=self.device)
+        self._batch_views: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._predicted = torch.empty(n, dtype=torch.int64, device=self.device)
         sizes = [min(size, n - start) for start in range(0, n, size)]
         self._batch_sizes = torch.tensor(sizes, dtype=torch.float32, device=self.device)
@@ -329,6 +330,10 @@ class Trainer:
         self._step = FusedStep.for_optimizer(self.optimizer) or self.optimizer.step
         work = sum(p.numel() for p in self.model.parameters()) * size
         self.thread_policy = ThreadPolicy(work) if self.device.type == "cpu" and not self.config.threads else None
+
+    def _batch_view(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        view = self._batch_views[m] = (self._batch_x[:m], self._batch_y[:m])
+        return view
 
     # -- state
     @property
@@ -408,8 +413,9 @@ class Trainer:
                 stop = min(start + size, n)
                 m = stop - start
                 rows = order[start:stop]
-                xb = torch.index_select(self._rows, 0, rows, out=self._batch_x[:m])
-                yb = torch.index_select(self.train_y, 0, rows, out=self._batch_y[:m])
+                xb, yb = self._batch_views[m] if m in self._batch_views else self._batch_view(m)
+                torch.index_select(self._rows, 0, rows, out=xb)
+                torch.index_select(self.train_y, 0, rows, out=yb)
                 if program is not None:
                     loss, logits = program.step(xb, yb)
                 else:

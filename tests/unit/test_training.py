@@ -195,3 +195,242 @@ def test_warm_up_pays_the_first_optimizer_import() -> None:
 
     warm_up()
     assert "torch._dynamo" in sys.modules  # imported by the first optimizer; a later one is cheap
+
+
+# ---------------------------------------------------------------- the fast inner loop
+
+
+@pytest.fixture()
+def one_thread():
+    """Both loops at one thread: a different count rounds the big matrix products differently."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def plain_loop_on(model: nn.Module, split: TinySplit, config: TrainConfig, optimizer: torch.optim.Optimizer,
+                  autocast: bool = False) -> nn.Module:
+    """The textbook loop on any model: index a batch, forward, loss, zero_grad, backward, step."""
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(config.seed)
+    n = len(split.train_x)
+    for _ in range(config.epochs):
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, config.batch_size):
+            index = order[start:start + config.batch_size]
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+                loss = loss_fn(model(split.train_x[index]), split.train_y[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+def assert_same_weights(ours: nn.Module, theirs: nn.Module) -> None:
+    for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def letters(n: int = 1500) -> TinySplit:
+    """A slice of the bundled offline letters, as (N, 28, 28) images in [0, 1]."""
+    from nnlib import datasets
+
+    split = datasets.split_dataset(datasets.load_offline_letters(), seed=0)
+    cut = lambda t: t[:n]  # noqa: E731
+    return TinySplit(cut(split.train_x), cut(split.train_y), split.val_x[:500], split.val_y[:500],
+                     split.test_x[:500], split.test_y[:500], tuple(split.classes))
+
+
+@pytest.mark.parametrize(("optimizer", "lr"), [("adam", 1e-3), ("momentum", 0.1), ("rmsprop", 1e-3)])
+def test_course_network_on_letters_equals_a_plain_loop(optimizer: str, lr: float, one_thread: None) -> None:
+    """784 → 256 → 10 at batch 128 (the last batch is short): the written-out pass, bit for bit."""
+    split = letters()
+    config = TrainConfig(dataset="notmnist", network="notmnist", optimizer=optimizer, lr=lr, momentum=0.9,
+                         batch_size=128, epochs=2, seed=3, device="cpu", standardize=False, threads=1)
+    trainer = Trainer(config, split)
+    assert trainer.program is not None
+    trainer.run()
+    torch.manual_seed(config.seed)
+    from nnlib.training import OPTIMIZERS, build_network
+
+    model = build_network("notmnist", (28, 28), 10)
+    info = OPTIMIZERS[optimizer]
+    reference = plain_loop_on(model, split, config, info.build(model.parameters(), config, fused=trainer.fused))
+    assert_same_weights(trainer.model, reference)
+
+
+def _deep() -> nn.Sequential:
+    return nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 5, bias=False), nn.Sigmoid(),
+                         nn.Linear(5, 1), nn.ReLU(), nn.Linear(1, 3))
+
+
+@pytest.mark.parametrize(
+    ("build", "written_out"),
+    [
+        (_deep, True),  # Tanh, Sigmoid, a layer without bias, a hidden layer one unit wide
+        (lambda: nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3)), True),
+        (lambda: nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.ReLU(), nn.Linear(8, 3)), False),
+        (lambda: nn.Sequential(nn.Linear(4, 8), nn.LeakyReLU(), nn.Linear(8, 3)), False),
+    ],
+)
+@pytest.mark.parametrize("batch_size", [7, 59, 60])  # 60 samples: a last batch of 4, of 1, one full batch
+def test_any_network_equals_a_plain_loop(build, written_out: bool, batch_size: int) -> None:
+    config = TrainConfig(optimizer="adam", lr=0.01, batch_size=batch_size, epochs=3, seed=5, device="cpu")
+    split = blobs()
+    torch.manual_seed(config.seed)
+    trainer = Trainer(config, split, model=build())
+    assert (trainer.program is not None) is written_out
+    trainer.run()
+    torch.manual_seed(config.seed)
+    model = build()
+    torch.manual_seed(config.seed)  # as the Trainer does: dropout then draws the same masks in both loops
+    reference = plain_loop_on(model, split, config, torch.optim.Adam(model.parameters(), lr=0.01, fused=True))
+    assert_same_weights(trainer.model, reference)
+
+
+def test_step_hooks_and_module_hooks_fall_back_to_the_general_path() -> None:
+    config = TrainConfig(optimizer="adam", lr=0.01, batch_size=16, epochs=3, seed=2, device="cpu")
+    seen: list[int] = []
+    torch.manual_seed(config.seed)
+    model = tiny_model()
+    model[1].register_forward_hook(lambda module, args, out: seen.append(out.shape[0]))
+    trainer = Trainer(config, blobs(), model=model)
+    trainer.optimizer.register_step_post_hook(lambda optimizer, args, kwargs: seen.append(-1))
+    trainer.run()
+    assert seen.count(-1) == 12 and len(seen) > 12  # every step and every forward pass was seen
+    reference = plain_loop(config, blobs(), torch.optim.Adam, lr=0.01, fused=True)
+    assert_same_weights(trainer.model, reference)
+
+
+def test_gradients_stay_readable_after_each_step() -> None:
+    """Charts read .grad after the step (the runner's gradient norms)."""
+    norms: list[float] = []
+    trainer: Trainer
+
+    def listen(record: object) -> None:
+        if isinstance(record, BatchRecord):
+            norms.append(float(trainer.model[0].weight.grad.norm()))
+
+    config = TrainConfig(optimizer="sgd", lr=0.1, batch_size=16, epochs=1, device="cpu")
+    trainer = Trainer(config, blobs(), model=tiny_model(), listeners=[listen])
+    trainer.run()
+    assert len(norms) == 4 and all(n > 0 for n in norms) and len(set(norms)) == 4
+
+
+def test_threads_are_the_configs_during_an_epoch_and_the_callers_after() -> None:
+    seen: list[tuple[str, int]] = []
+    config = TrainConfig(optimizer="sgd", lr=0.1, batch_size=16, epochs=2, device="cpu", threads=1)
+    trainer = Trainer(config, blobs(), model=tiny_model(),
+                      listeners=[lambda record: seen.append((type(record).__name__, torch.get_num_threads()))])
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        trainer.run()
+        assert {threads for kind, threads in seen if kind == "BatchRecord"} == {1}
+        assert {threads for kind, threads in seen if kind == "EpochRecord"} == {2}  # listeners see the caller's
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert trainer.threads == 1
+    with pytest.raises(InputError, match="Threads"):
+        TrainConfig(threads=-1).validate()
+
+
+# ---------------------------------------------------------------- fast mode
+
+
+def allow_fast_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the fast mode run here even without native bf16 (correct, only slow)."""
+    from nnlib import speed
+
+    monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: "AVX-512 BF16")
+
+
+def test_fast_mode_is_refused_with_the_reason_where_the_cpu_lacks_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnlib import speed
+
+    monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: None)
+    support = speed.fast_mode_support("cpu")
+    assert not support.available and "AVX-512 BF16 or AMX" in support.reason
+    with pytest.raises(InputError, match="native bfloat16") as caught:
+        TrainConfig(device="cpu", fast=True).validate()
+    assert caught.value.code == "fast_mode_unavailable" and caught.value.field == "fast"
+    with pytest.raises(InputError, match="native bfloat16"):
+        TrainConfig.from_dict({"device": "cpu", "fast": True})
+    TrainConfig(device="cpu", fast=False).validate()  # off is always fine
+    with pytest.raises(InputError, match="on or off"):
+        TrainConfig(device="cpu", fast="yes").validate()
+
+
+def test_fast_mode_on_gpus_and_mps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnlib import speed
+
+    monkeypatch.setattr(dev, "cuda_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: "NVIDIA T4")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: False)
+    support = speed.fast_mode_support("cuda")
+    assert not support.available and "NVIDIA T4" in support.reason
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: "NVIDIA A100")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: not including_emulation or True)
+    assert speed.fast_mode_support("cuda").available
+    monkeypatch.setattr(dev, "mps_available", lambda: True)
+    mps = speed.fast_mode_support("mps")
+    assert not mps.available and "MPS" in mps.reason
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_fast_mode_equals_the_plain_loop_under_autocast(monkeypatch: pytest.MonkeyPatch, optimizer: str,
+                                                        one_thread: None) -> None:
+    """The written-out bf16 pass does what torch.autocast does, bit for bit."""
+    allow_fast_mode(monkeypatch)
+    split = letters(700)
+    config = TrainConfig(dataset="notmnist", network="notmnist", optimizer=optimizer, lr=0.01, momentum=0.9,
+                         batch_size=128, epochs=2, seed=1, device="cpu", standardize=False, threads=1, fast=True)
+    trainer = Trainer(config, split)
+    assert trainer.program is not None and trainer.program.dtype == torch.bfloat16
+    trainer.run()
+    from nnlib.training import OPTIMIZERS, build_network
+
+    torch.manual_seed(config.seed)
+    model = build_network("notmnist", (28, 28), 10)
+    optim = OPTIMIZERS[optimizer].build(model.parameters(), config, fused=True)
+    assert_same_weights(trainer.model, plain_loop_on(model, split, config, optim, autocast=True))
+    assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
+
+
+def test_fast_mode_on_a_network_autograd_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    allow_fast_mode(monkeypatch)
+    config = TrainConfig(optimizer="adam", lr=0.01, batch_size=16, epochs=3, seed=4, device="cpu", fast=True)
+    build = lambda: nn.Sequential(nn.Linear(4, 8), nn.LeakyReLU(), nn.Linear(8, 3))  # noqa: E731
+    torch.manual_seed(config.seed)
+    trainer = Trainer(config, blobs(), model=build())
+    assert trainer.program is None
+    trainer.run()
+    torch.manual_seed(config.seed)
+    model = build()
+    reference = plain_loop_on(model, blobs(), config, torch.optim.Adam(model.parameters(), lr=0.01, fused=True),
+                              autocast=True)
+    assert_same_weights(trainer.model, reference)
+
+
+def test_fast_mode_accuracy_stays_within_half_a_point_on_the_letters() -> None:
+    """The default notMNIST run on the bundled letters, in float32 and in the fast mode."""
+    from nnlib import speed
+    from nnlib.training import default_config, prepare_split
+
+    support = speed.fast_mode_support("cpu")
+    if not support.available:
+        pytest.skip(support.reason)
+    config = default_config("notmnist")
+    config.device, config.threads = "cpu", 1
+    split = prepare_split(config)
+    accuracy = {}
+    for fast in (False, True):
+        config.fast = fast
+        trainer = Trainer(config, split)
+        trainer.run()
+        accuracy[fast] = trainer.state["test_acc"]
+    assert accuracy[False] > 0.95
+    assert abs(accuracy[True] - accuracy[False]) <= 0.005, accuracy
