@@ -31,6 +31,56 @@ Reports whether every run finished, any exception shown, page and server respons
 times, how long runs waited in the queue, the server's peak memory (resident set sampled
 every 0.2 s and the kernel's high-water mark), and how the machine's CPU time was split
 between the server and everything else.
+
+Two more modes start their own server with the settings an instructor would give it:
+
+    python bench/class_load.py --adversarial              # 30 students, 8 of them adversaries
+    python bench/class_load.py --mix closer=3,pauser=1,bomb=1,tiny=1,tabs=1 --sessions 20
+    python bench/class_load.py --soak                     # 3 rounds of 10 notMNIST sessions
+
+--adversarial (or --mix): a class in which some students do not behave. The well-behaved
+majority are protocol clients (each a browser of its own: it fetches its XSRF cookie as the
+frontend does, so the app sees one student per client) and make the visit described above.
+The adversaries are Chromium browser contexts played by bench/adversaries.py, which says
+what each does: closer (closes the tab mid-run), pauser (Start, Pause, leave), bomb
+(uploads a .tar.gz whose GNU long-name header declares 2 GiB), tiny (uploads a valid
+10-image notMNIST archive and trains on it), tabs (three tabs of one browser press Start at
+once); ptabs is the same three tabs as protocol sessions sharing one cookie, so the presses
+really are simultaneous. The adversaries' tabs run at normal CPU priority (--browser-nice
+0), unlike --client browser's: a tab starved of CPU cannot send its heartbeat, and the
+server rightly takes its student for gone, which is not what a closer or a pauser is meant
+to test; they are few, and the timed majority are protocol clients. Well-behaved notMNIST
+students in the last third of the arrivals choose their data only after the tiny upload
+was taken. Reports how many well-behaved runs finished, the slowest answer (any script
+run a client waited for), queue waits, server memory (after the warm-up, peak, and after
+the class left), what each adversary saw, and whether every well-behaved notMNIST run
+trained on the class's data (the same number of images and test samples before and after
+the tiny upload); "findings" lists what looked wrong.
+
+--soak: --rounds rounds of --soak-sessions protocol sessions that visit every page and train
+notMNIST (2 epochs), all closed after each round; reports each round's peak and the memory
+once the class has left. Target: after each round, within 100 MB of the first round's.
+
+"Once the class has left" means: every session closed, Streamlit has dropped them and the
+run board has forgotten their runs. Streamlit keeps a closed session for
+disconnectedSessionTTL and drops it only when its session store is next written (another
+session closing), so the bench waits out the TTL, opens and closes one probe session (the
+next visitor would do the same), waits until the board's sweeper must have forgotten every
+run (keep_results_seconds, or idle_stop_seconds for runs left in progress, plus two sweeps),
+then takes the median resident set of ten samples over 5 s.
+
+Server settings of these modes (NNLIB_* and STREAMLIT_* in the environment override them):
+- NNLIB_CONCURRENT_RUNS=2: one training run per core on a 2-core server; the rest queue.
+- NNLIB_IDLE_PAUSE_SECONDS=20: a run whose student has gone gives its slot back within
+  seconds, not the default 2 minutes, so a closed tab costs the class little and the
+  adversarial class fits in a few minutes.
+- NNLIB_IDLE_STOP_SECONDS=40: a left run is stopped soon after (the pauser checks it).
+- NNLIB_HEARTBEAT_SECONDS=5: well under the idle pause, so an open tab is never paused.
+- NNLIB_KEEP_RESULTS_SECONDS=60 (adversarial), 15 (soak): ended runs are forgotten soon,
+  so memory can be measured after the class within the run; in the adversarial class
+  longer than the idle stop, so a student coming back still finds a stopped run.
+- STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL=5: closed sessions are dropped soon (a real
+  class would keep the default 120 s so that a network blip does not lose a tab's state).
 """
 
 from __future__ import annotations
@@ -39,12 +89,15 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +122,10 @@ def _rss_kib(pid: int, field: str = "VmRSS") -> int:
     except OSError:
         pass
     return 0
+
+
+def _threads(pid: int) -> int:
+    return _rss_kib(pid, "Threads")
 
 
 def _process_cpu_s(pid: int) -> float:
@@ -167,6 +224,9 @@ class MemoryWatch(threading.Thread):
         while self.running:
             self.peak_kib = max(self.peak_kib, _rss_kib(self.pid))
             time.sleep(0.2)
+
+    def restart_peak(self) -> None:
+        self.peak_kib = _rss_kib(self.pid)
 
 
 MAIN_TITLE = '[data-testid="stMainBlockContainer"] h1'
@@ -300,29 +360,51 @@ async def student(browser, base: str, number: int, start_delay: float, notmnist:
         results.append(record)
 
 
+DATA_CAPTION = re.compile(r"\*\*(.+?)\*\* · ([\d,]+) samples")  # the Training page's line about its data
+TEST_COUNT = re.compile(r"= \d+ / (\d+)\.")  # "Accuracy = correct predictions / test samples = 1234 / 1500."
+
+
 async def protocol_student(base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
-                           results: list[dict]) -> None:
-    """The same visit as ``student``, spoken over Streamlit's websocket without a browser."""
-    from streamlit_session import StreamlitSession
+                           results: list[dict], before_choosing_data: asyncio.Event | None = None) -> None:
+    """The same visit as ``student``, spoken over Streamlit's websocket without a browser.
+
+    The client is a browser of its own (it fetches its cookie first, as the frontend does).
+    With ``before_choosing_data``, a notMNIST student waits for that event on the Training
+    page before choosing the letters. Every script run it waits for is kept in "answers".
+    """
+    from streamlit_session import StreamlitSession, browser_cookie
 
     await asyncio.sleep(start_delay)
     record: dict = {"session": number, "dataset": "notmnist" if notmnist else "iris", "pages": {},
-                    "exceptions": [], "finished": False}
-    session = StreamlitSession(base)
+                    "exceptions": [], "finished": False, "answers": []}
+    session = None
     try:
+        session = StreamlitSession(base, await asyncio.to_thread(browser_cookie, base))
         await session.connect()
         for path in [""] + [p.url_path for p in available_pages()]:
             run = await session.open(path)
             record["pages"][path or "home"] = round(run.seconds, 3)
+            record["answers"].append((round(run.seconds, 3), f"/{path}"))
             if run.exceptions:
                 record["exceptions"].append(path or "home")
         if notmnist:
-            await session.set_widget("Dataset", "notMNIST letters A–J (28×28 images)")  # radios send the label
-            await session.set_widget("Epochs", 2)
+            if before_choosing_data is not None:
+                waited = time.monotonic()
+                await asyncio.wait_for(before_choosing_data.wait(), PATIENCE_S)
+                record["waited_s"] = round(time.monotonic() - waited, 1)
+            run = await session.set_widget("Dataset", "notMNIST letters A–J (28×28 images)")  # radios send the label
+            record["data_at"] = time.monotonic()
+            record["answers"].append((round(run.seconds, 3), "choose notMNIST"))
+            data = DATA_CAPTION.search(run.texts())
+            if data:
+                record["data"], record["data_samples"] = data.group(1), int(data.group(2).replace(",", ""))
+            run = await session.set_widget("Epochs", 2)
         else:
-            await session.set_widget("Epochs", iris_epochs)
+            run = await session.set_widget("Epochs", iris_epochs)
+        record["answers"].append((round(run.seconds, 3), "set Epochs"))
         clicked = time.monotonic()
-        await session.click("Start")
+        run = await session.click("Start")
+        record["answers"].append((round(run.seconds, 3), "press Start"))
 
         async def session_shows() -> tuple[bool, bool, bool]:
             shown = session.latest.texts() + session.last_fragment.texts()
@@ -334,14 +416,81 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
         metrics = {e.label: e.text.split("\n")[-1] for e in session.latest.elements if e.kind == "metric"}
         record["test_accuracy"] = metrics.get("Test accuracy")
         record["epochs"] = metrics.get("Epochs")
+        tested = TEST_COUNT.search(session.latest.texts())
+        record["test_samples"] = int(tested.group(1)) if tested else None
         record["fragment_runs"] = session.fragment_runs
         if session.latest.exceptions:
             record["exceptions"].append("training")
     except Exception as error:  # one student's failure is a result, not the end of the benchmark
         record["error"] = f"{type(error).__name__}: {str(error)[:300]}"
     finally:
-        await session.close()
+        if session is not None:
+            await session.close()
+        record["closed_at"] = time.monotonic()
         results.append(record)
+
+
+async def protocol_tabs(base: str, start_delay: float, records: list[dict], tabs: int = 3) -> None:
+    """One student (one cookie) with three protocol sessions on the Training page pressing Start
+    at the same moment: one run should exist (distinct ``?run=`` tokens), and finish. A press is
+    refused when it meets the run in progress; one that arrives after its script found the run
+    (it opens with the student's runs) shows that run instead."""
+    from adversaries import REFUSED, STATUS
+    from streamlit_session import StreamlitSession, browser_cookie
+
+    await asyncio.sleep(start_delay)
+    begun = time.monotonic()
+    record: dict = {"adversary": "ptabs", "number": 0, "exceptions": [], "answers": []}
+    sessions: list = []
+    try:
+        cookie = await asyncio.to_thread(browser_cookie, base)
+        if not cookie:
+            record["seen"] = ["the server set no XSRF cookie: each session is a student of its own"]
+        for _ in range(tabs):
+            session = StreamlitSession(base, cookie)
+            sessions.append(session)
+            await session.connect()
+            await session.open("")
+            await session.open("training")
+            await session.set_widget("Epochs", 200)  # these presses are simultaneous: a short run will do
+        clicked = time.monotonic()
+        runs = await asyncio.gather(*[session.click("Start") for session in sessions])
+        record["answers"] = [(round(run.seconds, 3), "press Start (ptabs)") for run in runs]
+        outcome, tokens = [], set()
+        for session in sessions:
+            shown = session.latest.texts() + session.last_fragment.texts()
+            status = STATUS.search(shown)
+            # A session showing a run has its token in its address: distinct tokens are distinct runs.
+            token = urllib.parse.parse_qs(session.query_string).get("run", [""])[0]
+            if status and token:
+                tokens.add(token)
+            outcome.append("refused" if REFUSED in shown else f"shows {status.group(0)}" if status else "nothing")
+            record["exceptions"] += session.latest.exceptions
+        record["tabs"], record["runs"] = outcome, len(tokens)
+        record["refused"] = outcome.count("refused")
+        if not record["refused"]:
+            record["seen"] = record.get("seen", []) + ["no press was refused: each found the run in progress"]
+        if any(o.startswith("shows") for o in outcome):
+            trainer = sessions[next(i for i, o in enumerate(outcome) if o.startswith("shows"))]
+
+            async def shows() -> tuple[bool, bool, bool]:
+                shown = trainer.latest.texts() + trainer.last_fragment.texts()
+                return ("Waiting for a free training slot" in shown,
+                        "Running · epoch" in shown or "Finished · epoch" in shown,
+                        "Test accuracy" in trainer.latest.texts())
+
+            await watch_run(record, clicked, shows, poll_s=0.25)
+            record["exceptions"] += trainer.latest.exceptions
+        record["ok"] = record["runs"] == 1 and record.get("finished", False) and not record["exceptions"]
+    except Exception as error:  # noqa: BLE001 - a result, like a student's failure
+        record["ok"] = False
+        record["error"] = f"{type(error).__name__}: {str(error)[:300]}"
+    finally:
+        for session in sessions:
+            await session.close()
+        record["seconds"] = round(time.monotonic() - begun, 1)
+        record["left_at"] = time.monotonic()
+        records.append(record)
 
 
 async def warm_up(base: str, seconds: float) -> None:
@@ -383,11 +532,357 @@ async def run_class(args: argparse.Namespace, base: str, server_base: str) -> li
     return sorted(results, key=lambda r: r["session"])
 
 
+# ------------------------------------------------------------------ instructor modes
+
+ADVERSARIAL_SETTINGS = {
+    "NNLIB_CONCURRENT_RUNS": "2",
+    "NNLIB_IDLE_PAUSE_SECONDS": "20",
+    "NNLIB_IDLE_STOP_SECONDS": "40",
+    "NNLIB_HEARTBEAT_SECONDS": "5",
+    "NNLIB_KEEP_RESULTS_SECONDS": "60",
+    "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "5",
+}
+SOAK_SETTINGS = {**ADVERSARIAL_SETTINGS, "NNLIB_KEEP_RESULTS_SECONDS": "15"}
+MB = 1024  # KiB per MiB: /proc reports KiB
+
+
+def instructor_env(defaults: dict[str, str]) -> dict[str, str]:
+    """The mode's settings; a setting already in the environment wins."""
+    return {name: os.environ.get(name, value) for name, value in defaults.items()}
+
+
+class ModeServer:
+    """A server started with a mode's settings, its memory watched from the start."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        from nnlib.settings import load_settings
+
+        self.env = env
+        self.settings = load_settings({**os.environ, **env})
+        self.ttl_s = float(env.get("STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL", 120))
+        self.sweep_s = min(5.0, max(0.5, self.settings.idle_pause_seconds / 4))  # the run board's period
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = start_server(self.port, env)
+        self.pid = self.process.pid
+        self.watch = MemoryWatch(self.pid)
+        self.watch.start()
+
+    def rss_mb(self) -> float:
+        return round(_rss_kib(self.pid) / MB, 1)
+
+    def peak_mb(self) -> float:
+        return round(max(self.watch.peak_kib, _rss_kib(self.pid, "VmHWM")) / MB, 1)
+
+    def stop(self) -> None:
+        self.watch.running = False
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def probe_visit(base: str) -> None:
+    """Open the home page in a new session and close it: what the next visitor does. Closing a
+    session writes Streamlit's session store, which is when it drops sessions past their TTL."""
+    from streamlit_session import StreamlitSession
+
+    session = StreamlitSession(base)
+    try:
+        await session.connect()
+        await session.open("")
+    finally:
+        await session.close()
+
+
+def connected_sessions(base: str) -> int | None:
+    """Streamlit's own count of connected sessions (/_stcore/metrics); sessions kept for
+    reconnecting are not counted."""
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/metrics?families=active_sessions", timeout=30) as reply:
+            text = reply.read().decode()
+    except OSError:
+        return None
+    return next((int(float(line.split()[-1])) for line in text.splitlines()
+                 if line.startswith("active_sessions ")), None)
+
+
+async def after_class(server: ModeServer, closed_at: float, left_running: bool, probe: bool = True) -> dict:
+    """The server's memory once the class has left (see the module's docstring)."""
+    settings = server.settings
+    await asyncio.sleep(max(0.0, closed_at + server.ttl_s + 1 - time.monotonic()))
+    if probe:
+        await probe_visit(server.base)
+    forget_s = max(settings.keep_results_seconds, settings.idle_stop_seconds if left_running else 0)
+    await asyncio.sleep(max(0.0, closed_at + forget_s + 2 * server.sweep_s + 3 - time.monotonic()))
+    samples = []
+    for _ in range(10):
+        samples.append(_rss_kib(server.pid))
+        await asyncio.sleep(0.5)
+    return {"rss_mb": round(statistics.median(samples) / MB, 1), "threads": _threads(server.pid),
+            "measured_s_after_last_close": round(time.monotonic() - closed_at, 1),
+            "connected_sessions": await asyncio.to_thread(connected_sessions, server.base)}
+
+
+def _answers_summary(answers: list[tuple[float, str]]) -> dict:
+    """Every script run a client waited for: (seconds, what)."""
+    if not answers:
+        return {}
+    times = sorted(t for t, _ in answers)
+    slowest = max(answers)
+    return {"answers": len(times), "answer_median_s": round(statistics.median(times), 3),
+            "answer_p95_s": times[int(0.95 * (len(times) - 1))], "answer_slowest_s": slowest[0],
+            "answer_slowest_where": slowest[1], "answers_over_3s": sum(t > 3 for t in times)}
+
+
+def _data_check(notmnist: list[dict], tiny_at: float | None) -> dict:
+    """Did every well-behaved notMNIST run train on the class's letters, before and after the tiny upload?"""
+    from nnlib import datasets
+
+    expected = datasets.load_letters()
+    expected_test = len(datasets.stratified_indices(expected.labels, 0.15, 0.15, 0)[2])
+    before = [r for r in notmnist if tiny_at is None or r.get("data_at", 0) < tiny_at]
+    after = [r for r in notmnist if tiny_at is not None and r.get("data_at", 0) >= tiny_at]
+
+    def seen(records: list[dict]) -> list:
+        return sorted({(r.get("data_samples"), r.get("test_samples"), r.get("data")) for r in records}, key=str)
+
+    same = all(r.get("data_samples") == len(expected) and r.get("test_samples") == expected_test
+               and r.get("data") == expected.description for r in notmnist)
+    return {
+        "class_letters": f"{expected.description}: {len(expected)} images, {expected_test} test samples",
+        "runs_before_tiny_upload": len(before), "seen_before": seen(before),
+        "runs_after_tiny_upload": len(after), "seen_after": seen(after),
+        # None: nothing to compare (no notMNIST run after the upload, or the upload never happened)
+        "data_unchanged": same if after and notmnist else (None if same else False),
+    }
+
+
+def _findings(results: list[dict], adversaries: list[dict]) -> list[str]:
+    """What looks wrong, in words: unfinished well-behaved runs, adversaries that saw the unexpected."""
+    found = [f"well-behaved session {r['session']} ({r['dataset']}): run not finished"
+             + (f", {r['error']}" if r.get("error") else "") for r in results if not r["finished"]]
+    for a in adversaries:
+        who = f"{a['adversary']} {a['number']}"
+        if a.get("error"):
+            found.append(f"{who}: {a['error']}")
+        elif a["adversary"] in ("closer", "pauser") and not a.get("ok"):
+            found.append(f"{who}: left at '{a.get('status_left')}'"
+                         + (f", paused: '{a.get('status_paused')}'" if a["adversary"] == "pauser" else "")
+                         + f"; back after {a.get('back_after_s')} s: '{a.get('status_back')}' "
+                           f"'{a.get('message_back')}' (expected '{a.get('expected_back')}')")
+        elif a["adversary"] == "bomb" and not a.get("ok"):
+            found.append(f"{who}: refused={a.get('refused')} after {a.get('answer_s')} s: {a.get('alert')}")
+        elif a["adversary"] == "tiny" and (not a.get("accepted") or not a.get("status_end", "").startswith("Finished")):
+            found.append(f"{who}: upload accepted={a.get('accepted')}; its run ended '{a.get('status_end')}'"
+                         + (f": {a['message_end']}" if a.get("message_end") else ""))
+        elif a["adversary"] in ("tabs", "ptabs") and not a.get("ok"):
+            found.append(f"{who}: tabs {a.get('tabs')}, runs {a.get('runs')}, finished {a.get('finished')}")
+        if a.get("exceptions"):
+            found.append(f"{who}: exception shown: {a['exceptions']}")
+    return found
+
+
+def _print_students(results: list[dict]) -> None:
+    for r in results:
+        data = f" data={r.get('data_samples')}/{r.get('test_samples')}" if r["dataset"] == "notmnist" else ""
+        print(f"session {r['session']:2d} {r['dataset']:8s} finished={r['finished']} "
+              f"wait={r.get('start_wait_s')}s run={r.get('run_s')}s acc={r.get('test_accuracy')} "
+              f"epochs={r.get('epochs')}{data} "
+              f"slowest answer={max((t for t, _ in r.get('answers', [])), default=0):.2f}s {r.get('error', '')}")
+
+
+async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay: TimingRelay,
+                            mix: dict[str, int]) -> dict:
+    from adversaries import schedule, students_in
+
+    await warm_up(server.base, args.warm_up_seconds)
+    baseline = {"rss_mb": server.rss_mb(), "threads": _threads(server.pid)}
+    server.watch.restart_peak()
+    well = args.sessions - students_in(mix)
+    if well < 1:
+        raise SystemExit(f"--sessions {args.sessions} leaves no well-behaved student beside {students_in(mix)} "
+                         "adversaries")
+    adversaries: list[dict] = []
+    events: dict[str, float] = {}
+    tiny_taken = asyncio.Event()
+    if not mix.get("tiny"):
+        tiny_taken.set()
+    browser_mix = ",".join(f"{kind}={count}" for kind, count in mix.items() if kind != "ptabs" and count)
+
+    async def browsers() -> None:
+        if not browser_mix:
+            return
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(ROOT / "bench" / "adversaries.py"), "--url", f"http://127.0.0.1:{relay.port}",
+            "--mix", browser_mix, "--ramp-seconds", str(args.ramp_seconds),
+            env={**os.environ, **server.env}, stdout=asyncio.subprocess.PIPE,
+            preexec_fn=(lambda: os.nice(args.browser_nice)) if args.browser_nice else None,
+        )
+        try:
+            async for line in process.stdout:
+                message = json.loads(line)
+                if message.get("event") == "browser_started" and args.browser_nice:
+                    args.browser_groups_niced = _lower_autogroups_of_descendants(args.browser_nice)
+                elif message.get("event") == "tiny_uploaded":
+                    events["tiny_uploaded"] = message["at"]
+                    tiny_taken.set()
+                elif "adversary" in message:
+                    adversaries.append(message)
+                    if message["adversary"] == "tiny" and not message.get("accepted"):
+                        tiny_taken.set()  # nobody waits for an upload that was not taken
+        finally:
+            events["adversaries_exit_status"] = await process.wait()
+            tiny_taken.set()
+
+    step = args.ramp_seconds / max(well - 1, 1)
+    results: list[dict] = []
+    students = []
+    for i in range(well):
+        notmnist = args.notmnist_every > 0 and i % args.notmnist_every == 0
+        late = notmnist and i >= 2 * well / 3 and mix.get("tiny")
+        students.append(protocol_student(server.base, i, i * step, notmnist, args.iris_epochs, results,
+                                         before_choosing_data=tiny_taken if late else None))
+    ptabs = [protocol_tabs(server.base, delay, adversaries) for kind, _, delay in schedule(mix, args.ramp_seconds)
+             if kind == "ptabs"]
+    started = time.monotonic()
+    await asyncio.gather(browsers(), *students, *ptabs)
+    class_s = time.monotonic() - started
+    peak = server.peak_mb()
+    closed_at = max([r["closed_at"] for r in results] + [a.get("left_at", 0) for a in adversaries])
+    after = await after_class(server, closed_at, left_running=bool(mix.get("closer") or mix.get("pauser")),
+                              probe=not args.no_probe_visit)
+    results.sort(key=lambda r: r["session"])
+    adversaries.sort(key=lambda a: (a["adversary"], a["number"]))
+    answers = [a for r in results for a in r["answers"]]
+    answers += [a for r in adversaries for a in r.get("answers", [])]
+    answers += [(r["seconds"], f"/{r['page']} (a browser adversary, timed by the relay)")
+                for r in relay.records if r.get("kind") == "page"]
+    waits = [r.get("start_wait_s", 0.0) for r in results]
+    notmnist = [r for r in results if r["dataset"] == "notmnist"]
+    findings = _findings(results, adversaries)
+    missing = students_in(mix) - len(adversaries)
+    if missing:
+        findings.append(f"{missing} adversaries never reported (bench/adversaries.py exit status "
+                        f"{events.get('adversaries_exit_status')}; its errors are on stderr)")
+    return {"results": results, "adversaries": adversaries, "summary": {
+        "findings": findings,
+        "students": args.sessions,
+        "well_behaved": well,
+        "adversaries": mix,
+        "settings": server.env,
+        "class_seconds": round(class_s, 1),
+        "well_behaved_runs_finished": sum(r["finished"] for r in results),
+        "well_behaved_errors": [f"session {r['session']}: {r['error']}" for r in results if r.get("error")],
+        "exceptions": [f"session {r['session']}: {r['exceptions']}" for r in results if r["exceptions"]]
+        + [f"{a['adversary']} {a['number']}: {a['exceptions']}" for a in adversaries if a.get("exceptions")],
+        "adversaries_ok": {f"{a['adversary']} {a['number']}": a.get("ok") for a in adversaries},
+        **_answers_summary(answers),
+        "queued_runs": sum(bool(r.get("queued")) for r in results),
+        "queue_wait_median_s": round(statistics.median(waits), 2) if waits else None,
+        "queue_wait_max_s": max(waits, default=0.0),
+        "run_max_s": max((r.get("run_s", 0.0) for r in results), default=0.0),
+        "tiny_upload_taken_s_after_start": round(events["tiny_uploaded"] - started, 1)
+        if "tiny_uploaded" in events else None,
+        "data_check": _data_check(notmnist, events.get("tiny_uploaded")),
+        "server_rss_after_warm_up_mb": baseline["rss_mb"],
+        "server_peak_rss_mb": peak,
+        "server_rss_after_class_mb": after["rss_mb"],
+        "server_threads_after_warm_up": baseline["threads"],
+        "server_threads_after_class": after["threads"],
+        "server_connected_sessions_after_class": after["connected_sessions"],
+        "after_class_measured_s_after_last_close": after["measured_s_after_last_close"],
+        "browser_nice": args.browser_nice,
+        "browser_groups_niced": args.browser_groups_niced,
+    }}
+
+
+async def soak_class(args: argparse.Namespace, server: ModeServer) -> dict:
+    await warm_up(server.base, args.warm_up_seconds)
+    baseline = {"rss_mb": server.rss_mb(), "threads": _threads(server.pid)}
+    rounds = []
+    step = args.ramp_seconds / max(args.soak_sessions - 1, 1)
+    for number in range(1, args.rounds + 1):
+        server.watch.restart_peak()
+        begun = time.monotonic()
+        results: list[dict] = []
+        await asyncio.gather(*[protocol_student(server.base, i, i * step, True, args.iris_epochs, results)
+                               for i in range(args.soak_sessions)])
+        peak = round(server.watch.peak_kib / MB, 1)
+        closed_at = max(r["closed_at"] for r in results)
+        after = await after_class(server, closed_at, left_running=False, probe=not args.no_probe_visit)
+        rounds.append({
+            "round": number, "runs_finished": sum(r["finished"] for r in results),
+            "errors": [f"session {r['session']}: {r['error']}" for r in results if r.get("error")],
+            "exceptions": sum(len(r["exceptions"]) for r in results),
+            "class_seconds": round(closed_at - begun, 1),
+            "peak_rss_mb": peak, "after_rss_mb": after["rss_mb"], "threads_after": after["threads"],
+            "connected_sessions_after": after["connected_sessions"],
+            "slowest_answer_s": max((t for r in results for t, _ in r["answers"]), default=None),
+            "queue_wait_max_s": max((r.get("start_wait_s", 0.0) for r in results), default=0.0),
+        })
+        print(json.dumps(rounds[-1]), flush=True)
+    first = rounds[0]["after_rss_mb"]
+    for entry in rounds:
+        entry["after_minus_first_mb"] = round(entry["after_rss_mb"] - first, 1)
+    return {"summary": {
+        "rounds": args.rounds, "sessions_per_round": args.soak_sessions, "settings": server.env,
+        "probe_visit": not args.no_probe_visit,
+        "server_rss_after_warm_up_mb": baseline["rss_mb"], "server_threads_after_warm_up": baseline["threads"],
+        "per_round": rounds,
+        "server_high_water_mb": server.peak_mb(),
+        "within_100mb_of_first_round": all(r["after_minus_first_mb"] <= 100 for r in rounds),
+    }}
+
+
+def instructor_mode(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    busy_before = _machine_busy_s()
+    if args.soak:
+        server = ModeServer(instructor_env(SOAK_SETTINGS))
+        try:
+            outcome = asyncio.run(soak_class(args, server))
+        finally:
+            server.stop()
+        summary = outcome["summary"]
+        ok = summary["within_100mb_of_first_round"] and all(
+            r["runs_finished"] == args.soak_sessions and not r["exceptions"] for r in summary["per_round"])
+    else:
+        from adversaries import DEFAULT_MIX, parse_mix
+
+        mix = parse_mix(args.mix or DEFAULT_MIX)
+        server = ModeServer(instructor_env(ADVERSARIAL_SETTINGS))
+        relay = None
+        try:
+            relay = TimingRelay(server.port)
+            outcome = asyncio.run(adversarial_class(args, server, relay, mix))
+        finally:
+            if relay is not None:
+                relay.stop()
+            server.stop()
+        summary = outcome["summary"]
+        _print_students(outcome["results"])
+        for record in outcome["adversaries"]:
+            print(json.dumps({k: v for k, v in record.items() if k not in ("answers", "left_at")}))
+        ok = summary["well_behaved_runs_finished"] == summary["well_behaved"] and not summary["exceptions"] \
+            and not summary["findings"] and all(summary["adversaries_ok"].values()) \
+            and summary["data_check"]["data_unchanged"] is not False
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    summary["machine_busy_share"] = round(
+        (_machine_busy_s() - busy_before) / ((time.monotonic() - started) * (os.cpu_count() or 1)), 2)
+    summary["load_average"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(json.dumps(summary, indent=None if args.json else 2))
+    return 0 if ok else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=10)
-    parser.add_argument("--ramp-seconds", type=float, default=30.0, help="arrivals spread over this many seconds")
-    parser.add_argument("--notmnist-every", type=int, default=5, help="every k-th session trains notMNIST (0: none)")
+    parser.add_argument("--sessions", type=int, help="default 10; --adversarial: 30 (adversaries included)")
+    parser.add_argument("--ramp-seconds", type=float,
+                        help="arrivals spread over this many seconds (default 30; --adversarial 60; --soak 10)")
+    parser.add_argument("--notmnist-every", type=int,
+                        help="every k-th session trains notMNIST (0: none; default 5; --adversarial 3)")
     parser.add_argument("--iris-epochs", type=int, default=60)
     parser.add_argument("--client", choices=["browser", "protocol"], default="browser",
                         help="browser: headless Chromium tabs; protocol: light clients that speak Streamlit's "
@@ -402,14 +897,38 @@ def main() -> int:
     parser.add_argument("--browser-nice", type=int, default=None,
                         help="run the browser tabs at this lower CPU priority (default 19 when the server "
                              "runs on this machine, so the tabs stand in for the students' own laptops "
-                             "and only get the CPU the server leaves; 0 to let them compete)")
+                             "and only get the CPU the server leaves; 0 to let them compete; "
+                             "--adversarial: default 0)")
+    parser.add_argument("--adversarial", action="store_true",
+                        help="a class with adversaries (bench/adversaries.py) against a server started with "
+                             "instructor settings; --sessions counts every student, adversaries included")
+    parser.add_argument("--mix", help="the adversaries, kind=count,... (implies --adversarial; default "
+                                      "closer=2,pauser=2,bomb=1,tiny=1,tabs=1,ptabs=1)")
+    parser.add_argument("--soak", action="store_true", help="rounds of notMNIST sessions; memory after each round")
+    parser.add_argument("--rounds", type=int, default=3, help="--soak: how many rounds")
+    parser.add_argument("--soak-sessions", type=int, default=10, help="--soak: sessions per round")
+    parser.add_argument("--no-probe-visit", action="store_true",
+                        help="--adversarial, --soak: measure memory after the class without the probe session "
+                             "that makes Streamlit drop the closed ones")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    args.browser_groups_niced = 0
+    if args.adversarial or args.mix or args.soak:
+        if args.url:
+            parser.error("--adversarial, --mix and --soak start their own server: no --url")
+        if args.browser_nice is None:
+            args.browser_nice = 0
+        args.sessions = 30 if args.sessions is None else args.sessions
+        args.ramp_seconds = (10.0 if args.soak else 60.0) if args.ramp_seconds is None else args.ramp_seconds
+        args.notmnist_every = 3 if args.notmnist_every is None else args.notmnist_every
+        return instructor_mode(args)
+    args.sessions = 10 if args.sessions is None else args.sessions
+    args.ramp_seconds = 30.0 if args.ramp_seconds is None else args.ramp_seconds
+    args.notmnist_every = 5 if args.notmnist_every is None else args.notmnist_every
     if args.browser_nice is None:
         args.browser_nice = 19 if args.client == "browser" and not args.url else 0
 
     server = relay = None
-    args.browser_groups_niced = 0
     if args.url:
         base = server_base = args.url.rstrip("/")
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import websockets
@@ -22,6 +23,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+XSRF_COOKIE = "_streamlit_xsrf"
 FINISHED_SUCCESSFULLY = ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY
 FRAGMENT_FINISHED = ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 
@@ -60,11 +62,32 @@ def _describe(kind: str, proto) -> Element:
     return Element(kind, label, text, widget_id)
 
 
-class StreamlitSession:
-    """One browser tab's worth of server work, without the browser."""
+def browser_cookie(base_url: str, timeout_s: float = 120) -> str:
+    """A new browser's cookie header, as the frontend gets it before opening its websocket.
 
-    def __init__(self, base_url: str) -> None:
+    The frontend asks ``/_stcore/health`` first, and the server answers with its XSRF
+    cookie: a random token that then stays with that browser. Sessions that send the same
+    cookie are tabs of one browser (one student, for the app); a session without one is a
+    browser of its own. Returns "" when the server sets no such cookie (XSRF off).
+    """
+    with urllib.request.urlopen(f"{base_url.rstrip('/')}/_stcore/health", timeout=timeout_s) as reply:
+        for header in reply.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            if name.strip() == XSRF_COOKIE:
+                return f"{XSRF_COOKIE}={rest.split(';', 1)[0]}"
+    return ""
+
+
+class StreamlitSession:
+    """One browser tab's worth of server work, without the browser.
+
+    ``cookie`` (a Cookie header, see :func:`browser_cookie`) makes it a tab of that
+    browser; without one it is a tab of a browser with no cookies.
+    """
+
+    def __init__(self, base_url: str, cookie: str = "") -> None:
         self.base_url = base_url.rstrip("/")
+        self.cookie = cookie
         self.pages: dict[str, str] = {}  # url path ("" for the default page) -> page script hash
         self.page_hash = ""
         self.query_string = ""
@@ -83,6 +106,7 @@ class StreamlitSession:
         self._socket = await websockets.connect(
             f"{'wss' if scheme == 'https' else 'ws'}://{address}/_stcore/stream", subprotocols=["streamlit"], origin=self.base_url,
             max_size=None, open_timeout=120, ping_interval=None,
+            additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         self._reader = asyncio.create_task(self._read())
 
