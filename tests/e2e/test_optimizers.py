@@ -68,10 +68,10 @@ def test_presets_surface_and_step_numbers(server_url: str, page: object) -> None
     page.get_by_role("button", name="Too large: α = 1.1").click()
     wait_for_script(page)
     assert_no_exception(page)
-    assert page.get_by_text("Diverging:").count() == 1
+    expect(page.get_by_text("Diverging:")).to_have_count(1, timeout=30_000)  # both columns redraw
     page.get_by_role("button", name="Too small: α = 0.02").click()
     wait_for_script(page)
-    assert page.get_by_text("Crawling:").count() == 2
+    expect(page.get_by_text("Crawling:")).to_have_count(2, timeout=30_000)
     screenshot(page, "optimizers_1d_too_small")
 
     choose(page, "optimizers_surface", "Himmelblau")
