@@ -168,7 +168,7 @@ TOURS = (
         )),
         Group((Field("T, typed as nested lists (Python or NumPy style)", "tensors_text", outcome=NAN_OK),)),
         # The factory reports one problem at a time, below both fields: sizes first, then the seed.
-        Group((Field("Shape", "tensors_shape_args", message_after="Seed (torch.manual_seed)"),),
+        Group((Field("Shape (sizes, e.g. 2, 3)", "tensors_shape_args", message_after="Seed (torch.manual_seed)"),),
               setup=_radio("Make T by", "Use a factory")),
         Group((Field("Seed (torch.manual_seed)", "tensors_seed", outcome={"empty": VALID}),)),  # blank: unseeded
     )),

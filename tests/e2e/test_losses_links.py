@@ -89,7 +89,7 @@ def test_loading_an_example_gives_a_link_that_reopens_it(server_url: str, page: 
     page.goto(f"{server_url}/losses")
     wait_for_script(page)
     choose(page, "Example", "CrossEntropy — course example (004)")
-    page.get_by_role("button", name="Load example").click()
+    page.get_by_role("button", name="Reload example").click()
     wait_for_script(page)
     assert metric_value(page, "PyTorch value") == "0.7306"
     wait_for_param(page, "losses_loss", "CrossEntropyLoss")
