@@ -3,7 +3,7 @@
 The setting is the course's: notMNIST 784 → 256 → 10, Adam at 1e-3, batch 128, on the
 bundled offline letters (10,000 images, 7,000 to train) unless ``--data`` names an
 archive or folder. Every column trains its own copy of the same model in this process;
-each round runs one epoch of every column, in an order that rotates from round to round,
+each round runs one epoch of every column, in an order that changes from round to round,
 so the machine's noise hits all of them alike. The result is the ratio of each round's
 speeds (samples per second, paired within the round), reported as median and IQR.
 
@@ -25,6 +25,7 @@ Columns:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -137,15 +138,19 @@ class TrainerColumn:
 
 
 def interleave(columns: dict[str, Callable[[], float]], rounds: int, warm_up: int = 2) -> dict[str, list[float]]:
-    """Samples per second of every column, one epoch each per round, in a rotating order."""
+    """Samples per second of every column, one epoch each per round.
+
+    Each round takes the next order of all the orders there are, so every column runs as
+    often first as last and after each other column as often (what one column leaves
+    behind, a warm cache or a thread pool still spinning, falls on all of them alike)."""
     names = list(columns)
     for _ in range(warm_up):
         for name in names:
             columns[name]()
+    orders = list(itertools.permutations(names))
     speeds: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in orders[index % len(orders)]:
             speeds[name].append(columns[name]())
     return speeds
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +143,23 @@ def usable_cores() -> int:
     return max(1, cores)
 
 
+def free_cores_now() -> int | None:
+    """Cores no other task wants at this instant (Linux: runnable tasks in /proc/loadavg, the
+    least of three reads), or None where that cannot be told (another OS, a CPU quota or
+    affinity that makes the machine-wide count meaningless)."""
+    cores = usable_cores()
+    if cores != (os.cpu_count() or cores):
+        return None
+    try:
+        running = []
+        for _ in range(3):
+            with open("/proc/loadavg", "rb") as handle:
+                running.append(int(handle.read().split()[3].split(b"/")[0]))
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, cores - (min(running) - 1))  # this thread is one of the runnable tasks
+
+
 # Below this much work per batch per thread, a second thread costs more than it saves
 # (PyTorch itself does not split an elementwise op under 32,768 elements).
 MIN_WORK_PER_THREAD = 2_000_000  # multiply-adds of one batch's forward pass
@@ -156,52 +175,57 @@ class ThreadPolicy:
     - never more threads than the cap (the run's share of the cores) or than the work
       can use (a batch's forward pass over ``MIN_WORK_PER_THREAD`` multiply-adds per thread);
     - start at one thread and measure samples per second over short windows of batches;
-    - now and then try one step up (double) or down (half) for one window and keep it only
-      if it is at least 5 % faster than the window just before it;
+    - now and then try one step up (double) or down (half) for one window, and keep it only
+      if it beats the current count's recent speed (median of its last three windows) by 5 %;
+      a step up is not tried while other programs keep the extra cores busy (on Linux: the
+      runnable tasks at that instant);
     - a try that runs much slower than the current count is cut short after one batch; a
       count that lost waits twice as long as last time before it is tried again (up to 30 s
       of training), and at least twenty times what the failed try cost, so failed tries
       never take more than 5 % of the time;
-    - if the current count suddenly runs at less than half its own best speed (another
-      program took the cores), it tries half as many threads at once; if it runs 25 %
-      faster than when another count last lost (the other program ended), that count is
-      tried again without waiting out its pause.
+    - when the current count runs at under half its best speed for two windows, or under a
+      quarter for two batches (another program took the cores), fewer threads are tried at
+      once; when it runs 25 % faster than when another count last lost (that program ended),
+      the other count is tried again without waiting out its pause.
 
     So an idle machine ends up at the fastest count, a busy one at one thread, and a change
     of load is followed within a few windows. Different thread counts round differently,
     so a run is bit-for-bit reproducible only at a fixed count (``TrainConfig.threads``).
     """
 
-    WINDOW_SECONDS = 0.03
-    WINDOW_BATCHES = 4
-    FIRST_PROBE_AFTER = 0.05  # seconds of training before the first try of another count
-    PROBE_BACKOFF_MAX = 30.0  # seconds of training between tries of a count that keeps failing
+    WINDOW_SECONDS = 0.04
+    WINDOW_BATCHES = 6
+    FIRST_TRY_AFTER = 0.05  # seconds of training before the first try of another count
+    BACKOFF_MAX = 30.0  # seconds of training between tries of a count that keeps losing
     TRY_SHARE = 0.05  # failed tries may cost at most this share of the training time
     GAIN = 1.05  # a count must be this much faster to be kept
-    ABORT_SLOWER = 2.5  # a try slower than this (per sample) is cut short
-    COLLAPSE = 0.5  # a window below this fraction of its count's best speed: try fewer threads
-    COLLAPSE_BATCH = 0.25  # ... or a single batch below this fraction
+    ABORT_SLOWER = 2.5  # a try this much slower (per sample) is cut short after one batch
+    COLLAPSE = 0.5  # two windows below this fraction of the count's best speed: try fewer threads
+    COLLAPSE_BATCH = 0.25  # ... or two batches below this fraction
     LOAD_CHANGED = 1.25  # the current count this much faster than when another lost: try that one again
     RETRY_GAP = 0.5  # ... but not sooner than this many seconds of training after it lost
+    BUSY_RECHECK = 0.25  # seconds of training before looking again for free cores
 
-    def __init__(self, work_per_batch: float, clock: Any = time.perf_counter) -> None:
+    def __init__(self, work_per_batch: float, clock: Any = time.perf_counter,
+                 free_cores: Any = free_cores_now) -> None:
         self.work_per_batch = float(work_per_batch)
         self.clock = clock
+        self.free_cores = free_cores
         self.cap = 1
         self.candidates: list[int] = [1]
         self.current = 1  # the count the run settled on
         self.trying: int | None = None  # a count being tried for one window
+        self.recent: dict[int, deque[float]] = {}  # the last windows' samples/s per count, while it was current
         self.best: dict[int, float] = {}  # best samples/s seen per count
         self.backoff: dict[int, float] = {}  # the last wait before a count was tried again
         self.next_try: dict[int, float] = {}  # training seconds after which a count may be tried again
-        self.failed: dict[int, tuple[float, float]] = {}  # count -> (earliest retry on a load change, winner's speed)
-        self.last_rate = 0.0  # samples/s of the last finished window at ``current``
+        self.lost: dict[int, tuple[float, float]] = {}  # count -> (earliest retry on a load change, winner's speed)
+        self.started: set[int] = {1}  # counts whose threads exist (the first batch at a new count starts them)
         self.trained = 0.0  # seconds measured so far
         self.history: list[tuple[int, float]] = []  # (threads, samples/s) of every window, for tests and benches
-        self._window_start = 0.0
-        self._window_samples = 0
-        self._window_batches = 0
-        self._last_batch = 0.0
+        self._window_start = self._last_batch = 0.0
+        self._window_samples = self._window_batches = 0
+        self._slow_batches = 0
 
     @property
     def threads(self) -> int:
@@ -210,8 +234,13 @@ class ThreadPolicy:
     def useful_threads(self) -> int:
         return max(1, int(self.work_per_batch // MIN_WORK_PER_THREAD))
 
+    def reference(self) -> float:
+        """The current count's recent speed: the median of its last windows (0 before any)."""
+        recent = self.recent.get(self.current)
+        return statistics.median(recent) if recent else 0.0
+
     def begin_epoch(self, cap: int) -> int:
-        """Start measuring (after evaluation or a pause); returns the threads to use now."""
+        """Go on measuring (after evaluation or a pause); returns the threads to use now."""
         cap = max(1, min(int(cap), self.useful_threads()))
         if cap != self.cap:
             self.cap = cap
@@ -223,105 +252,130 @@ class ThreadPolicy:
             self.candidates = sorted(counts)
             if self.current > cap:
                 self.current = max(c for c in self.candidates if c <= cap)
-        self.trying = None
-        self._start_window()
-        return self.current
-
-    def _start_window(self) -> None:
-        now = self.clock()
-        self._window_start = self._last_batch = now
-        self._window_samples = self._window_batches = 0
+            self.trying = None
+            self._start_window()
+        elif self._window_batches:
+            self.exclude(self.clock() - self._last_batch)  # the window goes on where the last epoch left it
+        else:
+            self._start_window()
+        return self.threads
 
     def exclude(self, seconds: float) -> None:
         """Leave time spent outside training (a listener drawing, a pause) out of the measurement."""
         self._window_start += seconds
         self._last_batch += seconds
 
-    def _neighbours(self) -> list[int]:
-        index = self.candidates.index(self.current) if self.current in self.candidates else 0
-        return [self.candidates[i] for i in (index + 1, index - 1) if 0 <= i < len(self.candidates)]
-
     def after_batch(self, samples: int) -> int | None:
         """Count one finished batch; returns a new thread count when it should change now."""
         if len(self.candidates) == 1:
             return None
         now = self.clock()
-        batch_seconds = now - self._last_batch
+        batch_seconds = max(now - self._last_batch, 1e-9)
         self._last_batch = now
         self._window_samples += samples
         self._window_batches += 1
-        batch_rate = samples / max(batch_seconds, 1e-9)
-        if self.trying is not None and self.last_rate > 0 and self._window_batches == 1 \
-                and batch_rate * self.ABORT_SLOWER < self.last_rate:
-            # a try much slower than the current count: stop it after its first batch
-            self.trained += batch_seconds
-            return self._end_try(batch_rate, batch_seconds)
-        if self.trying is None and self.current > 1 and batch_rate < self.COLLAPSE_BATCH * self.best.get(self.current, 0):
-            # the cores went away mid-window: do not wait for the window to end
-            self.trained += now - self._window_start
-            self.last_rate = self._window_samples / max(now - self._window_start, 1e-9)
-            self.history.append((self.current, self.last_rate))
-            return self._try(self._lower(), self.threads)
-        elapsed = now - self._window_start
-        if elapsed < self.WINDOW_SECONDS or self._window_batches < self.WINDOW_BATCHES:
+        batch_rate = samples / batch_seconds
+        if self.trying is not None and self._window_batches == 1:
+            if batch_rate * self.ABORT_SLOWER < self.reference():
+                # much slower than the current count: stop the try after its first batch
+                self.trained += batch_seconds
+                return self._end_try(batch_rate, batch_seconds)
+            if self.trying not in self.started:  # that batch also started the threads: not a fair measure
+                self.started.add(self.trying)
+                self.trained += batch_seconds
+                self._start_window()
+                return None
+        if self.trying is None and self.current > 1:
+            slow = batch_rate < self.COLLAPSE_BATCH * self.best.get(self.current, 0.0)
+            self._slow_batches = self._slow_batches + 1 if slow else 0
+            if self._slow_batches >= 2:  # the cores went away mid-window: do not wait for it to end
+                self._slow_batches = 0
+                self._close_window(now)
+                return self._try(self._lower())
+        if now - self._window_start < self.WINDOW_SECONDS or self._window_batches < self.WINDOW_BATCHES:
             return None
-        rate = self._window_samples / max(elapsed, 1e-9)
-        self.trained += elapsed
+        rate = self._close_window(now)
         if self.trying is not None:
-            return self._end_try(rate, elapsed)
-        before = self.threads
-        self.history.append((self.current, rate))
-        self.best[self.current] = max(rate, self.best.get(self.current, 0.0))
-        self.last_rate = rate
+            return self._end_try(rate, now - self._window_start)
         self._start_window()
-        if self.current > 1 and rate < self.COLLAPSE * self.best[self.current]:
-            return self._try(self._lower(), before)
-        if self.trained >= self.FIRST_PROBE_AFTER:
-            for count in self._neighbours():
-                if self._may_try(count):
-                    return self._try(count, before)
+        recent = list(self.recent[self.current])[-2:]
+        if self.current > 1 and len(recent) == 2 and max(recent) < self.COLLAPSE * self.best[self.current]:
+            return self._try(self._lower())
+        if self.trained < self.FIRST_TRY_AFTER:
+            return None
+        for count in self._neighbours():
+            if not self._may_try(count):
+                continue
+            if count > self.current:
+                free = self.free_cores() if self.free_cores is not None else None
+                if free is not None and free < count - self.current:
+                    # the cores are taken right now: trying would only cost; look again soon
+                    self.next_try[count] = self.trained + self.BUSY_RECHECK
+                    continue
+            return self._try(count)
         return None
 
-    def _may_try(self, count: int) -> bool:
-        if self.trained >= self.next_try.get(count, 0.0):
-            return True
-        # the current count got much faster than when ``count`` last failed: the load changed
-        not_before, rate_then = self.failed.get(count, (0.0, math.inf))
-        return self.last_rate > self.LOAD_CHANGED * rate_then and self.trained >= not_before
+    # -- internals
+    def _start_window(self) -> None:
+        self._window_start = self._last_batch = self.clock()
+        self._window_samples = self._window_batches = 0
 
-    def _wait(self, count: int, winner_rate: float, cost: float) -> None:
-        """``count`` lost to a count running at ``winner_rate`` after ``cost`` seconds: try it again
-        later, each time twice as late, and late enough that failed tries cost at most 5 %."""
-        wait = max(min(self.PROBE_BACKOFF_MAX, 2 * self.backoff.get(count, 0.5)), cost / self.TRY_SHARE)
-        self.backoff[count] = wait
-        self.next_try[count] = self.trained + wait
-        self.failed[count] = (self.trained + max(self.RETRY_GAP, cost / self.TRY_SHARE), winner_rate)
+    def _close_window(self, now: float) -> float:
+        """Account for the window so far; at the current count it joins its recent speeds."""
+        elapsed = max(now - self._window_start, 1e-9)
+        rate = self._window_samples / elapsed
+        self.trained += elapsed
+        self.history.append((self.threads, rate))
+        if self.trying is None:
+            self.recent.setdefault(self.current, deque(maxlen=3)).append(rate)
+            self.best[self.current] = max(rate, self.best.get(self.current, 0.0))
+        return rate
+
+    def _neighbours(self) -> list[int]:
+        index = self.candidates.index(self.current) if self.current in self.candidates else 0
+        return [self.candidates[i] for i in (index + 1, index - 1) if 0 <= i < len(self.candidates)]
 
     def _lower(self) -> int:
         return max([c for c in self.candidates if c < self.current], default=1)
 
-    def _try(self, count: int, before: int) -> int | None:
-        self.trying = count
+    def _may_try(self, count: int) -> bool:
+        if self.trained >= self.next_try.get(count, 0.0):
+            return True
+        # the current count got much faster than when ``count`` last lost: the load changed
+        not_before, rate_then = self.lost.get(count, (0.0, math.inf))
+        return self.reference() > self.LOAD_CHANGED * rate_then and self.trained >= not_before
+
+    def _try(self, count: int) -> int | None:
+        before = self.threads
+        self.trying = count if count != self.current else None
         self._start_window()
-        return count if count != before else None
+        return self.threads if self.threads != before else None
 
     def _end_try(self, rate: float, cost: float) -> int | None:
-        count, before = self.trying, self.threads
+        count, before, reference = self.trying, self.threads, self.reference()
         assert count is not None
         self.trying = None
-        self.history.append((count, rate))
         self.best[count] = max(rate, self.best.get(count, 0.0))
-        if rate > self.last_rate * self.GAIN:
+        if rate > reference * self.GAIN:
             self.backoff.pop(count, None)
             self._wait(self.current, rate, 0.0)  # just measured slower: no need to go straight back
             self.current = count
-            self.last_rate = rate
+            self.recent[count] = deque([rate], maxlen=3)
         else:
-            self._wait(count, self.last_rate, cost)
+            self._wait(count, reference, cost)
             if count < self.current:  # fewer threads were no better: this speed is the new normal
-                self.best[self.current] = self.last_rate
+                self.best[self.current] = reference
+        self._slow_batches = 0
         self._start_window()
         return self.current if self.current != before else None
+
+    def _wait(self, count: int, winner_rate: float, cost: float) -> None:
+        """``count`` lost to a count running at ``winner_rate`` after ``cost`` seconds: try it again
+        later, each time twice as late, and late enough that failed tries cost at most 5 %."""
+        wait = max(min(self.BACKOFF_MAX, 2 * self.backoff.get(count, 0.5)), cost / self.TRY_SHARE)
+        self.backoff[count] = wait
+        self.next_try[count] = self.trained + wait
+        self.lost[count] = (self.trained + max(self.RETRY_GAP, cost / self.TRY_SHARE), winner_rate)
 
 
 # ---------------------------------------------------------------- optimizer step

@@ -25,6 +25,11 @@ class Machine:
     def clock(self) -> float:
         return self.now
 
+    def policy(self, work: float = BIG, sees_load: bool = False) -> ThreadPolicy:
+        """A policy on this machine; ``sees_load``: it can tell busy cores (Linux), else not."""
+        free = (lambda: 2 if self.speed_of(2, self.now) > self.speed_of(1, self.now) else 0) if sees_load else None
+        return ThreadPolicy(work, clock=self.clock, free_cores=free)
+
 
 def train(machine: Machine, policy: ThreadPolicy | int, seconds: float, cap: int = 2,
           epoch_batches: int = 55) -> tuple[float, list[int], list[float]]:
@@ -47,21 +52,24 @@ IDLE = {1: 80_000, 2: 125_000}  # this 2-core machine, measured: two threads 1.5
 BUSY = {1: 50_000, 2: 3_000}  # two busy processes beside the run: two threads collapse
 
 
+@pytest.mark.parametrize("sees_load", [False, True], ids=["blind", "seeing busy cores"])
 @pytest.mark.parametrize("load", [IDLE, BUSY], ids=["idle", "two busy processes"])
-def test_policy_is_within_ten_percent_of_the_best_fixed_count(load: dict[int, float]) -> None:
+def test_policy_is_within_ten_percent_of_the_best_fixed_count(load: dict[int, float], sees_load: bool) -> None:
     best = max(train(Machine(lambda t, now: load[t]), threads, 10)[0] for threads in load)
     machine = Machine(lambda t, now: load[t])
-    auto, used, _ = train(machine, ThreadPolicy(BIG, clock=machine.clock), 10)
+    policy = machine.policy(sees_load=sees_load)
+    auto, used, _ = train(machine, policy, 10)
     assert auto >= 0.9 * best
     fastest = max(load, key=load.get)
     assert used[-50:].count(fastest) >= 45  # it settled on the fastest count
+    if load is BUSY and sees_load:
+        assert 2 not in used  # busy cores: two threads never even tried
 
 
 def test_policy_follows_the_load_both_ways() -> None:
     # idle, then two busy processes from second 5 to second 15, then idle again
     machine = Machine(lambda t, now: (BUSY if 5 <= now < 15 else IDLE)[t])
-    policy = ThreadPolicy(BIG, clock=machine.clock)
-    _, used, times = train(machine, policy, 25)
+    _, used, times = train(machine, machine.policy(), 25)
 
     def share_of(threads: int, start: float, stop: float) -> float:
         counts = [u for u, t in zip(used, times, strict=True) if start <= t < stop]
@@ -79,9 +87,9 @@ def test_policy_follows_the_load_both_ways() -> None:
 
 def test_policy_keeps_one_thread_for_small_work_and_within_the_cap() -> None:
     machine = Machine(lambda t, now: 1000.0 * t)  # every thread helps
-    tiny = ThreadPolicy(16 * 112, clock=machine.clock)  # iris: 112 weights, batch 16
+    tiny = machine.policy(16 * 112)  # iris: 112 weights, batch 16
     assert set(train(machine, tiny, 2, cap=8)[1]) == {1}
-    capped = ThreadPolicy(BIG, clock=machine.clock)
+    capped = machine.policy()
     assert max(train(machine, capped, 5, cap=3)[1]) == 3
     assert capped.candidates == [1, 2, 3]
     assert max(train(machine, capped, 5, cap=1)[1]) == 1  # a server that shares the cores lowers the cap
@@ -89,7 +97,7 @@ def test_policy_keeps_one_thread_for_small_work_and_within_the_cap() -> None:
 
 def test_time_outside_training_is_not_measured() -> None:
     machine = Machine(lambda t, now: IDLE[t])
-    policy = ThreadPolicy(BIG, clock=machine.clock)
+    policy = machine.policy()
     train(machine, policy, 3)
     assert policy.current == 2
     policy.begin_epoch(2)
@@ -101,8 +109,10 @@ def test_time_outside_training_is_not_measured() -> None:
     assert policy.current == 2 and policy.trying is None
 
 
-def test_usable_cores() -> None:
-    assert 1 <= speed.usable_cores() <= (torch.get_num_threads() + 1024)
+def test_cores() -> None:
+    assert 1 <= speed.usable_cores() <= 4096
+    free = speed.free_cores_now()
+    assert free is None or 0 <= free <= speed.usable_cores()
 
 
 # ---------------------------------------------------------------- fused step and the written-out pass
