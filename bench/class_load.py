@@ -94,6 +94,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -563,10 +564,44 @@ class ModeServer:
         self.sweep_s = min(5.0, max(0.5, self.settings.idle_pause_seconds / 4))  # the run board's period
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.process = start_server(self.port, env)
+        self.log = tempfile.TemporaryFile(mode="w+")  # the server's stderr, read for tracebacks at the end
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=self.log, text=True)
         self.pid = self.process.pid
+        self._wait_healthy()
         self.watch = MemoryWatch(self.pid)
         self.watch.start()
+
+    def _wait_healthy(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early: {self.log_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.process.kill()
+        raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s:.0f} s")
+
+    def log_text(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def tracebacks(self, lines: int = 12) -> list[str]:
+        """Each distinct traceback in the server's log, its last ``lines`` lines (where it was raised)."""
+        found: dict[str, None] = {}
+        for block in self.log_text().split("Traceback (most recent call last):")[1:]:
+            body = [line for line in block.splitlines() if line.strip()]
+            end = next((i for i, line in enumerate(body) if not line.startswith(" ")), len(body) - 1)
+            found["\n".join(body[max(0, end + 1 - lines):end + 1])] = None
+        return list(found)
 
     def rss_mb(self) -> float:
         return round(_rss_kib(self.pid) / MB, 1)
@@ -762,6 +797,9 @@ async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay:
     waits = [r.get("start_wait_s", 0.0) for r in results]
     notmnist = [r for r in results if r["dataset"] == "notmnist"]
     findings = _findings(results, adversaries)
+    tracebacks = server.tracebacks()
+    if tracebacks:
+        findings.append(f"the server logged {len(tracebacks)} distinct traceback(s): server_log_tracebacks")
     missing = students_in(mix) - len(adversaries)
     if missing:
         findings.append(f"{missing} adversaries never reported (bench/adversaries.py exit status "
@@ -795,6 +833,7 @@ async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay:
         "after_class_measured_s_after_last_close": after["measured_s_after_last_close"],
         "browser_nice": args.browser_nice,
         "browser_groups_niced": args.browser_groups_niced,
+        "server_log_tracebacks": tracebacks,
     }}
 
 
@@ -833,6 +872,7 @@ async def soak_class(args: argparse.Namespace, server: ModeServer) -> dict:
         "per_round": rounds,
         "server_high_water_mb": server.peak_mb(),
         "within_100mb_of_first_round": all(r["after_minus_first_mb"] <= 100 for r in rounds),
+        "server_log_tracebacks": server.tracebacks(),
     }}
 
 
@@ -846,7 +886,7 @@ def instructor_mode(args: argparse.Namespace) -> int:
         finally:
             server.stop()
         summary = outcome["summary"]
-        ok = summary["within_100mb_of_first_round"] and all(
+        ok = summary["within_100mb_of_first_round"] and not summary["server_log_tracebacks"] and all(
             r["runs_finished"] == args.soak_sessions and not r["exceptions"] for r in summary["per_round"])
     else:
         from adversaries import DEFAULT_MIX, parse_mix
