@@ -1,9 +1,15 @@
-"""Entry point: `streamlit run app.py`. Navigation over the course pages and the shared sidebar."""
+"""Entry point: `streamlit run app.py`. Navigation over the course pages and the shared sidebar.
+
+The first page a fresh server shows imports nothing it does not draw: PyTorch, the
+training machinery and the chart libraries load after it is drawn (the sidebar's
+device label, then a background warm-up), so the first heading appears as soon as
+Streamlit itself is ready.
+"""
 
 import streamlit as st
 
+from pages import loaded, warm_up_in_background
 from pages.components.catalog import available_pages
-from pages.components.presence import keep_alive
 from pages.components.ui import sidebar
 
 st.set_page_config(page_title="Neural networks in PyTorch", page_icon=":material/neurology:", layout="wide")
@@ -14,6 +20,16 @@ course = [
     for page in available_pages()
 ]
 navigation = st.navigation({"Start": [home], "Course": course} if course else [home])
-sidebar()
-keep_alive()
+show_device = sidebar()
+# A student's run can exist only once the training machinery is loaded; until then there is
+# nobody to keep alive, and loading it would hold the first page back.
+presence = loaded("pages.components.presence")
+if presence is not None:
+    presence.keep_alive()
 navigation.run()
+show_device()
+if presence is None:
+    from pages.components.presence import keep_alive
+
+    keep_alive()
+warm_up_in_background()

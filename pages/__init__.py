@@ -1,5 +1,11 @@
 """The dashboard's pages (run by app.py through st.navigation) and their shared UI."""
 
+from __future__ import annotations
+
+import sys
+import threading
+from types import ModuleType
+
 
 def _leave_legacy_pages_mode() -> None:
     """Make sure app.py's st.navigation drives every page, even on a server's first request.
@@ -23,25 +29,56 @@ def _leave_legacy_pages_mode() -> None:
             st.rerun()
 
 
-def _warm_up_in_background() -> None:
-    """Pay the server's one-time costs while the first student is still on the home page.
+def loaded(name: str) -> ModuleType | None:
+    """The module ``name`` if it is fully imported already (not merely being imported by another thread)."""
+    module = sys.modules.get(name)
+    if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return None
+    return module
 
-    The first torch optimizer a process builds imports torch._dynamo (about 2.5 s of
-    Python holding the GIL); on a class server the first students opening Optimizers or
-    Training would each wait for it.
+
+# What the course pages import, heaviest first: PyTorch (about 1-2 s of Python holding the GIL),
+# the training machinery, the chart libraries, then the rest of nnlib and the shared components.
+WARM_MODULES = (
+    "torch", "nnlib.device", "nnlib.training", "pages.components.presence", "pandas", "altair", "numpy",
+    "nnlib.parsing", "nnlib.tensors", "nnlib.activations", "nnlib.losses", "nnlib.metrics", "nnlib.network",
+    "nnlib.backprop", "nnlib.optim_paths", "nnlib.datasets", "nnlib.insights", "pages.components.charts",
+    "pages.components.dataset_explorer",
+)
+_warm_up_started = False
+_warm_up_lock = threading.Lock()
+warm_up_done = threading.Event()
+
+
+def warm_up_in_background() -> None:
+    """Pay the server's one-time costs while the first student reads the first page.
+
+    app.py calls this at the end of every run; the first call starts one thread that
+    imports what the course pages need and builds the first optimizer (which imports
+    torch._dynamo, about 2.5 s). It starts only after a page is drawn, so the first
+    page never waits for it, and a page opened later finds its imports done or under way.
     """
-    import threading
+    global _warm_up_started
+    with _warm_up_lock:
+        if _warm_up_started:
+            return
+        _warm_up_started = True
 
     def pay_once() -> None:
-        import altair  # noqa: F401  (the chart pages' first import)
-        import pandas  # noqa: F401
+        import importlib
 
-        from nnlib.training import warm_up
+        try:
+            for name in WARM_MODULES:
+                importlib.import_module(name)
+            from nnlib.training import warm_up
 
-        warm_up()
+            warm_up()
+        except Exception:  # a warm-up must never take the server down; the page that needs it will say why
+            pass
+        finally:
+            warm_up_done.set()
 
     threading.Thread(target=pay_once, name="nnlib-warm-up", daemon=True).start()
 
 
 _leave_legacy_pages_mode()
-_warm_up_in_background()

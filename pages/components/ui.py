@@ -1,17 +1,25 @@
-"""UI pieces every page shares: the sidebar and tensor inputs with inline errors."""
+"""UI pieces every page shares: the sidebar and tensor inputs with inline errors.
+
+Nothing here imports PyTorch at import time: the home page and the sidebar draw
+before it is loaded (importing it takes seconds on a busy machine).
+"""
 
 from __future__ import annotations
 
+import importlib.metadata
 import platform
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
-import torch
 
-from nnlib.device import detect_device, device_label
 from nnlib.errors import InputError
-from nnlib.parsing import parse_tensor
 from nnlib.settings import get_settings
+from pages import loaded
+
+if TYPE_CHECKING:
+    import torch
 
 # Streamlit keeps a widget's value across page changes with persist_state="session" and
 # mirrors it in the page URL with bind="query-params" (a link or a reload reopens the same
@@ -21,16 +29,50 @@ SHARED = {"bind": "query-params", "persist_state": "session"}
 KEPT = {"persist_state": "session"}
 
 
-def sidebar() -> None:
-    """Device and versions, shown on every page."""
-    device = detect_device()
+def torch_version() -> str:
+    """PyTorch's version, read from its installed metadata while PyTorch itself is not loaded."""
+    torch_module = loaded("torch")
+    if torch_module is not None:
+        return torch_module.__version__
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def device_text(load: bool = False) -> str | None:
+    """The label of the device PyTorch computes on; None while PyTorch is not loaded, unless ``load``."""
+    device = loaded("nnlib.device")
+    if device is None:
+        if not load:
+            return None
+        import nnlib.device as device
+    return device.device_label(device.detect_device())
+
+
+def sidebar() -> Callable[[], None]:
+    """Device and versions, shown on every page.
+
+    The versions show at once; the device too once PyTorch is loaded. Before that (the
+    first page of a fresh server) its place stays empty until the returned function is
+    called, after the page is drawn: it loads PyTorch then and fills the place in.
+    """
     with st.sidebar:
         st.caption("Computing on")
-        st.markdown(f"**{device_label(device)}**")
+        place = st.empty()
+        label = device_text()
+        if label is not None:
+            place.markdown(f"**{label}**")
         st.caption(
-            f"PyTorch {torch.__version__} · Streamlit {st.__version__} · "
+            f"PyTorch {torch_version()} · Streamlit {st.__version__} · "
             f"Python {platform.python_version()}"
         )
+
+    def show_device() -> None:
+        if label is None:
+            place.markdown(f"**{device_text(load=True)}**")
+
+    return show_device
 
 
 # What turns text into markup in st.error. Messages quote what a student typed (a token, a layer
@@ -73,6 +115,8 @@ def tensor_input(
     The text is kept across page changes and mirrored in the URL (SHARED), and the
     widget itself stops at the character cap, so nothing typed is lost or executed.
     """
+    from nnlib.parsing import parse_tensor
+
     text = st.text_area(label, value=default, key=key, help=help, height=height,
                         max_chars=get_settings().max_text_chars, **SHARED)
     try:
