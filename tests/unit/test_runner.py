@@ -83,16 +83,16 @@ def test_pause_resume_mid_run_changes_nothing() -> None:
 
 
 def test_step_one_epoch_then_stop() -> None:
-    run = BackgroundRun(make_trainer(epochs=50), slots=RunSlots(1))
+    run = BackgroundRun(plan(epochs=500, n=3000).build(), slots=RunSlots(1))
     run.step_epoch()
     assert run.wait(30)
     assert run.trainer.epoch == 1 and run.progress().status == "ready"
     run.start()
-    time.sleep(0.2)
+    assert wait_for(lambda: run.trainer.epoch >= 2)
     run.stop()
     assert not run.is_alive
     assert run.progress().status == "stopped"
-    assert run.trainer.epoch < 50
+    assert run.trainer.epoch < 500
 
 
 def test_queued_run_waits_then_starts_by_itself() -> None:
