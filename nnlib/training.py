@@ -529,6 +529,8 @@ class Trainer:
             "dataset": self.config.dataset,
             "device": str(self.device),
             "optimizer": self.config.optimizer,
+            "fast": self.fast,
+            "threads": self.threads if self.device.type == "cpu" else None,
             "epochs": self.epoch,
             "seconds": round(self.train_seconds, 4),
             "samples_per_s": round(self.samples_seen / self.train_seconds, 1) if self.train_seconds else 0.0,
