@@ -33,7 +33,7 @@ from torch import nn
 from nnlib.device import resolve_device, synchronize
 from nnlib.errors import InputError
 from nnlib.settings import get_settings
-from nnlib.speed import FAST_DTYPE, FusedStep, MLPProgram, ThreadPolicy, check_fast_mode
+from nnlib.speed import FAST_DTYPE, FusedStep, MLPProgram, ThreadPolicy, check_fast_mode, usable_cores
 
 # torch.manual_seed is process-wide; sessions that start runs at the same moment
 # must not interleave seeding and weight initialisation.
@@ -265,9 +265,11 @@ def make_train_state(config: TrainConfig) -> dict[str, Any]:
 class Trainer:
     """One run: model, optimizer, data on the device, history. Pause = stop calling ``run``.
 
-    ``thread_cap`` bounds the automatic thread count (``TrainConfig.threads == 0``); None
-    means the count the calling thread has when an epoch starts (a server sets its share
-    there with ``torch.set_num_threads``, or sets ``thread_cap`` directly).
+    CPU threads: each epoch runs at ``TrainConfig.threads`` or, when that is 0, at the count
+    :class:`~nnlib.speed.ThreadPolicy` measures best, and the caller's count is restored
+    afterwards. ``thread_cap`` (a server's share of the cores per run) bounds both; when
+    it is None the automatic count is bounded by the calling thread's count at the start
+    of the epoch (what ``torch.set_num_threads`` set there), and a fixed one by the cores.
     """
 
     def __init__(
@@ -357,8 +359,12 @@ class Trainer:
     def threads(self) -> int:
         """The CPU threads this trainer trains with now (or last did)."""
         if self.config.threads:
-            return self.config.threads
+            return self._fixed_threads()
         return self.thread_policy.threads if self.thread_policy is not None else torch.get_num_threads()
+
+    def _fixed_threads(self) -> int:
+        """``TrainConfig.threads``, but never more than the cores here or ``thread_cap``."""
+        return max(1, min(self.config.threads, usable_cores(), self.thread_cap or self.config.threads))
 
     def _emit(self, record: BatchRecord | EpochRecord) -> None:
         for listener in self.listeners:
@@ -371,7 +377,7 @@ class Trainer:
             return None
         before = torch.get_num_threads()
         if self.config.threads:
-            wanted = self.config.threads
+            wanted = self._fixed_threads()
         elif self.thread_policy is not None:
             wanted = self.thread_policy.begin_epoch(self.thread_cap or before)
         else:

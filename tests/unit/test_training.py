@@ -337,6 +337,25 @@ def test_threads_are_the_configs_during_an_epoch_and_the_callers_after() -> None
         TrainConfig(threads=-1).validate()
 
 
+def test_a_servers_thread_cap_bounds_fixed_and_automatic_counts() -> None:
+    from nnlib.speed import usable_cores
+
+    for threads in (0, 64):
+        seen: list[int] = []
+        config = TrainConfig(dataset="notmnist", network="notmnist", optimizer="sgd", batch_size=128, epochs=2,
+                             device="cpu", standardize=False, threads=threads)
+        def listen(record: object, seen: list[int] = seen) -> None:
+            if isinstance(record, BatchRecord):
+                seen.append(torch.get_num_threads())
+
+        trainer = Trainer(config, letters(600), listeners=[listen])
+        trainer.thread_cap = 1
+        trainer.run()
+        assert set(seen) == {1}
+        trainer.thread_cap = None
+        assert trainer.threads == (min(64, usable_cores()) if threads else 1)
+
+
 # ---------------------------------------------------------------- fast mode
 
 
