@@ -548,8 +548,9 @@ MB = 1024  # KiB per MiB: /proc reports KiB
 
 
 def instructor_env(defaults: dict[str, str]) -> dict[str, str]:
-    """The mode's settings; a setting already in the environment wins."""
-    return {name: os.environ.get(name, value) for name, value in defaults.items()}
+    """The mode's settings; a setting already in the environment wins (and any other NNLIB_* there is shown)."""
+    given = {name: value for name, value in os.environ.items() if name.startswith("NNLIB_")}
+    return {**{name: os.environ.get(name, value) for name, value in defaults.items()}, **given}
 
 
 class ModeServer:
