@@ -1228,6 +1228,15 @@ def stratified_indices(
     return train, val, test
 
 
+def _smallest_splittable_class(val_fraction: float, test_fraction: float) -> int:
+    """How many samples one class needs so that each of the three parts gets at least one."""
+    for size in range(3, 10_000):
+        train, val, test = stratified_indices(np.zeros(size, np.int64), val_fraction, test_fraction, 0)
+        if len(train) and len(val) and len(test):
+            return size
+    return 10_000
+
+
 def split_dataset(
     dataset: Dataset,
     val_fraction: float = 0.15,
@@ -1241,6 +1250,14 @@ def split_dataset(
     training part only (per column for tables, one value for images) and applied to all.
     """
     train, val, test = stratified_indices(dataset.labels, val_fraction, test_fraction, seed)
+    if not (len(train) and len(val) and len(test)):
+        needed = _smallest_splittable_class(val_fraction, test_fraction)
+        raise InputError(
+            f"{dataset.description} has {len(dataset):,} samples: too few to set some aside for validation "
+            f"and testing. Use at least {needed} per class.",
+            code="too_few_samples",
+            details={"samples": len(dataset), "needed_per_class": needed},
+        )
     features = dataset.features.astype(np.float32)
     if dataset.is_image:
         features /= 255.0

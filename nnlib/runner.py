@@ -508,7 +508,7 @@ class BackgroundRun:
         trainer = leg.trainer
         if isinstance(record, EpochRecord):
             self._set_threads()
-            dead = dead_relu_units(trainer.model, trainer.val_x[:INSIGHT_SAMPLES])
+            dead = dead_relu_units(trainer.model, trainer.val_x[:INSIGHT_SAMPLES]) if len(trainer.val_x) else []
             with self._lock:
                 leg.progress.epoch = record.epoch_index
                 leg.progress.samples_per_s = record.samples_per_s

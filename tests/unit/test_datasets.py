@@ -612,3 +612,18 @@ def test_stratified_indices_partition_every_class(counts: list[int], val: float,
         if count * (val + test) + 1 < count:
             assert abs(n_val - count * val) <= 0.5 + 1e-9
             assert abs(n_test - count * test) <= 0.5 + 1e-9
+
+
+def test_a_data_set_too_small_to_split_is_refused_with_what_is_needed() -> None:
+    from nnlib.datasets import Dataset, split_dataset
+
+    tiny = Dataset("notmnist", np.zeros((10, 28, 28), np.uint8), np.arange(10), tuple("ABCDEFGHIJ"), None,
+                   "notMNIST (your upload): 10 images from mine.tar.gz")
+    with pytest.raises(InputError) as refused:
+        split_dataset(tiny)
+    assert refused.value.code == "too_few_samples"
+    assert refused.value.message == ("notMNIST (your upload): 10 images from mine.tar.gz has 10 samples: too few to "
+                                     "set some aside for validation and testing. Use at least 4 per class.")
+    enough = Dataset("notmnist", np.zeros((40, 28, 28), np.uint8), np.arange(40) % 10, tuple("ABCDEFGHIJ"), None, "")
+    split = split_dataset(enough)
+    assert (len(split.train_y), len(split.val_y), len(split.test_y)) == (20, 10, 10)
