@@ -16,11 +16,12 @@ from tests.e2e.conftest import assert_no_exception, running_server, screenshot, 
 
 CLASS_SETTINGS = {
     "NNLIB_CONCURRENT_RUNS": "1",
+    "NNLIB_MAX_EPOCHS": "100000",  # a run that is surely still training when the next step looks
     "NNLIB_IDLE_PAUSE_SECONDS": "4",
     "NNLIB_IDLE_STOP_SECONDS": "600",
     "NNLIB_HEARTBEAT_SECONDS": "1",
 }
-LONG_RUN = "training_epochs_iris=400&training_batch_iris=1"
+LONG_RUN = "training_epochs_iris=50000&training_batch_iris=1"
 
 
 @pytest.fixture(scope="module")
@@ -69,19 +70,19 @@ def test_reload_and_a_reopened_tab_find_the_run_another_student_does_not(class_u
     alice = students()
     tab = open_training(alice, class_url)
     press(tab, "Start")
-    status_line(tab, r"Running · epoch \d+\/400")
+    status_line(tab, r"Running · epoch \d+\/50000")
     assert "run=" in tab.url
     token_url = tab.url
     tab.reload()
     wait_for_script(tab)
-    status_line(tab, r"Running · epoch \d+\/400")
+    status_line(tab, r"Running · epoch \d+\/50000")
     assert not tab.get_by_role("button", name="Stop", exact=True).is_disabled()
     tab.close()  # closed mid-run
     reopened = alice.new_page()
     reopened.goto(f"{class_url}/training")  # no token: the student's newest run
     wait_for_script(reopened)
-    status_line(reopened, r"Running · epoch \d+\/400")
-    expect(reopened.get_by_label("Epochs", exact=True)).to_have_value("400", timeout=15_000)
+    status_line(reopened, r"Running · epoch \d+\/50000")
+    expect(reopened.get_by_label("Epochs", exact=True)).to_have_value("50000", timeout=15_000)
     assert_no_exception(reopened)
     bob = students()
     stranger = bob.new_page()
