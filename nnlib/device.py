@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import torch
 
 from nnlib.errors import InputError
@@ -78,15 +80,19 @@ def resolve_device(choice: str | torch.device | None = "auto") -> torch.device:
 
 
 def device_label(device: torch.device | str | None = None) -> str:
-    """A human label: "CUDA · NVIDIA A100 (GPU 0)", "Apple MPS", "CPU · 8 threads"."""
+    """A human label: "CUDA · NVIDIA A100 (GPU 0)", "Apple MPS", "CPU · 8 cores".
+
+    The CPU label names the machine's cores, not PyTorch's current thread count: runs change
+    that count while they train, and a label that moves would make a chosen option vanish.
+    """
     device = detect_device() if device is None else torch.device(device)
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
         return f"CUDA · {torch.cuda.get_device_name(index)} (GPU {index})"
     if device.type == "mps":
         return "Apple MPS (Metal GPU)"
-    threads = torch.get_num_threads()
-    return f"CPU · {threads} thread{'s' if threads != 1 else ''}"
+    cores = os.cpu_count() or 1
+    return f"CPU · {cores} core{'s' if cores != 1 else ''}"
 
 
 def synchronize(device: torch.device) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -39,8 +41,14 @@ def test_override_to_missing_accelerator_is_a_clear_error(monkeypatch: pytest.Mo
 
 
 def test_labels(monkeypatch: pytest.MonkeyPatch) -> None:
+    cores = os.cpu_count() or 1
+    assert dev.device_label("cpu") == f"CPU · {cores} core{'s' if cores != 1 else ''}"
     threads = torch.get_num_threads()
-    assert dev.device_label("cpu") == f"CPU · {threads} thread{'s' if threads != 1 else ''}"
+    torch.set_num_threads(1)  # a run changing PyTorch's threads must not change the label
+    try:
+        assert dev.device_label("cpu") == f"CPU · {cores} core{'s' if cores != 1 else ''}"
+    finally:
+        torch.set_num_threads(threads)
     assert dev.device_label("mps") == "Apple MPS (Metal GPU)"
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: "NVIDIA Test GPU")
     assert dev.device_label("cuda:0") == "CUDA · NVIDIA Test GPU (GPU 0)"
