@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from class_load import PATIENCE_S, set_number, wait_for_quiet  # noqa: E402
 
-from nnlib.settings import load_settings  # noqa: E402
+from nnlib.core.settings import load_settings  # noqa: E402
 from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM  # noqa: E402
 
 KINDS = ("closer", "pauser", "bomb", "tiny", "tabs", "ptabs")
@@ -102,7 +102,7 @@ def tiny_archive(folder: Path) -> Path:
     """A valid notMNIST_small .tar.gz of 10 images, one letter of each class."""
     import numpy as np
 
-    from nnlib import datasets
+    from nnlib import data as datasets
 
     letters = datasets.load_offline_letters()
     first = [int(np.flatnonzero(letters.labels == label)[0]) for label in range(len(letters.classes))]

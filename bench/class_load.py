@@ -557,7 +557,7 @@ class ModeServer:
     """A server started with a mode's settings, its memory watched from the start."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        from nnlib.settings import load_settings
+        from nnlib.core.settings import load_settings
 
         self.env = env
         self.settings = load_settings({**os.environ, **env})
@@ -674,7 +674,7 @@ def _answers_summary(answers: list[tuple[float, str]]) -> dict:
 
 def _data_check(notmnist: list[dict], tiny_at: float | None) -> dict:
     """Did every well-behaved notMNIST run train on the class's letters, before and after the tiny upload?"""
-    from nnlib import datasets
+    from nnlib import data as datasets
 
     expected = datasets.load_letters()
     expected_test = len(datasets.stratified_indices(expected.labels, 0.15, 0.15, 0)[2])

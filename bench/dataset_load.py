@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnlib import datasets  # noqa: E402  (path set just above)
+from nnlib import data as datasets  # noqa: E402  (path set just above)
 
 FIRST_PARSE_TARGET_S = 15.0
 CACHED_LOAD_TARGET_S = 0.5

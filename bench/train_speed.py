@@ -40,9 +40,9 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnlib import datasets  # noqa: E402
-from nnlib.speed import fast_mode_support, usable_cores  # noqa: E402
+from nnlib import data as datasets  # noqa: E402
 from nnlib.training import TrainConfig, Trainer, build_network  # noqa: E402
+from nnlib.training.speed import fast_mode_support, usable_cores  # noqa: E402
 
 CONFIG = dict(dataset="notmnist", network="notmnist", optimizer="adam", lr=1e-3, batch_size=128,
               standardize=False, device="cpu", epochs=500)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from nnlib import datasets
-from nnlib.device import DEVICE_CHOICES
-from nnlib.errors import InputError
+from nnlib import data as datasets
+from nnlib.core.device import DEVICE_CHOICES
+from nnlib.core.errors import InputError
 from nnlib.training import OPTIMIZERS, EpochRecord, Trainer, default_config, prepare_split
 
 

@@ -40,9 +40,9 @@ def loaded(name: str) -> ModuleType | None:
 # What the course pages import, heaviest first: PyTorch (about 1-2 s of Python holding the GIL),
 # the training machinery, the chart libraries, then the rest of nnlib and the shared components.
 WARM_MODULES = (
-    "torch", "nnlib.device", "nnlib.training", "pages.components.presence", "pandas", "altair", "numpy",
-    "nnlib.parsing", "nnlib.tensors", "nnlib.activations", "nnlib.losses", "nnlib.metrics", "nnlib.network",
-    "nnlib.backprop", "nnlib.optim_paths", "nnlib.datasets", "nnlib.insights", "pages.components.charts",
+    "torch", "nnlib.core.device", "nnlib.training", "pages.components.presence", "pandas", "altair", "numpy",
+    "nnlib.core.parsing", "nnlib.tensors", "nnlib.activations", "nnlib.losses", "nnlib.losses.metrics", "nnlib.layers",
+    "nnlib.backprop", "nnlib.optimizers.paths", "nnlib.data", "nnlib.training.insights", "pages.components.charts",
     "pages.components.dataset_explorer",
 )
 _warm_up_started = False

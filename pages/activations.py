@@ -29,9 +29,9 @@ from nnlib.activations import (
     softmax_jacobian,
     softmax_steps,
 )
-from nnlib.errors import InputError
-from nnlib.parsing import format_tensor_literal
-from nnlib.settings import get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.parsing import format_tensor_literal
+from nnlib.core.settings import get_settings
 from pages.components import charts
 from pages.components.ui import SHARED, show_input_error, tensor_input
 

@@ -34,7 +34,7 @@ from nnlib.backprop import (
     tensor_literal,
     train_vs_eval,
 )
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 from pages.components.ui import show_input_error, tensor_input
 
 state = st.session_state

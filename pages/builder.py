@@ -3,7 +3,7 @@
 Session state this page keeps (other pages may read the first two):
 
 - ``builder_layers``: the current stack as plain data, a list of dicts as written by
-  ``nnlib.network.layers_to_data``, e.g. ``[{"kind": "Linear", "in_features": 4,
+  ``nnlib.layers.layers_to_data``, e.g. ``[{"kind": "Linear", "in_features": 4,
   "out_features": 16, "bias": True}, {"kind": "ReLU"}]``. It is kept even while a layer
   has an invalid value, so read it with ``layers_from_data`` (which raises InputError).
   The training page trains this network.
@@ -28,8 +28,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from nnlib.errors import InputError
-from nnlib.network import (
+from nnlib.core.errors import InputError
+from nnlib.core.parsing import format_tensor_literal, parse_tensor
+from nnlib.core.settings import get_settings
+from nnlib.layers import (
     LAYER_KINDS,
     OUTPUT_LOSSES,
     PLANNED_DATASETS,
@@ -55,8 +57,6 @@ from nnlib.network import (
     suggested_layer,
     trace_forward,
 )
-from nnlib.parsing import format_tensor_literal, parse_tensor
-from nnlib.settings import get_settings
 from pages.components.ui import KEPT, SHARED, plain_markdown, show_input_error
 
 LAYERS = "builder_layers"

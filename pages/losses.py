@@ -1,6 +1,6 @@
 """Loss functions: type predictions and targets, see PyTorch's loss worked out by hand.
 
-Everything shown is computed by nnlib.losses and nnlib.metrics; this page turns widget
+Everything shown is computed by nnlib.losses and nnlib.losses.metrics; this page turns widget
 values into arguments and draws the results.
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 from nnlib.losses import (
     LOSSES,
     PRESETS,
@@ -28,7 +28,7 @@ from nnlib.losses import (
     sigmoid_bce_comparison,
     softmax_overflow_demo,
 )
-from nnlib.metrics import MetricResult, metrics_for
+from nnlib.losses.metrics import MetricResult, metrics_for
 from pages.components.ui import SHARED, show_input_error, tensor_input
 
 DEFAULT_PRESET = "MSE — course example (004)"

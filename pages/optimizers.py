@@ -1,7 +1,7 @@
 """Optimizers: gradient descent on one weight (course text 004), then five torch.optim optimizers
 racing across 2-D loss surfaces with their update formulas and the numbers of any step (text 003).
 
-Everything shown is computed by nnlib.optim_paths; this page turns widget values into arguments
+Everything shown is computed by nnlib.optimizers.paths; this page turns widget values into arguments
 and draws the results.
 """
 
@@ -13,8 +13,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from nnlib.errors import InputError
-from nnlib.optim_paths import (
+from nnlib.core.errors import InputError
+from nnlib.optimizers.paths import (
     ALPHA_PRESETS,
     CURVES,
     MAX_STEPS,

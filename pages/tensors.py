@@ -12,9 +12,9 @@ import streamlit as st
 import torch
 
 from nnlib import tensors as nt
-from nnlib.device import available_devices, device_label
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib.core.device import available_devices, device_label
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
 from pages.components.ui import KEPT, SHARED, show_input_error
 
 # The course's examples (002 appendix B; 004 «Линейные слои»).

@@ -19,11 +19,19 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from nnlib import datasets
-from nnlib import network as net
-from nnlib.device import DEVICE_NAMES, available_devices
-from nnlib.errors import InputError
-from nnlib.runner import (
+from nnlib import data as datasets
+from nnlib import layers as net
+from nnlib.core.device import DEVICE_NAMES, available_devices
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
+from nnlib.training import (
+    OPTIMIZERS,
+    TrainConfig,
+    confusion_matrix,
+    default_config,
+    reproduce_code,
+)
+from nnlib.training.runner import (
     FAILED,
     IN_PROGRESS,
     PAUSED,
@@ -34,14 +42,6 @@ from nnlib.runner import (
     check_run_work,
     shared_board,
     shared_slots,
-)
-from nnlib.settings import get_settings
-from nnlib.training import (
-    OPTIMIZERS,
-    TrainConfig,
-    confusion_matrix,
-    default_config,
-    reproduce_code,
 )
 from pages.components import charts
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlib import datasets
-from nnlib.datasets import Dataset
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib import data as datasets
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
+from nnlib.data import Dataset
 from pages.components import charts
 from pages.components.ui import plain_markdown, show_input_error
 

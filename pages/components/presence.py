@@ -18,8 +18,8 @@ import secrets
 
 import streamlit as st
 
-from nnlib.runner import shared_board
-from nnlib.settings import get_settings
+from nnlib.core.settings import get_settings
+from nnlib.training.runner import shared_board
 
 XSRF_COOKIE = "_streamlit_xsrf"
 _SESSION_KEY = "student_key"

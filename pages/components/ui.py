@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
 from pages import loaded
 
 if TYPE_CHECKING:
@@ -42,11 +42,11 @@ def torch_version() -> str:
 
 def device_text(load: bool = False) -> str | None:
     """The label of the device PyTorch computes on; None while PyTorch is not loaded, unless ``load``."""
-    device = loaded("nnlib.device")
+    device = loaded("nnlib.core.device")
     if device is None:
         if not load:
             return None
-        import nnlib.device as device
+        import nnlib.core.device as device
     return device.device_label(device.detect_device())
 
 
@@ -115,7 +115,7 @@ def tensor_input(
     The text is kept across page changes and mirrored in the URL (SHARED), and the
     widget itself stops at the character cap, so nothing typed is lost or executed.
     """
-    from nnlib.parsing import parse_tensor
+    from nnlib.core.parsing import parse_tensor
 
     text = st.text_area(label, value=default, key=key, help=help, height=height,
                         max_chars=get_settings().max_text_chars, **SHARED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from nnlib.device import device_label
+from nnlib.core.device import device_label
 from pages.components.catalog import available_pages
 from tests.app.conftest import app_test
 

@@ -10,7 +10,8 @@ import runpy
 import pytest
 import torch
 
-from nnlib.network import (
+from nnlib.core.settings import get_settings
+from nnlib.layers import (
     PRESETS,
     build_model,
     layers_from_data,
@@ -18,7 +19,6 @@ from nnlib.network import (
     sequential_class_code,
     sequential_code,
 )
-from nnlib.settings import get_settings
 from tests.app.conftest import app_test
 
 PAGE = "pages/builder.py"

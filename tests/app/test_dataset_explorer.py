@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnlib import datasets
-from nnlib.settings import get_settings
+from nnlib import data as datasets
+from nnlib.core.settings import get_settings
 from tests.app.conftest import app_test
 
 SCRIPT = "tests/app/scripts/explorer_demo.py"

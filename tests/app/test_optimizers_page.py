@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nnlib.optim_paths import OPTIMIZERS, SURFACES, Hyperparameters, latex_vector, run_paths
+from nnlib.optimizers.paths import OPTIMIZERS, SURFACES, Hyperparameters, latex_vector, run_paths
 from tests.app.conftest import app_test
 
 PAGE = "pages/optimizers.py"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nnlib.parsing import parse_tensor
-from nnlib.settings import get_settings
+from nnlib.core.parsing import parse_tensor
+from nnlib.core.settings import get_settings
 from tests.app.conftest import app_test
 
 PAGE = "pages/tensors.py"

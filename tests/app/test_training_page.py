@@ -153,7 +153,7 @@ def test_one_run_at_a_time_per_student_race_included() -> None:
 
 
 def test_a_run_too_big_for_the_server_is_refused_with_what_to_lower(monkeypatch) -> None:
-    from nnlib.settings import get_settings
+    from nnlib.core.settings import get_settings
 
     monkeypatch.setenv("NNLIB_MAX_RUN_WORK", "1000")
     get_settings.cache_clear()

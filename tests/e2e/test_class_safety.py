@@ -148,7 +148,7 @@ def tiny_archive(folder) -> str:
     """A real notMNIST-layout archive with one image per letter: ten images in all."""
     import numpy as np
 
-    from nnlib.datasets import write_notmnist_archive
+    from nnlib.data import write_notmnist_archive
 
     images = np.zeros((10, 28, 28), dtype=np.uint8)
     images[:, 8:20, 8:20] = 255

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from nnlib.settings import get_settings
+from nnlib.core.settings import get_settings
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script, wait_until_quiet
 
 CAP = get_settings().max_text_chars

@@ -31,8 +31,8 @@ from nnlib.activations import (
     softmax_steps,
     to_sequential,
 )
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
 
 COURSE_MATRIX = torch.tensor([[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]])
 COURSE_COLUMN = torch.tensor([[6.7], [-3.2], [1.1]])

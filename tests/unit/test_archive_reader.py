@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from nnlib import datasets as ds
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib import data as ds
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
 
 GIB = 1024**3
 PEAK_LIMIT = 100 * ds.MEGABYTE

@@ -26,7 +26,7 @@ from nnlib.backprop import (
     tensor_literal,
     train_vs_eval,
 )
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 
 
 def _close(actual: torch.Tensor, expected: object) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnlib import datasets as ds
+from nnlib import data as ds
 from nnlib.__main__ import _parser, main
-from nnlib.settings import get_settings
+from nnlib.core.settings import get_settings
 
 
 @pytest.fixture

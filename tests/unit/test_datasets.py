@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from nnlib import datasets as ds
-from nnlib.errors import InputError
+from nnlib import data as ds
+from nnlib.core.errors import InputError
 
 PER_CLASS = 3  # images per letter in the small archive and folder
 
@@ -346,7 +346,7 @@ def test_upload_size_cap() -> None:
 
 
 def test_upload_cap_comes_from_settings(monkeypatch) -> None:
-    from nnlib.settings import get_settings
+    from nnlib.core.settings import get_settings
 
     monkeypatch.setenv("NNLIB_MAX_UPLOAD_MB", "1")
     get_settings.cache_clear()
@@ -615,7 +615,7 @@ def test_stratified_indices_partition_every_class(counts: list[int], val: float,
 
 
 def test_a_data_set_too_small_to_split_is_refused_with_what_is_needed() -> None:
-    from nnlib.datasets import Dataset, split_dataset
+    from nnlib.data import Dataset, split_dataset
 
     tiny = Dataset("notmnist", np.zeros((10, 28, 28), np.uint8), np.arange(10), tuple("ABCDEFGHIJ"), None,
                    "notMNIST (your upload): 10 images from mine.tar.gz")

@@ -5,8 +5,8 @@ import os
 import pytest
 import torch
 
-from nnlib import device as dev
-from nnlib.errors import InputError
+from nnlib.core import device as dev
+from nnlib.core.errors import InputError
 
 
 def test_detects_cpu_when_no_accelerator(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from nnlib.insights import batch_grad_norms, dead_relu_share, dead_relu_units, weight_grad_norms
+from nnlib.training.insights import batch_grad_norms, dead_relu_share, dead_relu_units, weight_grad_norms
 
 
 def _model(seed: int = 0) -> nn.Sequential:

@@ -12,7 +12,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
+from nnlib.core.parsing import parse_tensor
 from nnlib.losses import (
     FINDING_TEXT,
     LOSSES,
@@ -28,7 +29,6 @@ from nnlib.losses import (
     softmax_overflow_demo,
     values_match,
 )
-from nnlib.parsing import parse_tensor
 
 COURSE_LOGITS = torch.tensor([[-1.2, 2.2, 0.2], [2.3, 0.2, 0.7], [0.9, -2.2, -1.2]])
 COURSE_CLASSES = torch.tensor([1, 2, 0])

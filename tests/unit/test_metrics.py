@@ -1,4 +1,4 @@
-"""nnlib.metrics against course text 004 «Метрики» (MAPE 45.0794, accuracy 66.67 %)."""
+"""nnlib.losses.metrics against course text 004 «Метрики» (MAPE 45.0794, accuracy 66.67 %)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlib.errors import InputError
-from nnlib.metrics import binary_accuracy, mape, metrics_for, multiclass_accuracy
+from nnlib.core.errors import InputError
+from nnlib.losses.metrics import binary_accuracy, mape, metrics_for, multiclass_accuracy
 
 Y = torch.tensor([[0.5], [1.5], [0.7]])
 Y_HAT = torch.tensor([[0.6], [0.2], [0.5]])

@@ -1,4 +1,4 @@
-"""nnlib.network against real PyTorch modules and the course texts (002 B.5.2, 003, 004)."""
+"""nnlib.layers against real PyTorch modules and the course texts (002 B.5.2, 003, 004)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from nnlib.errors import InputError
-from nnlib.network import (
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings
+from nnlib.layers import (
     LAYER_KINDS,
     OUTPUT_LOSSES,
     PLANNED_DATASETS,
@@ -47,7 +48,6 @@ from nnlib.network import (
     suggested_layer,
     trace_forward,
 )
-from nnlib.settings import Settings
 
 RELU = LayerSpec("ReLU", {})
 

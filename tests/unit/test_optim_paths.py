@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlib.errors import InputError
-from nnlib.optim_paths import (
+from nnlib.core.errors import InputError
+from nnlib.optimizers.paths import (
     ALPHA_PRESETS,
     CURVES,
     MAX_STEPS,

@@ -5,9 +5,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlib.errors import InputError
-from nnlib.parsing import format_tensor_literal, parse_tensor
-from nnlib.settings import Settings
+from nnlib.core.errors import InputError
+from nnlib.core.parsing import format_tensor_literal, parse_tensor
+from nnlib.core.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,17 @@ import time
 import pytest
 import torch
 
-from nnlib.errors import InputError
-from nnlib.runner import BackgroundRun, PlannedTrainer, RunBoard, RunSlots, check_run_work, give_memory_back
-from nnlib.settings import Settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings
 from nnlib.training import TrainConfig, Trainer
+from nnlib.training.runner import (
+    BackgroundRun,
+    PlannedTrainer,
+    RunBoard,
+    RunSlots,
+    check_run_work,
+    give_memory_back,
+)
 from tests.unit.test_training import TinySplit, blobs
 
 
@@ -126,7 +133,7 @@ def test_two_sessions_training_at_once_never_share_state() -> None:
 
 
 def test_run_records_gradient_norms_and_dead_units() -> None:
-    from nnlib.insights import dead_relu_units
+    from nnlib.training.insights import dead_relu_units
 
     run = BackgroundRun(make_trainer(epochs=3), slots=RunSlots(1))
     run.BATCH_SAMPLE_SECONDS = 0.0  # sample every batch
@@ -369,7 +376,7 @@ def test_memory_is_given_back_after_runs_are_dropped() -> None:
 
 
 def test_limits_are_worded_as_people_say_them() -> None:
-    from nnlib.runner import duration_text
+    from nnlib.training.runner import duration_text
 
     assert [duration_text(s) for s in (1, 4, 45, 60, 90, 120, 3600, 5400)] == [
         "1 second", "4 seconds", "45 seconds", "1 minute", "1.5 minutes", "2 minutes", "1 hour", "1.5 hours"]

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from nnlib.errors import InputError
-from nnlib.settings import Settings, load_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings, load_settings
 
 
 def test_defaults_without_file_or_environment(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from nnlib import speed
-from nnlib.speed import FusedStep, MLPProgram, ThreadPolicy
+from nnlib.training import speed
+from nnlib.training.speed import FusedStep, MLPProgram, ThreadPolicy
 
 BIG = 50_000_000  # multiply-adds per batch: enough work for many threads
 BATCH = 128

@@ -20,7 +20,7 @@ def test_the_entry_points_imports_leave_pytorch_unloaded() -> None:
         "import pages, pages.components.catalog, pages.components.ui\n"
         "from pages.components.ui import device_text, torch_version\n"
         "print(device_text() is None, torch_version() != 'not installed')\n"
-        "print(sorted(m for m in ('torch', 'altair', 'pandas', 'nnlib.runner') if m in sys.modules))\n"
+        "print(sorted(m for m in ('torch', 'altair', 'pandas', 'nnlib.training.runner') if m in sys.modules))\n"
     )
     assert out.split("\n")[:2] == ["True True", "[]"]
 

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnlib import tensors as nt
-from nnlib.device import available_devices
-from nnlib.errors import InputError
-from nnlib.settings import Settings
+from nnlib.core.device import available_devices
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings
 
 COURSE_RAND_24 = [[0.7644, 0.3751], [0.0751, 0.5308], [0.9660, 0.2770]]  # 002 B.3, seed 24
 COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"  # 004 «Линейные слои»

@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from nnlib import device as dev
-from nnlib.errors import InputError
+from nnlib.core import device as dev
+from nnlib.core.errors import InputError
 from nnlib.training import (
     BatchRecord,
     RunLog,
@@ -234,7 +234,7 @@ def assert_same_weights(ours: nn.Module, theirs: nn.Module) -> None:
 
 def letters(n: int = 1500) -> TinySplit:
     """A slice of the bundled offline letters, as (N, 28, 28) images in [0, 1]."""
-    from nnlib import datasets
+    from nnlib import data as datasets
 
     split = datasets.split_dataset(datasets.load_offline_letters(), seed=0)
     cut = lambda t: t[:n]  # noqa: E731
@@ -338,7 +338,7 @@ def test_threads_are_the_configs_during_an_epoch_and_the_callers_after() -> None
 
 
 def test_a_servers_thread_cap_bounds_fixed_and_automatic_counts() -> None:
-    from nnlib.speed import usable_cores
+    from nnlib.training.speed import usable_cores
 
     for threads in (0, 64):
         seen: list[int] = []
@@ -361,13 +361,13 @@ def test_a_servers_thread_cap_bounds_fixed_and_automatic_counts() -> None:
 
 def allow_fast_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the fast mode run here even without native bf16 (correct, only slow)."""
-    from nnlib import speed
+    from nnlib.training import speed
 
     monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: "AVX-512 BF16")
 
 
 def test_fast_mode_is_refused_with_the_reason_where_the_cpu_lacks_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nnlib import speed
+    from nnlib.training import speed
 
     monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: None)
     support = speed.fast_mode_support("cpu")
@@ -383,7 +383,7 @@ def test_fast_mode_is_refused_with_the_reason_where_the_cpu_lacks_bf16(monkeypat
 
 
 def test_fast_mode_on_gpus_and_mps(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nnlib import speed
+    from nnlib.training import speed
 
     monkeypatch.setattr(dev, "cuda_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
@@ -436,8 +436,7 @@ def test_fast_mode_on_a_network_autograd_runs(monkeypatch: pytest.MonkeyPatch) -
 
 def test_fast_mode_accuracy_stays_within_half_a_point_on_the_letters() -> None:
     """The default notMNIST run on the bundled letters, in float32 and in the fast mode."""
-    from nnlib import speed
-    from nnlib.training import default_config, prepare_split
+    from nnlib.training import default_config, prepare_split, speed
 
     support = speed.fast_mode_support("cpu")
     if not support.available:

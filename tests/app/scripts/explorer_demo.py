@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from nnlib import datasets
+from nnlib import data as datasets
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
 
 which = st.radio("Data set", ["letters", "iris"], key="demo_which", horizontal=True)

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 
 FAST_DTYPE = torch.bfloat16
 FAST_MODE_LABEL = "Fast mode: bfloat16 autocast"
@@ -85,7 +85,7 @@ def cpu_bf16_hardware() -> str | None:
 
 def fast_mode_support(device: str | torch.device = "auto") -> FastModeSupport:
     """Whether bf16 autocast is worth running on ``device`` ("auto", "cpu", "cuda", "cuda:1", "mps")."""
-    from nnlib.device import resolve_device
+    from nnlib.core.device import resolve_device
 
     resolved = resolve_device(device)
     kind = resolved.type

@@ -25,8 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nnlib.errors import InputError
-from nnlib.parsing import format_tensor_literal, parse_tensor
+from nnlib.core.errors import InputError
+from nnlib.core.parsing import format_tensor_literal, parse_tensor
 
 REDUCTIONS: tuple[str, ...] = ("mean", "sum", "none")
 LOG_CLAMP = -100.0  # BCELoss clamps each log term at -100 so that log 0 stays finite

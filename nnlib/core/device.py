@@ -6,7 +6,7 @@ import os
 
 import torch
 
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 DEVICE_NAMES = {"cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "Apple MPS (Metal GPU)"}

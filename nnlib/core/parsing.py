@@ -9,7 +9,7 @@ Accepted forms, all giving the same tensor:
 
 Numbers may be ints, floats (``1e-3``, ``.5``), ``nan``, ``inf``, ``True``/``False``.
 Every failure is an :class:`InputError` with a message fit for a student; the
-caps on characters, elements and dimensions come from :mod:`nnlib.settings`.
+caps on characters, elements and dimensions come from :mod:`nnlib.core.settings`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
-from nnlib.errors import InputError
-from nnlib.settings import Settings, get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings, get_settings
 
 Number = bool | int | float
 Nested = Number | list["Nested"]

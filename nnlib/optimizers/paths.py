@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import torch
 
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
 
 Vector = tuple[float, float]
 

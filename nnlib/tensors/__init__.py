@@ -2,7 +2,7 @@
 them to NumPy and follow autograd through the course's chain (course texts 002 B.3, B.5.1
 and 004 «Линейные слои»).
 
-Everything a student types is read by :mod:`nnlib.parsing` (never ``eval``) and every
+Everything a student types is read by :mod:`nnlib.core.parsing` (never ``eval``) and every
 failure a student can cause is an :class:`InputError`. Where the lesson is PyTorch's own
 error (a shape mismatch, a bad reshape) the error text is kept verbatim and explained from
 the shapes, as data plus a message, together with variants PyTorch does accept.
@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnlib.device import resolve_device
-from nnlib.errors import InputError
-from nnlib.parsing import DTYPES, Nested, Number, infer_dtype, parse_nested, to_tensor
-from nnlib.settings import Settings, get_settings
+from nnlib.core.device import resolve_device
+from nnlib.core.errors import InputError
+from nnlib.core.parsing import DTYPES, Nested, Number, infer_dtype, parse_nested, to_tensor
+from nnlib.core.settings import Settings, get_settings
 
 Shape = tuple[int, ...]
 

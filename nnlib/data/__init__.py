@@ -46,8 +46,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from nnlib.errors import InputError
-from nnlib.settings import PROJECT_ROOT, get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import PROJECT_ROOT, get_settings
 
 Progress = Callable[[int, int], None]
 

@@ -31,8 +31,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnlib.errors import InputError
-from nnlib.settings import Settings, get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings, get_settings
 
 BATCH = "N"
 Shape = tuple[int | str, ...]  # a full shape whose first entry is the batch, ``"N"``

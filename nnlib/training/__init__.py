@@ -8,12 +8,12 @@ Speed comes from doing less per batch, never from changing the arithmetic: the
 data moves to the device once, as rows; each batch is gathered with one
 ``index_select`` into a buffer that is reused; the course's networks (Linear and
 ReLU/Tanh/Sigmoid stacks with CrossEntropyLoss) run a written-out forward and
-backward pass with the kernels autograd itself calls (:mod:`nnlib.speed`); the
+backward pass with the kernels autograd itself calls (:mod:`nnlib.training.speed`); the
 optimizer's fused kernel is called directly; the losses and predictions stay on the
 device until the epoch ends (no ``.item()`` per batch). In float32 the weights equal
 the textbook loop's bit for bit. ``TrainConfig.fast`` adds bf16 autocast where the
 hardware has it, and ``TrainConfig.threads`` (0: automatic) picks the CPU threads
-with :class:`nnlib.speed.ThreadPolicy`.
+with :class:`nnlib.training.speed.ThreadPolicy`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnlib.device import resolve_device, synchronize
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
-from nnlib.speed import FAST_DTYPE, FusedStep, MLPProgram, ThreadPolicy, check_fast_mode, usable_cores
+from nnlib.core.device import resolve_device, synchronize
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
+from nnlib.training.speed import (
+    FAST_DTYPE,
+    FusedStep,
+    MLPProgram,
+    ThreadPolicy,
+    check_fast_mode,
+    usable_cores,
+)
 
 # torch.manual_seed is process-wide; sessions that start runs at the same moment
 # must not interleave seeding and weight initialisation.
@@ -151,8 +158,8 @@ class TrainConfig:
     target_loss: float | None = None  # stop when validation loss falls to this
     target_accuracy: float | None = None  # stop when validation accuracy (0-1) reaches this
     patience: int | None = None  # stop after this many epochs without a better validation loss
-    fast: bool = False  # bf16 autocast where the hardware has native bf16 (nnlib.speed.fast_mode_support)
-    threads: int = 0  # CPU threads; 0: chosen by nnlib.speed.ThreadPolicy from the measured speed
+    fast: bool = False  # bf16 autocast where the hardware has native bf16 (nnlib.training.speed.fast_mode_support)
+    threads: int = 0  # CPU threads; 0: chosen by nnlib.training.speed.ThreadPolicy from the measured speed
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -266,7 +273,7 @@ class Trainer:
     """One run: model, optimizer, data on the device, history. Pause = stop calling ``run``.
 
     CPU threads: each epoch runs at ``TrainConfig.threads`` or, when that is 0, at the count
-    :class:`~nnlib.speed.ThreadPolicy` measures best, and the caller's count is restored
+    :class:`~nnlib.training.speed.ThreadPolicy` measures best, and the caller's count is restored
     afterwards. ``thread_cap`` (a server's share of the cores per run) bounds both; when
     it is None the automatic count is bounded by the calling thread's count at the start
     of the epoch (what ``torch.set_num_threads`` set there), and a fixed one by the cores.
@@ -559,7 +566,7 @@ class Trainer:
 
 def build_network(network: str | list[dict[str, Any]], input_shape: tuple[int, ...], n_classes: int) -> nn.Sequential:
     """A preset by name or a builder stack, checked against the data it will see."""
-    from nnlib import network as net
+    from nnlib import layers as net
 
     if isinstance(network, str):
         if network not in net.PRESETS:
@@ -612,7 +619,7 @@ def default_config(dataset: str) -> TrainConfig:
 
 def prepare_split(config: TrainConfig, progress: Callable[[int, int], None] | None = None) -> Any:
     """Load and split the config's dataset (iris, the real notMNIST, or the offline letters)."""
-    from nnlib import datasets
+    from nnlib import data as datasets
 
     if config.dataset == "iris":
         data = datasets.load_iris()
@@ -632,7 +639,7 @@ def confusion_matrix(predicted: torch.Tensor, true: torch.Tensor, n_classes: int
 
 def reproduce_code(config: TrainConfig) -> str:
     """Plain PyTorch that reproduces this run's recipe (model, loss, optimizer, loop)."""
-    from nnlib import network as net
+    from nnlib import layers as net
 
     layers = list(net.PRESETS[config.network].layers) if isinstance(config.network, str) else \
         net.layers_from_data(config.network)

@@ -4,7 +4,7 @@ A loss of 0.73 says little; "the model got 2 of 3 right" says a lot. Accuracy fo
 binary predictions rounds them, for multiclass predictions takes the argmax of each
 row; MAPE is the mean absolute percentage error and warns where a target is zero.
 Every function returns a :class:`MetricResult`; bad shapes raise
-:class:`~nnlib.errors.InputError`.
+:class:`~nnlib.core.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 from nnlib.losses import Finding
 
 

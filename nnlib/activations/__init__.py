@@ -34,8 +34,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from nnlib.errors import InputError
-from nnlib.settings import get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
 
 Params = Mapping[str, float]
 

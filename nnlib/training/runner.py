@@ -36,10 +36,10 @@ from typing import Any
 
 import torch
 
-from nnlib.errors import InputError
-from nnlib.insights import dead_relu_units, weight_grad_norms
-from nnlib.settings import Settings, get_settings
+from nnlib.core.errors import InputError
+from nnlib.core.settings import Settings, get_settings
 from nnlib.training import BatchRecord, EpochRecord, TrainConfig, Trainer, planned_work
+from nnlib.training.insights import dead_relu_units, weight_grad_norms
 
 
 class RunSlots:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nnlib.errors import InputError
+from nnlib.core.errors import InputError
 
 DTYPE = torch.float64
 

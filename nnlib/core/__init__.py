@@ -1,0 +1,1 @@
+"""The small core every concept uses: errors, settings, the device, parsing, messages."""
