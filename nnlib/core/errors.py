@@ -1,36 +1,50 @@
 """The one error type a page shows to a student.
 
-Anything that goes wrong because of what a person typed, uploaded or chose is
-raised as :class:`InputError`. Pages catch it and show ``message`` next to the
-field; tests and other front ends can read ``code`` and ``details`` as data.
+Anything that goes wrong because of what a person typed, uploaded or chose is raised as
+:class:`InputError` with a code and the details behind it::
+
+    raise InputError("tensors.ragged", field="A", row=2, found=3, expected=2)
+
+The wording lives in the catalogue (:mod:`nnlib.core.messages`), so a page can say it in the
+student's language; ``str(error)`` and ``error.message`` are the English sentence, for the CLI,
+logs and tests.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from nnlib.core import messages
+
 
 class InputError(ValueError):
-    """Bad input, with a message fit to show a student.
+    """Bad input: a stable ``code`` (``"tensors.ragged"``), the ``field`` it concerns, its ``details``."""
 
-    ``message`` is a plain-language sentence; ``code`` is a short stable
-    identifier (``"ragged"``, ``"too_long"``, ...); ``field`` names the input it
-    concerns, if any; ``details`` carries the numbers behind the message.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "invalid",
-        field: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, /, *, field: str | None = None, **details: Any) -> None:
+        # TRANSITION (issue 16): the old form InputError("sentence", code=..., details={...}) is
+        # still accepted while each concept moves its wording into its catalogue; removed after.
+        self._legacy_text: str | None = None
+        if "code" in details and isinstance(details["code"], str):
+            self._legacy_text = code
+            code = details.pop("code")
+            details = {**(details.pop("details", None) or {}), **details}
         self.code = code
         self.field = field
-        self.details = dict(details or {})
+        self.details = details
+        super().__init__(code)
+
+    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+        """The sentence for a student, in ``language``."""
+        if self._legacy_text is not None:
+            return self._legacy_text
+        return messages.word(self.code, self.details, language)
+
+    @property
+    def message(self) -> str:
+        return self.words()
+
+    def __str__(self) -> str:
+        return self.words()
 
     def for_field(self, field: str) -> InputError:
         """The same error, attributed to ``field`` (keeps an existing field)."""

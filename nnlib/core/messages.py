@@ -1,0 +1,101 @@
+"""Words for message codes: the engine says *what* (a code and its details), a catalogue says it.
+
+Every message a student reads from the engine (an error, a warning, a finding, a run's status)
+is a code such as ``"tensors.ragged"`` plus the numbers behind it. The wording lives in gettext
+catalogues, one file per concept and language::
+
+    locales/<language>/LC_MESSAGES/<concept>.po      # msgid "tensors.ragged"
+
+The concept is the code's first part. A catalogue entry is a Python format string over the
+details (``"Row {row} has {found} numbers; row 1 has {expected}."``); an entry with plural
+forms picks its form from the detail ``count`` with the language's own plural rule (1 эпоха,
+2 эпохи, 5 эпох). A translation is a set of ``.po`` files a translator edits without reading
+code; a language whose file lacks a code falls back to English.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import io
+import string
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+SOURCE_LANGUAGE = "en"
+PLURAL_DETAIL = "count"
+
+
+def languages() -> tuple[str, ...]:
+    """The languages that have a catalogue, English first."""
+    found = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES").is_dir())
+    return tuple(sorted(found, key=lambda name: name != SOURCE_LANGUAGE))
+
+
+def domains(language: str = SOURCE_LANGUAGE) -> tuple[str, ...]:
+    """The concepts that have a catalogue in ``language``."""
+    folder = LOCALES_DIR / language / "LC_MESSAGES"
+    return tuple(sorted(p.stem for p in folder.glob("*.po")))
+
+
+@functools.cache
+def catalogue(language: str, domain: str) -> gettext.NullTranslations:
+    """One ``.po`` file, compiled in memory (read-only, so every session may share it)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+    if not path.is_file():
+        return gettext.NullTranslations()
+    with path.open("rb") as source:
+        parsed = read_po(source, locale=language, domain=domain)
+    compiled = io.BytesIO()
+    write_mo(compiled, parsed, use_fuzzy=False)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def template(code: str, language: str = SOURCE_LANGUAGE, count: int | None = None) -> str | None:
+    """The catalogue's wording of ``code`` in ``language`` (English where it has none), or None."""
+    domain = code.split(".", 1)[0]
+    for lang in dict.fromkeys((language, SOURCE_LANGUAGE)):
+        translations = catalogue(lang, domain)
+        if count is None:
+            text = translations.gettext(code)
+            if text == code:  # gettext hands back the msgid it does not know
+                plural = translations.ngettext(code, code, 1)
+                text = plural
+        else:
+            text = translations.ngettext(code, code, count)
+        if text != code:
+            return text
+    return None
+
+
+class _Details(dict):
+    """Format details that leaves a placeholder it lacks visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def word(code: str, details: Mapping[str, Any] | None = None, language: str = SOURCE_LANGUAGE) -> str:
+    """The sentence a student reads for ``code`` with its ``details``.
+
+    A code with no catalogue entry is a bug in the engine; it is shown as the code itself
+    (with its details) rather than hiding the message, and a test keeps that from shipping.
+    """
+    values = dict(details or {})
+    count = values.get(PLURAL_DETAIL)
+    text = template(code, language, int(count) if isinstance(count, int | float) else None)
+    if text is None:
+        shown = ", ".join(f"{key}={value!r}" for key, value in values.items())
+        return f"{code} ({shown})" if shown else code
+    return string.Formatter().vformat(text, (), _Details(values))
+
+
+def placeholders(text: str) -> set[str]:
+    """The detail names a catalogue entry uses (for the tests that keep codes and details in step)."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
