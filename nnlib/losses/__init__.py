@@ -103,7 +103,7 @@ class LossInfo:
     """Everything the page and the tests need to know about one loss."""
 
     name: str
-    module_name: str  # the class in torch.nn
+    module: type[torch.nn.Module]  # the class in torch.nn, e.g. nn.CrossEntropyLoss
     functional_name: str  # the function in torch.nn.functional
     formula: str  # LaTeX for one element / sample, before the reduction
     prediction_spec: str
@@ -118,6 +118,16 @@ class LossInfo:
     closed_form_gradient: LossFunction | None = None
     gradient_formula: str | None = None  # "{s}" stands for 1/N (mean) or nothing (sum, none)
     params: tuple[ParamSpec, ...] = ()
+    # What the network's last layer must output for this loss: "logits", "probabilities",
+    # "log_probabilities" or "values" (the network builder checks the last layer against it).
+    expects: str | None = None
+    output_note: str = ""  # the builder's one-line description of that output
+    in_builder: bool = False  # offered as a training loss in the network builder
+    training_key: str | None = None  # the key nnlib.training uses for it in configs
+
+    @property
+    def module_name(self) -> str:
+        return self.module.__name__
 
     def default_params(self) -> dict[str, Any]:
         return {spec.name: spec.default for spec in self.params}
@@ -1220,7 +1230,7 @@ _REGRESSION_TARGET = (
 LOSSES: dict[str, LossInfo] = {
     "MSELoss": LossInfo(
         name="MSELoss",
-        module_name="MSELoss",
+        module=torch.nn.MSELoss,
         functional_name="mse_loss",
         formula=r"\mathcal{L} = \frac{1}{N}\sum_{i=1}^{N} (\hat{y}_i - y_i)^2",
         prediction_spec=_REGRESSION_PREDICTION,
@@ -1237,10 +1247,14 @@ LOSSES: dict[str, LossInfo] = {
         validate=_validate_regression,
         closed_form_gradient=_elementwise_gradient(lambda d, k: 2 * d),
         gradient_formula=r"\frac{\partial \mathcal{L}}{\partial \hat{y}_i} = {s}2(\hat{y}_i - y_i)",
+        expects="values",
+        output_note="Regression: any real numbers.",
+        in_builder=True,
+        training_key=None,
     ),
     "L1Loss": LossInfo(
         name="L1Loss",
-        module_name="L1Loss",
+        module=torch.nn.L1Loss,
         functional_name="l1_loss",
         formula=r"\mathcal{L} = \frac{1}{N}\sum_{i=1}^{N} |\hat{y}_i - y_i|",
         prediction_spec=_REGRESSION_PREDICTION,
@@ -1257,10 +1271,14 @@ LOSSES: dict[str, LossInfo] = {
         validate=_validate_regression,
         closed_form_gradient=_elementwise_gradient(lambda d, k: torch.sign(d)),
         gradient_formula=r"\frac{\partial \mathcal{L}}{\partial \hat{y}_i} = {s}\operatorname{sign}(\hat{y}_i - y_i)",
+        expects="values",
+        output_note="Regression: any real numbers.",
+        in_builder=False,
+        training_key=None,
     ),
     "SmoothL1Loss": LossInfo(
         name="SmoothL1Loss",
-        module_name="SmoothL1Loss",
+        module=torch.nn.SmoothL1Loss,
         functional_name="smooth_l1_loss",
         formula=(
             r"\begin{aligned}\ell_i &= \begin{cases} 0.5\,(\hat{y}_i - y_i)^2 / \beta & |\hat{y}_i - y_i| < \beta \\"
@@ -1289,10 +1307,14 @@ LOSSES: dict[str, LossInfo] = {
                 "beta", "β (where quadratic turns linear)", 1.0, minimum=0.0, help="beta ≥ 0; 0 gives L1Loss."
             ),
         ),
+        expects="values",
+        output_note="Regression: any real numbers.",
+        in_builder=False,
+        training_key=None,
     ),
     "HuberLoss": LossInfo(
         name="HuberLoss",
-        module_name="HuberLoss",
+        module=torch.nn.HuberLoss,
         functional_name="huber_loss",
         formula=(
             r"\begin{aligned}\ell_i &= \begin{cases} 0.5\,(\hat{y}_i - y_i)^2 & |\hat{y}_i - y_i| < \delta \\"
@@ -1326,10 +1348,14 @@ LOSSES: dict[str, LossInfo] = {
                 help="delta > 0.",
             ),
         ),
+        expects="values",
+        output_note="Regression: any real numbers.",
+        in_builder=False,
+        training_key=None,
     ),
     "BCELoss": LossInfo(
         name="BCELoss",
-        module_name="BCELoss",
+        module=torch.nn.BCELoss,
         functional_name="binary_cross_entropy",
         formula=(
             r"\begin{aligned}\ell_i &= -\big[y_i \log \hat{y}_i + (1 - y_i) \log(1 - \hat{y}_i)\big] \\"
@@ -1351,10 +1377,14 @@ LOSSES: dict[str, LossInfo] = {
         gradient_formula=(
             r"\frac{\partial \mathcal{L}}{\partial \hat{y}_i} = {s}\frac{\hat{y}_i - y_i}{\hat{y}_i (1 - \hat{y}_i)}"
         ),
+        expects="probabilities",
+        output_note="Binary: probabilities in (0, 1) from Sigmoid.",
+        in_builder=True,
+        training_key=None,
     ),
     "BCEWithLogitsLoss": LossInfo(
         name="BCEWithLogitsLoss",
-        module_name="BCEWithLogitsLoss",
+        module=torch.nn.BCEWithLogitsLoss,
         functional_name="binary_cross_entropy_with_logits",
         formula=(
             r"\begin{aligned}\ell_i &= -\big[y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))\big] \\"
@@ -1374,10 +1404,14 @@ LOSSES: dict[str, LossInfo] = {
         validate=_validate_bce_logits,
         closed_form_gradient=_bce_logits_gradient,
         gradient_formula=r"\frac{\partial \mathcal{L}}{\partial x_i} = {s}(\sigma(x_i) - y_i)",
+        expects="logits",
+        output_note="Binary: raw scores; applies Sigmoid itself.",
+        in_builder=True,
+        training_key=None,
     ),
     "CrossEntropyLoss": LossInfo(
         name="CrossEntropyLoss",
-        module_name="CrossEntropyLoss",
+        module=torch.nn.CrossEntropyLoss,
         functional_name="cross_entropy",
         formula=(
             r"\begin{aligned}\mathcal{L} &= -\frac{1}{N}\sum_{i=1}^{N} \log \frac{e^{z_{i,y_i}}}{\sum_{k} e^{z_{i,k}}} \\"
@@ -1405,10 +1439,14 @@ LOSSES: dict[str, LossInfo] = {
         gradient_formula=(
             r"\frac{\partial \mathcal{L}}{\partial z_{i,k}} = {s}\big(\mathrm{softmax}(z_i)_k - [k = y_i]\big)"
         ),
+        expects="logits",
+        output_note="Multi-class: raw scores (logits); applies LogSoftmax itself.",
+        in_builder=True,
+        training_key="cross_entropy",
     ),
     "CrossEntropyLoss (probability targets)": LossInfo(
         name="CrossEntropyLoss (probability targets)",
-        module_name="CrossEntropyLoss",
+        module=torch.nn.CrossEntropyLoss,
         functional_name="cross_entropy",
         formula=(
             r"\mathcal{L} = -\frac{1}{N}\sum_{i=1}^{N}\sum_{k=1}^{C} y_{i,k} \log \frac{e^{z_{i,k}}}{\sum_{j} e^{z_{i,j}}}"
@@ -1432,10 +1470,14 @@ LOSSES: dict[str, LossInfo] = {
         gradient_formula=(
             r"\frac{\partial \mathcal{L}}{\partial z_{i,k}} = {s}\Big(\mathrm{softmax}(z_i)_k \sum_j y_{i,j} - y_{i,k}\Big)"
         ),
+        expects="logits",
+        output_note="Multi-class: raw scores (logits); applies LogSoftmax itself.",
+        in_builder=False,
+        training_key=None,
     ),
     "NLLLoss": LossInfo(
         name="NLLLoss",
-        module_name="NLLLoss",
+        module=torch.nn.NLLLoss,
         functional_name="nll_loss",
         formula=(
             r"\begin{aligned}\mathcal{L} &= -\frac{1}{N}\sum_{i=1}^{N} \log p_{i,y_i} \\"
@@ -1462,6 +1504,10 @@ LOSSES: dict[str, LossInfo] = {
             r"\ \text{(through LogSoftmax)}"
         ),
         params=(ParamSpec("apply_log_softmax", "Apply LogSoftmax to the prediction first", True),),
+        expects="log_probabilities",
+        output_note="Multi-class: log-probabilities from LogSoftmax.",
+        in_builder=True,
+        training_key="nll",
     ),
 }
 

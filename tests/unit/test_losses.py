@@ -631,3 +631,25 @@ def test_softmax_overflow_and_log_sum_exp() -> None:
 )
 def test_fmt(value: float, text: str) -> None:
     assert fmt(value) == text
+
+
+# --------------------------------------------------------------------------- fields other registries read
+
+
+def test_builder_and_trainer_fields() -> None:
+    builder = {name: info for name, info in LOSSES.items() if info.in_builder}
+    assert {name: info.expects for name, info in builder.items()} == {
+        "CrossEntropyLoss": "logits",
+        "NLLLoss": "log_probabilities",
+        "BCELoss": "probabilities",
+        "BCEWithLogitsLoss": "logits",
+        "MSELoss": "values",
+    }
+    assert builder["CrossEntropyLoss"].output_note == "Multi-class: raw scores (logits); applies LogSoftmax itself."
+    assert {info.training_key: name for name, info in LOSSES.items() if info.training_key} == {
+        "cross_entropy": "CrossEntropyLoss",
+        "nll": "NLLLoss",
+    }
+    for info in LOSSES.values():
+        assert issubclass(info.module, torch.nn.Module) and info.module.__name__ == info.module_name
+        assert info.output_note
