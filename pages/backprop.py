@@ -26,16 +26,15 @@ from nnlib.backprop import (
     by_hand,
     forward_lines,
     in_place_update,
-    latex_matrix,
     make_network,
     max_difference,
     no_grad_savings,
     random_network,
-    tensor_literal,
     train_vs_eval,
 )
 from nnlib.core.errors import InputError
-from pages.components.ui import show_input_error, tensor_input
+from nnlib.core.formatting import latex_matrix, tensor_literal
+from pages.components.ui import show_input_error, tensor_frame, tensor_input
 
 state = st.session_state
 
@@ -67,10 +66,10 @@ HIDDEN_NOTES = {
 
 TEXT_KEYS = {"X": "backprop_x_text", "W1": "backprop_w1_text", "W2": "backprop_w2_text", "y": "backprop_y_text"}
 COURSE_TEXTS = {
-    "X": tensor_literal(torch.tensor(DEFAULT_X)),
-    "W1": tensor_literal(torch.tensor(DEFAULT_W1)),
-    "W2": tensor_literal(torch.tensor(DEFAULT_W2)),
-    "y": tensor_literal(torch.tensor(DEFAULT_Y)),
+    "X": tensor_literal(torch.tensor(DEFAULT_X), float_marks=False),
+    "W1": tensor_literal(torch.tensor(DEFAULT_W1), float_marks=False),
+    "W2": tensor_literal(torch.tensor(DEFAULT_W2), float_marks=False),
+    "y": tensor_literal(torch.tensor(DEFAULT_Y), float_marks=False),
 }
 
 
@@ -89,7 +88,7 @@ def _load_random_numbers() -> None:
         int(state["backprop_n"]), int(state["backprop_d"]), int(state["backprop_m"]), int(state["backprop_seed"])
     )
     for name, tensor in zip(TEXT_KEYS, (net.x, net.w1, net.w2, net.y), strict=True):
-        state[TEXT_KEYS[name]] = tensor_literal(tensor)
+        state[TEXT_KEYS[name]] = tensor_literal(tensor, float_marks=False)
     state["backprop_seed"] = int(state["backprop_seed"]) + 1  # the next click draws new numbers
 
 
@@ -150,12 +149,6 @@ def show_gradients(net: Network, hidden: str, reduction: str) -> None:
                 st.warning(f"Differs from the hand result by up to {gap:.1e}.")
     st.caption(f"Largest difference between hand and autograd over all gradients and the loss: "
                f"{max_difference(hand, auto):.1e} (float64).")
-
-
-def tensor_frame(tensor: torch.Tensor, prefix: str = "") -> pd.DataFrame:
-    values = tensor.detach().to(torch.float64)
-    values = values.reshape(-1, 1) if values.dim() == 1 else values
-    return pd.DataFrame(values.numpy(), columns=[f"{prefix}{j}" for j in range(values.shape[1])]).round(4)
 
 
 def read_network() -> tuple[Network | None, InputError | None]:
@@ -295,13 +288,13 @@ modes = train_vs_eval(float(state["backprop_dropout_p"]), int(state["backprop_mo
 p = float(state["backprop_dropout_p"])
 drop_columns = st.columns(4)
 drop_columns[0].markdown("**X**")
-drop_columns[0].dataframe(tensor_frame(modes.x), hide_index=True)
+drop_columns[0].dataframe(tensor_frame(modes.x, decimals=4), hide_index=True)
 drop_columns[1].markdown("**Dropout, train(), call 1**")
-drop_columns[1].dataframe(tensor_frame(modes.dropout_train[0]), hide_index=True)
+drop_columns[1].dataframe(tensor_frame(modes.dropout_train[0], decimals=4), hide_index=True)
 drop_columns[2].markdown("**Dropout, train(), call 2**")
-drop_columns[2].dataframe(tensor_frame(modes.dropout_train[1]), hide_index=True)
+drop_columns[2].dataframe(tensor_frame(modes.dropout_train[1], decimals=4), hide_index=True)
 drop_columns[3].markdown("**Dropout, eval()**")
-drop_columns[3].dataframe(tensor_frame(modes.dropout_eval), hide_index=True)
+drop_columns[3].dataframe(tensor_frame(modes.dropout_eval, decimals=4), hide_index=True)
 st.caption(
     f"In train() each value is zeroed with probability p = {p:g} and the rest are multiplied by "
     f"1/(1 − p) = {1 / (1 - p):.4g}, with a new random mask on every call; in eval() Dropout passes X "
@@ -309,9 +302,9 @@ st.caption(
 )
 norm_columns = st.columns(3)
 norm_columns[0].markdown("**BatchNorm1d, train()**")
-norm_columns[0].dataframe(tensor_frame(modes.batchnorm_train), hide_index=True)
+norm_columns[0].dataframe(tensor_frame(modes.batchnorm_train, decimals=4), hide_index=True)
 norm_columns[1].markdown("**BatchNorm1d, eval() after that**")
-norm_columns[1].dataframe(tensor_frame(modes.batchnorm_eval), hide_index=True)
+norm_columns[1].dataframe(tensor_frame(modes.batchnorm_eval, decimals=4), hide_index=True)
 norm_columns[2].markdown("**Running statistics after one train() call**")
 norm_columns[2].dataframe(
     pd.DataFrame(

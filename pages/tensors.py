@@ -14,6 +14,7 @@ import torch
 from nnlib import tensors as nt
 from nnlib.core.device import available_devices, device_label
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import latex_factor
 from nnlib.core.settings import get_settings
 from pages.components.ui import KEPT, SHARED, show_input_error
 
@@ -88,24 +89,9 @@ def text_cap() -> int:
     return get_settings().max_text_chars
 
 
-def fmt(value: object) -> str:
-    """A number as the page writes it: whole numbers as they are, floats to 4 significant digits."""
-    if isinstance(value, bool | int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def sentence(text: str) -> str:
     """First letter upper case, the rest as written (str.capitalize would lower "A" and "B")."""
     return text[:1].upper() + text[1:]
-
-
-def latex_number(value: object) -> str:
-    """A number inside a LaTeX product: negatives in parentheses."""
-    text = fmt(value).replace("inf", r"\infty")
-    return f"({text})" if text.startswith("-") else text
 
 
 def latex_shape(shape: tuple[int, ...], mark: int | None = None) -> str:
@@ -366,10 +352,10 @@ def operations_section(device: str) -> None:
             entry = result.first_entry
             if entry is not None and entry.terms:
                 shown = entry.terms[:6]
-                terms = " + ".join(rf"{latex_number(a)} \cdot {latex_number(b)}" for a, b in shown)
+                terms = " + ".join(rf"{latex_factor(a)} \cdot {latex_factor(b)}" for a, b in shown)
                 more = r" + \dots" if len(entry.terms) > len(shown) else ""
                 index = ", ".join("0" for _ in result.facts.shape) or r"\,"
-                st.latex(rf"C_{{{index}}} = {terms}{more} = {latex_number(entry.value)}")
+                st.latex(rf"C_{{{index}}} = {terms}{more} = {latex_factor(entry.value)}")
                 st.caption("The first entry: row 0 of A times column 0 of B, summed.")
     if not result.ok:
         st.info(result.explanation.reason, icon=":material/lightbulb:")
@@ -464,11 +450,11 @@ def autograd_section(device: str) -> None:
     if rows:
         first = rows[0]
         index = ", ".join(map(str, first["index"])) or r"\,"
-        w = latex_number(first["w"])
+        w = latex_factor(first["w"])
         st.latex(
-            rf"x_{{{index}}} = {latex_number(first['x'])}:\quad w = 2 \cdot {latex_number(first['x'])} = {w},\quad "
-            rf"3 \cdot {w}^2 + 6 \cdot {w} + 2 = {latex_number(first['dy_dw'])},\quad "
-            rf"1 \cdot {latex_number(first['dy_dw'])} \cdot 2 = {latex_number(first['by_hand'])}"
+            rf"x_{{{index}}} = {latex_factor(first['x'])}:\quad w = 2 \cdot {latex_factor(first['x'])} = {w},\quad "
+            rf"3 \cdot {w}^2 + 6 \cdot {w} + 2 = {latex_factor(first['dy_dw'])},\quad "
+            rf"1 \cdot {latex_factor(first['dy_dw'])} \cdot 2 = {latex_factor(first['by_hand'])}"
         )
     if chain.matches:
         st.success(

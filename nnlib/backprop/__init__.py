@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import latex_matrix
 
 DTYPE = torch.float64
 
@@ -227,40 +228,6 @@ def max_difference(a: Gradients, b: Gradients) -> float:
     """The largest absolute difference over every gradient and the loss."""
     gaps = [float((getattr(a, name) - getattr(b, name)).abs().max()) for name in GRADIENT_FIELDS]
     return max([abs(a.loss - b.loss), *gaps])
-
-
-# ---------------------------------------------------------------- numbers for the page
-
-
-def format_number(value: float, decimals: int = 4, trim: bool = False) -> str:
-    """Fixed decimals (the digits a student compares); ``trim`` drops trailing zeros (1.5000 -> 1.5)."""
-    text = f"{value:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    if trim and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def latex_matrix(tensor: torch.Tensor, decimals: int = 4, trim: bool = False) -> str:
-    """A tensor as a LaTeX bmatrix; a 1-D tensor becomes a column, as the course draws vectors."""
-    values = tensor.detach().to(torch.float64)
-    if values.dim() == 0:
-        return format_number(float(values), decimals, trim)
-    rows = values.reshape(-1, 1) if values.dim() == 1 else values
-    body = r" \\ ".join(" & ".join(format_number(float(v), decimals, trim) for v in row) for row in rows)
-    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
-
-
-def tensor_literal(tensor: torch.Tensor) -> str:
-    """Text a student can read and type back: ``[[1.0, 2.0], [3.0, 4.0]]`` with short numbers."""
-    def number(v: float) -> str:
-        return f"{v:g}"
-
-    values = tensor.detach().to(torch.float64)
-    if values.dim() == 1:
-        return "[" + ", ".join(number(float(v)) for v in values) + "]"
-    return "[" + ", ".join("[" + ", ".join(number(float(v)) for v in row) + "]" for row in values) + "]"
 
 
 # ---------------------------------------------------------------- worked lines for the page

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import tensor_literal
 from nnlib.core.settings import Settings, get_settings
 
 Number = bool | int | float
@@ -344,24 +345,6 @@ def parse_tensor(
         raise (error.for_field(field) if field else error) from None
 
 
-def format_tensor_literal(tensor: torch.Tensor, decimals: int = 4) -> str:
-    """A tensor as text this parser reads back (for code lines and presets)."""
-    values = tensor.detach().cpu()
-    if values.dtype.is_floating_point:
-        values = values.to(torch.float64)
-
-    def render(item: object) -> str:
-        if isinstance(item, list):
-            return "[" + ", ".join(render(x) for x in item) + "]"
-        if isinstance(item, bool):
-            return str(item)
-        if isinstance(item, float):
-            if math.isnan(item):
-                return "nan"
-            if math.isinf(item):
-                return "inf" if item > 0 else "-inf"
-            text = f"{round(item, decimals):g}" if abs(item) >= 1e-4 or item == 0 else f"{item:.{decimals}e}"
-            return text if any(c in text for c in ".en") else text + "."
-        return str(item)
-
-    return render(values.tolist())
+# TRANSITION (issue 16): the losses, activations and builder modules still import the literal
+# writer from here; it lives in nnlib.core.formatting, and this name goes once they import it there.
+format_tensor_literal = tensor_literal

@@ -1,4 +1,4 @@
-"""UI pieces every page shares: the sidebar and tensor inputs with inline errors.
+"""UI pieces every page shares: the sidebar, tensor inputs with inline errors, tensors as tables.
 
 Nothing here imports PyTorch at import time: the home page and the sidebar draw
 before it is loaded (importing it takes seconds on a busy machine).
@@ -19,6 +19,7 @@ from nnlib.core.settings import get_settings
 from pages import loaded
 
 if TYPE_CHECKING:
+    import pandas as pd
     import torch
 
 # Streamlit keeps a widget's value across page changes with persist_state="session" and
@@ -124,3 +125,20 @@ def tensor_input(
     except InputError as error:
         show_input_error(error)
         return None
+
+
+def tensor_frame(
+    tensor: torch.Tensor,
+    *,
+    vector: str = "column",
+    column_prefix: str = "",
+    row_prefix: str | None = None,
+    decimals: int | None = None,
+) -> pd.DataFrame:
+    """A tensor as a table for st.dataframe / st.table, laid out by nnlib.core.formatting.tensor_table."""
+    import pandas as pd
+
+    from nnlib.core.formatting import tensor_table
+
+    table = tensor_table(tensor, vector=vector, column_prefix=column_prefix, row_prefix=row_prefix, decimals=decimals)
+    return pd.DataFrame(list(table.rows), columns=list(table.columns), index=None if table.index is None else list(table.index))

@@ -7,7 +7,8 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from nnlib.backprop import COURSE_X, by_autograd, latex_matrix, random_network
+from nnlib.backprop import COURSE_X, by_autograd, random_network
+from nnlib.core.formatting import latex_matrix
 from tests.app.conftest import app_test
 
 PAGE = "pages/backprop.py"

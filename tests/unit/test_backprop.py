@@ -16,17 +16,15 @@ from nnlib.backprop import (
     by_autograd,
     by_hand,
     default_network,
-    format_number,
     in_place_update,
-    latex_matrix,
     make_network,
     max_difference,
     no_grad_savings,
     random_network,
-    tensor_literal,
     train_vs_eval,
 )
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import fixed, latex_matrix, tensor_literal
 
 
 def _close(actual: torch.Tensor, expected: object) -> None:
@@ -137,11 +135,11 @@ def test_shapes_that_do_not_fit_are_explained() -> None:
 
 
 def test_formatting_for_the_page() -> None:
-    assert format_number(-0.00001) == "0.0000"
-    assert format_number(2.34567) == "2.3457"
+    assert fixed(-0.00001) == "0.0000"
+    assert fixed(2.34567) == "2.3457"
     assert latex_matrix(torch.tensor([1.0, -2.0])) == r"\begin{bmatrix}1.0000 \\ -2.0000\end{bmatrix}"
     assert latex_matrix(torch.tensor([[1.0, 2.0]])) == r"\begin{bmatrix}1.0000 & 2.0000\end{bmatrix}"
-    assert tensor_literal(torch.tensor([[1.0, 0.5], [-2.0, 0.0]])) == "[[1, 0.5], [-2, 0]]"
+    assert tensor_literal(torch.tensor([[1.0, 0.5], [-2.0, 0.0]]), float_marks=False) == "[[1, 0.5], [-2, 0]]"
 
 
 # ---------------------------------------------------------------- the mistakes

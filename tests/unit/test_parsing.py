@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnlib.core.errors import InputError
-from nnlib.core.parsing import format_tensor_literal, parse_tensor
+from nnlib.core.formatting import tensor_literal
+from nnlib.core.parsing import parse_tensor
 from nnlib.core.settings import Settings
 
 
@@ -83,7 +84,7 @@ def test_dtype_range_checks() -> None:
 
 def test_round_trip_of_formatted_literal() -> None:
     tensor = torch.tensor([[0.7644, -0.3751], [1e-6, 2.0]])
-    again = parse_tensor(format_tensor_literal(tensor, decimals=6))
+    again = parse_tensor(tensor_literal(tensor, decimals=6))
     assert torch.allclose(again, tensor)
 
 
