@@ -1,0 +1,32 @@
+"""Tanh: squashes into (-1, 1), centred on zero."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from nnlib.activations.record import Activation
+
+
+def tanh_slope(x: Tensor) -> Tensor:
+    t = torch.tanh(x)
+    return 1 - t * t
+
+
+TANH = Activation(
+    name="Tanh",
+    module=nn.Tanh,
+    derivative=tanh_slope,
+    formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+    derivative_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
+    output_range=r"(-1,\ 1)",
+    bounds=lambda: (-1.0, 1.0),
+    strength="Centred on zero and smooth, with slope 1 at x = 0, four times the sigmoid's "
+    "best.",
+    weakness="Saturates like the sigmoid (slope almost 0 for |x| > 3), so deep stacks still "
+    "lose their gradients; needs exponentials.",
+    color="#7048e8",
+    layer=True,
+    layer_description="Squashes into (-1, 1), centred on zero.",
+    attribute="tanh",
+)
