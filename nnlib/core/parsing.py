@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from nnlib.core.errors import InputError
-from nnlib.core.formatting import tensor_literal
+from nnlib.core.formatting import shape_text, tensor_literal
 from nnlib.core.settings import Settings, get_settings
 
 Number = bool | int | float
@@ -68,20 +68,11 @@ def _number_from_word(word: str, position: int) -> Number:
     sign = -1 if word.startswith("-") else 1
     bare = word.lstrip("+-").lower()
     if bare not in _WORDS:
-        raise InputError(
-            f"'{_shorten(word)}' at character {position + 1} is not a number. "
-            "Type numbers such as 1, -0.5, 2e-3, nan or inf.",
-            code="not_a_number",
-            details={"token": _shorten(word), "position": position},
-        )
+        raise InputError("parsing.not_a_number", token=_shorten(word), position=position + 1)
     value = _WORDS[bare]
     if isinstance(value, bool):
         if word[0] in "+-":
-            raise InputError(
-                f"'{word}' at character {position + 1}: True and False take no sign.",
-                code="not_a_number",
-                details={"token": word, "position": position},
-            )
+            raise InputError("parsing.signed_bool", token=word, position=position + 1)
         return value
     return sign * value
 
@@ -93,20 +84,11 @@ def _number_from_literal(text: str, position: int) -> Number:
         too_long = len(text.lstrip("+-").lstrip("0")) > len(str(_INT64_MAX))
         value = 0 if too_long else int(text)
         if too_long or abs(value) > _INT64_MAX:
-            raise InputError(
-                f"{_shorten(text)} at character {position + 1} is too large for a 64-bit integer.",
-                code="overflow",
-                details={"token": _shorten(text), "position": position},
-            )
+            raise InputError("parsing.int_overflow", token=_shorten(text), position=position + 1)
         return value
     value = float(text)
     if math.isinf(value):
-        raise InputError(
-            f"{_shorten(text)} at character {position + 1} is beyond the largest float "
-            "(about 1.8e308). Type inf if you mean infinity.",
-            code="overflow",
-            details={"token": _shorten(text), "position": position},
-        )
+        raise InputError("parsing.float_overflow", token=_shorten(text), position=position + 1)
     return value
 
 
@@ -121,12 +103,7 @@ def _tokenize(text: str) -> list[_Token]:
         match = _TOKEN.match(text, position)
         if match is None:
             char = text[position]
-            raise InputError(
-                f"Unexpected character {char!r} at character {position + 1}. "
-                "Use numbers, square brackets, commas and spaces.",
-                code="unexpected_character",
-                details={"character": char, "position": position},
-            )
+            raise InputError("parsing.unexpected_character", character=char, position=position + 1)
         kind = match.lastgroup
         chunk = match.group()
         if kind == "space":
@@ -154,10 +131,7 @@ class _Parser:
     def value(self, depth: int) -> Nested:
         token = self.peek()
         if token is None:
-            raise InputError(
-                "The input ends too early: a closing ']' is missing.",
-                code="unbalanced",
-            )
+            raise InputError("parsing.missing_close")
         if token.kind == "number":
             self.index += 1
             self.count += 1
@@ -165,26 +139,15 @@ class _Parser:
                 raise _too_many(self.settings)
             return token.value  # type: ignore[return-value]
         if token.kind == "close":
-            raise InputError(
-                f"Unexpected ']' at character {token.position + 1}: it closes nothing.",
-                code="unbalanced",
-                details={"position": token.position},
-            )
+            raise InputError("parsing.extra_close", position=token.position + 1)
         if depth >= self.settings.max_tensor_dims:
-            raise InputError(
-                f"Too many nested brackets: at most {self.settings.max_tensor_dims} dimensions.",
-                code="too_many_dims",
-                details={"limit": self.settings.max_tensor_dims},
-            )
+            raise InputError("parsing.too_many_dims", limit=self.settings.max_tensor_dims)
         self.index += 1  # the '['
         items: list[Nested] = []
         while True:
             token = self.peek()
             if token is None:
-                raise InputError(
-                    "The input ends too early: a closing ']' is missing.",
-                    code="unbalanced",
-                )
+                raise InputError("parsing.missing_close")
             if token.kind == "close":
                 self.index += 1
                 return items
@@ -192,11 +155,7 @@ class _Parser:
 
 
 def _too_many(settings: Settings) -> InputError:
-    return InputError(
-        f"Too many numbers: at most {settings.max_tensor_elements:,} elements.",
-        code="too_many_elements",
-        details={"limit": settings.max_tensor_elements},
-    )
+    return InputError("parsing.too_many_elements", limit=settings.max_tensor_elements)
 
 
 def _shape_of(value: Nested, path: str = "") -> tuple[int, ...]:
@@ -209,21 +168,13 @@ def _shape_of(value: Nested, path: str = "") -> tuple[int, ...]:
     first = shapes[0]
     for i, shape in enumerate(shapes[1:], start=1):
         if shape != first:
-            where = f"row {path}[{i}]" if path else f"item [{i}]"
+            # The sentence names a single number as such, so a scalar side has its own wording.
+            code = "parsing.ragged_row" if path else "parsing.ragged"
+            code += "_number" if not shape else "_after_number" if not first else ""
             raise InputError(
-                f"The rows have different lengths: {where} has shape {_fmt(shape)} "
-                f"but {path}[0] has shape {_fmt(first)}. Every row must have as many numbers "
-                "as the others (a tensor is a rectangular grid).",
-                code="ragged",
-                details={"first_shape": first, "other_shape": shape, "index": i},
+                code, path=path, index=i, shape=shape_text(shape), first_shape=shape_text(first),
             )
     return (len(value), *first)
-
-
-def _fmt(shape: tuple[int, ...]) -> str:
-    if not shape:
-        return "() (a single number)"
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _flatten(value: Nested) -> list[Number]:
@@ -239,32 +190,20 @@ def parse_nested(text: str, *, settings: Settings | None = None) -> Nested:
     """Parse text into nested Python lists of numbers (rectangular, checked)."""
     settings = settings or get_settings()
     if not isinstance(text, str):
-        raise InputError("Type the tensor as text.", code="not_text")
+        raise InputError("parsing.not_text")
     if len(text) > settings.max_text_chars:
-        raise InputError(
-            f"The input is {len(text):,} characters long; the limit is {settings.max_text_chars:,}.",
-            code="too_long",
-            details={"length": len(text), "limit": settings.max_text_chars},
-        )
+        raise InputError("parsing.too_long", length=len(text), limit=settings.max_text_chars)
     wrapped = _WRAPPER.match(text)
     body = wrapped.group(1) if wrapped else text
     if not body.strip():
-        raise InputError(
-            "The input is empty: type numbers, e.g. [[1, 2], [3, 4]].",
-            code="empty",
-        )
+        raise InputError("parsing.empty")
     if "[" not in body and "]" not in body:
         return _parse_bare(body, settings)
     parser = _Parser(_tokenize(body), settings)
     value = parser.value(depth=0)
     leftover = parser.peek()
     if leftover is not None:
-        raise InputError(
-            f"Unexpected {leftover.text!r} at character {leftover.position + 1} after the "
-            "closing bracket: wrap everything in one outer pair of [ ].",
-            code="trailing",
-            details={"position": leftover.position},
-        )
+        raise InputError("parsing.trailing", token=leftover.text, position=leftover.position + 1)
     _shape_of(value)
     return value
 
@@ -286,6 +225,10 @@ def _parse_bare(body: str, settings: Settings) -> Nested:
     return rows  # type: ignore[return-value]
 
 
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
 def infer_dtype(value: Nested) -> torch.dtype:
     """The dtype torch.tensor would pick: bool, int64, or float32."""
     flat = _flatten(value)
@@ -300,34 +243,20 @@ def to_tensor(value: Nested, dtype: torch.dtype | str | None = None) -> torch.Te
     """Build the tensor, refusing values the dtype cannot hold."""
     if isinstance(dtype, str):
         if dtype not in DTYPES:
-            raise InputError(
-                f"Unknown dtype {dtype!r}: choose one of {', '.join(DTYPES)}.",
-                code="unknown_dtype",
-            )
+            raise InputError("parsing.unknown_dtype", dtype=dtype, choices=", ".join(DTYPES))
         dtype = DTYPES[dtype]
     dtype = dtype or infer_dtype(value)
     flat = _flatten(value)
     if not dtype.is_floating_point and dtype != torch.bool:
         if any(isinstance(v, float) and not math.isfinite(v) for v in flat):
-            raise InputError(
-                f"{str(dtype).replace('torch.', '')} cannot hold nan or inf: choose a float dtype.",
-                code="nonfinite_int",
-            )
+            raise InputError("parsing.nonfinite_int", dtype=_dtype_name(dtype))
         info = torch.iinfo(dtype)
         if any(not info.min <= v <= info.max for v in flat):
-            raise InputError(
-                f"A value is outside the range of {str(dtype).replace('torch.', '')} "
-                f"({info.min} to {info.max}).",
-                code="overflow",
-            )
+            raise InputError("parsing.int_out_of_range", dtype=_dtype_name(dtype), minimum=info.min, maximum=info.max)
     if dtype.is_floating_point:
         largest = torch.finfo(dtype).max
         if any(math.isfinite(v) and abs(v) > largest for v in flat):
-            raise InputError(
-                f"A value is beyond the largest {str(dtype).replace('torch.', '')} "
-                f"(about {largest:.3g}): it would become inf. Choose float64 or smaller numbers.",
-                code="overflow",
-            )
+            raise InputError("parsing.float_out_of_range", dtype=_dtype_name(dtype), largest=largest)
     return torch.tensor(value, dtype=dtype)
 
 

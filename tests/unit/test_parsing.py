@@ -37,19 +37,19 @@ def test_special_values() -> None:
 @pytest.mark.parametrize(
     ("text", "code", "fragment"),
     [
-        ("[[1, 2], [3]]", "ragged", "different lengths"),
-        ("[1, two]", "not_a_number", "'two' at character 5 is not a number"),
-        ("", "empty", "empty"),
-        ("   ", "empty", "empty"),
-        ("[1, 2", "unbalanced", "missing"),
-        ("[1, 2]]", "trailing", "one outer pair"),
-        ("1e309", "overflow", "largest float"),
-        ("__import__('os').system('id')", "not_a_number", "not a number"),
-        ("<script>alert(1)</script>", "unexpected_character", "Unexpected character '<'"),
-        ("[" * 500 + "]" * 500, "too_many_dims", "at most 6 dimensions"),
+        ("[[1, 2], [3]]", "parsing.ragged", "different lengths"),
+        ("[1, two]", "parsing.not_a_number", "'two' at character 5 is not a number"),
+        ("", "parsing.empty", "empty"),
+        ("   ", "parsing.empty", "empty"),
+        ("[1, 2", "parsing.missing_close", "missing"),
+        ("[1, 2]]", "parsing.trailing", "one outer pair"),
+        ("1e309", "parsing.float_overflow", "largest float"),
+        ("__import__('os').system('id')", "parsing.not_a_number", "not a number"),
+        ("<script>alert(1)</script>", "parsing.unexpected_character", "Unexpected character '<'"),
+        ("[" * 500 + "]" * 500, "parsing.too_many_dims", "at most 6 dimensions"),
         # A pasted run of digits: more than Python's 4,300-digit int() limit, within the text cap.
-        ("9" * 20_000, "overflow", "too large for a 64-bit integer"),
-        ("[1, -" + "9" * 5_000 + "]", "overflow", "too large for a 64-bit integer"),
+        ("9" * 20_000, "parsing.int_overflow", "too large for a 64-bit integer"),
+        ("[1, -" + "9" * 5_000 + "]", "parsing.int_overflow", "too large for a 64-bit integer"),
     ],
 )
 def test_bad_input_is_one_clear_error(text: str, code: str, fragment: str) -> None:
