@@ -8,8 +8,8 @@ Streamlit itself is ready.
 
 import streamlit as st
 
-from pages import loaded, warm_up_in_background
 from pages.components.catalog import available_pages
+from pages.components.startup import loaded, warm_up_in_background
 from pages.components.ui import sidebar
 
 st.set_page_config(page_title="Neural networks in PyTorch", page_icon=":material/neurology:", layout="wide")

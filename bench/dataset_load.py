@@ -4,7 +4,7 @@ The archive is made from the offline letters in the real layout
 (``notMNIST_small/<A..J>/<name>.png``, .tar.gz) in a temporary folder, so this runs
 without network. Targets on 2 cores: first parse under 15 s, cached load under 0.5 s.
 
-    python bench/dataset_load.py [--images 18700] [--repeats 3]
+    python -m bench.dataset_load [--images 18700] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from nnlib import data as datasets  # noqa: E402  (path set just above)
+from nnlib import data as datasets
 
 FIRST_PARSE_TARGET_S = 15.0
 CACHED_LOAD_TARGET_S = 0.5

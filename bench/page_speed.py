@@ -1,7 +1,7 @@
 """The Training page's own speed, with live charts drawing, against the CLI on the same config.
 
-    python bench/page_speed.py                 # notMNIST defaults (offline letters), 3 rounds each
-    python bench/page_speed.py --dataset iris
+    python -m bench.page_speed                 # notMNIST defaults (offline letters), 3 rounds each
+    python -m bench.page_speed --dataset iris
 
 Runs `python -m nnlib train --json` and a real browser session on `streamlit run app.py`
 alternately, and prints the median samples per second of each and their ratio
@@ -13,16 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import socket
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, start_server, wait_for_script  # noqa: E402
+from tests.support.browser import BROWSER_ARGS, CHROMIUM, wait_for_script
+from tests.support.server import ROOT, free_port, start_server
 
 
 def cli_speed(dataset: str) -> float:
@@ -53,9 +49,7 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = start_server(port)
     cli, web = [], []
     try:

@@ -7,9 +7,9 @@ process is launched, when ``/_stcore/health`` first answers and when headless Ch
 first shows an ``h1`` in the main block. The ratio dashboard / bare app is paired within
 the round and reported as median and IQR, next to the seconds themselves.
 
-    python bench/startup_speed.py                 # the home page, 9 rounds
-    python bench/startup_speed.py --page training --rounds 5
-    python bench/startup_speed.py --json
+    python -m bench.startup_speed                 # the home page, 9 rounds
+    python -m bench.startup_speed --page training --rounds 5
+    python -m bench.startup_speed --json
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,19 +25,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM  # noqa: E402
+from tests.support.browser import BROWSER_ARGS, CHROMIUM
+from tests.support.server import ROOT, free_port
 
 BARE_APP = 'import streamlit as st; st.title("Hello")\n'
 HEADING = '[data-testid="stMainBlockContainer"] h1'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def launch(script: Path, port: int) -> subprocess.Popen:

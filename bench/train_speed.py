@@ -15,11 +15,11 @@ Columns:
 - matrix products: only the five GEMMs of each training step (forward 2, backward 3) on
   the same shapes, the bound no loop can beat; trainer / that is the fraction of the bound.
 
-    python bench/train_speed.py                       # 21 rounds at 1 thread
-    python bench/train_speed.py --rounds 31 --threads 2 --data notMNIST_small.tar.gz
-    python bench/train_speed.py --thread-policy       # automatic threads against every fixed count
-    python bench/train_speed.py --thread-policy --hog 2   # ... with two busy processes beside it
-    python bench/train_speed.py --json                # and one JSON line at the end
+    python -m bench.train_speed                       # 21 rounds at 1 thread
+    python -m bench.train_speed --rounds 31 --threads 2 --data notMNIST_small.tar.gz
+    python -m bench.train_speed --thread-policy       # automatic threads against every fixed count
+    python -m bench.train_speed --thread-policy --hog 2   # ... with two busy processes beside it
+    python -m bench.train_speed --json                # and one JSON line at the end
 """
 
 from __future__ import annotations
@@ -33,16 +33,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from nnlib import data as datasets  # noqa: E402
-from nnlib.training import TrainConfig, Trainer, build_network  # noqa: E402
-from nnlib.training.speed import fast_mode_support, usable_cores  # noqa: E402
+from nnlib import data as datasets
+from nnlib.training import TrainConfig, Trainer, build_network
+from nnlib.training.speed import fast_mode_support, usable_cores
 
 CONFIG = dict(dataset="notmnist", network="notmnist", optimizer="adam", lr=1e-3, batch_size=128,
               standardize=False, device="cpu", epochs=500)

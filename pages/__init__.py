@@ -1,84 +1,24 @@
-"""The dashboard's pages (run by app.py through st.navigation) and their shared UI."""
+"""The dashboard's pages (run by app.py through st.navigation) and their shared UI.
+
+Start-up work lives in pages.components.startup, and app.py calls it. One call stays here, on
+purpose: on a fresh server a shared link such as /training is run by Streamlit's old
+pages/-folder mode, in which app.py never runs and the page's own imports are the only code of
+ours that does; every page imports this package first, so this is where the switch to app.py's
+navigation can happen (it does nothing once st.navigation has run).
+"""
 
 from __future__ import annotations
 
-import sys
-import threading
-from types import ModuleType
-
-
-def _leave_legacy_pages_mode() -> None:
-    """Make sure app.py's st.navigation drives every page, even on a server's first request.
-
-    Streamlit runs an app that has a ``pages/`` folder in its old multipage mode (every
-    file in pages/ a page, app.py skipped) until some run calls st.navigation. A
-    student who opens a shared link such as /training on a freshly started server
-    would get that old mode. The first page import switches it off and reruns, so
-    app.py, its sidebar and its navigation take over.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-    except ImportError:
-        return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        if get_script_run_ctx() is not None:
-            import streamlit as st
-
-            st.rerun()
-
-
-def loaded(name: str) -> ModuleType | None:
-    """The module ``name`` if it is fully imported already (not merely being imported by another thread)."""
-    module = sys.modules.get(name)
-    if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
-        return None
-    return module
-
-
-# What the course pages import, heaviest first: PyTorch (about 1-2 s of Python holding the GIL),
-# the training machinery, the chart libraries, then the rest of nnlib and the shared components.
-WARM_MODULES = (
-    "torch", "nnlib.core.device", "nnlib.training", "pages.components.presence", "pandas", "altair", "numpy",
-    "nnlib.core.parsing", "nnlib.tensors", "nnlib.activations", "nnlib.losses", "nnlib.losses.metrics", "nnlib.layers",
-    "nnlib.backprop", "nnlib.optimizers.paths", "nnlib.data", "nnlib.training.insights", "pages.components.charts",
-    "pages.components.dataset_explorer",
+from pages.components.startup import (
+    WARM_MODULES,
+    loaded,
+    use_app_navigation,
+    warm_up_done,
+    warm_up_in_background,
 )
-_warm_up_started = False
-_warm_up_lock = threading.Lock()
-warm_up_done = threading.Event()
 
+# Re-exported while pages/components/ui.py and tests/unit/test_startup.py still import them from
+# here; they are to import them from pages.components.startup.
+__all__ = ["WARM_MODULES", "loaded", "warm_up_done", "warm_up_in_background"]
 
-def warm_up_in_background() -> None:
-    """Pay the server's one-time costs while the first student reads the first page.
-
-    app.py calls this at the end of every run; the first call starts one thread that
-    imports what the course pages need and builds the first optimizer (which imports
-    torch._dynamo, about 2.5 s). It starts only after a page is drawn, so the first
-    page never waits for it, and a page opened later finds its imports done or under way.
-    """
-    global _warm_up_started
-    with _warm_up_lock:
-        if _warm_up_started:
-            return
-        _warm_up_started = True
-
-    def pay_once() -> None:
-        import importlib
-
-        try:
-            for name in WARM_MODULES:
-                importlib.import_module(name)
-            from nnlib.training import warm_up
-
-            warm_up()
-        except Exception:  # a warm-up must never take the server down; the page that needs it will say why
-            pass
-        finally:
-            warm_up_done.set()
-
-    threading.Thread(target=pay_once, name="nnlib-warm-up", daemon=True).start()
-
-
-_leave_legacy_pages_mode()
+use_app_navigation()

@@ -1,6 +1,6 @@
 """A TCP relay in front of a Streamlit server that times script runs as the server answers them.
 
-    python bench/stream_relay.py --listen 8600 --to 8501
+    python -m tools.classroom_load.relay --listen 8600 --to 8501
 
 Browser tabs talk to the relay; it forwards every byte both ways and, on the
 `_stcore/stream` websocket, notes when a tab asked for a rerun and when the server

@@ -1,11 +1,11 @@
 """A class at once: N browser sessions visit every page and train, against one server.
 
-    python bench/class_load.py                    # 10 sessions
-    python bench/class_load.py --sessions 30      # a whole class
-    python bench/class_load.py --sessions 30 --notmnist-every 5 --ramp-seconds 60
-    python bench/class_load.py --sessions 30 --client protocol   # websocket clients, no browser
-    python bench/class_load.py --sessions 30 --url http://class-server:8501   # browsers here, server there
-    python bench/class_load.py --reload-every-page   # a full page load per page (worst case)
+    python -m tools.classroom_load                    # 10 sessions
+    python -m tools.classroom_load --sessions 30      # a whole class
+    python -m tools.classroom_load --sessions 30 --notmnist-every 5 --ramp-seconds 60
+    python -m tools.classroom_load --sessions 30 --client protocol   # websocket clients, no browser
+    python -m tools.classroom_load --sessions 30 --url http://class-server:8501   # browsers here, server there
+    python -m tools.classroom_load --reload-every-page   # a full page load per page (worst case)
 
 Starts `streamlit run app.py` on a free loopback port with the instructor settings
 from the environment (NNLIB_*) (or uses the server at --url), opens the home page once
@@ -16,12 +16,12 @@ the sidebar (as a student does: one browser tab, one server session), then train
 on the Training page; every k-th session trains notMNIST (2 epochs).
 
 A session is a headless Chromium tab, or with --client protocol a light client that
-speaks Streamlit's websocket protocol (bench/streamlit_session.py). Thirty Chromium tabs
+speaks Streamlit's websocket protocol (tools/classroom_load/protocol_client.py). Thirty Chromium tabs
 use several times the CPU the server does, and here they share its two cores, where in a
 class each tab runs on its own laptop. So when the server runs on this machine:
 - the tabs run at the lowest CPU priority (--browser-nice, default 19): they take the
   CPU the server leaves, and hardly slow it;
-- the tabs connect through bench/stream_relay.py, a relay at normal priority that times
+- the tabs connect through tools/classroom_load/relay.py, a relay at normal priority that times
   each rerun from the tab's request passing through to the server's "script finished"
   ("server response": what a student on their own laptop waits for, network aside);
 - "page" times are what the tabs themselves saw, click until the new page's script
@@ -34,14 +34,14 @@ between the server and everything else.
 
 Two more modes start their own server with the settings an instructor would give it:
 
-    python bench/class_load.py --adversarial              # 30 students, 8 of them adversaries
-    python bench/class_load.py --mix closer=3,pauser=1,bomb=1,tiny=1,tabs=1 --sessions 20
-    python bench/class_load.py --soak                     # 3 rounds of 10 notMNIST sessions
+    python -m tools.classroom_load --adversarial              # 30 students, 8 of them adversaries
+    python -m tools.classroom_load --mix closer=3,pauser=1,bomb=1,tiny=1,tabs=1 --sessions 20
+    python -m tools.classroom_load --soak                     # 3 rounds of 10 notMNIST sessions
 
 --adversarial (or --mix): a class in which some students do not behave. The well-behaved
 majority are protocol clients (each a browser of its own: it fetches its XSRF cookie as the
 frontend does, so the app sees one student per client) and make the visit described above.
-The adversaries are Chromium browser contexts played by bench/adversaries.py, which says
+The adversaries are Chromium browser contexts played by tools/classroom_load/adversaries.py, which says
 what each does: closer (closes the tab mid-run), pauser (Start, Pause, leave), bomb
 (uploads a .tar.gz whose GNU long-name header declares 2 GiB), tiny (uploads a valid
 10-image notMNIST archive and trains on it), tabs (three tabs of one browser press Start at
@@ -90,7 +90,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -101,100 +100,36 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from pages.components.catalog import available_pages  # noqa: E402
-from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, start_server  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _rss_kib(pid: int, field: str = "VmRSS") -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _threads(pid: int) -> int:
-    return _rss_kib(pid, "Threads")
-
-
-def _process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of one process (all its threads) so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def _machine_busy_s() -> float:
-    """CPU seconds every core of this machine has spent busy so far."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def _lower_autogroups_of_descendants(nice: int) -> int:
-    """Give our descendants' scheduler autogroups the niceness ``nice``; returns how many groups.
-
-    Playwright starts Chromium in a new session, and with the kernel's autogroup scheduling
-    a new session is a new group that gets an equal share of the CPU whatever its processes'
-    own niceness: the group itself has to be niced.
-    """
-    ours = Path("/proc/self/autogroup")
-    if not ours.exists():
-        return 0
-    own_group = ours.read_text().split()[0]
-    changed: set[str] = set()
-    for pid in _descendants(os.getpid()):
-        path = Path(f"/proc/{pid}/autogroup")
-        try:
-            group = path.read_text().split()[0]
-            if group != own_group and group not in changed:
-                path.write_text(str(nice))
-                changed.add(group)
-        except OSError:
-            continue
-    return len(changed)
+from pages.components.catalog import available_pages
+from tests.support.browser import BROWSER_ARGS, CHROMIUM
+from tests.support.server import ROOT, free_port, start_server
+from tools.classroom_load.browser_steps import (
+    MAIN_TITLE,
+    PATIENCE_S,
+    set_number,
+    wait_for_page,
+    wait_for_quiet,
+    watch_run,
+)
+from tools.classroom_load.machine import (
+    MemoryWatch,
+    lower_autogroups_of_descendants,
+    machine_busy_s,
+    process_cpu_s,
+    rss_kib,
+    thread_count,
+)
 
 
 class TimingRelay:
-    """bench/stream_relay.py in its own process at normal priority: the tabs connect through it."""
+    """tools/classroom_load/relay.py in its own process at normal priority: the tabs connect through it."""
 
     def __init__(self, server_port: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.records: list[dict] = []
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "stream_relay.py"), "--listen", str(self.port),
-             "--to", str(server_port)], stdout=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "tools.classroom_load.relay", "--listen", str(self.port), "--to", str(server_port)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         json.loads(self.process.stdout.readline())  # listening
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -209,96 +144,13 @@ class TimingRelay:
 
     def stop(self) -> float:
         """Stops the relay; returns the CPU seconds it used."""
-        cpu = _process_cpu_s(self.process.pid)
+        cpu = process_cpu_s(self.process.pid)
         self.process.terminate()
         self.process.wait(timeout=30)
         self._reader.join(timeout=5)
         return cpu
 
 
-class MemoryWatch(threading.Thread):
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak_kib, self.running = pid, 0, True
-
-    def run(self) -> None:
-        while self.running:
-            self.peak_kib = max(self.peak_kib, _rss_kib(self.pid))
-            time.sleep(0.2)
-
-    def restart_peak(self) -> None:
-        self.peak_kib = _rss_kib(self.pid)
-
-
-MAIN_TITLE = '[data-testid="stMainBlockContainer"] h1'
-PATIENCE_S = 300.0  # how long a browser tab may take for one step before it counts as failed
-
-
-async def wait_for_page(page, previous_title: str | None, timeout_s: float = PATIENCE_S) -> float:
-    """Wait until a page other than ``previous_title`` is drawn and its script has finished.
-
-    Returns the moment (time.monotonic) the page was complete; the extra half second of
-    quiet that confirms it is not counted.
-    """
-    await page.wait_for_function(
-        """([selector, previous]) => {
-               const title = document.querySelector(selector);
-               return title !== null && title.innerText.trim() !== "" && title.innerText !== previous;
-           }""",
-        arg=[MAIN_TITLE, previous_title], timeout=timeout_s * 1000, polling=100,
-    )
-    return await wait_for_quiet(page, timeout_s)
-
-
-async def wait_for_quiet(page, timeout_s: float = PATIENCE_S) -> float:
-    """Wait until the script has not been running for half a second; return when it stopped."""
-    deadline = time.monotonic() + timeout_s
-    quiet_since = None
-    while time.monotonic() < deadline:
-        running = await page.locator('[data-testid="stStatusWidget"]').count() > 0
-        if running:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.monotonic()
-        elif time.monotonic() - quiet_since > 0.5:
-            return quiet_since
-        await page.wait_for_timeout(100)
-    raise TimeoutError("script still running")
-
-
-async def set_number(page, label: str, value: int, attempts: int = 5) -> None:
-    """Type a number into a field and make sure the page has taken it (reruns can race typing)."""
-    field = page.get_by_label(label, exact=True)
-    for _ in range(attempts):
-        await field.fill(str(value))
-        await field.press("Enter")
-        await wait_for_quiet(page)
-        if await field.input_value() == str(value):
-            return
-    raise RuntimeError(f"{label!r} did not keep {value}")
-
-
-async def watch_run(record: dict, clicked: float, shows, poll_s: float, limit_s: float = 900) -> None:
-    """Follow a run after Start until the test accuracy is shown; note queueing and timings.
-
-    ``shows()`` says what the student sees now: (waiting for a slot, training, finished).
-    """
-    queued_seen = False
-    started_training = None
-    while time.monotonic() < clicked + limit_s:
-        waiting, training, finished = await shows()
-        if waiting:
-            queued_seen = True
-        elif started_training is None and training:
-            started_training = time.monotonic()
-        if finished:
-            record["finished"] = True
-            break
-        await asyncio.sleep(poll_s)
-    done = time.monotonic()
-    record["queued"] = queued_seen
-    record["start_wait_s"] = round((started_training or done) - clicked, 2)
-    record["run_s"] = round(done - clicked, 2)
 
 
 async def student(browser, base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
@@ -373,7 +225,7 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
     With ``before_choosing_data``, a notMNIST student waits for that event on the Training
     page before choosing the letters. Every script run it waits for is kept in "answers".
     """
-    from streamlit_session import StreamlitSession, browser_cookie
+    from tools.classroom_load.protocol_client import StreamlitSession, browser_cookie
 
     await asyncio.sleep(start_delay)
     record: dict = {"session": number, "dataset": "notmnist" if notmnist else "iris", "pages": {},
@@ -436,8 +288,8 @@ async def protocol_tabs(base: str, start_delay: float, records: list[dict], tabs
     at the same moment: one run should exist (distinct ``?run=`` tokens), and finish. A press is
     refused when it meets the run in progress; one that arrives after its script found the run
     (it opens with the student's runs) shows that run instead."""
-    from adversaries import REFUSED, STATUS
-    from streamlit_session import StreamlitSession, browser_cookie
+    from tools.classroom_load.adversaries import REFUSED, STATUS
+    from tools.classroom_load.protocol_client import StreamlitSession, browser_cookie
 
     await asyncio.sleep(start_delay)
     begun = time.monotonic()
@@ -496,7 +348,7 @@ async def protocol_tabs(base: str, start_delay: float, records: list[dict], tabs
 
 async def warm_up(base: str, seconds: float) -> None:
     """The instructor opens the dashboard once before the class arrives, then waits."""
-    from streamlit_session import StreamlitSession
+    from tools.classroom_load.protocol_client import StreamlitSession
 
     session = StreamlitSession(base)
     await session.connect()
@@ -524,7 +376,7 @@ async def run_class(args: argparse.Namespace, base: str, server_base: str) -> li
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         if args.browser_nice:
-            args.browser_groups_niced = _lower_autogroups_of_descendants(args.browser_nice)
+            args.browser_groups_niced = lower_autogroups_of_descendants(args.browser_nice)
         await asyncio.gather(*[
             student(browser, base, i, delay, notmnist, args.iris_epochs, args.reload_every_page, results)
             for i, delay, notmnist in plans
@@ -563,7 +415,7 @@ class ModeServer:
         self.settings = load_settings({**os.environ, **env})
         self.ttl_s = float(env.get("STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL", 120))
         self.sweep_s = min(5.0, max(0.5, self.settings.idle_pause_seconds / 4))  # the run board's period
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile(mode="w+")  # the server's stderr, read for tracebacks at the end
         self.process = subprocess.Popen(
@@ -605,10 +457,10 @@ class ModeServer:
         return list(found)
 
     def rss_mb(self) -> float:
-        return round(_rss_kib(self.pid) / MB, 1)
+        return round(rss_kib(self.pid) / MB, 1)
 
     def peak_mb(self) -> float:
-        return round(max(self.watch.peak_kib, _rss_kib(self.pid, "VmHWM")) / MB, 1)
+        return round(max(self.watch.peak_kib, rss_kib(self.pid, "VmHWM")) / MB, 1)
 
     def stop(self) -> None:
         self.watch.running = False
@@ -622,7 +474,7 @@ class ModeServer:
 async def probe_visit(base: str) -> None:
     """Open the home page in a new session and close it: what the next visitor does. Closing a
     session writes Streamlit's session store, which is when it drops sessions past their TTL."""
-    from streamlit_session import StreamlitSession
+    from tools.classroom_load.protocol_client import StreamlitSession
 
     session = StreamlitSession(base)
     try:
@@ -654,9 +506,9 @@ async def after_class(server: ModeServer, closed_at: float, left_running: bool, 
     await asyncio.sleep(max(0.0, closed_at + forget_s + 2 * server.sweep_s + 3 - time.monotonic()))
     samples = []
     for _ in range(10):
-        samples.append(_rss_kib(server.pid))
+        samples.append(rss_kib(server.pid))
         await asyncio.sleep(0.5)
-    return {"rss_mb": round(statistics.median(samples) / MB, 1), "threads": _threads(server.pid),
+    return {"rss_mb": round(statistics.median(samples) / MB, 1), "threads": thread_count(server.pid),
             "measured_s_after_last_close": round(time.monotonic() - closed_at, 1),
             "connected_sessions": await asyncio.to_thread(connected_sessions, server.base)}
 
@@ -731,10 +583,10 @@ def _print_students(results: list[dict]) -> None:
 
 async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay: TimingRelay,
                             mix: dict[str, int]) -> dict:
-    from adversaries import schedule, students_in
+    from tools.classroom_load.adversaries import schedule, students_in
 
     await warm_up(server.base, args.warm_up_seconds)
-    baseline = {"rss_mb": server.rss_mb(), "threads": _threads(server.pid)}
+    baseline = {"rss_mb": server.rss_mb(), "threads": thread_count(server.pid)}
     server.watch.restart_peak()
     well = args.sessions - students_in(mix)
     if well < 1:
@@ -751,16 +603,16 @@ async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay:
         if not browser_mix:
             return
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(ROOT / "bench" / "adversaries.py"), "--url", f"http://127.0.0.1:{relay.port}",
+            sys.executable, "-m", "tools.classroom_load.adversaries", "--url", f"http://127.0.0.1:{relay.port}",
             "--mix", browser_mix, "--ramp-seconds", str(args.ramp_seconds),
-            env={**os.environ, **server.env}, stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT, env={**os.environ, **server.env}, stdout=asyncio.subprocess.PIPE,
             preexec_fn=(lambda: os.nice(args.browser_nice)) if args.browser_nice else None,
         )
         try:
             async for line in process.stdout:
                 message = json.loads(line)
                 if message.get("event") == "browser_started" and args.browser_nice:
-                    args.browser_groups_niced = _lower_autogroups_of_descendants(args.browser_nice)
+                    args.browser_groups_niced = lower_autogroups_of_descendants(args.browser_nice)
                 elif message.get("event") == "tiny_uploaded":
                     events["tiny_uploaded"] = message["at"]
                     tiny_taken.set()
@@ -803,7 +655,7 @@ async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay:
         findings.append(f"the server logged {len(tracebacks)} distinct traceback(s): server_log_tracebacks")
     missing = students_in(mix) - len(adversaries)
     if missing:
-        findings.append(f"{missing} adversaries never reported (bench/adversaries.py exit status "
+        findings.append(f"{missing} adversaries never reported (tools/classroom_load/adversaries.py exit status "
                         f"{events.get('adversaries_exit_status')}; its errors are on stderr)")
     return {"results": results, "adversaries": adversaries, "summary": {
         "findings": findings,
@@ -840,7 +692,7 @@ async def adversarial_class(args: argparse.Namespace, server: ModeServer, relay:
 
 async def soak_class(args: argparse.Namespace, server: ModeServer) -> dict:
     await warm_up(server.base, args.warm_up_seconds)
-    baseline = {"rss_mb": server.rss_mb(), "threads": _threads(server.pid)}
+    baseline = {"rss_mb": server.rss_mb(), "threads": thread_count(server.pid)}
     rounds = []
     step = args.ramp_seconds / max(args.soak_sessions - 1, 1)
     for number in range(1, args.rounds + 1):
@@ -879,7 +731,7 @@ async def soak_class(args: argparse.Namespace, server: ModeServer) -> dict:
 
 def instructor_mode(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    busy_before = _machine_busy_s()
+    busy_before = machine_busy_s()
     if args.soak:
         server = ModeServer(instructor_env(SOAK_SETTINGS))
         try:
@@ -890,7 +742,7 @@ def instructor_mode(args: argparse.Namespace) -> int:
         ok = summary["within_100mb_of_first_round"] and not summary["server_log_tracebacks"] and all(
             r["runs_finished"] == args.soak_sessions and not r["exceptions"] for r in summary["per_round"])
     else:
-        from adversaries import DEFAULT_MIX, parse_mix
+        from tools.classroom_load.adversaries import DEFAULT_MIX, parse_mix
 
         mix = parse_mix(args.mix or DEFAULT_MIX)
         server = ModeServer(instructor_env(ADVERSARIAL_SETTINGS))
@@ -911,14 +763,14 @@ def instructor_mode(args: argparse.Namespace) -> int:
             and summary["data_check"]["data_unchanged"] is not False
     summary["seconds"] = round(time.monotonic() - started, 1)
     summary["machine_busy_share"] = round(
-        (_machine_busy_s() - busy_before) / ((time.monotonic() - started) * (os.cpu_count() or 1)), 2)
+        (machine_busy_s() - busy_before) / ((time.monotonic() - started) * (os.cpu_count() or 1)), 2)
     summary["load_average"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(json.dumps(summary, indent=None if args.json else 2))
     return 0 if ok else 1
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.classroom_load", description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, help="default 10; --adversarial: 30 (adversaries included)")
     parser.add_argument("--ramp-seconds", type=float,
                         help="arrivals spread over this many seconds (default 30; --adversarial 60; --soak 10)")
@@ -941,7 +793,7 @@ def main() -> int:
                              "and only get the CPU the server leaves; 0 to let them compete; "
                              "--adversarial: default 0)")
     parser.add_argument("--adversarial", action="store_true",
-                        help="a class with adversaries (bench/adversaries.py) against a server started with "
+                        help="a class with adversaries (tools/classroom_load/adversaries.py) against a server started with "
                              "instructor settings; --sessions counts every student, adversaries included")
     parser.add_argument("--mix", help="the adversaries, kind=count,... (implies --adversarial; default "
                                       "closer=2,pauser=2,bomb=1,tiny=1,tabs=1,ptabs=1)")
@@ -973,15 +825,15 @@ def main() -> int:
     if args.url:
         base = server_base = args.url.rstrip("/")
     else:
-        port = _free_port()
+        port = free_port()
         server = start_server(port)
         base = server_base = f"http://127.0.0.1:{port}"
         watch = MemoryWatch(server.pid)
         watch.start()
     started = time.monotonic()
     # Count CPU from here: the server's start-up is not the class's load (the warm-up is).
-    startup_cpu = _process_cpu_s(server.pid) if server else 0.0
-    busy_before = _machine_busy_s()
+    startup_cpu = process_cpu_s(server.pid) if server else 0.0
+    busy_before = machine_busy_s()
     try:
         if server and args.client == "browser":
             # Time the server where it answers, not in tabs that share its cores.
@@ -989,14 +841,14 @@ def main() -> int:
             base = f"http://127.0.0.1:{relay.port}"
         results = asyncio.run(run_class(args, base, server_base))
     finally:
-        busy = _machine_busy_s() - busy_before
+        busy = machine_busy_s() - busy_before
         try:
             relay_cpu = relay.stop() if relay else 0.0
         finally:
             if server:
                 watch.running = False
-                high_water_kib = _rss_kib(server.pid, "VmHWM")
-                server_cpu = _process_cpu_s(server.pid) - startup_cpu
+                high_water_kib = rss_kib(server.pid, "VmHWM")
+                server_cpu = process_cpu_s(server.pid) - startup_cpu
                 server.terminate()
                 server.wait(timeout=30)
     page_times = [t for r in results for t in r["pages"].values()]

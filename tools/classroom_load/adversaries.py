@@ -1,7 +1,7 @@
-"""Students who do not play along, in real browsers (for ``class_load.py --adversarial``).
+"""Students who do not play along, in real browsers (for ``python -m tools.classroom_load --adversarial``).
 
-    python bench/adversaries.py --url http://127.0.0.1:8501                      # the default mix
-    python bench/adversaries.py --url http://127.0.0.1:8501 --mix closer=3,bomb=2 --ramp-seconds 0
+    python -m tools.classroom_load.adversaries --url http://127.0.0.1:8501                      # the default mix
+    python -m tools.classroom_load.adversaries --url http://127.0.0.1:8501 --mix closer=3,bomb=2 --ramp-seconds 0
 
 Each adversary is a browser context of its own (its own cookies, so its own student to
 the app) with one headless Chromium tab, or three:
@@ -21,7 +21,7 @@ the app) with one headless Chromium tab, or three:
   distinct ``?run=`` tokens in the tabs' addresses), the other presses refused if they
   met it in progress, and the run finish.
 (``ptabs``, the same three tabs as protocol sessions sharing one cookie, is played by
-class_load.py itself.)
+classroom.py itself.)
 
 Prints JSON lines on stdout: {"event": "browser_started"} once Chromium runs,
 {"event": "tiny_uploaded", "at": ...} (time.monotonic(), the same clock in every process
@@ -43,14 +43,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from class_load import PATIENCE_S, set_number, wait_for_quiet  # noqa: E402
-
-from nnlib.core.settings import load_settings  # noqa: E402
-from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM  # noqa: E402
+from nnlib.core.settings import load_settings
+from tests.support.browser import BROWSER_ARGS, CHROMIUM
+from tools.classroom_load.browser_steps import PATIENCE_S, set_number, wait_for_quiet
 
 KINDS = ("closer", "pauser", "bomb", "tiny", "tabs", "ptabs")
 DEFAULT_MIX = "closer=2,pauser=2,bomb=1,tiny=1,tabs=1,ptabs=1"

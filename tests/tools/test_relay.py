@@ -1,4 +1,4 @@
-"""The class benchmark's timing relay: websocket framing, and its times against a client's own.
+"""The class load tool's timing relay: websocket framing, and its times against a client's own.
 
 The relay and the client share one event loop here, so this checks what it measures, not
 that it stays right when the tabs are starved (that is what its normal priority is for).
@@ -7,17 +7,15 @@ that it stays right when the tabs are starved (that is what its normal priority 
 from __future__ import annotations
 
 import asyncio
-import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-from stream_relay import FrameReader, RunTimer, serve  # noqa: E402
+from tests.support.server import free_port, start_server
+from tools.classroom_load.protocol_client import StreamlitSession
+from tools.classroom_load.relay import FrameReader, RunTimer, serve
 
 
 def frame(payload: bytes, opcode: int = 0x2, fin: bool = True, mask: bytes = b"", compressed: bool = False) -> bytes:
@@ -99,11 +97,7 @@ def test_run_timer_pairs_requests_with_their_finish_by_kind() -> None:
 
 
 def test_relay_times_agree_with_the_client_own_clock() -> None:
-    from streamlit_session import StreamlitSession
-
-    from tests.e2e.conftest import _free_port, start_server
-
-    server_port, relay_port = _free_port(), _free_port()
+    server_port, relay_port = free_port(), free_port()
     server = start_server(server_port)
     reports: list[dict] = []
 
