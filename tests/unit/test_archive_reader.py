@@ -153,7 +153,7 @@ def test_metadata_header_declaring_2_gib_is_refused_unread(tmp_path: Path, typef
     bomb.write_bytes(gzip_parts([header(name, 2 * GIB, typeflag), *zeros(8)]))
     assert bomb.stat().st_size < 64 * 1024
     error, seconds, peak = refusal(bomb, tmp_path)
-    assert error.code == "archive_header_too_big", what
+    assert error.code == "data.archive_header_too_big", what
     assert error.message == (
         "bomb.tar.gz is not notMNIST: entry 1 declares a 2,048 MB long name or extended header (at most 64 KB)."
     )
@@ -165,7 +165,7 @@ def test_metadata_header_just_over_the_cap_is_refused(tmp_path: Path) -> None:
     size = ds.MAX_ARCHIVE_HEADER_BYTES + 1
     bomb = tmp_path / "long.tar.gz"
     bomb.write_bytes(gzip_parts([header(b"././@LongLink", size, b"L"), padded(b"a" * size)]))
-    assert refusal(bomb, tmp_path)[0].code == "archive_header_too_big"
+    assert refusal(bomb, tmp_path)[0].code == "data.archive_header_too_big"
 
 
 @pytest.mark.parametrize("base256", [False, True])
@@ -174,7 +174,7 @@ def test_regular_member_declaring_2_gib_is_refused_at_its_header(tmp_path: Path,
     bomb.write_bytes(gzip_parts([header(b"notMNIST_small/A/huge.png", 2 * GIB, base256=base256), *zeros(8)]))
     error, seconds, peak = refusal(bomb, tmp_path)
     # 8 KB that would unpack to 2 GiB: the expansion rule is the tighter ceiling here.
-    assert error.code == "not_notmnist"
+    assert error.code == "data.unpacks_too_much"
     assert error.message == "huge.tar.gz is not notMNIST: it unpacks to far more data than its size suggests."
     assert error.details["expanded_bytes"] == 512 + 2 * GIB
     assert peak < PEAK_LIMIT and seconds < TIME_LIMIT_S
@@ -186,7 +186,7 @@ def test_a_million_empty_members_stop_at_the_member_ceiling(tmp_path: Path) -> N
     bomb.write_bytes(gzip_parts((empty * 10_000 for _ in range(100)), level=1))  # 1,000,000 members
     assert bomb.stat().st_size < 6 * ds.MEGABYTE
     error, seconds, peak = refusal(bomb, tmp_path)
-    assert error.code == "too_many_members"
+    assert error.code == "data.too_many_members"
     assert error.message == (
         "many.tar.gz is not notMNIST: it has more than 100,000 entries (the real notMNIST_small has about 18,700)."
     )
@@ -199,7 +199,7 @@ def test_member_ceiling_comes_from_settings(tmp_path: Path, small, monkeypatch) 
     monkeypatch.setenv("NNLIB_MAX_ARCHIVE_MEMBERS", "19")
     get_settings.cache_clear()
     error, _, _ = refusal(archive, tmp_path)
-    assert error.code == "too_many_members" and error.details["max_members"] == 19
+    assert error.code == "data.too_many_members" and error.details["max_members"] == 19
     monkeypatch.setenv("NNLIB_MAX_ARCHIVE_MEMBERS", "20")
     get_settings.cache_clear()
     assert len(ds.load_notmnist(archive, cache_dir=tmp_path / "cache")) == 20
@@ -212,7 +212,7 @@ def test_uncompressed_ceiling_is_counted_while_streaming(tmp_path: Path, monkeyp
     monkeypatch.setenv("NNLIB_MAX_ARCHIVE_MB", "1")  # each member is 1 KB or more: 2,000 unpack to over 2 MB
     get_settings.cache_clear()
     error, _, _ = refusal(archive, tmp_path)
-    assert error.code == "archive_too_big"
+    assert error.code == "data.archive_too_big"
     assert error.message == (
         "big.tar.gz unpacks to more than 1 MB, the most this server reads from one archive "
         "(the real notMNIST_small unpacks to about 40 MB)."
@@ -323,7 +323,7 @@ def test_plain_tar_cut_inside_a_header_is_truncated(tmp_path: Path, small) -> No
     path = tmp_path / "cut.tar"
     path.write_bytes(raw[: 2048 + 100])
     error, _, _ = refusal(path, tmp_path)
-    assert error.code == "truncated_archive"
+    assert error.code == "data.truncated_archive"
     assert error.message == (
         "cut.tar is damaged or incomplete: it ends before the archive does. Download or copy it again."
     )
@@ -333,7 +333,7 @@ def test_archive_ending_after_a_long_name_is_truncated(tmp_path: Path) -> None:
     name = b"notMNIST_small/A/" + b"a" * 120 + b".png"
     path = tmp_path / "dangling.tar.gz"
     path.write_bytes(gzip_parts([header(b"././@LongLink", len(name), b"L"), padded(name), bytes(1024)]))
-    assert refusal(path, tmp_path)[0].code == "truncated_archive"
+    assert refusal(path, tmp_path)[0].code == "data.truncated_archive"
 
 
 def test_broken_header_after_the_first(tmp_path: Path, small) -> None:
@@ -345,17 +345,17 @@ def test_broken_header_after_the_first(tmp_path: Path, small) -> None:
     path = tmp_path / "flipped.tar.gz"
     path.write_bytes(gzip_parts(parts))
     error, _, _ = refusal(path, tmp_path)
-    assert error.code == "damaged_archive"
+    assert error.code == "data.damaged_archive"
     assert error.message == "flipped.tar.gz is damaged: entry 3 has a broken header. Download or copy it again."
 
 
 @pytest.mark.parametrize(
     ("content", "code"),
     [
-        (b"", "not_archive"),
-        (gzip.compress(b"<html>hello</html>" * 100), "not_archive"),
-        (gzip.compress(bytes(1024)), "not_notmnist"),  # an empty tar: no images at all
-        (header(b"notMNIST_small/A/a.png", 0)[:-1] + b"\x01", "not_archive"),  # bad checksum
+        (b"", "data.not_archive"),
+        (gzip.compress(b"<html>hello</html>" * 100), "data.not_archive"),
+        (gzip.compress(bytes(1024)), "data.not_notmnist_nothing_found"),  # an empty tar: no images at all
+        (header(b"notMNIST_small/A/a.png", 0)[:-1] + b"\x01", "data.not_archive"),  # bad checksum
     ],
 )
 def test_what_is_not_a_tar_at_all(tmp_path: Path, content: bytes, code: str) -> None:
@@ -412,13 +412,13 @@ def test_two_uploads_never_share_a_source(archive_bytes: bytes, small, tmp_path:
 @pytest.mark.parametrize(
     ("mangle", "code", "message"),
     [
-        (lambda data: data[: len(data) // 2], "truncated_archive",
+        (lambda data: data[: len(data) // 2], "data.truncated_archive",
          "evil name.tar.gz is damaged or incomplete: it ends before the archive does. Download or copy it again."),
-        (lambda data: b"<html>login</html>", "not_archive", "evil name.tar.gz is not a .tar.gz archive."),
-        (lambda data: gzip_parts([header(b"././@LongLink", 2 * GIB, b"L"), *zeros(4)]), "archive_header_too_big",
+        (lambda data: b"<html>login</html>", "data.not_archive", "evil name.tar.gz is not a .tar.gz archive."),
+        (lambda data: gzip_parts([header(b"././@LongLink", 2 * GIB, b"L"), *zeros(4)]), "data.archive_header_too_big",
          "evil name.tar.gz is not notMNIST: entry 1 declares a 2,048 MB long name or extended header "
          "(at most 64 KB)."),
-        (lambda data: b"x" * (ds.MEGABYTE + 1), "upload_too_big",
+        (lambda data: b"x" * (ds.MEGABYTE + 1), "data.upload_too_big_named",
          "evil name.tar.gz is 1.0 MB; uploads are limited to 1 MB."),
     ],
 )
@@ -498,8 +498,9 @@ def test_changed_or_cut_archives_give_a_data_set_or_an_input_error(plain_tar: by
     try:
         dataset = ds.load_notmnist_upload(bytes(data), "changed.tar")
     except InputError as error:
-        assert error.code in {"damaged_archive", "truncated_archive", "not_archive", "not_notmnist",
-                              "archive_header_too_big", "too_many_members", "archive_too_big"}
+        assert error.code in {"data.damaged_archive", "data.truncated_archive", "data.not_archive",
+                              "data.not_notmnist", "data.letters_missing", "data.not_notmnist_nothing_found",
+                              "data.unpacks_too_much", "data.archive_header_too_big", "data.too_many_members", "data.archive_too_big"}
         assert error.message.startswith("changed.tar ")
     else:
         assert 0 < len(dataset) <= 20

@@ -193,7 +193,7 @@ def test_second_load_comes_from_the_cache(real_archive: Path, tmp_path: Path, mo
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again instead of using the cache")
 
-    monkeypatch.setattr(ds, "_parse_archive", no_parsing)
+    monkeypatch.setattr(ds.notmnist, "parse_archive", no_parsing)
     second = ds.load_notmnist(real_archive, cache_dir=cache_dir)
     np.testing.assert_array_equal(second.images, first.images)
     np.testing.assert_array_equal(second.labels, first.labels)
@@ -222,7 +222,7 @@ def test_cache_write_failure_leaves_nothing_half_written(real_archive: Path, tmp
         handle.write(b"PK partial")
         raise OSError("disk full")
 
-    monkeypatch.setattr(ds.np, "savez", savez_then_fail)
+    monkeypatch.setattr(ds.notmnist.np, "savez", savez_then_fail)
     cache_dir = tmp_path / "cache"
     dataset = ds.load_notmnist(real_archive, cache_dir=cache_dir)
     assert len(dataset) == 30  # loading still works
@@ -232,7 +232,7 @@ def test_cache_write_failure_leaves_nothing_half_written(real_archive: Path, tmp
 def test_folder_cache_and_mtime_key(real_folder: Path, tmp_path: Path, monkeypatch) -> None:
     cache_dir = tmp_path / "cache"
     ds.load_notmnist(real_folder, cache_dir=cache_dir)
-    monkeypatch.setattr(ds, "_parse_folder", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr(ds.notmnist, "_parse_folder", lambda *a, **k: pytest.fail("parsed again"))
     assert len(ds.load_notmnist(real_folder, cache_dir=cache_dir)) == 30
 
 
@@ -252,7 +252,7 @@ def test_truncated_archive(real_archive: Path, tmp_path: Path, keep: float) -> N
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(data[: int(len(data) * keep)])
     error = error_for(cut, tmp_path)
-    assert error.code == "truncated_archive"
+    assert error.code == "data.truncated_archive"
     assert error.message == (
         "cut.tar.gz is damaged or incomplete: it ends before the archive does. Download or copy it again."
     )
@@ -261,14 +261,14 @@ def test_truncated_archive(real_archive: Path, tmp_path: Path, keep: float) -> N
 def test_gzip_header_only_counts_as_truncated(real_archive: Path, tmp_path: Path) -> None:
     cut = tmp_path / "tiny.tar.gz"
     cut.write_bytes(real_archive.read_bytes()[:20])
-    assert error_for(cut, tmp_path).code == "truncated_archive"
+    assert error_for(cut, tmp_path).code == "data.truncated_archive"
 
 
 def test_not_an_archive(tmp_path: Path) -> None:
     page = tmp_path / "notMNIST_small.tar.gz"
     page.write_text("<html>404 Not Found</html>")
     error = error_for(page, tmp_path)
-    assert error.code == "not_archive"
+    assert error.code == "data.not_archive"
     assert error.message == "notMNIST_small.tar.gz is not a .tar.gz archive."
 
 
@@ -279,7 +279,7 @@ def test_foreign_archive(tmp_path: Path, small) -> None:
         add_file(archive, "photos/beach.png", png_bytes(images[0]))
         add_file(archive, "photos/notes.txt", b"hello")
     error = error_for(path, tmp_path)
-    assert error.code == "not_notmnist"
+    assert error.code == "data.not_notmnist"
     assert error.message == (
         "holiday.tar.gz does not look like notMNIST: expected images notMNIST_small/<A-J>/<name>.png, "
         "found photos/beach.png; photos/notes.txt."
@@ -294,7 +294,7 @@ def test_archive_that_expands_enormously_is_refused_unread(tmp_path: Path) -> No
         archive.addfile(member, io.BytesIO(bytes(member.size)))
     assert path.stat().st_size < ds.MEGABYTE
     error = error_for(path, tmp_path)
-    assert error.code == "not_notmnist"
+    assert error.code == "data.unpacks_too_much"
     assert error.message == "bomb.tar.gz is not notMNIST: it unpacks to far more data than its size suggests."
 
 
@@ -304,7 +304,7 @@ def test_archive_missing_letters(tmp_path: Path, small) -> None:
     keep = labels < 8  # no I, no J
     ds.write_notmnist_archive(images[keep], labels[keep], path)
     error = error_for(path, tmp_path)
-    assert error.code == "not_notmnist"
+    assert error.code == "data.letters_missing"
     assert error.message == "partial.tar.gz looks like notMNIST but has no images for the letters I, J."
     assert error.details["missing_letters"] == ["I", "J"]
 
@@ -314,7 +314,7 @@ def test_folder_with_wrong_layout(tmp_path: Path) -> None:
     (folder / "cats").mkdir(parents=True)
     (folder / "dogs").mkdir()
     error = error_for(folder, tmp_path)
-    assert error.code == "bad_folder_layout"
+    assert error.code == "data.bad_folder_layout"
     assert error.message == (
         "The folder pictures does not have the notMNIST layout: it should hold folders A, B, ... J "
         "with .png images (found: cats, dogs)."
@@ -325,13 +325,13 @@ def test_folder_missing_letters(real_folder: Path, tmp_path: Path) -> None:
     for path in (real_folder / "notMNIST_small" / "J").iterdir():
         path.unlink()
     error = error_for(real_folder, tmp_path)
-    assert error.code == "bad_folder_layout"
+    assert error.code == "data.folder_letters_missing"
     assert error.message == "The folder extracted has no .png images for the letters J."
 
 
 def test_missing_path(tmp_path: Path) -> None:
     error = error_for(tmp_path / "nowhere.tar.gz", tmp_path)
-    assert error.code == "not_found"
+    assert error.code == "data.not_found"
 
 
 # ------------------------------------------------------------------ upload cap and instructor import
@@ -341,7 +341,7 @@ def test_upload_size_cap() -> None:
     ds.check_upload_size(ds.MEGABYTE, max_mb=1)
     with pytest.raises(InputError) as caught:
         ds.check_upload_size(3 * ds.MEGABYTE, max_mb=2)
-    assert caught.value.code == "upload_too_big"
+    assert caught.value.code == "data.upload_too_big"
     assert caught.value.message == "The file is 3.0 MB; uploads are limited to 2 MB."
 
 
@@ -381,11 +381,11 @@ def test_a_bad_import_leaves_the_class_copy_alone(real_archive: Path, tmp_path: 
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError) as truncated:
         ds.import_notmnist_archive(cut, data_dir=data_dir)
-    assert truncated.value.code == "truncated_archive"
+    assert truncated.value.code == "data.truncated_archive"
     assert truncated.value.message.startswith("cut.tar.gz is damaged or incomplete")
     with pytest.raises(InputError) as missing:
         ds.import_notmnist_archive(tmp_path / "absent.tar.gz", data_dir=data_dir)
-    assert missing.value.code == "not_found"
+    assert missing.value.code == "data.no_archive"
     assert [p.name for p in final.parent.iterdir()] == [final.name]
     assert final.read_bytes() == data
 
@@ -440,9 +440,9 @@ def test_download_with_progress(server: str, real_archive: Path, tmp_path: Path)
 @pytest.mark.parametrize(
     ("route", "code", "message_start"),
     [
-        ("/absent.tar.gz", "download_failed", "127.0.0.1 answered 404 Not Found"),
-        ("/page.html", "not_archive", "127.0.0.1 did not send a .tar.gz archive"),
-        ("/slow", "offline", "Could not reach 127.0.0.1 to download notMNIST (no network?)"),
+        ("/absent.tar.gz", "data.download_failed", "127.0.0.1 answered 404 Not Found"),
+        ("/page.html", "data.download_not_archive", "127.0.0.1 did not send a .tar.gz archive"),
+        ("/slow", "data.offline", "Could not reach 127.0.0.1 to download notMNIST (no network?)"),
     ],
 )
 def test_download_failures_leave_nothing(server: str, tmp_path: Path, route: str, code: str,
@@ -462,7 +462,7 @@ def test_download_from_the_page_never_replaces_the_class_copy(server: str, tmp_p
     with pytest.raises(InputError) as caught:
         ds.download_notmnist(f"{server}/notMNIST_small.tar.gz", dest_dir=downloads, timeout=5,
                              replace_existing=False)
-    assert caught.value.code == "already_present"
+    assert caught.value.code == "data.already_present"
     assert caught.value.message == (
         "notMNIST_small.tar.gz is already in place; the class's copy is not replaced from here."
     )
@@ -482,7 +482,7 @@ def test_download_that_finds_a_copy_put_in_place_meanwhile_keeps_it(server: str,
     with pytest.raises(InputError) as caught:
         ds.download_notmnist(f"{server}/notMNIST_small.tar.gz", dest_dir=downloads, timeout=5,
                              progress=instructor_imports_meanwhile, replace_existing=False)
-    assert caught.value.code == "already_present"
+    assert caught.value.code == "data.already_present"
     assert class_copy.read_bytes() == b"the instructor's archive"
     assert [p.name for p in downloads.iterdir()] == [class_copy.name]
 
@@ -494,7 +494,7 @@ def test_download_without_network(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         ds.download_notmnist(f"http://127.0.0.1:{port}/notMNIST_small.tar.gz", dest_dir=tmp_path, timeout=2)
     error = caught.value
-    assert error.code == "offline"
+    assert error.code == "data.offline"
     assert error.message.startswith("Could not reach 127.0.0.1 to download notMNIST (no network?)")
     assert error.message.endswith(
         "Use the offline letters, or put notMNIST_small.tar.gz into data/downloads/ by hand."
@@ -505,7 +505,7 @@ def test_download_without_network(tmp_path: Path) -> None:
 def test_download_refuses_other_schemes(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         ds.download_notmnist("file:///etc/passwd", dest_dir=tmp_path)
-    assert caught.value.code == "bad_url"
+    assert caught.value.code == "data.bad_url"
 
 
 # ------------------------------------------------------------------ load_letters
@@ -588,7 +588,7 @@ def test_image_split_scales_to_unit_range(offline: ds.Dataset) -> None:
 def test_bad_fractions(val: float, test: float) -> None:
     with pytest.raises(InputError) as caught:
         ds.split_dataset(ds.load_iris(), val_fraction=val, test_fraction=test)
-    assert caught.value.code == "bad_split"
+    assert caught.value.code == "data.bad_split"
 
 
 @settings(max_examples=150, deadline=None)
@@ -621,7 +621,7 @@ def test_a_data_set_too_small_to_split_is_refused_with_what_is_needed() -> None:
                    "notMNIST (your upload): 10 images from mine.tar.gz")
     with pytest.raises(InputError) as refused:
         split_dataset(tiny)
-    assert refused.value.code == "too_few_samples"
+    assert refused.value.code == "data.too_few_samples"
     assert refused.value.message == ("notMNIST (your upload): 10 images from mine.tar.gz has 10 samples: too few to "
                                      "set some aside for validation and testing. Use at least 4 per class.")
     enough = Dataset("notmnist", np.zeros((40, 28, 28), np.uint8), np.arange(40) % 10, tuple("ABCDEFGHIJ"), None, "")
