@@ -6,6 +6,7 @@ import os
 
 import torch
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
@@ -52,30 +53,14 @@ def resolve_device(choice: str | torch.device | None = "auto") -> torch.device:
         return detect_device()
     kind, _, index = text.partition(":")
     if kind not in DEVICE_CHOICES or (index and not index.isdigit()):
-        raise InputError(
-            f"Unknown device {choice!r}: choose one of auto, cpu, cuda or mps.",
-            code="unknown_device",
-            details={"choice": choice},
-        )
+        raise InputError("device.unknown", choice=choice)
     if kind == "cuda":
         if not cuda_available():
-            raise InputError(
-                "CUDA was chosen but no NVIDIA GPU is visible to PyTorch here.",
-                code="device_unavailable",
-                details={"choice": choice},
-            )
+            raise InputError("device.no_cuda", choice=choice)
         if index and int(index) >= torch.cuda.device_count():
-            raise InputError(
-                f"There is no GPU number {index}: PyTorch sees {torch.cuda.device_count()}.",
-                code="device_unavailable",
-                details={"choice": choice},
-            )
+            raise InputError("device.no_such_gpu", choice=choice, index=int(index), count=torch.cuda.device_count())
     if kind == "mps" and not mps_available():
-        raise InputError(
-            "Apple MPS was chosen but this machine has no Metal GPU available to PyTorch.",
-            code="device_unavailable",
-            details={"choice": choice},
-        )
+        raise InputError("device.no_mps", choice=choice)
     return torch.device(text)
 
 
@@ -88,11 +73,10 @@ def device_label(device: torch.device | str | None = None) -> str:
     device = detect_device() if device is None else torch.device(device)
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
-        return f"CUDA · {torch.cuda.get_device_name(index)} (GPU {index})"
+        return messages.word("device.label_cuda", {"name": torch.cuda.get_device_name(index), "index": index})
     if device.type == "mps":
-        return "Apple MPS (Metal GPU)"
-    cores = os.cpu_count() or 1
-    return f"CPU · {cores} core{'s' if cores != 1 else ''}"
+        return messages.word("device.label_mps")
+    return messages.word("device.label_cpu", {"count": os.cpu_count() or 1})
 
 
 def synchronize(device: torch.device) -> None:

@@ -92,18 +92,10 @@ def _coerce(name: str, raw: object, kind: type) -> object:
             raise TypeError(raw)
         value = _to_int(raw) if kind is int else kind(raw)
     except (TypeError, ValueError):
-        raise InputError(
-            f"Setting {name} must be {kind.__name__}, got {raw!r}.",
-            code="bad_setting",
-            details={"setting": name, "value": raw},
-        ) from None
+        raise InputError("settings.wrong_type", setting=name, kind=kind.__name__, value=raw) from None
     lowest = 0 if name in _ZERO_ALLOWED else 1
     if kind is int and value < lowest:
-        raise InputError(
-            f"Setting {name} must be at least {lowest}, got {value}.",
-            code="bad_setting",
-            details={"setting": name, "value": raw},
-        )
+        raise InputError("settings.too_small", setting=name, minimum=lowest, value=value)
     return value
 
 
@@ -118,11 +110,7 @@ def load_settings(environ: dict[str, str] | None = None, config_file: Path | Non
             table = tomllib.load(handle)
         for key, raw in table.items():
             if key not in known:
-                raise InputError(
-                    f"Unknown setting {key!r} in {path.name}.",
-                    code="bad_setting",
-                    details={"setting": key},
-                )
+                raise InputError("settings.unknown", setting=key, file=path.name)
             values[key] = raw
     for name in known:
         env_name = f"NNLIB_{name.upper()}"

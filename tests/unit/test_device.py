@@ -32,7 +32,7 @@ def test_override_to_missing_accelerator_is_a_clear_error(monkeypatch: pytest.Mo
     monkeypatch.setattr(dev, "mps_available", lambda: False)
     with pytest.raises(InputError, match="no NVIDIA GPU") as caught:
         dev.resolve_device("cuda")
-    assert caught.value.code == "device_unavailable"
+    assert caught.value.code == "device.no_cuda"
     with pytest.raises(InputError, match="Metal"):
         dev.resolve_device("mps")
     with pytest.raises(InputError, match="Unknown device"):
