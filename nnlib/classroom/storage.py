@@ -360,3 +360,34 @@ def _checked_text(text: Any, limit: int, field: str) -> str:
     if len(value) > limit:
         raise InputError("classroom.text_too_long", field=field, limit=limit, length=len(value))
     return value
+
+
+DATABASE_URL_VARIABLE = "NNLIB_DATABASE_URL"
+
+
+def database_url(data_dir: str | Path | None = None) -> str:
+    """``NNLIB_DATABASE_URL`` if the instructor set one, else the SQLite file in the data folder."""
+    import os
+
+    configured = os.environ.get(DATABASE_URL_VARIABLE, "").strip()
+    if configured:
+        return configured
+    if data_dir is None:
+        from nnlib.core.settings import get_settings
+
+        data_dir = get_settings().data_dir
+    return f"sqlite:///{Path(data_dir) / 'classroom.sqlite3'}"
+
+
+_opened: dict[str, ClassroomStore] = {}
+
+
+def class_store(url: str | None = None) -> ClassroomStore:
+    """The process's store for ``url`` (default :func:`database_url`), migrated on first use."""
+    url = url or database_url()
+    store = _opened.get(url)
+    if store is None:
+        store = ClassroomStore(url)
+        store.migrate()
+        _opened[url] = store
+    return store

@@ -1,0 +1,1 @@
+"""Running the dashboard for a class past one process: replicas behind nginx, one database."""
