@@ -155,6 +155,26 @@ def test_parameters_change_the_layer_and_its_numbers(at: AppTest) -> None:
     assert rounded(table(at, "activations_table_slope"))[0] == [1.0, 0.2, 1.0]
 
 
+def test_hardtanh_is_offered_and_every_activation_draws_at_once(at: AppTest) -> None:
+    # A 10th activation once crashed the charts: the page's palette had 9 colours.
+    at.selectbox(key="activations_name").select("Hardtanh").run()
+    assert not at.exception
+    assert any("layer = nn.Hardtanh(min_val=-1, max_val=1)" in block.value for block in at.code)
+    at.slider(key="activations_param_Hardtanh_min_val").set_value(0.0).run()
+    at.slider(key="activations_param_Hardtanh_max_val").set_value(6.0).run()
+    assert any("nn.Hardtanh(min_val=0, max_val=6)" in block.value for block in at.code)
+    at.text_area(key="activations_matrix_text").input("[[-2., -1., 0.5, 6., 7.]]").run()
+    assert rounded(table(at, "activations_table_output")) == [[0.0, 0.0, 0.5, 6.0, 6.0]]
+    assert rounded(table(at, "activations_table_slope")) == [[0.0, 0.0, 1.0, 0.0, 0.0]]  # 0 at both kinks, as torch
+    others = [name for name in at.multiselect(key="activations_compare").options if name != "Hardtanh"]
+    at.multiselect(key="activations_compare").set_value(others).run()
+    assert not at.exception
+    assert len(table(at, "activations_table_saturation")) == 10
+    at.multiselect(key="activations_chain_names").set_value(["Hardtanh", "ReLU"]).run()
+    assert not at.exception
+    assert table(at, "activations_table_chain")["Hardtanh: dhₙ/dx₀"].tolist() == [1.0] * 20
+
+
 def test_saturation_table_and_bad_range(at: AppTest) -> None:
     saturation = table(at, "activations_table_saturation").set_index("activation")
     assert list(saturation.index) == ["ReLU", "Sigmoid", "Tanh"]

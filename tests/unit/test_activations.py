@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import pytest
@@ -23,6 +24,7 @@ from nnlib.activations import (
     elementwise_names,
     get_activation,
     implicit_softmax_dim,
+    layer_names,
     linear_stack,
     random_stack,
     saturation_intervals,
@@ -32,6 +34,8 @@ from nnlib.activations import (
     to_sequential,
 )
 from nnlib.core.errors import InputError
+from nnlib.core.params import Param
+from nnlib.core.parsing import parse_tensor
 from nnlib.core.settings import get_settings
 
 COURSE_MATRIX = torch.tensor([[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]])
@@ -52,6 +56,8 @@ PARAM_CASES = [
     ("LeakyReLU", {"negative_slope": 0.0}),
     ("ELU", {"alpha": 0.5}),
     ("ELU", {"alpha": 2.5}),
+    ("Hardtanh", {"min_val": 0.0, "max_val": 6.0}),  # ReLU6
+    ("Hardtanh", {"min_val": -2.5, "max_val": 0.5}),
 ]
 FAST = settings(max_examples=150, deadline=None)
 
@@ -67,9 +73,63 @@ def autograd_slope(name: str, x: torch.Tensor, params: dict | None = None) -> to
 
 
 def test_registry_has_the_course_activations_and_more() -> None:
-    for name in ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "ELU", "GELU", "SiLU"]:
+    for name in ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "ELU", "GELU", "SiLU", "Hardtanh"]:
         assert name in ACTIVATIONS
         assert ACTIVATIONS[name].name == name
+
+
+def test_every_activation_has_a_colour_of_its_own() -> None:
+    # A page palette once ran out at 9 colours; the colour is the record's now.
+    colours = [record.color for record in ACTIVATIONS.values()]
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", colour) for colour in colours)
+    assert len(set(colours)) == len(colours)
+
+
+def test_the_builder_offers_the_same_activation_layers_plus_hardtanh() -> None:
+    assert layer_names() == ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Hardtanh"]
+    for record in ACTIVATIONS.values():
+        assert re.fullmatch(r"[a-z0-9_]+", record.attribute)
+        if record.layer:
+            assert record.layer_description.strip().endswith(".")
+    assert [record.attribute for record in ACTIVATIONS.values() if record.layer] == [
+        "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "hardtanh",
+    ]
+    leaky = get_activation("LeakyReLU").parameters[0]
+    assert (leaky.name, leaky.style, leaky.torch_default) == ("negative_slope", "if_changed", 0.01)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_parameter_defaults_are_torchs_and_reach_the_module(name: str) -> None:
+    record = ACTIVATIONS[name]
+    module = record.build()
+    for parameter in record.parameters:
+        assert isinstance(parameter, Param) and parameter.kind == "float"
+        assert parameter.default == parameter.torch_default
+        assert getattr(module, parameter.name) == parameter.default
+        assert parameter.minimum <= parameter.default <= parameter.maximum
+        assert parameter.label and parameter.symbol and parameter.step
+
+
+EXAMPLES = [(record.name, example) for record in ACTIVATIONS.values() for example in record.examples]
+
+
+@pytest.mark.parametrize(("name", "example"), EXAMPLES, ids=[example.label for _, example in EXAMPLES])
+def test_every_example_applies_and_gives_the_course_answer(name: str, example) -> None:
+    x = parse_tensor(example.text)
+    result = apply_activation(name, x, dim=example.dim)
+    if example.dim is not None:
+        assert result.dim == example.dim
+    if example.expected is not None:
+        assert example.source
+        expected = torch.tensor(example.expected)
+        assert (result.output * 10**example.decimals).round().tolist() == (expected * 10**example.decimals).round().tolist()
+
+
+def test_the_course_answers_are_on_the_records() -> None:
+    answers = {name: example.expected for name, example in EXAMPLES if example.expected is not None}
+    assert answers["Sigmoid"] == [[0.9988], [0.0392], [0.7503]]  # text 004
+    assert answers["ReLU"] == [[0.4, 0.0, 0.9], [0.3, 0.2, 0.0], [0.1, 0.7, 0.0]]
+    torch.testing.assert_close(torch.tensor(answers["Softmax"]), COURSE_SOFTMAX)
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
@@ -94,16 +154,34 @@ def test_parameters_reach_the_torch_module() -> None:
     assert get_activation("Softmax").torch_code(dim=1) == "nn.Softmax(dim=1)"
 
 
+def test_hardtanh_clips_and_passes_gradient_only_strictly_inside() -> None:
+    hardtanh = get_activation("Hardtanh")
+    assert hardtanh.torch_code() == "nn.Hardtanh(min_val=-1, max_val=1)"
+    assert hardtanh.torch_code({"min_val": 0.0, "max_val": 6.0}) == "nn.Hardtanh(min_val=0, max_val=6)"
+    x = torch.tensor([-2.0, -1.0, -0.5, 0.0, 1.0, 3.0], dtype=torch.float64)
+    assert hardtanh.build()(x).tolist() == [-1.0, -1.0, -0.5, 0.0, 1.0, 1.0]
+    # PyTorch's Hardtanh backward is 1 only for min_val < x < max_val: 0 at both kinks.
+    assert autograd_slope("Hardtanh", x).tolist() == [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+    assert hardtanh.slope(x).tolist() == [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+    # The limits keep min_val below max_val, which torch insists on.
+    with pytest.raises(InputError) as error:
+        hardtanh.resolve({"min_val": 0.5})
+    assert error.value.code == "params.too_large"
+    with pytest.raises(InputError) as error:
+        hardtanh.resolve({"max_val": 0.0})
+    assert error.value.code == "params.too_small"
+
+
 def test_bad_names_and_parameters_are_input_errors() -> None:
     with pytest.raises(InputError) as error:
         get_activation("Swish2")
-    assert error.value.code == "unknown_activation"
+    assert error.value.code == "activations.unknown"
     with pytest.raises(InputError) as error:
         get_activation("LeakyReLU").resolve({"negative_slope": 5.0})
-    assert error.value.code == "parameter_out_of_range" and error.value.details["maximum"] == 1.0
+    assert error.value.code == "params.too_large" and error.value.details["maximum"] == 1.0
     with pytest.raises(InputError) as error:
         get_activation("ReLU").resolve({"alpha": 1.0})
-    assert error.value.code == "unknown_parameter"
+    assert error.value.code == "params.unknown"
     with pytest.raises(InputError):
         get_activation("ELU").resolve({"alpha": math.nan})
 
@@ -114,8 +192,11 @@ def test_bad_names_and_parameters_are_input_errors() -> None:
 @pytest.mark.parametrize(("name", "params"), [case for case in PARAM_CASES if case[0] != "Softmax"])
 def test_derivative_matches_autograd_on_a_grid(name: str, params: dict | None) -> None:
     record = get_activation(name)
-    expected = autograd_slope(name, GRID, params)
-    torch.testing.assert_close(record.slope(GRID, params), expected, rtol=1e-9, atol=1e-12)
+    # Where the slope jumps, autograd picks one side: the closed form must pick the same.
+    kinks = torch.tensor(record.kinks(**record.resolve(params)), dtype=torch.float64)
+    grid = torch.cat([GRID, kinks, kinks - 1e-9, kinks + 1e-9])
+    expected = autograd_slope(name, grid, params)
+    torch.testing.assert_close(record.slope(grid, params), expected, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize(("name", "params"), [case for case in PARAM_CASES if case[0] != "Softmax"])
@@ -126,6 +207,12 @@ def test_outputs_stay_in_the_stated_range(name: str, params: dict | None) -> Non
     out = record.build(params)(wide)
     assert float(out.min()) >= low - 1e-12
     assert float(out.max()) <= high + 1e-12
+    # The stated range is the real one: a finite end is reached (or approached) on [-50, 50]
+    # (to within the grid's step of 0.05 for GELU's and SiLU's minima).
+    if math.isfinite(low):
+        assert float(out.min()) == pytest.approx(low, abs=1e-3)
+    if math.isfinite(high):
+        assert float(out.max()) == pytest.approx(high, abs=1e-3)
 
 
 def test_nonmonotonic_minima_are_where_the_range_says() -> None:
@@ -239,11 +326,11 @@ def test_softmax_over_a_dim_of_size_one_is_all_ones() -> None:
     result = apply_activation("Softmax", COURSE_COLUMN, dim=1)
     assert torch.equal(result.output, torch.ones(3, 1))
     assert torch.equal(result.slope, torch.zeros(3, 1))
-    note = result.note("dim_size_one")
+    note = result.note("activations.dim_size_one")
     assert note is not None and note.details == {"dim": 1, "shape": (3, 1)}
     # Down the column instead, the three scores compete.
     down = apply_activation("Softmax", COURSE_COLUMN, dim=0)
-    assert down.note("dim_size_one") is None
+    assert down.note("activations.dim_size_one") is None
     assert down.output.flatten()[0] > 0.99
 
 
@@ -259,7 +346,7 @@ def test_huge_scores_overflow_the_naive_formula_but_not_pytorch() -> None:
     torch.testing.assert_close(steps.stable[0], steps.stable[1])
     torch.testing.assert_close(steps.stable[0], torch.tensor([0.0900, 0.2447, 0.6652]), atol=5e-5, rtol=0)
     result = apply_activation("Softmax", x, dim=1)
-    note = result.note("naive_overflow")
+    note = result.note("activations.naive_overflow")
     assert note is not None and note.details == {"count": 3, "largest_input": 1002.0}
     assert torch.isfinite(result.output).all()
 
@@ -278,21 +365,21 @@ def test_sigmoid_of_huge_values_saturates_without_nan() -> None:
 
 def test_integers_nonfinite_and_bad_dims() -> None:
     result = apply_activation("Sigmoid", torch.tensor([0, 2]))
-    assert result.note("converted_to_float").details == {"dtype": "int64"}
+    assert result.note("activations.converted_to_float").details == {"dtype": "int64"}
     assert result.output.dtype == torch.float32
     assert result.output[0] == 0.5
     nan_in = apply_activation("ReLU", torch.tensor([math.nan, math.inf, -1.0]))
-    assert nan_in.note("nonfinite_input").details == {"count": 2}
-    assert nan_in.note("nonfinite_output").details == {"count": 2}
+    assert nan_in.note("activations.nonfinite_input").details == {"count": 2}
+    assert nan_in.note("activations.nonfinite_output").details == {"count": 2}
     for dim in (2, -3):
         with pytest.raises(InputError) as error:
             apply_activation("Softmax", COURSE_MATRIX, dim=dim)
-        assert error.value.code == "bad_dim" and error.value.details["ndim"] == 2
+        assert error.value.code == "activations.bad_dim" and error.value.details["ndim"] == 2
     with pytest.raises(InputError) as error:
         apply_activation("ReLU", torch.tensor([]))
-    assert error.value.code == "empty"
+    assert error.value.code == "activations.empty"
     scalar = apply_activation("Softmax", torch.tensor(3.0), dim=0)
-    assert scalar.output.item() == 1.0 and scalar.note("dim_size_one") is not None
+    assert scalar.output.item() == 1.0 and scalar.note("activations.dim_size_one") is not None
 
 
 def test_dim_is_ignored_by_elementwise_activations() -> None:
@@ -376,11 +463,11 @@ def test_curve_records_for_the_chart() -> None:
 
 def test_curve_arguments_are_checked() -> None:
     for kwargs, code in [
-        ({"x_min": 1, "x_max": 1}, "bad_range"),
-        ({"x_min": 0, "x_max": math.inf}, "bad_range"),
-        ({"points": 1}, "bad_points"),
-        ({"points": get_settings().max_tensor_elements + 1}, "bad_points"),
-        ({"threshold_ratio": 0}, "bad_threshold"),
+        ({"x_min": 1, "x_max": 1}, "activations.bad_range"),
+        ({"x_min": 0, "x_max": math.inf}, "activations.bad_range"),
+        ({"points": 1}, "activations.bad_points"),
+        ({"points": get_settings().max_tensor_elements + 1}, "activations.bad_points"),
+        ({"threshold_ratio": 0}, "activations.bad_threshold"),
     ]:
         with pytest.raises(InputError) as error:
             curves(["ReLU"], **kwargs)
@@ -473,20 +560,20 @@ def test_collapse_holds_for_any_sizes(sizes: list[int], seed: int, rows: int) ->
 def test_typed_stacks_are_checked() -> None:
     with pytest.raises(InputError) as error:
         linear_stack([COURSE_W, torch.ones(2, 1)])
-    assert error.value.code == "shape_mismatch" and error.value.field == "W2"
+    assert error.value.code == "activations.weights_mismatch" and error.value.field == "W2"
     assert error.value.details["previous"] == (2, 3)
     with pytest.raises(InputError) as error:
         linear_stack([COURSE_W], [torch.ones(2)])
-    assert error.value.code == "shape_mismatch" and error.value.field == "b1"
+    assert error.value.code == "activations.bias_mismatch" and error.value.field == "b1"
     with pytest.raises(InputError) as error:
         linear_stack([torch.ones(2, 2, 2)])
-    assert error.value.code == "not_a_matrix"
+    assert error.value.code == "activations.not_a_matrix"
     stack = linear_stack([COURSE_W, torch.tensor([1.0, 2.0, 3.0])], [torch.tensor([[0.1, 0.2, 0.3]]), torch.tensor(0.5)])
     assert stack.sizes == [2, 3, 1]
     assert stack.biases[0].shape == (3,) and stack.biases[1].tolist() == [0.5]
     with pytest.raises(InputError) as error:
         collapse_demo(torch.ones(4, 3), stack)
-    assert error.value.code == "shape_mismatch" and error.value.field == "X"
+    assert error.value.code == "activations.inputs_mismatch" and error.value.field == "X"
     weight, bias = collapse(stack)
     torch.testing.assert_close(weight, COURSE_W @ torch.tensor([[1.0], [2.0], [3.0]]))
 
@@ -495,10 +582,10 @@ def test_sizes_are_capped_by_the_settings() -> None:
     limits = get_settings()
     with pytest.raises(InputError) as error:
         random_stack([2, limits.max_units + 1, 1])
-    assert error.value.code == "bad_size"
+    assert error.value.code == "activations.bad_size"
     with pytest.raises(InputError) as error:
         random_stack([2] * (limits.max_layers + 2))
-    assert error.value.code == "bad_layer_count"
+    assert error.value.code == "activations.bad_layer_count"
     with pytest.raises(InputError):
         random_stack([2])
 
@@ -549,14 +636,14 @@ def test_autograd_equals_the_product_of_closed_form_slopes(
 def test_chain_arguments_are_checked() -> None:
     with pytest.raises(InputError) as error:
         chain_gradients("Softmax", 3)
-    assert error.value.code == "not_elementwise"
+    assert error.value.code == "activations.not_elementwise"
     with pytest.raises(InputError) as error:
         chain_gradients("ReLU", get_settings().max_layers + 1)
-    assert error.value.code == "bad_depth"
+    assert error.value.code == "activations.bad_depth"
     with pytest.raises(InputError) as error:
         chain_gradients("ReLU", 0)
-    assert error.value.code == "bad_depth"
+    assert error.value.code == "activations.bad_depth"
     with pytest.raises(InputError) as error:
         chain_gradients("ReLU", 3, x0=math.nan)
-    assert error.value.code == "not_finite" and error.value.field == "x0"
+    assert error.value.code == "activations.not_finite" and error.value.field == "x0"
     assert "Softmax" not in elementwise_names() and "ReLU" in elementwise_names()
