@@ -27,4 +27,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "score DOUBLE PRECISION NOT NULL, size INTEGER NOT NULL, epochs INTEGER NOT NULL, "
         "posted_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (challenge_id, run_id))",
     ),
+    (
+        # The predict-then-run questions an instructor chose for a class.
+        "CREATE TABLE class_questions (class_code TEXT NOT NULL REFERENCES classes (code), "
+        "question_id TEXT NOT NULL, PRIMARY KEY (class_code, question_id))",
+    ),
 )

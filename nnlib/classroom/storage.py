@@ -204,6 +204,35 @@ class ClassroomStore:
         rows = self._rows("SELECT code, title, created_at FROM classes WHERE code = ?", (str(code)[:32],))
         return ClassInfo(*rows[0]) if rows else None
 
+    def classes(self) -> list[ClassInfo]:
+        """Every class, newest first (for the instructor)."""
+        rows = self._rows("SELECT code, title, created_at FROM classes ORDER BY created_at DESC, code")
+        return [ClassInfo(*row) for row in rows]
+
+    def set_questions(self, class_code: str, question_ids: Sequence[str]) -> None:
+        """The questions the class gets (replacing the previous choice)."""
+        with self._transaction() as connection:
+            connection.execute(self._sql("DELETE FROM class_questions WHERE class_code = ?"), (class_code,))
+            for question_id in dict.fromkeys(question_ids):
+                connection.execute(
+                    self._sql("INSERT INTO class_questions (class_code, question_id) VALUES (?, ?)"),
+                    (class_code, str(question_id)[:64]),
+                )
+
+    def questions_for(self, class_code: str) -> list[str]:
+        rows = self._rows(
+            "SELECT question_id FROM class_questions WHERE class_code = ? ORDER BY question_id", (class_code,)
+        )
+        return [row[0] for row in rows]
+
+    def challenges(self, class_code: str) -> list[tuple[str, str, dict[str, Any], float | None]]:
+        """(id, title, setup, deadline) of every challenge of a class, newest first."""
+        rows = self._rows(
+            "SELECT id, title, setup, deadline FROM challenges WHERE class_code = ? ORDER BY created_at DESC, id",
+            (class_code,),
+        )
+        return [(row[0], row[1], json.loads(row[2]), row[3]) for row in rows]
+
     def join(self, class_code: str, name: str, student_key: str) -> Student:
         """The student ``student_key`` (a browser) in the class, under ``name``; joining again renames."""
         name = _checked_text(name, MAX_NAME_CHARS, "name")

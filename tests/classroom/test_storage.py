@@ -155,3 +155,18 @@ def test_a_database_url_names_its_engine() -> None:
         ClassroomStore("mysql://localhost/class")
     assert wrong.value.code == "classroom.bad_database_url"
     assert "mysql" in str(wrong.value)
+
+
+def test_an_instructor_lists_classes_chooses_questions_and_lists_challenges(store: ClassroomStore) -> None:
+    older = store.create_class("morning")
+    newer = store.create_class("evening")
+    assert [c.code for c in store.classes()][:2] in ([newer.code, older.code], [older.code, newer.code])
+    assert {c.code for c in store.classes()} == {older.code, newer.code}
+    store.set_questions(older.code, ["mse_course", "gradient_sign", "mse_course"])
+    assert store.questions_for(older.code) == ["gradient_sign", "mse_course"]
+    store.set_questions(older.code, ["bce_course"])
+    assert store.questions_for(older.code) == ["bce_course"]
+    assert store.questions_for(newer.code) == []
+    first = store.create_challenge(older.code, "iris", {"goal": {"min_accuracy": 0.9}}, None)
+    assert store.challenges(older.code) == [(first, "iris", {"goal": {"min_accuracy": 0.9}}, None)]
+    assert store.challenges(newer.code) == []
