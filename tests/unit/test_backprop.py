@@ -7,6 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnlib.activations import get_activation
 from nnlib.backprop import (
     COURSE_X,
     GRADIENT_FIELDS,
@@ -122,16 +123,51 @@ def test_shapes_that_do_not_fit_are_explained() -> None:
     assert error.value.field == "W2" and error.value.details["expected"] == 2
     with pytest.raises(InputError) as error:
         make_network(x, w1, torch.ones(2), torch.ones(5))
-    assert error.value.field == "y" and error.value.code == "shape"
+    assert error.value.field == "y" and error.value.code == "backprop.y_length"
     with pytest.raises(InputError) as error:
         make_network(torch.ones(2, 3, 1), w1, torch.ones(2), torch.ones(2))
     assert error.value.field == "X"
     with pytest.raises(InputError) as error:
         make_network(x, w1, torch.tensor([1.0, float("nan")]), torch.ones(2))
-    assert error.value.code == "not_finite"
+    assert error.value.code == "backprop.not_finite"
     # Column shapes [N, 1] for y and [M, 1] for W2 are accepted as vectors.
     net = make_network(x, w1, torch.ones(2, 1), torch.ones(2, 1))
     assert net.w2.shape == (2,) and net.y.shape == (2,) and net.x.dtype == torch.float64
+
+
+def test_hidden_choices_take_their_function_and_slope_from_the_activations_registry() -> None:
+    z = torch.tensor([[3.1, -0.8], [0.0, 1.5]], dtype=torch.float64)
+    for hidden in HIDDEN.values():
+        if hidden.activation is None:
+            assert torch.equal(hidden.apply(z), z) and torch.equal(hidden.derivative(z), torch.ones_like(z))
+            continue
+        record = get_activation(hidden.activation)
+        assert torch.equal(hidden.apply(z), record.build()(z))
+        assert torch.equal(hidden.derivative(z), record.slope(z))
+        leaf = z.clone().requires_grad_(True)
+        hidden.apply(leaf).sum().backward()
+        assert torch.equal(hidden.derivative(z), leaf.grad)  # autograd's slope, kinks included
+    assert HIDDEN["relu"].activation == "ReLU"
+
+
+def test_refusals_read_as_before() -> None:
+    x, w1 = torch.ones(2, 3), torch.ones(3, 2)
+    expected = [
+        ((torch.ones(2, 3, 1), w1, torch.ones(2), torch.ones(2)), "X must be a matrix N×D; it has shape [2, 3, 1]."),
+        ((x, torch.ones(4, 2), torch.ones(2), torch.ones(2)),
+         "W1 needs one row per column of X: X is 2×3, so W1 must be 3×M, but it is 4×2."),
+        ((x, w1, torch.ones(3), torch.ones(2)),
+         "W2 must be a vector of M = 2 numbers (one per column of W1); it has shape [3]."),
+        ((x, w1, torch.ones(2), torch.ones(5)), "y must hold N = 2 targets (one per row of X); it has shape [5]."),
+        ((x.bool(), w1, torch.ones(2), torch.ones(2)), "X must hold numbers, not True/False."),
+    ]
+    for tensors, sentence in expected:
+        with pytest.raises(InputError) as caught:
+            make_network(*tensors)
+        assert caught.value.message == sentence
+    with pytest.raises(InputError, match="The batch size must be at least 1.") as caught:
+        no_grad_savings(0)
+    assert caught.value.code == "backprop.batch_too_small" and caught.value.details == {"batch_size": 0}
 
 
 def test_formatting_for_the_page() -> None:
@@ -191,6 +227,10 @@ def test_no_grad_saves_the_tensors_kept_for_backward() -> None:
     assert sum(with_graph.sizes) == with_graph.total_bytes
     # Kept for backward: the input batch and the hidden ReLU output (float32), plus a reference to W2.
     assert with_graph.activation_bytes == (64 * 784 + 64 * 256) * 4
+    assert dict(zip(with_graph.roles, with_graph.role_words, strict=True)) == {
+        "input": "the input batch", "activation": "a layer's output (here: ReLU's)",
+        "repeat": "the same tensor again (the next Linear's input), stored once", "parameter": "a weight, kept anyway",
+    }
     assert with_graph.parameter_bytes == 256 * 10 * 4
     bigger, _ = no_grad_savings(batch_size=128)
     assert bigger.activation_bytes == 2 * with_graph.activation_bytes
