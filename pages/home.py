@@ -15,9 +15,11 @@ for step, page in enumerate(available_pages(), start=1):
     with st.container(border=True):
         st.page_link(f"pages/{page.file}", label=f"{step}. {page.title}", icon=page.icon)
         st.markdown(page.summary)
-        st.caption(f"Course text: {page.course}")
+        # One reference a line: author, title, then the chapter or section as the text heads it.
+        st.caption("Course texts:  \n" + "  \n".join(str(reference) for reference in page.course))
 
 st.caption(
-    "The course texts are in the project's curriculum folder; the device in the sidebar is the "
-    "one PyTorch detected (CUDA, then Apple MPS, then CPU)."
+    "Each step names the course texts it follows: author, title, and the chapter or section as "
+    "the text heads it. The device in the sidebar is the one PyTorch detected (CUDA, then Apple "
+    "MPS, then CPU)."
 )

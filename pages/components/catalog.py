@@ -14,13 +14,57 @@ PAGES_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class CourseText:
+    """One of the course texts, named so a student can find it: who wrote it, its title, what it is.
+
+    ``number`` is how the issues and the tests refer to it (000-004). Where a text does not
+    name its author, ``author`` is empty and ``where`` says what else identifies it.
+    """
+
+    number: str
+    author: str
+    title: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        named = f"{self.author}, «{self.title}»" if self.author else f"«{self.title}»"
+        return f"{named} ({self.where})" if self.where else named
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A chapter, section or example of one course text, with the heading the text gives it."""
+
+    text: CourseText
+    section: str
+
+    def __str__(self) -> str:
+        return f"{self.text}: {self.section}"
+
+
+# 000 and 001 are two pages of the Russian edition of Rao and McMahan's book (its chapter 3
+# examples: make_train_state and ReviewClassifier, CrossEntropyLoss on random outputs); 002 is
+# appendix B of Thampi's "Interpretable AI" (its GitHub repository, thampiman/interpretable-ai-book,
+# is named in the text) in Chinese.
+RAO_MCMAHAN = CourseText(
+    "000, 001", "Делип Рао, Брайан Макмахан",
+    "Знакомство с PyTorch: глубокое обучение при обработке естественного языка",
+)
+THAMPI = CourseText("002", "Ajay Thampi", "Interpretable AI", "Manning; Chinese translation")
+LESSON_NOTES = CourseText("003", "", "Конспект, 2 урок: Построение нейросети и методы оптимизации",
+                          "lecture notes; the author is not named")
+ARTICLE = CourseText("004", "", "Нейронные сети - теория и практика в PyTorch",
+                     "article of 18.04.2025 with its video https://youtu.be/bUhyrgvkVFc; the author is not named")
+
+
+@dataclass(frozen=True)
 class PageInfo:
     file: str
     title: str
     icon: str
     url_path: str
     summary: str
-    course: str
+    course: tuple[Reference, ...]
 
     @property
     def path(self) -> Path:
@@ -36,7 +80,10 @@ COURSE: tuple[PageInfo, ...] = (
         "Type or generate tensors and see shape, dtype and device; add, multiply and "
         "matrix-multiply them, watch broadcasting and PyTorch's shape errors; follow autograd "
         "through a chain of operations.",
-        "002 appendix B; 004 «Линейные слои»",
+        (
+            Reference(THAMPI, "附录 B. PyTorch: B.3 张量, B.5.1 自动微分"),
+            Reference(ARTICLE, "«Линейные слои»"),
+        ),
     ),
     PageInfo(
         "activations.py",
@@ -45,7 +92,10 @@ COURSE: tuple[PageInfo, ...] = (
         "activations",
         "ReLU, Sigmoid, Tanh, Softmax and more: each function with its derivative, applied to "
         "a matrix you type, and why stacked linear layers without them collapse into one.",
-        "003 «Функции активации»; 004 «Функции активации»",
+        (
+            Reference(LESSON_NOTES, "«Роль нелинейности в нейронных сетях», «Функции активации»"),
+            Reference(ARTICLE, "«Функции активации»"),
+        ),
     ),
     PageInfo(
         "losses.py",
@@ -54,7 +104,11 @@ COURSE: tuple[PageInfo, ...] = (
         "losses",
         "Enter predictions and targets and see MSE, BCE, CrossEntropy and others from PyTorch "
         "next to the same value worked out step by step, with its gradient and the metrics.",
-        "004 «Функции потерь», «Метрики»; 001; 000",
+        (
+            Reference(ARTICLE, "«Функции потерь», «Метрики»"),
+            Reference(RAO_MCMAHAN, "глава 3, пример 3.8 «Функция потерь на основе дискретной перекрестной энтропии»"),
+            Reference(RAO_MCMAHAN, "глава 3, пример 3.20 (BCEWithLogitsLoss)"),
+        ),
     ),
     PageInfo(
         "builder.py",
@@ -63,7 +117,11 @@ COURSE: tuple[PageInfo, ...] = (
         "builder",
         "Stack layers, see every shape and parameter count and the printed model, and export "
         "runnable PyTorch code.",
-        "004 «Собираем нейросеть»; 002 B.5.2; 003 «Построение модели»",
+        (
+            Reference(ARTICLE, "«Собираем нейросеть»"),
+            Reference(THAMPI, "附录 B. PyTorch: B.5.2 模型定义"),
+            Reference(LESSON_NOTES, "«Практика»: «Построение модели»"),
+        ),
     ),
     PageInfo(
         "backprop.py",
@@ -72,7 +130,7 @@ COURSE: tuple[PageInfo, ...] = (
         "backprop",
         "The chain rule through a two-layer network by hand, next to autograd; the gradient "
         "mistakes students make, shown live.",
-        "003 «Backpropagation»",
+        (Reference(LESSON_NOTES, "«Backpropagation. Математический аспект.», «Backpropagation в деталях»"),),
     ),
     PageInfo(
         "optimizers.py",
@@ -81,7 +139,10 @@ COURSE: tuple[PageInfo, ...] = (
         "optimizers",
         "Gradient descent step by step, then SGD, Momentum, AdaGrad, RMSProp and Adam racing "
         "across loss surfaces.",
-        "003 optimizers; 004 «Градиентный спуск»",
+        (
+            Reference(LESSON_NOTES, "«Градиентный спуск», «Методы оптимизации SGD»"),
+            Reference(ARTICLE, "«Градиентный спуск»"),
+        ),
     ),
     PageInfo(
         "training.py",
@@ -90,7 +151,13 @@ COURSE: tuple[PageInfo, ...] = (
         "training",
         "Fit iris or notMNIST on the detected device with live loss and accuracy charts, then "
         "read the test accuracy and the mistakes the model makes.",
-        "003 «Практика»; 004 «Обучаем нейросеть»; 000; 002 B.5.3",
+        (
+            Reference(LESSON_NOTES, "«Практика»: «Обучение модели», «Задача регрессии и оптимизатор Adam»"),
+            Reference(ARTICLE, "«Обучаем нейросеть»"),
+            Reference(RAO_MCMAHAN, "глава 3, пример 3.20 «Создание набора данных, модели, функции потерь, "
+                                   "оптимизатора и состояния обучения»"),
+            Reference(THAMPI, "附录 B. PyTorch: B.5.3 训练"),
+        ),
     ),
 )
 
