@@ -191,3 +191,17 @@ def _question_from(entry: Any, number: int) -> Question:
         tolerance=float(tolerance), choices=choices, prompt=str(entry["prompt"])[:2000],
         explanation=str(entry.get("explanation", ""))[:4000],
     )
+
+
+QUESTIONS_FILE_VARIABLE = "NNLIB_QUESTIONS_FILE"
+
+
+def available_questions(path: str | Path | None = None) -> dict[str, Question]:
+    """The built-in questions and, if the instructor named a file (``NNLIB_QUESTIONS_FILE``), theirs."""
+    import os
+
+    path = path or os.environ.get(QUESTIONS_FILE_VARIABLE, "").strip() or None
+    questions = dict(BUILT_IN)
+    if path:
+        questions.update(load_questions(path))
+    return questions

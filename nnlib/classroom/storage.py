@@ -238,7 +238,7 @@ class ClassroomStore:
         name = _checked_text(name, MAX_NAME_CHARS, "name")
         if self.find_class(class_code) is None:
             raise InputError("classroom.no_such_class", field="class_code", code_given=str(class_code)[:32])
-        student_id = _student_id(class_code, student_key)
+        student_id = member_id(class_code, student_key)
         now = time.time()
         self._execute(
             "INSERT INTO students (id, class_code, name, joined_at) VALUES (?, ?, ?, ?) "
@@ -375,7 +375,7 @@ class ClassroomStore:
         return best
 
 
-def _student_id(class_code: str, student_key: str) -> str:
+def member_id(class_code: str, student_key: str) -> str:
     """One id per browser per class, not guessable from the class code alone."""
     import hashlib
 

@@ -1,0 +1,15 @@
+"""Class: join your instructor's class, see its challenges and their leaderboards."""
+
+import streamlit as st
+
+from pages.components import membership
+from pages.sections import classroom
+
+st.title("Your class")
+membership.note_page("class")
+member = membership.current_member()
+if member is None:
+    classroom.show_join()
+else:
+    classroom.show_membership(member)
+    classroom.show_challenges(member)

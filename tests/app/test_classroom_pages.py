@@ -1,0 +1,85 @@
+"""The Class and Instructor pages with AppTest, on a real SQLite class database of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nnlib.classroom.storage import class_store
+from tests.app.conftest import app_test
+
+SECRET = "physics-room-12"
+
+
+@pytest.fixture()
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
+    monkeypatch.setenv("NNLIB_DATABASE_URL", url)
+    return url
+
+
+def unlocked_instructor(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NNLIB_INSTRUCTOR_SECRET", SECRET)
+    at = app_test("pages/instructor.py").run()
+    at.text_input(key="instructor_secret_given").input(SECRET)
+    at.button[0].click().run()
+    return at
+
+
+def test_without_a_secret_the_instructor_page_says_how_and_shows_nothing(database, monkeypatch) -> None:
+    monkeypatch.delenv("NNLIB_INSTRUCTOR_SECRET", raising=False)
+    at = app_test("pages/instructor.py").run()
+    assert "NNLIB_INSTRUCTOR_SECRET" in at.info[0].value
+    assert not at.text_input and not at.get("download_button")
+
+
+def test_a_wrong_secret_opens_nothing(database, monkeypatch) -> None:
+    monkeypatch.setenv("NNLIB_INSTRUCTOR_SECRET", SECRET)
+    class_store(database).create_class("Evening group")
+    at = app_test("pages/instructor.py").run()
+    at.text_input(key="instructor_secret_given").input("physics-room-13")
+    at.button[0].click().run()
+    assert at.error[0].value == "That is not the instructor secret."
+    assert not at.get("download_button") and not at.selectbox and not at.dataframe
+
+
+def test_the_instructor_creates_a_class_and_sees_students_runs_and_the_export(database, monkeypatch) -> None:
+    at = unlocked_instructor(monkeypatch)
+    at.text_input(key="instructor_new_title").input("Группа 3")
+    at.button[0].click().run()
+    store = class_store(database)
+    (made,) = store.classes()
+    assert made.title == "Группа 3"
+    assert f"/classroom?class={made.code}" in at.code[0].value
+    store.join(made.code, "<img src=x onerror=alert(1)>", "browser-1")
+    at.run()
+    names = at.dataframe[0].value["Name"].tolist()
+    assert names == ["<img src=x onerror=alert(1)>"]
+    assert at.get("download_button")
+
+
+def test_a_student_joins_from_the_link_and_sees_the_challenge(database, monkeypatch) -> None:
+    store = class_store(database)
+    made = store.create_class("Morning")
+    store.create_challenge(made.code, "Iris 95", {"goal": {"min_accuracy": 0.95}, "base": {"dataset": "iris"},
+                                                  "locked": ["dataset"]}, None)
+    at = app_test("pages/classroom.py")
+    at.query_params["class"] = made.code
+    at.run()
+    assert at.text_input(key="class_join_code").value == made.code
+    at.text_input(key="class_join_name").input("**Ann** :red[x]")
+    at.button[0].click().run()
+    (ann,) = store.students(made.code)
+    assert ann.name == "**Ann** :red[x]"
+    assert at.success[0].value == f"You are in the class «Morning» as \\*\\*Ann\\*\\* \\:red\\[x\\]."
+    assert "test accuracy ≥ 95%" in at.markdown[0].value
+    assert "dataset = iris" in at.markdown[1].value
+
+
+def test_a_wrong_class_code_gets_one_clear_message(database) -> None:
+    at = app_test("pages/classroom.py").run()
+    at.text_input(key="class_join_code").input("NOPE42")
+    at.text_input(key="class_join_name").input("Ann")
+    at.button[0].click().run()
+    assert at.error[0].value == "There is no class with the code NOPE42. Check the link your instructor gave you."
