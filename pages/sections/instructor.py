@@ -17,6 +17,7 @@ from nnlib.classroom.questions import NUMBER, available_questions
 from nnlib.classroom.storage import ClassInfo
 from nnlib.core.errors import InputError
 from pages.components import membership
+from pages.components.predict import labels_for
 
 SECRET_VARIABLE = "NNLIB_INSTRUCTOR_SECRET"
 LIVE_REFRESH_S = 5
@@ -150,7 +151,8 @@ def show_questions(info: ClassInfo) -> None:
                 x=alt.X("answer:Q", bin=alt.Bin(maxbins=20), title="answer"), y=alt.Y("count()", title="students"))
             st.altair_chart(chart, use_container_width=True)
         elif answers:
-            st.bar_chart(pd.Series(Counter(str(a.value) for a in answers), name="students"))
+            picked = Counter(labels_for(question, question.choices[int(a.value)]) for a in answers)
+            st.bar_chart(pd.Series(picked, name="students"))
 
 
 def show_challenge_form(info: ClassInfo) -> None:
