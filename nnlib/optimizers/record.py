@@ -76,6 +76,7 @@ class Optimizer:
     course_formulas: tuple[str, ...]
     course_difference: str
     color: str  # its line on every chart
+    default_lr: float = 0.01  # its learning rate on a surface that lists none for it
     hyperparameters: tuple[Hyperparameter, ...] = ()
     torch_arguments: Callable[[Mapping[str, float]], dict[str, Any]] = same_names
     constants: Mapping[str, float] = field(default_factory=dict)

@@ -6,7 +6,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nnlib.optimizers.paths import OPTIMIZERS, SURFACES, Hyperparameters, latex_vector, run_paths
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.optimizers.formulas import latex_vector
+from nnlib.optimizers.paths import Hyperparameters, run_paths
+from nnlib.optimizers.surfaces import SURFACES
 from tests.app.conftest import app_test
 
 PAGE = "pages/optimizers.py"
@@ -62,9 +65,9 @@ def test_surface_summary_equals_torch_paths(at: AppTest) -> None:
     paths = run_paths("rosenbrock", tuple(OPTIMIZERS), Hyperparameters(surface.learning_rates), surface.start,
                       surface.steps)
     table = summary(at)
-    assert list(table.index) == [spec.name for spec in OPTIMIZERS.values()]
+    assert list(table.index) == [record.label for record in OPTIMIZERS.values()]
     for key, path in paths.items():
-        row = table.loc[OPTIMIZERS[key].name]
+        row = table.loc[OPTIMIZERS[key].label]
         x, y = path.points[-1]
         assert row["last θ"] == f"({x:.4f}, {y:.4f})"
         reached = path.steps_to_reach(1e-3)
@@ -161,7 +164,7 @@ def test_a_link_with_optimizer_settings_opens_the_same_race() -> None:
     table = summary(at)
     assert list(table.index) == ["Momentum", "AdaGrad", "RMSProp", "Adam"]
     rates = dict(SURFACES["saddle"].learning_rates, adam=0.2)
-    hyper = Hyperparameters(rates, 0.9, 0.99, 0.8, 0.999)
+    hyper = Hyperparameters(rates, {"adam": {"beta1": 0.8, "beta2": 0.999}})
     paths = run_paths("saddle", ("adam",), hyper, (-2.0, 0.001), 50)
     x, y = paths["adam"].points[-1]
     assert table.loc["Adam", "last θ"] == f"({x:.4f}, {y:.4f})"
@@ -179,7 +182,7 @@ def test_a_link_with_values_that_do_not_fit_falls_back_to_the_defaults() -> None
     assert at.number_input(key="optimizers_steps").value == SURFACES["rosenbrock"].steps
     assert at.number_input(key="optimizers_lr_adam").value == SURFACES["rosenbrock"].learning_rates["adam"]
     assert not at.error
-    assert list(summary(at).index) == [spec.name for spec in OPTIMIZERS.values()]
+    assert list(summary(at).index) == [record.label for record in OPTIMIZERS.values()]
 
 
 def test_buttons_and_a_new_surface_write_the_url() -> None:
@@ -191,3 +194,17 @@ def test_buttons_and_a_new_surface_write_the_url() -> None:
     at.selectbox(key="optimizers_surface").set_value("himmelblau").run()
     assert at.number_input(key="optimizers_x0").value == SURFACES["himmelblau"].start[0]
     assert not any(key in at.query_params for key in ("optimizers_x0", "optimizers_steps", "optimizers_lr_adam"))
+
+
+def test_hyperparameter_widgets_come_from_the_records_and_old_links_still_set_them() -> None:
+    at = open_link(optimizers_rms_alpha="0.9", optimizers_momentum="0.5")
+    labels = [box.label for box in at.number_input if box.key in
+              ("optimizers_momentum", "optimizers_rms_alpha", "optimizers_beta1", "optimizers_beta2")]
+    assert labels == ["μ (Momentum)", "α (RMSProp decay)", "β₁ (Adam)", "β₂ (Adam)"]
+    assert at.number_input(key="optimizers_rms_alpha").value == 0.9
+    surface = SURFACES["rosenbrock"]
+    hyper = Hyperparameters(surface.learning_rates, {"rmsprop": {"alpha": 0.9}, "momentum": {"momentum": 0.5}})
+    paths = run_paths("rosenbrock", ("momentum", "rmsprop"), hyper, surface.start, surface.steps)
+    for key, path in paths.items():
+        x, y = path.points[-1]
+        assert summary(at).loc[OPTIMIZERS[key].label, "last θ"] == f"({x:.4f}, {y:.4f})"

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from nnlib.optimizers.paths import SURFACES, Hyperparameters, run_paths
+from nnlib.optimizers.paths import Hyperparameters, run_paths
+from nnlib.optimizers.surfaces import SURFACES
 from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
 
 URL_PATH = "optimizers"

@@ -1,4 +1,7 @@
-"""Gradient descent in 1-D (course text 004) and torch.optim paths against hand-written update rules."""
+"""The optimizers registry against torch, gradient descent in 1-D (course text 004) and torch.optim paths
+against the hand-written update rules (003).
+
+Every test over optimizers iterates ``OPTIMIZERS``: a new record is checked against torch with no edit here."""
 
 from __future__ import annotations
 
@@ -9,33 +12,35 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
+from nnlib.optimizers import OPTIMIZERS, build_optimizer, get_optimizer, hyperparameter_values, optimizer_code
+from nnlib.optimizers.adam import adam_bias_corrected
+from nnlib.optimizers.formulas import latex_number, latex_vector
 from nnlib.optimizers.paths import (
     ALPHA_PRESETS,
-    CURVES,
-    MAX_STEPS,
-    OPTIMIZERS,
-    SURFACES,
+    DESCENT_STATUSES,
     Hyperparameters,
     OptimizerPath,
-    adam_bias_corrected,
-    curve_points,
     descend_1d,
-    latex_number,
-    latex_vector,
     loss_and_derivative,
     manual_path,
+    max_steps,
     run_path,
     run_paths,
     substituted_formulas,
+    surface_learning_rates,
 )
+from nnlib.optimizers.surfaces import CURVES, SURFACES, curve_points
+
+MAX_STEPS = max_steps()
 
 # ---------------------------------------------------------------- 1-D, course text 004
 
 
 def test_sign_rule_takes_fixed_course_steps_then_oscillates_around_the_minimum() -> None:
-    descent = descend_1d("parabola", "sign", ALPHA_PRESETS["course"], -1.5, 12)
-    assert ALPHA_PRESETS["course"] == 0.3
+    descent = descend_1d("parabola", "sign", ALPHA_PRESETS["course"].alpha, -1.5, 12)
+    assert ALPHA_PRESETS["course"].alpha == 0.3
     expected = [-1.5 + 0.3 * k for k in range(9)] + [1.2, 0.9, 1.2, 0.9]
     assert descent.ws == pytest.approx(expected, abs=1e-12)
     for step in descent.steps:
@@ -52,17 +57,17 @@ def test_gradient_rule_shrinks_the_distance_by_one_minus_two_alpha_each_step() -
 
 
 def test_too_large_learning_rate_diverges_and_too_small_crawls() -> None:
-    large = descend_1d("parabola", "gradient", ALPHA_PRESETS["too_large"], -1.5, MAX_STEPS)
+    large = descend_1d("parabola", "gradient", ALPHA_PRESETS["too_large"].alpha, -1.5, MAX_STEPS)
     assert large.diverged
     # |w - 1| grows by |1 - 2 * 1.1| = 1.2 per step until it passes the divergence bound.
     assert len(large.steps) == math.ceil(math.log((1e6 - 1) / 2.5) / math.log(1.2))
-    small = descend_1d("parabola", "gradient", ALPHA_PRESETS["too_small"], -1.5, 30)
+    small = descend_1d("parabola", "gradient", ALPHA_PRESETS["too_small"].alpha, -1.5, 30)
     assert small.final_w - 1 == pytest.approx(-2.5 * 0.96**30)
     assert abs(small.final_w - 1) > 0.7  # still far away after 30 steps
 
 
 def test_too_large_fixed_step_never_settles() -> None:
-    descent = descend_1d("parabola", "sign", ALPHA_PRESETS["too_large"], -1.5, 40)
+    descent = descend_1d("parabola", "sign", ALPHA_PRESETS["too_large"].alpha, -1.5, 40)
     last = descent.ws[-4:]
     assert sorted(last) == pytest.approx([0.7, 0.7, 1.8, 1.8])
     assert last[0] == pytest.approx(last[2]) and last[1] == pytest.approx(last[3])
@@ -91,7 +96,7 @@ def test_two_valleys_small_steps_stay_in_the_nearest_valley() -> None:
     ],
 )
 def test_descent_status_reads_the_numbers(rule: str, preset: str, steps: int, status: str) -> None:
-    assert descend_1d("parabola", rule, ALPHA_PRESETS[preset], -1.5, steps).status == status
+    assert descend_1d("parabola", rule, ALPHA_PRESETS[preset].alpha, -1.5, steps).status == status
 
 
 def test_curve_points_follow_the_formula() -> None:
@@ -103,10 +108,10 @@ def test_curve_points_follow_the_formula() -> None:
 def test_1d_input_errors() -> None:
     with pytest.raises(InputError) as error:
         descend_1d("parabola", "gradient", 0.3, 0.0, MAX_STEPS + 1)
-    assert error.value.code == "steps_out_of_range"
+    assert error.value.code == "optimizers.steps_out_of_range"
     with pytest.raises(InputError) as error:
         descend_1d("parabola", "gradient", -0.1, 0.0, 5)
-    assert error.value.code == "not_positive"
+    assert error.value.code == "optimizers.alpha_not_positive"
     with pytest.raises(InputError):
         descend_1d("parabola", "gradient", 0.1, math.nan, 5)
 
@@ -128,8 +133,8 @@ def test_listed_minima_are_minima(key: str) -> None:
 # ---------------------------------------------------------------- torch.optim against the hand rules
 
 
-def _hyper(surface_key: str, **changes: float) -> Hyperparameters:
-    return Hyperparameters(SURFACES[surface_key].learning_rates, **changes)
+def _hyper(surface_key: str) -> Hyperparameters:
+    return Hyperparameters(SURFACES[surface_key].learning_rates)
 
 
 @pytest.mark.parametrize("surface_key", list(SURFACES))
@@ -140,9 +145,10 @@ def test_every_torch_step_equals_the_hand_written_rule(surface_key: str, optimiz
     hyper = _hyper(surface_key)
     path = run_path(surface_key, optimizer_key, hyper, surface.start, min(surface.steps, 300))
     rule = OPTIMIZERS[optimizer_key].manual_step
+    values = hyper.values(optimizer_key)
     previous: dict = {}
     for step in path.steps:
-        theta_next, state = rule(step.theta, step.grad, previous, step.t, hyper)
+        theta_next, state = rule(step.theta, step.grad, previous, step.t, values)
         assert theta_next == pytest.approx(step.theta_next, rel=1e-12, abs=1e-15)
         for symbol, value in step.state.items():
             assert state[symbol] == pytest.approx(value, rel=1e-12, abs=1e-300)
@@ -162,24 +168,28 @@ def test_whole_path_equals_the_hand_written_path_on_the_bowl(optimizer_key: str)
 
 @settings(max_examples=60, deadline=None)
 @given(
+    data=st.data(),
     optimizer_key=st.sampled_from(list(OPTIMIZERS)),
     lr=st.floats(1e-3, 0.4),
-    momentum=st.floats(0.01, 0.95),
-    rms_alpha=st.floats(0.5, 0.999),
-    beta1=st.floats(0.0, 0.95),
-    beta2=st.floats(0.5, 0.9999),
     x0=st.floats(-4.0, 4.0),
     y0=st.floats(-2.0, 2.0),
 )
 def test_paths_match_hand_rules_for_any_hyperparameters(
-    optimizer_key: str, lr: float, momentum: float, rms_alpha: float, beta1: float, beta2: float,
-    x0: float, y0: float,
+    data: st.DataObject, optimizer_key: str, lr: float, x0: float, y0: float,
 ) -> None:
-    hyper = Hyperparameters({optimizer_key: lr}, momentum=momentum, rms_alpha=rms_alpha, beta1=beta1, beta2=beta2)
+    """Any value each hyperparameter's limits allow (the record says which it takes)."""
+    record = OPTIMIZERS[optimizer_key]
+    chosen = {
+        spec.name: data.draw(st.floats(spec.lowest_offered, spec.maximum), label=spec.name)
+        for spec in record.hyperparameters
+    }
+    hyper = Hyperparameters({optimizer_key: lr}, {optimizer_key: chosen})
     path = run_path("bowl", optimizer_key, hyper, (x0, y0), 30)
+    values = hyper.values(optimizer_key)
+    assert {name: values[name] for name in chosen} == chosen
     previous: dict = {}
     for step in path.steps:
-        theta_next, state = OPTIMIZERS[optimizer_key].manual_step(step.theta, step.grad, previous, step.t, hyper)
+        theta_next, state = record.manual_step(step.theta, step.grad, previous, step.t, values)
         assert theta_next == pytest.approx(step.theta_next, rel=1e-12, abs=1e-14)
         previous = {symbol: step.state[symbol] for symbol in step.state}
 
@@ -189,7 +199,8 @@ def test_course_momentum_form_gives_the_same_path_as_torch() -> None:
     surface = SURFACES["rosenbrock"]
     hyper = _hyper("rosenbrock")
     path = run_path("rosenbrock", "momentum", hyper, surface.start, 200)
-    lr, mu = hyper.lr("momentum"), hyper.momentum
+    lr, mu = hyper.lr("momentum"), hyper.values("momentum")["momentum"]
+    assert mu == 0.9
     theta, v = list(surface.start), [0.0, 0.0]
     for step in path.steps:
         point = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
@@ -210,7 +221,9 @@ def test_adam_first_step_is_eta_per_coordinate_with_bias_correction() -> None:
     eta = hyper.lr("adam")
     assert moved == pytest.approx([-eta * math.copysign(1, g) for g in step.grad], rel=1e-6)
     # Without bias correction (text 003): eta * (1 - b1) g / sqrt((1 - b2) g^2) = eta * 0.1 / sqrt(0.001).
-    course_move = eta * (1 - hyper.beta1) / math.sqrt(1 - hyper.beta2)
+    values = hyper.values("adam")
+    assert (values["beta1"], values["beta2"]) == (0.9, 0.999)
+    course_move = eta * (1 - values["beta1"]) / math.sqrt(1 - values["beta2"])
     assert course_move == pytest.approx(3.1623 * eta, rel=1e-4)
 
 
@@ -251,11 +264,11 @@ def test_hyperparameter_errors_name_the_field() -> None:
         run_path("bowl", "sgd", Hyperparameters({"sgd": 0.0}), (1.0, 1.0), 5)
     assert error.value.field == "lr_sgd"
     with pytest.raises(InputError) as error:
-        run_path("bowl", "momentum", Hyperparameters({"momentum": 0.1}, momentum=1.0), (1.0, 1.0), 5)
+        run_path("bowl", "momentum", Hyperparameters({"momentum": 0.1}, {"momentum": {"momentum": 1.0}}), (1.0, 1.0), 5)
     assert error.value.field == "momentum"
     with pytest.raises(InputError) as error:
         run_path("bowl", "sgd", Hyperparameters({"sgd": 0.1}), (1.0, 1.0), 0)
-    assert error.value.code == "steps_out_of_range"
+    assert error.value.code == "optimizers.steps_out_of_range"
 
 
 # ---------------------------------------------------------------- formulas with numbers
@@ -288,11 +301,13 @@ def test_substituted_formulas_show_torch_numbers(optimizer_key: str) -> None:
     for value in path.steps[t - 2].state.values():  # the previous state is substituted on the right
         assert any(latex_vector(value) in line.numbers for line in lines)
     if optimizer_key == "adam":
-        m_hat, v_hat = adam_bias_corrected(step.state, t, hyper)
+        m_hat, v_hat = adam_bias_corrected(step.state, t, hyper.values("adam"))
         assert latex_vector(m_hat) in update.numbers and latex_vector(v_hat) in update.numbers
         assert m_hat[0] == pytest.approx(step.state["m"][0] / (1 - 0.9**3))
-    expected_lines = {"sgd": 2, "momentum": 3, "adagrad": 3, "rmsprop": 3, "adam": 6}
-    assert len(lines) == expected_lines[optimizer_key]
+    # One line for the gradient, one per state the hand rule keeps (Adam's m-hat, v-hat too), one update.
+    _, hand_state = OPTIMIZERS[optimizer_key].manual_step(step.theta, step.grad, path.steps[t - 2].state, t,
+                                                          hyper.values(optimizer_key))
+    assert len(lines) == 2 + len(hand_state)
     assert update.latex.startswith(r"\begin{aligned} \theta_{3} &= \theta_{2} - ")
     assert update.latex.count("&=") == 3
 
@@ -302,4 +317,131 @@ def test_substituted_formulas_reject_steps_off_the_path() -> None:
     path = run_path("bowl", "sgd", hyper, (1.0, 1.0), 3)
     with pytest.raises(InputError) as error:
         substituted_formulas(path, 4, hyper)
-    assert error.value.code == "step_out_of_range"
+    assert error.value.code == "optimizers.step_off_path"
+
+
+def test_substituted_formulas_have_the_lines_the_page_shows_for_the_course_five() -> None:
+    hyper = _hyper("saddle")
+    expected_lines = {"sgd": 2, "momentum": 3, "adagrad": 3, "rmsprop": 3, "adam": 6}
+    for key, count in expected_lines.items():
+        path = run_path("saddle", key, hyper, SURFACES["saddle"].start, 5)
+        assert len(substituted_formulas(path, 3, hyper)) == count
+
+
+# ---------------------------------------------------------------- the registry against torch
+
+
+def test_the_registry_holds_the_course_five_in_page_order() -> None:
+    assert list(OPTIMIZERS) == ["sgd", "momentum", "adagrad", "rmsprop", "adam"]
+    assert [record.label for record in OPTIMIZERS.values()] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
+    assert [record.shown_title for record in OPTIMIZERS.values()] == [
+        "SGD", "SGD with momentum", "AdaGrad", "RMSProp", "Adam"]
+    for key, record in OPTIMIZERS.items():
+        assert record.key == key
+
+
+def _gradients(steps: int, shape: tuple[int, ...], seed: int) -> list[torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    return [torch.randn(shape, generator=generator, dtype=torch.float64) * 3 for _ in range(steps)]
+
+
+@pytest.mark.parametrize("optimizer_key", list(OPTIMIZERS))
+def test_the_trainers_factory_steps_as_the_hand_rule_says(optimizer_key: str) -> None:
+    """build_optimizer (what the trainer calls) over two tensors, eight steps, state carried by each side."""
+    record = OPTIMIZERS[optimizer_key]
+    hyper = {spec.name: spec.default for spec in record.hyperparameters}
+    values = record.values(0.05, hyper)
+    tensors = [torch.tensor([1.5, -0.5], dtype=torch.float64, requires_grad=True),
+               torch.tensor([0.25, 2.0], dtype=torch.float64, requires_grad=True)]
+    optimizer = build_optimizer(optimizer_key, tensors, 0.05, **hyper)
+    hand = [(tuple(t.tolist()), {}) for t in tensors]
+    for t, grads in enumerate(zip(*(_gradients(8, (2,), seed) for seed in (1, 2)), strict=True), start=1):
+        for tensor, grad in zip(tensors, grads, strict=True):
+            tensor.grad = grad.clone()
+        optimizer.step()
+        hand = [record.manual_step(theta, tuple(grad.tolist()), state, t, values)
+                for (theta, state), grad in zip(hand, grads, strict=True)]
+        for tensor, (theta, state) in zip(tensors, hand, strict=True):
+            assert tuple(tensor.tolist()) == pytest.approx(theta, rel=1e-12, abs=1e-15)
+            for name, symbol in record.state_symbols.items():
+                assert tuple(optimizer.state[tensor][name].tolist()) == pytest.approx(state[symbol], rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizer_key", list(OPTIMIZERS))
+def test_the_hand_rules_constants_and_hyperparameters_reach_torch(optimizer_key: str) -> None:
+    record = OPTIMIZERS[optimizer_key]
+    optimizer = build_optimizer(optimizer_key, [torch.zeros(2, requires_grad=True)], 0.05)
+    assert optimizer.defaults["lr"] == 0.05
+    for name, value in record.constants.items():  # the hand rule's eps is torch's default
+        assert optimizer.defaults[name] == value
+    defaults = {spec.name: spec.default for spec in record.hyperparameters}
+    for name, value in record.torch_arguments(defaults).items():
+        assert optimizer.defaults[name] == value
+    for spec in record.hyperparameters:
+        assert spec.lowest_offered <= spec.default <= spec.maximum
+        assert spec.label and spec.step
+    assert record.color.startswith("#") and len(record.color) == 7
+    assert record.formulas and record.course_formulas and record.course_difference and record.summary_formula
+    for surface_key in SURFACES:
+        assert surface_learning_rates(surface_key)[optimizer_key] > 0
+
+
+@pytest.mark.parametrize("optimizer_key", list(OPTIMIZERS))
+def test_fused_is_asked_for_only_where_torch_has_it(optimizer_key: str) -> None:
+    record = OPTIMIZERS[optimizer_key]
+    optimizer = build_optimizer(optimizer_key, [torch.zeros(2, requires_grad=True)], 0.1, fused=True)
+    assert bool(optimizer.defaults.get("fused")) == record.supports_fused
+
+
+def test_code_and_kwargs_read_as_the_trainer_wrote_them() -> None:
+    assert optimizer_code("sgd", 0.1) == "torch.optim.SGD(model.parameters(), lr=0.1)"
+    assert optimizer_code("momentum", 0.1, momentum=0.9) == "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)"
+    assert optimizer_code("adam", 0.001, beta1=0.9, beta2=0.999, weight_decay=0.01) == (
+        "torch.optim.Adam(model.parameters(), lr=0.001, betas=(0.9, 0.999), weight_decay=0.01)")
+    assert optimizer_code("rmsprop", 0.01, alpha=0.99) == "torch.optim.RMSprop(model.parameters(), lr=0.01, alpha=0.99)"
+    assert optimizer_code("adagrad", 0.5) == "torch.optim.Adagrad(model.parameters(), lr=0.5)"
+    config = {"lr": 0.1, "momentum": 0.8, "beta1": 0.7, "beta2": 0.99, "alpha": 0.9}
+    assert hyperparameter_values(OPTIMIZERS["adam"], config) == {"beta1": 0.7, "beta2": 0.99}
+    assert hyperparameter_values(OPTIMIZERS["sgd"], config) == {}
+    weights = torch.zeros(2, requires_grad=True)
+    assert build_optimizer("momentum", [weights], 0.1, weight_decay=0.5, momentum=0.0).defaults["weight_decay"] == 0.5
+    # The trainer allows momentum 0 (plain SGD); only the race's widgets start above it.
+    assert build_optimizer("momentum", [weights], 0.1, momentum=0.0).defaults["momentum"] == 0.0
+    # The Training page's widgets: the names of TrainConfig's fields, the address keys of old links.
+    assert [(s.name, s.key) for r in OPTIMIZERS.values() for s in r.training_hyperparameters] == [
+        ("momentum", "momentum"), ("alpha", "alpha"), ("beta1", "betas")]
+
+
+def test_unknown_optimizers_and_hyperparameters_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(InputError) as error:
+        get_optimizer("lion")
+    assert error.value.code == "optimizers.unknown" and error.value.field == "optimizer"
+    assert str(error.value) == "Unknown optimizer 'lion': choose one of sgd, momentum, adagrad, rmsprop, adam."
+    with pytest.raises(InputError) as error:
+        build_optimizer("sgd", [torch.zeros(2, requires_grad=True)], 0.1, momentum=0.9)
+    assert error.value.code == "optimizers.unknown_hyperparameter" and error.value.field == "momentum"
+    assert str(error.value) == "SGD takes no hyperparameter 'momentum' (it takes: -)."
+
+
+def test_messages_read_as_before() -> None:
+    with pytest.raises(InputError) as error:
+        descend_1d("parabola", "gradient", 0.3, 0.0, MAX_STEPS + 1)
+    assert str(error.value) == f"The number of steps must be between 1 and {MAX_STEPS}."
+    with pytest.raises(InputError) as error:
+        descend_1d("parabola", "gradient", -0.1, 0.0, 5)
+    assert str(error.value) == "The learning rate α must be positive."
+    with pytest.raises(InputError) as error:
+        descend_1d("parabola", "gradient", 0.1, math.nan, 5)
+    assert (str(error.value), error.value.field) == ("start must be a finite number.", "start")
+    with pytest.raises(InputError) as error:
+        run_path("bowl", "adam", Hyperparameters({"adam": -1.0}), (1.0, 1.0), 5)
+    assert (str(error.value), error.value.field) == ("The learning rate of Adam must be a positive number.", "lr_adam")
+    path = run_path("bowl", "sgd", _hyper("bowl"), (1.0, 1.0), 3)
+    with pytest.raises(InputError) as error:
+        substituted_formulas(path, 4, _hyper("bowl"))
+    assert str(error.value) == "Step 4 is not on this path (it has 3 steps)."
+    assert messages.word("optimizers.path_diverged", {"optimizer": "SGD", "steps": 13}) == (
+        "SGD stopped after 13 steps: its path diverged.")
+    for status in DESCENT_STATUSES:
+        assert messages.template(f"optimizers.descent_{status}") is not None
+    assert messages.word(descend_1d("parabola", "gradient", 0.3, -1.5, 12).status_code).startswith("Arrived:")
