@@ -1,0 +1,159 @@
+"""A student's own CSV as a data set: the target column, the task, the inputs, and what was left out.
+
+:func:`read_csv_table` reads the bytes of an upload (never a path a student chose) with pandas'
+standard library's delimiter sniffing (, ; tab |), in UTF-8 or the Windows Cyrillic code page Russian spreadsheets save in,
+and :func:`prepare_table` turns it into inputs and targets: numeric columns as they are,
+text columns with few values one-hot encoded, others left out with a note; rows with a missing
+value dropped and counted; the task detected from the target (whole numbers with few values:
+classification; otherwise regression) and changeable. Every refusal is one ``data.csv_*`` message.
+Standardization is left to training, which fits it on the training split only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from nnlib.core.errors import InputError
+
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+TASKS = (CLASSIFICATION, REGRESSION)
+ENCODINGS = ("utf-8-sig", "cp1251")
+MAX_ROWS = 200_000
+MAX_COLUMNS = 500
+MAX_CLASSES = 100  # more distinct targets than this is not a classification a page can show
+MAX_CATEGORIES = 20  # a text column with more values than this is left out, not one-hot encoded
+MAX_CLASS_GUESS = 20  # whole-number targets with at most this many values are taken as classes
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+
+
+@dataclass(frozen=True)
+class TableNote:
+    code: str
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreparedTable:
+    features: np.ndarray  # (rows, inputs) float32
+    targets: np.ndarray  # (rows,) int64 class indices, or float32 values for regression
+    task: str
+    feature_names: tuple[str, ...]
+    classes: tuple[str, ...]  # class names for classification; () for regression
+    target: str
+    notes: tuple[TableNote, ...]
+
+
+def read_csv_table(data: bytes, file_name: str, max_bytes: int) -> pd.DataFrame:
+    """The upload's rows and columns; InputError naming ``file_name`` when it is not a usable CSV."""
+    name = file_name[-80:]
+    if len(data) > max_bytes:
+        raise InputError("data.csv_too_big", file=name, megabytes=len(data) // 2**20, limit=max_bytes // 2**20)
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise InputError("data.csv_binary", file=name)
+    text = None
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None or not text.strip():
+        raise InputError("data.csv_empty" if text is not None else "data.csv_binary", file=name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_delimiter(text), nrows=MAX_ROWS + 1,
+                            skipinitialspace=True)
+    except pd.errors.ParserError as error:
+        raise InputError("data.csv_ragged", file=name, reason=str(error).splitlines()[0][:160]) from None
+    except (pd.errors.EmptyDataError, ValueError, UnicodeError) as error:
+        raise InputError("data.csv_unreadable", file=name, reason=str(error).splitlines()[0][:160]) from None
+    if len(frame) > MAX_ROWS:
+        raise InputError("data.csv_too_many_rows", file=name, limit=MAX_ROWS)
+    if frame.shape[1] > MAX_COLUMNS:
+        raise InputError("data.csv_too_many_columns", file=name, columns=frame.shape[1], limit=MAX_COLUMNS)
+    if frame.shape[1] < 2 or frame.empty:
+        raise InputError("data.csv_too_small", file=name, rows=len(frame), columns=frame.shape[1])
+    frame.columns = [str(column).strip()[:60] or f"column {i + 1}" for i, column in enumerate(frame.columns)]
+    return frame
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the first lines among , ; tab and | (a comma when it cannot tell)."""
+    try:
+        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def guess_task(target: pd.Series) -> str:
+    """Classification for text or for whole numbers with few values; regression otherwise."""
+    values = target.dropna()
+    if not pd.api.types.is_numeric_dtype(values):
+        return CLASSIFICATION
+    whole = bool(np.all(np.mod(values.to_numpy(dtype=float), 1.0) == 0))
+    return CLASSIFICATION if whole and values.nunique() <= MAX_CLASS_GUESS else REGRESSION
+
+
+def prepare_table(frame: pd.DataFrame, target: str, task: str | None = None,
+                  inputs: list[str] | None = None) -> PreparedTable:
+    """Inputs and targets from ``frame`` for ``target``; ``task`` None means :func:`guess_task`."""
+    if target not in frame.columns:
+        raise InputError("data.csv_no_target", field="target", target=str(target)[:60])
+    task = task or guess_task(frame[target])
+    if task not in TASKS:
+        raise InputError("data.csv_task", field="task", task=str(task)[:20])
+    chosen = [c for c in (inputs if inputs is not None else frame.columns) if c != target]
+    notes: list[TableNote] = []
+    columns: list[pd.DataFrame] = []
+    for column in chosen:
+        if column not in frame.columns:
+            raise InputError("data.csv_no_column", field="inputs", column=str(column)[:60])
+        values = frame[column]
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            columns.append(values.astype(float).to_frame(column))
+        elif values.nunique(dropna=True) <= MAX_CATEGORIES:
+            encoded = pd.get_dummies(values, prefix=column, prefix_sep="=", dtype=float)
+            encoded[values.isna().to_numpy()] = np.nan  # a missing category is a missing value
+            columns.append(encoded)
+            notes.append(TableNote("data.csv_one_hot", {"column": column, "count": encoded.shape[1]}))
+        else:
+            notes.append(TableNote("data.csv_left_out", {"column": column, "values": int(values.nunique())}))
+    if not columns:
+        raise InputError("data.csv_no_numeric", field="inputs")
+    table = pd.concat([*columns, frame[target].rename("__target__")], axis=1)
+    complete = table.dropna()
+    dropped = len(table) - len(complete)
+    if dropped:
+        notes.append(TableNote("data.csv_dropped_rows", {"count": dropped, "rows": len(table)}))
+    if complete.empty:
+        raise InputError("data.csv_nothing_left", rows=len(table))
+    features = complete.drop(columns="__target__").to_numpy(dtype=np.float32)
+    feature_names = tuple(str(c) for c in complete.columns[:-1])
+    raw_target = complete["__target__"]
+    if task == REGRESSION:
+        if not pd.api.types.is_numeric_dtype(raw_target):
+            raise InputError("data.csv_target_not_numeric", field="task", target=target)
+        return PreparedTable(features, raw_target.to_numpy(dtype=np.float32), task, feature_names, (), target,
+                             tuple(notes))
+    names = sorted(raw_target.unique().tolist(), key=lambda v: (str(type(v)), v))
+    if len(names) < 2:
+        raise InputError("data.csv_one_class", field="target", target=target)
+    if len(names) > MAX_CLASSES:
+        raise InputError("data.csv_too_many_classes", field="target", target=target, count=len(names),
+                         limit=MAX_CLASSES)
+    index = {value: i for i, value in enumerate(names)}
+    targets = raw_target.map(index).to_numpy(dtype=np.int64)
+    classes = tuple(_class_name(value) for value in names)
+    return PreparedTable(features, targets, task, feature_names, classes, target, tuple(notes))
+
+
+def _class_name(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)[:40]
