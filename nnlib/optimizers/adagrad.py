@@ -55,6 +55,7 @@ ADAGRAD = Optimizer(
     color="#2f9e44",
     constants={"eps": 1e-10},
     state_symbols={"sum": "G"},
+    title="AdaGrad",
     summary_formula=r"G \leftarrow G + (\nabla_w L)^2,\quad w \leftarrow w - \eta \frac{\nabla_w L}{\sqrt{G} + \varepsilon}",
     supports_fused=True,
 )

@@ -101,6 +101,7 @@ ADAM = Optimizer(
     torch_arguments=adam_arguments,
     constants={"eps": 1e-8},
     state_symbols={"exp_avg": "m", "exp_avg_sq": "v"},
+    title="Adam",
     summary_formula=r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
     r"w \leftarrow w - \eta \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \varepsilon}",
     supports_fused=True,

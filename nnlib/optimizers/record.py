@@ -82,14 +82,10 @@ class Optimizer:
     constants: Mapping[str, float] = field(default_factory=dict)
     state_symbols: Mapping[str, str] = field(default_factory=dict)
     # What the Training page and the trainer read.
-    title: str = ""  # its name alone in a list: "SGD with momentum"; the label where empty
+    title: str = ""  # its name alone in a list (the Training page): "SGD with momentum"
     summary_formula: str = ""  # the update on one line (LaTeX)
     supports_fused: bool = False  # torch has a fused kernel for it (fused=True), which the trainer calls directly
     training_hyperparameters: tuple[Hyperparameter, ...] = ()  # the Training page's widgets (TrainConfig fields)
-
-    @property
-    def shown_title(self) -> str:
-        return self.title or self.label
 
     @property
     def hyperparameter_names(self) -> tuple[str, ...]:

@@ -62,6 +62,7 @@ RMSPROP = Optimizer(
     ),
     constants={"eps": 1e-8},
     state_symbols={"square_avg": "v"},
+    title="RMSProp",
     summary_formula=r"E \leftarrow \alpha E + (1-\alpha)(\nabla_w L)^2,\quad "
     r"w \leftarrow w - \eta \frac{\nabla_w L}{\sqrt{E} + \varepsilon}",
     # torch has no fused RMSprop.

@@ -30,6 +30,7 @@ SGD = Optimizer(
     course_difference="Text 003 writes θ_{t+1} = θ_t + α∇L with a plus. The step goes against the gradient "
     "(the text itself says «антиградиент»), so torch, and this page, subtract.",
     color="#e03131",
+    title="SGD",
     summary_formula=r"w \leftarrow w - \eta \, \nabla_w L",
     supports_fused=True,
 )

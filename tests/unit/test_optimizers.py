@@ -334,7 +334,7 @@ def test_substituted_formulas_have_the_lines_the_page_shows_for_the_course_five(
 def test_the_registry_holds_the_course_five_in_page_order() -> None:
     assert list(OPTIMIZERS) == ["sgd", "momentum", "adagrad", "rmsprop", "adam"]
     assert [record.label for record in OPTIMIZERS.values()] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
-    assert [record.shown_title for record in OPTIMIZERS.values()] == [
+    assert [record.title for record in OPTIMIZERS.values()] == [
         "SGD", "SGD with momentum", "AdaGrad", "RMSProp", "Adam"]
     for key, record in OPTIMIZERS.items():
         assert record.key == key
@@ -382,6 +382,7 @@ def test_the_hand_rules_constants_and_hyperparameters_reach_torch(optimizer_key:
         assert spec.label and spec.step
     assert record.color.startswith("#") and len(record.color) == 7
     assert record.formulas and record.course_formulas and record.course_difference and record.summary_formula
+    assert record.title and record.label
     for surface_key in SURFACES:
         assert surface_learning_rates(surface_key)[optimizer_key] > 0
 
