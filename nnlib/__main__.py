@@ -1,7 +1,9 @@
 """Command line: `python -m nnlib train --dataset iris|notmnist [...] [--json]`, `python -m nnlib data ...`.
 
 `train` uses the same trainer as the dashboard. With --json the last line printed is one
-JSON object (dataset, device, epochs, seconds, samples_per_s, accuracies).
+JSON object (dataset, device, epochs, seconds, samples_per_s, accuracies). `--fast` trains
+under bf16 autocast where the hardware has native bf16 (refused, with the reason, where it
+has not); `--threads N` fixes the run's CPU threads (default 0: the trainer's thread policy).
 
 `data import ARCHIVE` and `data download` put the class's notMNIST_small in place as
 data/downloads/notMNIST_small.tar.gz (checked and parsed first); only the instructor does
@@ -16,12 +18,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import torch
-
 from nnlib import data as datasets
+from nnlib.core import messages
 from nnlib.core.device import DEVICE_CHOICES
 from nnlib.core.errors import InputError
-from nnlib.training import OPTIMIZERS, EpochRecord, Trainer, default_config, prepare_split
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.training import EpochRecord, Trainer, default_config, prepare_split
+from nnlib.training.speed import FAST_MODE_HELP
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int)
     train.add_argument("--seed", type=int)
     train.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
-    train.add_argument("--threads", type=int, help="PyTorch CPU threads (default: PyTorch's own)")
+    train.add_argument("--threads", type=int, help="PyTorch CPU threads for this run (default 0: chosen by "
+                       "the trainer from the speed it measures)")
+    train.add_argument("--fast", action="store_true", help=messages.word(FAST_MODE_HELP))
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
     data = commands.add_parser("data", help="put the class's notMNIST_small in place (instructor)")
     data_commands = data.add_subparsers(dest="data_command", required=True)
@@ -57,14 +62,12 @@ def train_command(args: argparse.Namespace) -> dict:
     overrides = {
         "data_path": args.data_path, "network": args.network, "optimizer": args.optimizer, "lr": args.lr,
         "momentum": args.momentum, "batch_size": args.batch_size, "epochs": args.epochs, "seed": args.seed,
-        "device": args.device,
+        "device": args.device, "threads": args.threads, "fast": args.fast or None,
     }
     for name, value in overrides.items():
         if value is not None:
             setattr(config, name, value)
     config.validate()
-    if args.threads:
-        torch.set_num_threads(args.threads)
 
     def progress(done: int, total: int) -> None:
         if not args.json and (done == total or done % 2000 == 0):

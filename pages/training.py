@@ -24,8 +24,8 @@ from nnlib import layers as net
 from nnlib.core.device import DEVICE_NAMES, available_devices
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
+from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import (
-    OPTIMIZERS,
     TrainConfig,
     confusion_matrix,
     default_config,
@@ -52,11 +52,6 @@ RUN_KEY = "training_run"
 RACE_KEY = "training_race"
 RUN_PARAM = "run"  # the run's token in the page's address
 LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
-HYPERPARAMETER_WIDGETS = {
-    "momentum": ("Momentum μ", 0.0, 0.999, 0.9, "How much of the last step carries into the next."),
-    "betas": ("β₁ (first moment)", 0.0, 0.999, 0.9, "Decay of the running mean of gradients."),
-    "alpha": ("α (smoothing)", 0.0, 0.999, 0.99, "Decay of the running mean of squared gradients."),
-}
 
 
 @st.cache_resource(show_spinner="Loading iris…")
@@ -186,13 +181,13 @@ with left:
     info = OPTIMIZERS[optimizer_key]
     lr = st.number_input("Learning rate η", min_value=1e-5, max_value=10.0, value=defaults.lr, format="%.4f",
                          key=f"training_lr_{dataset_choice}", disabled=locked, **SHARED)
-    st.latex(info.formula)
+    st.latex(info.summary_formula)
 with middle:
     extra: dict[str, float] = {}
-    for name in info.hyperparameters:
-        label, low, high, value, help_text = HYPERPARAMETER_WIDGETS[name]
-        extra[name] = st.number_input(label, min_value=low, max_value=high, value=value, step=0.01,
-                                      key=f"training_{name}", help=help_text, disabled=locked, **SHARED)
+    for spec in info.training_hyperparameters:
+        extra[spec.name] = st.number_input(spec.label, min_value=spec.minimum, max_value=spec.maximum,
+                                           value=spec.default, step=spec.step, key=f"training_{spec.key}",
+                                           help=spec.help, disabled=locked, **SHARED)
     batch_size = st.number_input("Batch size (0 = the whole training set)", min_value=0, max_value=100_000,
                                  value=defaults.batch_size, step=16, key=f"training_batch_{dataset_choice}",
                                  disabled=locked, **SHARED)
@@ -216,7 +211,7 @@ config = TrainConfig(
     optimizer=optimizer_key,
     lr=float(lr),
     momentum=float(extra.get("momentum", 0.9)),
-    beta1=float(extra.get("betas", 0.9)),
+    beta1=float(extra.get("beta1", 0.9)),
     alpha=float(extra.get("alpha", 0.99)),
     batch_size=int(batch_size),
     epochs=int(epochs),

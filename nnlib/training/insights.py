@@ -118,3 +118,9 @@ def dead_relu_share(model: nn.Sequential, inputs: torch.Tensor) -> float:
     layers = dead_relu_units(model, inputs)
     total = sum(layer.total for layer in layers)
     return sum(layer.dead for layer in layers) / total if total else 0.0
+
+
+def confusion_matrix(predicted: torch.Tensor, true: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """counts[i, j] = how many samples of true class i were predicted as class j."""
+    index = true.to(torch.int64) * n_classes + predicted.to(torch.int64)
+    return torch.bincount(index, minlength=n_classes * n_classes).reshape(n_classes, n_classes)

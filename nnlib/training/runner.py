@@ -13,9 +13,13 @@ a student (an owner key the page derives from the browser), can be found again f
 another tab or after a reload, counts against that student's limit, and is paused,
 stopped and finally forgotten when its student is no longer seen.
 
-PyTorch's CPU thread pool is process-wide, so "threads per run" is set for the
-whole process each time a run starts an epoch: the configured number, or, when
-``threads_per_run`` is 0, the cores shared equally among the runs training now.
+CPU threads: each run's trainer gets a cap (``Trainer.thread_cap``), set whenever the
+run gets its slot and after every epoch: ``threads_per_run`` when it is set, else the
+cores shared equally among the runs training now. Within the cap the trainer's own
+:class:`~nnlib.training.speed.ThreadPolicy` (or the config's fixed count) picks the count.
+
+Statuses and stop reasons are :class:`RunMessage` records: a ``training.*`` code and its
+details, worded from the catalogue in the language asked for.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import ctypes
 import ctypes.util
 import gc
 import itertools
-import os
 import secrets
 import threading
 import time
@@ -34,12 +37,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.settings import Settings, get_settings
-from nnlib.training import BatchRecord, EpochRecord, TrainConfig, Trainer, planned_work
+from nnlib.training.config import TrainConfig
 from nnlib.training.insights import dead_relu_units, weight_grad_norms
+from nnlib.training.recipes import planned_work
+from nnlib.training.records import BatchRecord, EpochRecord
+from nnlib.training.speed import usable_cores
+from nnlib.training.trainer import Trainer
 
 
 class RunSlots:
@@ -118,7 +124,7 @@ def threads_for(active_runs: int) -> int:
     configured = get_settings().threads_per_run
     if configured > 0:
         return configured
-    return max(1, (os.cpu_count() or 1) // max(1, active_runs))
+    return max(1, usable_cores() // max(1, active_runs))
 
 
 INSIGHT_SAMPLES = 512  # validation samples the dead-unit count looks at after each epoch
@@ -128,26 +134,49 @@ READY, QUEUED, RUNNING, PAUSED = "ready", "queued", "running", "paused"
 FINISHED, STOPPED, FAILED = "finished", "stopped", "failed"
 IN_PROGRESS = (QUEUED, RUNNING, PAUSED)
 
-# Why a run stopped without the student pressing Stop: message codes, worded by the page.
-STOP_MESSAGES = {
-    "stopped_in_queue": "Stopped while waiting in the queue.",
-    "stopped_mid_epoch": "Stopped during an epoch; its partial updates are kept.",
-    "time_limit": "Stopped: this server allows {duration} of training per run. Its results so far are kept.",
-    "idle": "Stopped: nobody had looked at this run for {duration}. Its results so far are kept.",
-    "pause_limit": "Stopped: it stayed paused for {duration}. Its results so far are kept.",
-    "idle_paused": "Paused: nobody has looked at this run for {duration}. Resume to go on.",
-    "server_shutdown": "Stopped: the server is shutting down.",
-}
+# Why a run stopped or paused without the student pressing Stop: training.* message codes.
+# Those with a limit take its length as the detail ``seconds`` (worded as a duration).
+STOPPED_IN_QUEUE = "training.stopped_in_queue"
+STOPPED_MID_EPOCH = "training.stopped_mid_epoch"
+TIME_LIMIT = "training.time_limit"
+IDLE_STOPPED = "training.idle_stopped"
+PAUSE_LIMIT = "training.pause_limit"
+IDLE_PAUSED = "training.idle_paused"
+SERVER_SHUTDOWN = "training.server_shutdown"
+FAILED_UNEXPECTEDLY = "training.failed"
 
 
-def duration_text(seconds: float) -> str:
+def duration_text(seconds: float, language: str = messages.SOURCE_LANGUAGE) -> str:
     """A limit as people say it: "45 seconds", "1 minute", "2 minutes", "1.5 hours"."""
-    unit, value = "second", round(seconds, 1)
-    for name, size in (("hour", 3600), ("minute", 60)):
+    unit, value = "seconds", round(seconds, 1)
+    for name, size in (("hours", 3600), ("minutes", 60)):
         if seconds >= size:
             unit, value = name, round(seconds / size, 1)
             break
-    return f"{value:g} {unit}{'' if value == 1 else 's'}"
+    if float(value).is_integer():  # whole: the catalogue's plural forms pick "1 minute" / "2 minutes"
+        return messages.word(f"training.duration_{unit}", {"count": int(value)}, language)
+    # A fraction takes no plural rule of gettext's (they count whole things): one entry of its own.
+    return messages.word(f"training.duration_{unit}_fraction", {"value": value}, language)
+
+
+@dataclass(frozen=True)
+class RunMessage:
+    """A status or stop reason: a message code and its details, worded in any language."""
+
+    code: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_error(cls, error: InputError) -> RunMessage:
+        return cls(error.code, {**error.details, "_words": error.message})
+
+    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+        details = dict(self.details)
+        if messages.template(self.code, language) is None and "_words" in details:
+            return details["_words"]  # an error from a concept still on the old inline wording
+        if "seconds" in details:
+            details["duration"] = duration_text(details["seconds"], language)
+        return messages.word(self.code, details, language)
 
 
 class _Stop(Exception):
@@ -170,7 +199,12 @@ class Progress:
     grad_norms: list[tuple[float, str, float]] = field(default_factory=list)
     # (epoch, ReLU position, dead units, units) measured on validation data after each epoch
     dead_units: list[tuple[int, int, int, int]] = field(default_factory=list)
-    message: str | None = None
+    note: RunMessage | None = None  # why the run stopped, paused or failed
+
+    @property
+    def message(self) -> str | None:
+        """The note in English words (a page in another language calls ``note.words(language)``)."""
+        return self.note.words() if self.note is not None else None
 
 
 @dataclass
@@ -256,7 +290,7 @@ class BackgroundRun:
         self._thread: threading.Thread | None = None
         self._ticket: int | None = None
         self._status = READY
-        self._message: str | None = None
+        self._message: RunMessage | None = None
         self._queued_seconds = 0.0
         self._trained_seconds = 0.0  # training time so far, queue and pauses not counted
         self._training_since: float | None = None
@@ -309,7 +343,7 @@ class BackgroundRun:
                 "grad_norms": list(part.progress.grad_norms),
                 "dead_units": list(part.progress.dead_units),
                 "status": self._status,
-                "message": self._message,
+                "note": self._message,
                 "queued_seconds": self._queued_seconds,
             })
         if snapshot.status == QUEUED and self._ticket is not None:
@@ -348,13 +382,13 @@ class BackgroundRun:
             return
         self.start(epochs=1)
 
-    def pause(self, code: str | None = None, **details: str) -> None:
+    def pause(self, code: str | None = None, **details: Any) -> None:
         """Pause between two batches; the slot is given back until :meth:`resume`."""
         if self.is_alive and self._resume.is_set():
             self._resume.clear()
             with self._lock:
                 if code is not None:
-                    self._message = STOP_MESSAGES[code].format(**details)
+                    self._message = RunMessage(code, details)
                 if self._status == QUEUED:  # not training yet: pause right away, leave the queue
                     self._status = PAUSED
                     self.paused_since = time.monotonic()
@@ -367,16 +401,16 @@ class BackgroundRun:
         else:
             self.start()
 
-    def request_stop(self, code: str | None = None, **details: str) -> None:
+    def request_stop(self, code: str | None = None, **details: Any) -> None:
         """Ask the run to end between two batches, without waiting for it."""
         if code is not None:
             self._stop_code = code
             with self._lock:
-                self._message = STOP_MESSAGES[code].format(**details)
+                self._message = RunMessage(code, details)
         self._stop_requested = True
         self._resume.set()
 
-    def stop(self, code: str | None = None, **details: str) -> None:
+    def stop(self, code: str | None = None, **details: Any) -> None:
         self.request_stop(code, **details)
         if self._thread is not None:
             self._thread.join(timeout=30)
@@ -436,7 +470,7 @@ class BackgroundRun:
         if self._stop_requested:
             raise _Stop
         if self.trained_seconds() > self.max_seconds:
-            self.request_stop("time_limit", duration=duration_text(self.max_seconds))
+            self.request_stop(TIME_LIMIT, seconds=self.max_seconds)
             raise _Stop
         if not self._resume.is_set():
             self._release()
@@ -452,11 +486,11 @@ class BackgroundRun:
         done = [0] * len(self.legs)
         try:
             if not self._acquire():
-                self._end(STOPPED, self._stopped_message("stopped_in_queue"))
+                self._end(STOPPED, self._stopped_message(STOPPED_IN_QUEUE))
                 return
-            self._set_threads()
             for leg in self.legs:
                 leg.build()
+            self._set_threads()
             while True:
                 todo = [i for i, leg in enumerate(self.legs)
                         if not leg.finished and (epochs is None or done[i] < epochs)]
@@ -472,20 +506,22 @@ class BackgroundRun:
                         self._pause_after_epoch = False
                         self.pause()
             if self.finished:
-                self._end(FINISHED, self.legs[0].trainer.stop_reason)
+                trainer = self.legs[0].trainer
+                self._end(FINISHED, RunMessage(trainer.stop_code, trainer.stop_details) if trainer.stop_code else None)
             else:
                 self._end(READY)
         except _Stop:
-            self._end(STOPPED, self._stopped_message("stopped_mid_epoch"))
+            self._end(STOPPED, self._stopped_message(STOPPED_MID_EPOCH))
         except InputError as error:
-            self._end(FAILED, error.message)
+            self._end(FAILED, RunMessage.from_error(error))
         except Exception as error:  # a run must never take the server down; say what happened
             traceback.print_exc()
-            self._end(FAILED, f"Training failed: {type(error).__name__}: {error}")
+            self._end(FAILED, RunMessage(FAILED_UNEXPECTEDLY, {"error_type": type(error).__name__,
+                                                               "error": str(error)[:500]}))
         finally:
             self._release()
 
-    def _end(self, status: str, message: str | None = None) -> None:
+    def _end(self, status: str, message: RunMessage | None = None) -> None:
         """The thread's last word; ``message`` None keeps one a stop request already set."""
         with self._lock:
             self._status = status
@@ -493,15 +529,16 @@ class BackgroundRun:
                 self._message = message
             self.paused_since = None
 
-    def _stopped_message(self, default_code: str) -> str | None:
-        # A stop with a reason (time limit, idle, pause limit) has worded it already.
-        return None if self._stop_code else STOP_MESSAGES[default_code]
+    def _stopped_message(self, default_code: str) -> RunMessage | None:
+        # A stop with a reason (time limit, idle, pause limit) has set its message already.
+        return None if self._stop_code else RunMessage(default_code)
 
     def _set_threads(self) -> None:
-        """Resize PyTorch's thread pool only when the share changes (resizing is not free)."""
-        wanted = threads_for(self.slots.active)
-        if torch.get_num_threads() != wanted:
-            torch.set_num_threads(wanted)
+        """Cap each leg's CPU threads at this run's share of the cores (the trainer picks within it)."""
+        cap = threads_for(self.slots.active)
+        for leg in self.legs:
+            if leg.trainer is not None:
+                leg.trainer.thread_cap = cap
 
     def _on_record(self, leg: Leg, record: BatchRecord | EpochRecord) -> None:
         now = time.perf_counter()
@@ -554,14 +591,7 @@ def check_run_work(plans: Iterable[PlannedTrainer], settings: Settings | None = 
     for plan in plans:
         total += planned_work(plan.config, plan.split)
     if total > settings.max_run_work:
-        raise InputError(
-            f"This run is too big for this server: about {total:.2e} multiply-adds "
-            f"(epochs × parameters × (training samples + batches)), and the limit is "
-            f"{settings.max_run_work:.2e}. Lower the epochs, make the network smaller, "
-            "or use a larger batch size.",
-            code="run_too_big",
-            details={"work": total, "limit": settings.max_run_work},
-        )
+        raise InputError("training.run_too_big", work=total, limit=settings.max_run_work)
     return total
 
 
@@ -606,14 +636,9 @@ class RunBoard:
             busy = [e for e in self._entries.values()
                     if e.owner == owner and e.run.in_progress and e.run is not run]
             if len(busy) >= self.settings.runs_per_student:
-                names = {"train": "a training run", "race": "a race"}
-                raise InputError(
-                    f"You already have {names.get(busy[0].kind, 'a run')} in progress "
-                    f"({busy[0].run.status}). Stop it or let it finish first: "
-                    f"this server allows {self.settings.runs_per_student} at a time per student.",
-                    code="one_run_per_student",
-                    details={"limit": self.settings.runs_per_student, "kind": busy[0].kind},
-                )
+                kind = busy[0].kind if busy[0].kind in ("train", "race") else "run"
+                raise InputError(f"training.busy_with_{kind}", limit=self.settings.runs_per_student,
+                                 kind=busy[0].kind, status=busy[0].run.status)
             if token is None:
                 token = secrets.token_urlsafe(12)
                 self._entries[token] = BoardEntry(token, owner, kind, run, now)
@@ -675,12 +700,12 @@ class RunBoard:
             run, away = entry.run, now - entry.last_seen
             status = run.status
             if status in IN_PROGRESS and away >= s.idle_stop_seconds:
-                run.request_stop("idle", duration=duration_text(s.idle_stop_seconds))
+                run.request_stop(IDLE_STOPPED, seconds=s.idle_stop_seconds)
             elif status in (QUEUED, RUNNING) and away >= s.idle_pause_seconds:
-                run.pause("idle_paused", duration=duration_text(s.idle_pause_seconds))
+                run.pause(IDLE_PAUSED, seconds=s.idle_pause_seconds)
             elif status == PAUSED and run.paused_since is not None and \
                     now - run.paused_since >= s.pause_limit_seconds:
-                run.request_stop("pause_limit", duration=duration_text(s.pause_limit_seconds))
+                run.request_stop(PAUSE_LIMIT, seconds=s.pause_limit_seconds)
             elif status not in IN_PROGRESS and away >= s.keep_results_seconds:
                 forgotten.append(entry)
         if forgotten:

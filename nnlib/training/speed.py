@@ -27,15 +27,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 
 FAST_DTYPE = torch.bfloat16
-FAST_MODE_LABEL = "Fast mode: bfloat16 autocast"
-FAST_MODE_HELP = (
-    "Runs the forward pass and the loss in bfloat16 (torch.autocast) on hardware with native "
-    "bf16 arithmetic; weights and optimizer stay in float32. Faster, and the accuracy stays within "
-    "half a point of float32; the weights no longer equal a float32 run's."
-)
+# What a fast-mode switch says: message codes, worded in locales/<language>/LC_MESSAGES/training.po.
+FAST_MODE_LABEL = "training.fast_mode_label"
+FAST_MODE_HELP = "training.fast_mode_help"
 
 
 # ---------------------------------------------------------------- fast mode
@@ -48,7 +46,15 @@ class FastModeSupport:
     available: bool
     device: str  # "cpu", "cuda" or "mps"
     hardware: str  # what was found: "AVX-512 BF16", "AMX", "NVIDIA A100", "no bf16 instructions"
-    reason: str  # one sentence a page or the CLI can show as it is
+    code: str  # why, as a training.fast_* message code (its detail: ``hardware``)
+
+    @property
+    def reason(self) -> str:
+        """One sentence a page or the CLI can show as it is."""
+        return self.words()
+
+    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+        return messages.word(self.code, {"hardware": self.hardware}, language)
 
 
 def _cpu_flags() -> set[str]:
@@ -92,13 +98,8 @@ def fast_mode_support(device: str | torch.device = "auto") -> FastModeSupport:
     if kind == "cpu":
         hardware = cpu_bf16_hardware()
         if hardware:
-            return FastModeSupport(True, kind, hardware,
-                                   f"This CPU has native bf16 arithmetic ({hardware}): the fast mode can run.")
-        return FastModeSupport(
-            False, kind, "no bf16 instructions",
-            "The fast mode needs a CPU with native bfloat16 arithmetic (AVX-512 BF16 or AMX); this CPU has "
-            "neither, and bf16 done in software would be slower than float32.",
-        )
+            return FastModeSupport(True, kind, hardware, "training.fast_cpu_ready")
+        return FastModeSupport(False, kind, "no bf16 instructions", "training.fast_cpu_lacks_bf16")
     if kind == "cuda":
         index = resolved.index if resolved.index is not None else torch.cuda.current_device()
         name = torch.cuda.get_device_name(index)
@@ -107,21 +108,16 @@ def fast_mode_support(device: str | torch.device = "auto") -> FastModeSupport:
         except TypeError:  # older PyTorch without the argument
             native = bool(torch.cuda.is_bf16_supported())
         if native:
-            return FastModeSupport(True, kind, name, f"{name} has native bf16 arithmetic: the fast mode can run.")
-        return FastModeSupport(False, kind, name,
-                               f"The fast mode needs a GPU with native bfloat16 arithmetic (NVIDIA Ampere or "
-                               f"newer); {name} has none.")
-    return FastModeSupport(False, kind, "Apple MPS",
-                           "The fast mode runs on CPUs with bf16 instructions and NVIDIA GPUs; "
-                           "on Apple MPS train without it.")
+            return FastModeSupport(True, kind, name, "training.fast_gpu_ready")
+        return FastModeSupport(False, kind, name, "training.fast_gpu_lacks_bf16")
+    return FastModeSupport(False, kind, "Apple MPS", "training.fast_on_mps")
 
 
 def check_fast_mode(device: str | torch.device) -> FastModeSupport:
-    """The support for ``device``; raises :class:`InputError` (code ``fast_mode_unavailable``) if it has none."""
+    """The support for ``device``; raises :class:`InputError` (its ``training.fast_*`` reason) if it has none."""
     support = fast_mode_support(device)
     if not support.available:
-        raise InputError(support.reason, code="fast_mode_unavailable", field="fast",
-                         details={"device": support.device, "hardware": support.hardware})
+        raise InputError(support.code, field="fast", device=support.device, hardware=support.hardware)
     return support
 
 

@@ -1,18 +1,23 @@
-"""`python -m nnlib data import|download`: the instructor puts the class's notMNIST in place."""
+"""The command line: `python -m nnlib data import|download` (the instructor puts the class's notMNIST in
+place) and `python -m nnlib train` with its own threads and the fast mode."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from nnlib import data as ds
 from nnlib.__main__ import _parser, main
 from nnlib.core.settings import get_settings
+from nnlib.training import Trainer, default_config, prepare_split, speed
 
 
 @pytest.fixture
@@ -103,3 +108,38 @@ def test_train_command_line_is_unchanged() -> None:
     assert (args.command, args.dataset, args.epochs, args.json, args.device) == ("train", "notmnist", 3, True, "auto")
     with pytest.raises(SystemExit):
         _parser().parse_args(["data"])  # a data command needs import or download
+
+
+# ------------------------------------------------------------------ train: --threads and --fast
+
+
+def last_json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_train_threads_are_the_runs_own_and_leave_the_process_alone(capsys) -> None:
+    before = torch.get_num_threads()
+    assert main(["train", "--epochs", "3", "--threads", "1", "--device", "cpu", "--json"]) == 0
+    summary = last_json(capsys)
+    assert torch.get_num_threads() == before  # not torch.set_num_threads for the whole process
+    assert (summary["threads"], summary["epochs"], summary["fast"]) == (1, 3, False)
+    assert summary["stop_reason"] == "all 3 epochs done"
+    config = dataclasses.replace(default_config("iris"), epochs=3, threads=1, device="cpu")
+    trainer = Trainer(config, prepare_split(config))
+    trainer.run()
+    assert summary["test_acc"] == trainer.state["test_acc"] and summary["val_loss"] == trainer.state["val_loss"][-1]
+    assert main(["train", "--threads", "-1"]) == 2
+    assert "Threads must be a whole number from 0 (automatic) to 1024, got -1." in capsys.readouterr().err
+
+
+def test_train_fast_runs_where_the_cpu_has_bf16_and_is_refused_with_the_reason_where_not(monkeypatch, capsys) -> None:
+    assert _parser().parse_args(["train"]).fast is False
+    monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: None)
+    assert main(["train", "--epochs", "1", "--device", "cpu", "--fast"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: The fast mode needs a CPU with native bfloat16 arithmetic (AVX-512 BF16 or AMX); this CPU has "
+        "neither, and bf16 done in software would be slower than float32.")
+    monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: "AVX-512 BF16")  # correct without it, only slow
+    assert main(["train", "--epochs", "2", "--device", "cpu", "--fast", "--threads", "1", "--json"]) == 0
+    summary = last_json(capsys)
+    assert summary["fast"] is True and summary["epochs"] == 2 and 0 <= summary["test_acc"] <= 1

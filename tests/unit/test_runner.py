@@ -277,7 +277,7 @@ def test_one_run_per_student_counts_races_and_tabs_together() -> None:
     race = BackgroundRun(plan(epochs=2), plan(epochs=2, optimizer="sgd"), slots=slots)
     with pytest.raises(InputError) as refused:
         runs.start("alice", "race", race)
-    assert refused.value.code == "one_run_per_student" and "a training run" in refused.value.message
+    assert refused.value.code == "training.busy_with_train" and "a training run" in refused.value.message
     assert not race.started
     other = BackgroundRun(plan(epochs=2), slots=slots)
     runs.start("bob", "train", other)  # another student is not limited by alice
@@ -364,7 +364,7 @@ def test_a_run_too_big_for_the_server_is_refused_before_anything_is_built() -> N
     parameters = 784 * 4000 + 4000 + 4000 * 4000 + 4000 + 4000 * 10 + 10
     with pytest.raises(InputError) as refused:
         check_run_work([PlannedTrainer(config, split)])
-    assert refused.value.code == "run_too_big"
+    assert refused.value.code == "training.run_too_big"
     assert refused.value.details["work"] == 500 * parameters * (13_000 + 13_000)
     assert "Lower the epochs, make the network smaller, or use a larger batch size" in refused.value.message
     config.batch_size, config.epochs = 128, 5
@@ -380,3 +380,55 @@ def test_limits_are_worded_as_people_say_them() -> None:
 
     assert [duration_text(s) for s in (1, 4, 45, 60, 90, 120, 3600, 5400)] == [
         "1 second", "4 seconds", "45 seconds", "1 minute", "1.5 minutes", "2 minutes", "1 hour", "1.5 hours"]
+
+
+def test_each_run_is_capped_at_its_share_of_the_cores_and_the_caller_keeps_its_threads(monkeypatch) -> None:
+    from nnlib.core.settings import get_settings
+    from nnlib.training import runner
+
+    monkeypatch.setenv("NNLIB_THREADS_PER_RUN", "0")
+    monkeypatch.setattr(runner, "usable_cores", lambda: 8)
+    get_settings.cache_clear()
+    caller = torch.get_num_threads()
+    slots = RunSlots(limit=2)
+    first = BackgroundRun(plan(epochs=300, n=900), slots=slots)
+    second = BackgroundRun(plan(seed=1, epochs=300, n=900), slots=slots)
+    try:
+        first.start()
+        assert wait_for(lambda: first.trainer is not None and first.epoch >= 1)
+        assert first.trainer.thread_cap == 8  # alone on the server: every core
+        second.start()
+        assert wait_for(lambda: second.trainer is not None and second.trainer.thread_cap == 4)
+        assert wait_for(lambda: first.trainer.thread_cap == 4)  # from its next epoch on: half each
+        second.stop()
+        assert wait_for(lambda: first.trainer.thread_cap == 8)  # alone again
+        assert first.trainer.threads <= 8
+    finally:
+        first.stop()
+        second.stop()
+    assert torch.get_num_threads() == caller  # caps, never the process's own thread count
+
+    monkeypatch.setenv("NNLIB_THREADS_PER_RUN", "1")  # a class server's fixed share
+    get_settings.cache_clear()
+    try:
+        fixed = BackgroundRun(plan(epochs=2, threads=64), slots=slots)
+        fixed.start()
+        assert fixed.wait(60)
+        assert fixed.trainer.thread_cap == 1 and fixed.trainer.threads == 1
+    finally:
+        get_settings.cache_clear()
+
+
+def test_every_status_is_a_code_worded_by_the_catalogue() -> None:
+    from nnlib.core import messages
+    from nnlib.training import runner
+
+    codes = [runner.STOPPED_IN_QUEUE, runner.STOPPED_MID_EPOCH, runner.TIME_LIMIT, runner.IDLE_STOPPED,
+             runner.PAUSE_LIMIT, runner.IDLE_PAUSED, runner.SERVER_SHUTDOWN, runner.FAILED_UNEXPECTEDLY]
+    assert all(code.startswith("training.") and messages.template(code) for code in codes)
+    assert runner.RunMessage(runner.TIME_LIMIT, {"seconds": 0.5}).words() == (
+        "Stopped: this server allows 0.5 seconds of training per run. Its results so far are kept.")
+    assert runner.RunMessage(runner.IDLE_PAUSED, {"seconds": 60}).words() == (
+        "Paused: nobody has looked at this run for 1 minute. Resume to go on.")
+    assert runner.RunMessage(runner.FAILED_UNEXPECTEDLY, {"error_type": "RuntimeError", "error": "boom"}).words() == (
+        "Training failed: RuntimeError: boom")

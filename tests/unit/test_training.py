@@ -134,6 +134,16 @@ def test_stop_conditions() -> None:
     trainer = Trainer(patient, blobs(), model=tiny_model())
     trainer.run()
     assert trainer.epoch < 100 and "no better validation loss for 3 epochs" == trainer.stop_reason
+    assert (trainer.stop_code, trainer.stop_details) == ("training.stop_patience", {"count": 3})
+
+    # one epoch of patience, one epoch of training: the catalogue's singular forms
+    once = Trainer(TrainConfig(optimizer="sgd", lr=1e-9, epochs=100, patience=1, device="cpu"), blobs(),
+                   model=tiny_model())
+    once.run()
+    assert once.stop_reason == "no better validation loss for 1 epoch"
+    single = Trainer(TrainConfig(epochs=1, device="cpu"), blobs(), model=tiny_model())
+    single.run()
+    assert single.stop_reason == "1 epoch done"
 
 
 def test_full_batch_and_listener_records() -> None:
@@ -252,11 +262,13 @@ def test_course_network_on_letters_equals_a_plain_loop(optimizer: str, lr: float
     assert trainer.program is not None
     trainer.run()
     torch.manual_seed(config.seed)
-    from nnlib.training import OPTIMIZERS, build_network
+    from nnlib.optimizers import build_optimizer
+    from nnlib.training import build_network
 
     model = build_network("notmnist", (28, 28), 10)
-    info = OPTIMIZERS[optimizer]
-    reference = plain_loop_on(model, split, config, info.build(model.parameters(), config, fused=trainer.fused))
+    optim = build_optimizer(optimizer, model.parameters(), config.lr, fused=trainer.fused,
+                            **config.optimizer_hyperparameters())
+    reference = plain_loop_on(model, split, config, optim)
     assert_same_weights(trainer.model, reference)
 
 
@@ -374,7 +386,7 @@ def test_fast_mode_is_refused_with_the_reason_where_the_cpu_lacks_bf16(monkeypat
     assert not support.available and "AVX-512 BF16 or AMX" in support.reason
     with pytest.raises(InputError, match="native bfloat16") as caught:
         TrainConfig(device="cpu", fast=True).validate()
-    assert caught.value.code == "fast_mode_unavailable" and caught.value.field == "fast"
+    assert caught.value.code == "training.fast_cpu_lacks_bf16" and caught.value.field == "fast"
     with pytest.raises(InputError, match="native bfloat16"):
         TrainConfig.from_dict({"device": "cpu", "fast": True})
     TrainConfig(device="cpu", fast=False).validate()  # off is always fine
@@ -399,6 +411,18 @@ def test_fast_mode_on_gpus_and_mps(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not mps.available and "MPS" in mps.reason
 
 
+def test_every_fast_mode_reason_and_the_switch_are_worded() -> None:
+    from nnlib.core import messages
+    from nnlib.training import speed
+
+    for code in ("training.fast_cpu_ready", "training.fast_cpu_lacks_bf16", "training.fast_gpu_ready",
+                 "training.fast_gpu_lacks_bf16", "training.fast_on_mps", speed.FAST_MODE_LABEL, speed.FAST_MODE_HELP):
+        assert messages.template(code), code
+    assert speed.FastModeSupport(True, "cuda", "NVIDIA A100", "training.fast_gpu_ready").reason == (
+        "NVIDIA A100 has native bf16 arithmetic: the fast mode can run.")
+    assert messages.word(speed.FAST_MODE_LABEL) == "Fast mode: bfloat16 autocast"
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "momentum"])
 def test_fast_mode_equals_the_plain_loop_under_autocast(monkeypatch: pytest.MonkeyPatch, optimizer: str,
                                                         one_thread: None) -> None:
@@ -410,11 +434,12 @@ def test_fast_mode_equals_the_plain_loop_under_autocast(monkeypatch: pytest.Monk
     trainer = Trainer(config, split)
     assert trainer.program is not None and trainer.program.dtype == torch.bfloat16
     trainer.run()
-    from nnlib.training import OPTIMIZERS, build_network
+    from nnlib.optimizers import build_optimizer
+    from nnlib.training import build_network
 
     torch.manual_seed(config.seed)
     model = build_network("notmnist", (28, 28), 10)
-    optim = OPTIMIZERS[optimizer].build(model.parameters(), config, fused=True)
+    optim = build_optimizer(optimizer, model.parameters(), config.lr, fused=True, **config.optimizer_hyperparameters())
     assert_same_weights(trainer.model, plain_loop_on(model, split, config, optim, autocast=True))
     assert all(p.dtype == torch.float32 for p in trainer.model.parameters())
 

@@ -1,0 +1,118 @@
+"""What defines a training run: :class:`TrainConfig`, plain data that round-trips as JSON.
+
+The same config and seed give the same run. The loss and the optimizer are keys into the one
+registry of each concept: a loss record of :mod:`nnlib.losses` with a ``training_key``
+("cross_entropy", "nll"), an optimizer of :data:`nnlib.optimizers.OPTIMIZERS` ("sgd", "adam", ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from nnlib.core.device import resolve_device
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.training.speed import check_fast_mode
+
+DATASETS = ("iris", "notmnist")
+
+
+def training_losses() -> dict[str, Any]:
+    """The losses a classifier can train with, by their config key (the loss records that have one)."""
+    from nnlib.losses import LOSSES
+
+    return {info.training_key: info for info in LOSSES.values() if info.training_key}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; ``to_dict``/``from_dict`` round-trip it as JSON."""
+
+    dataset: str = "iris"
+    data_path: str | None = None
+    network: str | list[dict[str, Any]] = "iris"  # a preset name or a builder stack
+    loss: str = "cross_entropy"  # a loss record's training_key
+    optimizer: str = "sgd"  # a key of nnlib.optimizers.OPTIMIZERS
+    lr: float = 0.1
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    alpha: float = 0.99
+    weight_decay: float = 0.0
+    batch_size: int = 16  # 0 means the full training set in one batch, as in the course
+    epochs: int = 100
+    seed: int = 0
+    device: str = "auto"
+    standardize: bool = True
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    target_loss: float | None = None  # stop when validation loss falls to this
+    target_accuracy: float | None = None  # stop when validation accuracy (0-1) reaches this
+    patience: int | None = None  # stop after this many epochs without a better validation loss
+    fast: bool = False  # bf16 autocast where the hardware has native bf16 (nnlib.training.speed.fast_mode_support)
+    threads: int = 0  # CPU threads; 0: chosen by nnlib.training.speed.ThreadPolicy from the measured speed
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError("training.unknown_settings", unknown=unknown, names=", ".join(unknown))
+        config = cls(**data)
+        config.validate()
+        return config
+
+    def optimizer_hyperparameters(self) -> dict[str, float]:
+        """The config's values of the hyperparameters its optimizer takes (Adam: beta1, beta2)."""
+        record = OPTIMIZERS[self.optimizer]
+        return {name: float(getattr(self, name)) for name in record.hyperparameter_names}
+
+    def validate(self) -> TrainConfig:
+        settings = get_settings()
+        if self.dataset not in DATASETS:
+            raise InputError("training.unknown_dataset", field="dataset", value=self.dataset)
+        if self.optimizer not in OPTIMIZERS:
+            raise InputError("training.unknown_optimizer", field="optimizer", value=self.optimizer,
+                             known=", ".join(OPTIMIZERS))
+        losses = training_losses()
+        if self.loss not in losses:
+            raise InputError("training.unknown_loss", field="loss", value=self.loss, known=", ".join(losses))
+        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and 0 < self.lr <= 10):
+            raise InputError("training.bad_lr", field="lr", value=self.lr)
+        for name in ("momentum", "beta1", "beta2", "alpha"):
+            value = getattr(self, name)
+            if not 0 <= value < 1:
+                raise InputError("training.bad_decay", field=name, name=name, value=value)
+        if not 0 <= self.weight_decay <= 1:
+            raise InputError("training.bad_weight_decay", field="weight_decay", value=self.weight_decay)
+        if not isinstance(self.batch_size, int) or self.batch_size < 0:
+            raise InputError("training.bad_batch_size", field="batch_size", value=self.batch_size)
+        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= settings.max_epochs:
+            raise InputError("training.bad_epochs", field="epochs", value=self.epochs,
+                             max_epochs=settings.max_epochs)
+        if not 0 < self.val_fraction < 0.5 or not 0 < self.test_fraction < 0.5:
+            raise InputError("training.bad_fractions", field="val_fraction", val_fraction=self.val_fraction,
+                             test_fraction=self.test_fraction)
+        if self.target_accuracy is not None and not 0 < self.target_accuracy <= 1:
+            raise InputError("training.bad_target_accuracy", field="target_accuracy", value=self.target_accuracy)
+        if self.patience is not None and self.patience < 1:
+            raise InputError("training.bad_patience", field="patience", value=self.patience)
+        if not isinstance(self.threads, int) or isinstance(self.threads, bool) or not 0 <= self.threads <= 1024:
+            raise InputError("training.bad_threads", field="threads", value=self.threads)
+        if not isinstance(self.fast, bool):
+            raise InputError("training.bad_fast", field="fast", value=self.fast)
+        resolve_device(self.device)
+        if self.fast:
+            check_fast_mode(self.device)
+        return self

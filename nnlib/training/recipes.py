@@ -1,0 +1,131 @@
+"""A run's recipe around the trainer: defaults per dataset, the network, the data, the work, the code.
+
+- :func:`default_config`: settings that teach well for each dataset;
+- :func:`build_network`: a preset or a builder stack, checked against the data it will see;
+- :func:`planned_work`: about the multiply-adds a run will do, before anything is built;
+- :func:`prepare_split`: the config's dataset, loaded and split;
+- :func:`reproduce_code`: plain PyTorch that reproduces the run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from nnlib.core.errors import InputError
+from nnlib.optimizers import optimizer_code
+from nnlib.training.config import TrainConfig, training_losses
+
+
+def build_network(network: str | list[dict[str, Any]], input_shape: tuple[int, ...], n_classes: int) -> nn.Sequential:
+    """A preset by name or a builder stack, checked against the data it will see."""
+    from nnlib import layers as net
+
+    if isinstance(network, str):
+        if network not in net.PRESETS:
+            raise InputError("training.unknown_network", field="network", value=network,
+                             known=", ".join(net.PRESETS))
+        layers = list(net.PRESETS[network].layers)
+    else:
+        layers = net.layers_from_data(network)
+    summary = net.analyze(layers, input_shape)
+    errors = [problem for problem in summary.problems if problem.severity == "error"]
+    if errors:
+        raise InputError("training.bad_network", field="network", problem=errors[0].message)
+    out_shape = summary.layers[-1].output_shape if summary.layers else input_shape
+    if out_shape[-1] != n_classes:
+        raise InputError("training.wrong_outputs", field="network", outputs=out_shape[-1], classes=n_classes)
+    return net.build_model(layers)
+
+
+def planned_work(config: TrainConfig, split: Any) -> int:
+    """About the multiply-adds a run will do: epochs x parameters x (training samples + batches).
+
+    The network is built on PyTorch's "meta" device, which allocates nothing, so a run that
+    is too big can be refused before anything is built. Each sample costs a pass over every
+    weight; each batch one more (the optimizer's step), which is what makes batch 1 slow.
+    """
+    n = len(split.train_x)
+    batch = n if config.batch_size in (0, None) else min(config.batch_size, n)
+    with torch.device("meta"):
+        model = build_network(config.network, tuple(split.train_x.shape[1:]), len(split.classes))
+    parameters = sum(p.numel() for p in model.parameters())
+    return int(config.epochs) * parameters * (n + math.ceil(n / max(1, batch)))
+
+
+def default_config(dataset: str) -> TrainConfig:
+    """Defaults that teach well (and reach the course's accuracies) for each dataset.
+
+    notMNIST trains with SGD with momentum 0.9 (optimizer "momentum": plain "sgd" ignores
+    ``momentum``); on the offline letters it reaches about 97.5 % test accuracy in 10
+    epochs, plain SGD at the same learning rate about 95.6 %.
+    """
+    if dataset == "notmnist":
+        return TrainConfig(dataset="notmnist", network="notmnist", optimizer="momentum", lr=0.1, momentum=0.9,
+                           batch_size=128, epochs=10, standardize=False)
+    return TrainConfig(dataset="iris", network="iris", optimizer="sgd", lr=0.1, batch_size=16, epochs=60)
+
+
+def prepare_split(config: TrainConfig, progress: Callable[[int, int], None] | None = None) -> Any:
+    """Load and split the config's dataset (iris, the real notMNIST, or the offline letters)."""
+    from nnlib import data as datasets
+
+    if config.dataset == "iris":
+        data = datasets.load_iris()
+
+
+    elif config.data_path:
+        data = datasets.load_notmnist(config.data_path, progress=progress)
+    else:
+        data = datasets.load_letters(progress=progress)
+    return datasets.split_dataset(data, val_fraction=config.val_fraction, test_fraction=config.test_fraction,
+                                  seed=config.seed, standardize=config.standardize)
+
+
+def reproduce_code(config: TrainConfig) -> str:
+    """Plain PyTorch that reproduces this run's recipe (model, loss, optimizer, loop)."""
+    from nnlib import layers as net
+
+    layers = list(net.PRESETS[config.network].layers) if isinstance(config.network, str) else \
+        net.layers_from_data(config.network)
+    model_lines = [f"    {line}," for line in _layer_code_lines(net.build_model(layers))]
+    batch = "len(X_train)" if not config.batch_size else str(config.batch_size)
+    optimizer = optimizer_code(config.optimizer, config.lr, weight_decay=config.weight_decay,
+                               **config.optimizer_hyperparameters())
+    return "\n".join([
+        "import torch",
+        "from torch import nn",
+        "",
+        f"# Dataset: {config.dataset}; X_train, y_train, X_val, y_val as float32 / int64 tensors",
+        f"torch.manual_seed({config.seed})",
+        "model = nn.Sequential(",
+        *model_lines,
+        ")",
+        f"loss_fn = nn.{training_losses()[config.loss].module.__name__}()",
+        f"optimizer = {optimizer}",
+        f"generator = torch.Generator().manual_seed({config.seed})",
+        f"batch_size = {batch}",
+        "",
+        f"for epoch in range({config.epochs}):",
+        "    model.train()",
+        "    order = torch.randperm(len(X_train), generator=generator)",
+        "    for start in range(0, len(X_train), batch_size):",
+        "        index = order[start:start + batch_size]",
+        "        loss = loss_fn(model(X_train[index]), y_train[index])",
+        "        optimizer.zero_grad()",
+        "        loss.backward()",
+        "        optimizer.step()",
+        "    model.eval()",
+        "    with torch.no_grad():",
+        "        val_acc = (model(X_val).argmax(1) == y_val).float().mean().item()",
+        "    print(f'epoch {epoch + 1}: loss {loss.item():.4f}, val accuracy {val_acc:.2%}')",
+    ])
+
+
+def _layer_code_lines(model: nn.Sequential) -> list[str]:
+    return [f"nn.{repr(layer)}" for layer in model]
+
