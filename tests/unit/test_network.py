@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import runpy
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,11 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from nnlib.activations import ACTIVATIONS
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.settings import Settings
 from nnlib.layers import (
+    BUILDER_LOSSES,
     LAYER_KINDS,
-    OUTPUT_LOSSES,
     PLANNED_DATASETS,
     PRESETS,
     LayerSpec,
@@ -45,6 +49,8 @@ from nnlib.layers import (
     sample_input,
     sequential_class_code,
     sequential_code,
+    stack_from_link,
+    stack_text,
     suggested_layer,
     trace_forward,
 )
@@ -154,7 +160,7 @@ def test_presets_are_the_course_networks() -> None:
         assert summary.output_shape == output_shape
         assert summary.total_params == params
         assert summary.problems == ()
-        assert preset.loss in OUTPUT_LOSSES
+        assert preset.loss in BUILDER_LOSSES
     assert EXPECTED_PRESETS["notmnist"][2] == 203_530
 
 
@@ -248,7 +254,7 @@ def test_class_export_of_other_stacks_adds_each_module_by_name(tmp_path) -> None
     assert [name for name, _ in namespace["model"].named_children()] == ["linear0", "tanh0", "linear1"]
     with pytest.raises(InputError) as raised:
         sequential_class_code(notmnist, (28, 28), "class")
-    assert raised.value.code == "bad_name"
+    assert raised.value.code == "layers.bad_class_name"
 
 
 def test_course_layer_names() -> None:
@@ -274,24 +280,25 @@ def test_dataset_problems_name_the_misfit_and_fix_it() -> None:
     iris = PRESETS["iris"]
     summary = analyze(iris.layers, iris.input_shape, loss="CrossEntropyLoss")
     shape, classes = dataset_problems(summary, "notmnist")
-    assert shape.code == "dataset_input_shape" and shape.severity == "warning"
+    assert shape.code == "layers.dataset_input_shape" and shape.severity == "warning"
     assert shape.fix.action == "input_shape" and shape.fix.value == (28, 28)
     assert "(N, 28, 28), but this network takes (N, 4)" in shape.message
-    assert classes.code == "dataset_classes" and classes.details == {"dataset": "notmnist", "classes": 10, "outputs": 3}
+    assert classes.code == "layers.dataset_classes" and classes.details == {
+        "dataset": "notmnist", "dataset_label": "notMNIST", "classes": 10, "count": 3, "expected_text": "(N, 10)"}
     fixed = apply_fix(iris.layers, classes.fix)
     assert analyze(fixed, (4,)).output_shape == ("N", 10)
-    assert [p.code for p in dataset_problems(analyze(fixed, (4,)), "notmnist")] == ["dataset_input_shape"]
+    assert [p.code for p in dataset_problems(analyze(fixed, (4,)), "notmnist")] == ["layers.dataset_input_shape"]
     # The 784-feature version of the letters network: the Training page feeds 28 × 28 images.
     flat = list(PRESETS["notmnist"].layers)[1:]
     [problem] = dataset_problems(analyze(flat, (784,)), "notmnist")
-    assert problem.code == "dataset_input_shape" and "Flatten" in problem.message
+    assert problem.code == "layers.dataset_input_shape" and "Flatten" in problem.message
     # Linear on an image without Flatten: one row of scores per sample is missing.
     [rank] = dataset_problems(analyze([linear(28, 10)], (28, 28)), "notmnist")
-    assert rank.code == "dataset_output_rank" and "(N, 28, 10)" in rank.message
+    assert rank.code == "layers.dataset_output_rank" and "(N, 28, 10)" in rank.message
     # A loss for another task: the Training page trains classifiers with CrossEntropyLoss.
     binary = PRESETS["binary"]
     codes = [p.code for p in dataset_problems(analyze(binary.layers, (5,), loss="BCELoss"), "iris")]
-    assert codes == ["dataset_input_shape", "dataset_classes", "dataset_loss"]
+    assert codes == ["layers.dataset_input_shape", "layers.dataset_classes", "layers.dataset_loss"]
     with pytest.raises(ValueError):
         apply_fix(binary.layers, dataset_problems(analyze(binary.layers, (5,)), "iris")[0].fix)
 
@@ -346,9 +353,9 @@ def test_mismatch_message_and_one_click_fix() -> None:
     layers = [linear(4, 16), RELU, linear(10, 20)]
     summary = analyze(layers, (4,))
     [error] = summary.errors
-    assert error.code == "mismatch" and error.layer == 2
+    assert error.code == "layers.mismatch" and error.layer == 2
     assert error.message == "Linear(10 → 20) expects 10 input features but layer 2 outputs 16."
-    assert error.details == {"param": "in_features", "expected": 10, "actual": 16}
+    assert error.details == {"label": "Linear(10 → 20)", "source": 2, "param": "in_features", "expected": 10, "actual": 16}
     assert error.fix.label == "Set in_features to 16"
     fixed = apply_fix(layers, error.fix)
     assert fixed[2] == linear(16, 20)
@@ -362,7 +369,7 @@ def test_build_model_refuses_stacks_that_cannot_run() -> None:
     layers = [linear(4, 16), RELU, LayerSpec("Dropout", {"p": 0.1}), linear(10, 20)]
     with pytest.raises(InputError) as raised:
         build_model(layers)
-    assert raised.value.code == "mismatch"
+    assert raised.value.code == "layers.mismatch"
     assert raised.value.message == "Linear(10 → 20) expects 10 input features but layer 3 outputs 16."
     # After a Flatten the width is unknown without an input shape ...
     build_model([linear(4, 16), LayerSpec("Flatten", {}), linear(10, 20)])
@@ -384,7 +391,7 @@ def test_mismatch_on_the_first_layer_names_the_input() -> None:
 def test_images_without_flatten_suggest_flatten() -> None:
     layers = [linear(784, 256), RELU, linear(256, 10)]
     [error] = analyze(layers, (28, 28)).errors
-    assert error.code == "needs_flatten"
+    assert error.code == "layers.needs_flatten"
     assert "28 × 28 = 784" in error.message
     fixed = apply_fix(layers, error.fix)
     assert fixed[0].kind == "Flatten"
@@ -394,7 +401,7 @@ def test_images_without_flatten_suggest_flatten() -> None:
 def test_linear_on_a_grid_warns_that_it_acts_on_the_last_dim() -> None:
     summary = analyze([linear(28, 5)], (28, 28))
     assert summary.ok and summary.output_shape == ("N", 28, 5)
-    assert [w.code for w in summary.warnings] == ["linear_on_last_dim"]
+    assert [w.code for w in summary.warnings] == ["layers.linear_on_last_dim"]
 
 
 def test_two_linear_layers_without_activation_collapse() -> None:
@@ -402,7 +409,7 @@ def test_two_linear_layers_without_activation_collapse() -> None:
     summary = analyze(layers, (4,))
     assert summary.ok
     [warning] = summary.warnings
-    assert warning.code == "collapse" and warning.layer == 2
+    assert warning.code == "layers.collapse" and warning.layer == 2
     assert "one linear map 4 → 3" in warning.message
     fixed = apply_fix(layers, warning.fix)
     assert [s.kind for s in fixed] == ["Linear", "ReLU", "Dropout", "Linear"]
@@ -421,7 +428,7 @@ def test_softmax_before_cross_entropy_warns_and_fix_removes_it() -> None:
         summary = analyze(layers, (4,), loss=loss)
         assert summary.ok
         [warning] = summary.warnings
-        assert warning.code == "softmax_before_ce" and warning.layer == 3
+        assert warning.code == "layers.softmax_before_ce" and warning.layer == 3
         assert "CrossEntropyLoss applies LogSoftmax itself" in warning.message
         assert apply_fix(layers, warning.fix) == list(PRESETS["iris"].layers)
     assert analyze(layers, (4,), loss="MSELoss").problems == ()
@@ -430,22 +437,22 @@ def test_softmax_before_cross_entropy_warns_and_fix_removes_it() -> None:
 def test_last_layer_checked_against_the_loss() -> None:
     iris = list(PRESETS["iris"].layers)
     [warning] = analyze(iris, (4,), loss="BCELoss").warnings
-    assert warning.code == "loss_needs_sigmoid"
+    assert warning.code == "layers.loss_needs_sigmoid"
     assert apply_fix(iris, warning.fix)[-1].kind == "Sigmoid"
     [warning] = analyze([*iris, LayerSpec("Softmax", {"dim": 1})], (4,), loss="NLLLoss").warnings
-    assert warning.code == "loss_needs_log_softmax" and warning.fix.action == "replace"
+    assert warning.code == "layers.loss_needs_log_softmax" and warning.fix.action == "replace"
     binary = list(PRESETS["binary"].layers)
     [warning] = analyze(binary, (5,), loss="BCEWithLogitsLoss").warnings
-    assert warning.code == "activation_before_logits_loss"
+    assert warning.code == "layers.activation_before_logits_loss"
     assert analyze(binary, (5,), loss="BCELoss").problems == ()
 
 
 def test_softmax_dims() -> None:
     softmax = LayerSpec("Softmax", {"dim": 2})
     [error] = analyze([linear(4, 3), softmax], (4,)).errors
-    assert error.code == "dim_out_of_range" and error.fix.value == 1
+    assert error.code == "layers.dim_out_of_range" and error.fix.value == 1
     [warning] = analyze([linear(4, 3), LayerSpec("Softmax", {"dim": 0})], (4,), loss="MSELoss").warnings
-    assert warning.code == "softmax_over_batch"
+    assert warning.code == "layers.softmax_over_batch"
     # The warning is about something real: dim=0 sums to 1 down the batch.
     out = build_model([LayerSpec("Softmax", {"dim": 0})])(torch.randn(5, 3))
     assert torch.allclose(out.sum(0), torch.ones(3))
@@ -456,9 +463,9 @@ def test_flatten_dims() -> None:
     assert analyze([LayerSpec("Flatten", {"start_dim": 1, "end_dim": -2})], (3, 4, 5)).output_shape == (
         "N", 12, 5)
     codes = {
-        (0, -1): "flatten_batch",
-        (1, 5): "dim_out_of_range",
-        (2, 1): "dim_order",
+        (0, -1): "layers.flatten_batch",
+        (1, 5): "layers.dim_out_of_range",
+        (2, 1): "layers.dim_order",
     }
     for (start, end), code in codes.items():
         [error] = analyze([LayerSpec("Flatten", {"start_dim": start, "end_dim": end})], (3, 4)).errors
@@ -473,7 +480,7 @@ def test_batchnorm_shapes_and_params() -> None:
     [error] = analyze([LayerSpec("BatchNorm1d", {"num_features": 5})], (8,)).errors
     assert error.message == "BatchNorm1d(5) expects 5 channels but the input has 8."
     [error] = analyze([LayerSpec("BatchNorm1d", {"num_features": 2})], (2, 3, 4)).errors
-    assert error.code == "bad_rank"
+    assert error.code == "layers.bad_rank"
 
 
 # --------------------------------------------------------------------------- bad input
@@ -482,15 +489,15 @@ def test_batchnorm_shapes_and_params() -> None:
 @pytest.mark.parametrize(
     ("params", "code", "fragment"),
     [
-        ({"in_features": 4, "out_features": 0}, "too_small", "out_features must be at least 1, got 0"),
-        ({"in_features": -3, "out_features": 2}, "too_small", "in_features must be at least 1, got -3"),
-        ({"in_features": 4, "out_features": 10**9}, "too_large", "limit of 4,096 units"),
-        ({"in_features": 4, "out_features": 2.5}, "bad_param", "whole number"),
-        ({"in_features": 4, "out_features": "16"}, "bad_param", "must be a number"),
-        ({"in_features": 4, "out_features": True}, "bad_param", "must be a number"),
-        ({"in_features": 4}, "missing_param", "needs out_features"),
-        ({"in_features": 4, "out_features": 3, "bias": 1}, "bad_param", "True or False"),
-        ({"in_features": 4, "out_features": 3, "units": 3}, "unknown_param", "no parameter 'units'"),
+        ({"in_features": 4, "out_features": 0}, "params.too_small", "out_features must be at least 1, got 0"),
+        ({"in_features": -3, "out_features": 2}, "params.too_small", "in_features must be at least 1, got -3"),
+        ({"in_features": 4, "out_features": 10**9}, "layers.too_wide", "limit of 4,096 units"),
+        ({"in_features": 4, "out_features": 2.5}, "params.not_whole", "whole number"),
+        ({"in_features": 4, "out_features": "16"}, "params.not_a_number", "must be a number"),
+        ({"in_features": 4, "out_features": True}, "params.not_a_number", "must be a number"),
+        ({"in_features": 4}, "params.missing", "needs out_features"),
+        ({"in_features": 4, "out_features": 3, "bias": 1}, "params.not_bool", "True or False"),
+        ({"in_features": 4, "out_features": 3, "units": 3}, "params.unknown", "no parameter 'units'"),
     ],
 )
 def test_bad_layer_arguments_are_clear_and_keep_the_stack(params: dict, code: str, fragment: str) -> None:
@@ -514,32 +521,32 @@ def test_dropout_and_float_limits() -> None:
         summary = analyze([LayerSpec("Dropout", {"p": p})], (4,))
         assert summary.ok is ok, p
     [error] = analyze([LayerSpec("BatchNorm1d", {"num_features": 4, "eps": 0.0})], (4,)).errors
-    assert error.code == "too_small" and "greater than 0" in error.message
+    assert error.code == "params.not_above" and "greater than 0" in error.message
 
 
 def test_unknown_kind_and_bad_shapes_of_data() -> None:
     with pytest.raises(InputError) as raised:
         layers_from_data([{"kind": "Conv2d"}])
-    assert raised.value.code == "unknown_kind" and "Linear" in raised.value.message
+    assert raised.value.code == "layers.unknown_kind" and "Linear" in raised.value.message
     for bad in ({"kind": "ReLU"}, ["ReLU"], [{"in_features": 3}], "Linear"):
         with pytest.raises(InputError):
             layers_from_data(bad)
     summary = analyze([LayerSpec("Conv2d", {}), RELU], (4,))
-    assert summary.errors[0].code == "unknown_kind" and len(summary.layers) == 2
+    assert summary.errors[0].code == "layers.unknown_kind" and len(summary.layers) == 2
 
 
 def test_empty_and_too_long_stacks() -> None:
     summary = analyze([], (4,))
-    assert [p.code for p in summary.errors] == ["empty"]
+    assert [p.code for p in summary.errors] == ["layers.empty"]
     with pytest.raises(InputError) as raised:
         build_model([])
-    assert raised.value.code == "empty"
+    assert raised.value.code == "layers.empty"
     with pytest.raises(InputError) as raised:
         layers_from_data([])
-    assert raised.value.code == "empty"
+    assert raised.value.code == "layers.empty"
     small = Settings(max_layers=3)
     layers = [linear(4, 4), RELU, linear(4, 4), RELU]
-    assert [p.code for p in analyze(layers, (4,), settings=small).errors] == ["too_many_layers"]
+    assert [p.code for p in analyze(layers, (4,), settings=small).errors] == ["layers.too_many_layers"]
     with pytest.raises(InputError) as raised:
         layers_from_data(layers_to_data(layers), settings=small)
     assert raised.value.details == {"count": 4, "limit": 3}
@@ -550,7 +557,7 @@ def test_parameter_cap_comes_from_settings() -> None:
     assert parameter_cap(small) == 4 * 64 * 64
     layers = [linear(64, 64), RELU] * 5
     summary = analyze(layers, (64,), settings=small)
-    assert [p.code for p in summary.errors] == ["too_many_params"]
+    assert [p.code for p in summary.errors] == ["layers.too_many_params"]
     with pytest.raises(InputError) as raised:
         build_model(layers, settings=small)
     assert raised.value.details["count"] == 5 * (64 * 64 + 64)
@@ -560,8 +567,9 @@ def test_parse_shape() -> None:
     for text, shape in {"4": (4,), "28, 28": (28, 28), "(28, 28)": (28, 28), "28x28": (28, 28),
                         "N, 4": (4,), " [3 , 4, 5] ": (3, 4, 5)}.items():
         assert parse_shape(text) == shape
-    for text, code in {"": "empty", "0": "too_small", "4, -1": "too_small", "a": "not_a_number",
-                       "4.5": "not_a_number", "1000, 1000": "too_large", "1,1,1,1,1,1": "too_many_dims"}.items():
+    for text, code in {"": "layers.shape_empty", "0": "layers.shape_too_small", "4, -1": "layers.shape_too_small",
+                       "a": "layers.shape_not_a_number", "4.5": "layers.shape_not_a_number",
+                       "1000, 1000": "layers.shape_too_large", "1,1,1,1,1,1": "layers.shape_too_many_dims"}.items():
         with pytest.raises(InputError) as raised:
             parse_shape(text)
         assert raised.value.code == code and raised.value.field == "input_shape", text
@@ -602,20 +610,20 @@ def test_trace_forward_dropout_modes() -> None:
 def test_sample_caps_and_typed_samples() -> None:
     with pytest.raises(InputError) as raised:
         sample_input((28, 28), batch_size=20)
-    assert raised.value.code == "too_large"
+    assert raised.value.code == "layers.batch_too_large"
     with pytest.raises(InputError):
         sample_input((4,), batch_size=0)
     for seed in (-1, 2**64, 1.5, True):
         with pytest.raises(InputError) as raised:
             sample_input((4,), seed=seed)
-        assert raised.value.code == "bad_seed"
+        assert raised.value.code == "layers.bad_seed"
     with pytest.raises(InputError):
         trace_forward([RELU], torch.ones(1, 4), seed=-5)
     assert as_batch(torch.tensor([1, 2, 3]), (3,)).shape == (1, 3)
     assert as_batch(torch.ones(2, 3, dtype=torch.float64), (3,)).dtype == torch.float32
     with pytest.raises(InputError) as raised:
         as_batch(torch.ones(2, 4), (3,))
-    assert raised.value.code == "shape_mismatch" and "(N, 3)" in raised.value.message
+    assert raised.value.code == "layers.sample_shape" and "(N, 3)" in raised.value.message
 
 
 def test_suggested_layer_fits_the_stack() -> None:
@@ -663,13 +671,33 @@ def test_architecture_svg_wraps_long_stacks() -> None:
 # --------------------------------------------------------------------------- property
 
 
+# Kinds whose arguments depend on the shape so far (the rest draw theirs from their Params).
+SHAPE_KINDS = ("Linear", "BatchNorm1d", "Flatten")
+
+
+def param_values(draw, kind, ndim: int) -> dict:
+    """Arguments for a kind drawn from its own Params' limits (``dim`` among the shape's dims)."""
+    values = {}
+    for spec in kind.params:
+        if spec.name == "dim":
+            values["dim"] = draw(st.integers(-ndim, ndim - 1))
+        elif spec.kind == "bool":
+            values[spec.name] = draw(st.booleans())
+        else:
+            low = -2.0 if spec.minimum is None else spec.minimum
+            high = 2.0 if spec.maximum is None else spec.maximum
+            values[spec.name] = draw(st.floats(low, high, exclude_min=not spec.minimum_inclusive))
+    return values
+
+
 @st.composite
 def valid_stacks(draw) -> tuple[list[LayerSpec], tuple[int, ...]]:
+    """Stacks of every kind in the registry (a new activation layer included, with no edit here)."""
     input_shape = tuple(draw(st.lists(st.integers(1, 6), min_size=1, max_size=3)))
     shape = [None, *input_shape]  # None stands for the batch
     layers = []
     for _ in range(draw(st.integers(1, 8))):
-        kinds = ["Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Dropout"]
+        kinds = ["Linear", *(name for name in LAYER_KINDS if name not in SHAPE_KINDS)]
         if len(shape) > 2:
             kinds.append("Flatten")
         if len(shape) in (2, 3):
@@ -680,12 +708,6 @@ def valid_stacks(draw) -> tuple[list[LayerSpec], tuple[int, ...]]:
             out = draw(st.integers(1, 12))
             params = {"in_features": shape[-1], "out_features": out, "bias": draw(st.booleans())}
             shape[-1] = out
-        elif kind == "LeakyReLU":
-            params = {"negative_slope": draw(st.floats(-1, 1, allow_nan=False))}
-        elif kind in ("Softmax", "LogSoftmax"):
-            params = {"dim": draw(st.integers(-ndim, ndim - 1))}
-        elif kind == "Dropout":
-            params = {"p": draw(st.floats(0, 1))}
         elif kind == "BatchNorm1d":
             params = {"num_features": shape[1], "affine": draw(st.booleans())}
         elif kind == "Flatten":
@@ -700,7 +722,7 @@ def valid_stacks(draw) -> tuple[list[LayerSpec], tuple[int, ...]]:
                 merged *= n
             shape = shape[:start] + [merged] + shape[end + 1:]
         else:
-            params = {}
+            params = param_values(draw, LAYER_KINDS[kind], ndim)
         layers.append(LayerSpec(kind, params))
     return layers, input_shape
 
@@ -720,3 +742,127 @@ def test_exported_code_runs_on_random_stacks(stack) -> None:
     assert_export_runs(layers, input_shape)
     namespace, _ = run_exported(sequential_code(layers, input_shape))
     assert str(namespace["model"]) == str(build_model(layers))
+
+
+# --------------------------------------------------------------------------- one registry per concept
+
+
+def test_activation_layers_come_from_the_activation_records() -> None:
+    offered = [name for name, record in ACTIVATIONS.items() if record.layer]
+    assert {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Hardtanh"} <= set(offered)
+    activation_kinds = [name for name, kind in LAYER_KINDS.items() if kind.role == "activation"]
+    assert activation_kinds == [*offered, "LogSoftmax"]  # LogSoftmax: a layer, not an activation record
+    assert list(LAYER_KINDS)[:1] == ["Linear"] and list(LAYER_KINDS)[-3:] == ["Dropout", "BatchNorm1d", "Flatten"]
+    for name in offered:
+        record, kind = ACTIVATIONS[name], LAYER_KINDS[name]
+        assert kind.module is record.module and kind.description == record.layer_description
+        assert kind.attribute == record.attribute
+        assert kind.params[:len(record.parameters)] == record.parameters  # the one Param type, shared
+        assert [p.name for p in kind.params] == [p.name for p in record.parameters] + (["dim"] if record.along_dim else [])
+
+
+@pytest.mark.parametrize("name", [name for name, record in ACTIVATIONS.items() if record.layer])
+def test_every_activation_layer_computes_what_torch_computes(name: str) -> None:
+    """Built by the builder, the layer equals the activation's own torch module, at its defaults
+    and at the far ends of its parameters' limits."""
+    record, kind = ACTIVATIONS[name], LAYER_KINDS[name]
+    x = torch.linspace(-8, 8, 40).reshape(5, 8)
+    settings_to_try = [kind.defaults()]
+    for spec in record.parameters:
+        for end in (spec.minimum, spec.maximum):
+            if end is not None and (end != spec.minimum or spec.minimum_inclusive):
+                settings_to_try.append({**kind.defaults(), spec.name: end})
+    for params in settings_to_try:
+        layer = LayerSpec(name, params)
+        assert analyze([layer], (8,)).ok
+        expected = record.module(**params)(x)
+        assert torch.equal(build_model([layer])(x), expected)
+        namespace, _ = run_exported(sequential_code([layer], (8,)))
+        assert torch.equal(namespace["model"](x), expected)
+
+
+def test_hardtanh_is_a_layer_with_its_record_arguments() -> None:
+    layers = [linear(4, 8), LayerSpec("Hardtanh", {"min_val": -2.0, "max_val": 0.5}), linear(8, 3)]
+    summary = analyze(layers, (4,))
+    assert summary.ok and summary.layers[1].label == "Hardtanh(-2, 0.5)"
+    assert "    nn.Hardtanh(min_val=-2.0, max_val=0.5),  # -> (N, 8)" in sequential_code(layers, (4,))
+    assert course_layer_names(layers) == ["linear0", "hardtanh0", "linear1"]
+    assert str(build_model(layers)[1]) == "Hardtanh(min_val=-2.0, max_val=0.5)"
+    [error] = analyze([LayerSpec("Hardtanh", {"min_val": 1.0})], (4,)).errors
+    assert error.code == "params.too_large" and error.message == "Layer 1, Hardtanh: min_val must be at most 0, got 1."
+
+
+def test_builder_losses_are_the_loss_records_the_builder_offers() -> None:
+    assert list(BUILDER_LOSSES) == ["CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss"]
+    assert {name: loss.expects for name, loss in BUILDER_LOSSES.items()} == {
+        "CrossEntropyLoss": "logits", "NLLLoss": "log_probabilities", "BCELoss": "probabilities",
+        "BCEWithLogitsLoss": "logits", "MSELoss": "values"}
+    assert BUILDER_LOSSES["CrossEntropyLoss"].output_note == "Multi-class: raw scores (logits); applies LogSoftmax itself."
+
+
+def _every_problem() -> list:
+    """Problems of all kinds, from the stacks the tests above break."""
+    softmax, log_softmax = LayerSpec("Softmax", {"dim": 1}), LayerSpec("LogSoftmax", {"dim": 1})
+    cases = [
+        ([linear(4, 16), RELU, linear(10, 20)], (4,), None), ([linear(3, 8)], (4,), None),
+        ([linear(784, 10)], (28, 28), None), ([RELU, linear(784, 10)], (28, 28), None),
+        ([linear(28, 5)], (28, 28), None), ([linear(4, 16), linear(16, 3)], (4,), None),
+        ([*PRESETS["iris"].layers, softmax], (4,), None), ([*PRESETS["iris"].layers, softmax], (4,), "NLLLoss"),
+        ([*PRESETS["iris"].layers, softmax], (4,), "CrossEntropyLoss"), (list(PRESETS["iris"].layers), (4,), "NLLLoss"),
+        (list(PRESETS["iris"].layers), (4,), "BCELoss"), ([linear(4, 3), log_softmax], (4,), "BCEWithLogitsLoss"),
+        ([linear(4, 3), LayerSpec("Softmax", {"dim": 2})], (4,), None),
+        ([linear(4, 3), LayerSpec("Softmax", {"dim": 0})], (4,), "MSELoss"),
+        ([LayerSpec("BatchNorm1d", {"num_features": 5})], (8,), None),
+        ([RELU, LayerSpec("BatchNorm1d", {"num_features": 5})], (8,), None),
+        ([LayerSpec("BatchNorm1d", {"num_features": 2})], (2, 3, 4), None),
+        ([RELU, LayerSpec("BatchNorm1d", {"num_features": 2})], (2, 3, 4), None),
+        ([LayerSpec("Flatten", {"start_dim": 0})], (3, 4), None), ([LayerSpec("Flatten", {"end_dim": 5})], (3, 4), None),
+        ([LayerSpec("Flatten", {"start_dim": 2, "end_dim": 1})], (3, 4), None),
+        ([LayerSpec("Linear", {"in_features": 4, "out_features": 10**9}), LayerSpec("Conv2d", {})], (4,), None),
+        ([LayerSpec("Dropout", {"p": 2.0}), LayerSpec("ReLU", {"inplace": True})], (4,), None),
+        ([], (4,), None), ([RELU] * 40, (4,), None), ([linear(4000, 4000), RELU] * 2, (4000,), None),
+        ([linear(28, 10)], (28, 28), "BCELoss"),
+    ]
+    problems = []
+    for layers, shape, loss in cases:
+        summary = analyze(layers, shape, loss=loss)
+        problems += summary.problems
+        for dataset in PLANNED_DATASETS:
+            problems += dataset_problems(summary, dataset)
+    return problems
+
+
+def test_every_problem_and_fix_is_worded_by_the_catalogue_with_the_details_it_names() -> None:
+    problems = _every_problem()
+    seen = {p.wording or p.code for p in problems} | {p.fix.code for p in problems if p.fix}
+    # Every sentence of layers.po is either met here or raised as an error (test_messages checks those).
+    package = Path(analyze.__code__.co_filename).parent
+    raised = {code for path in package.glob("*.py")
+              for code in re.findall(r'InputError\(\s*"(layers\.[a-z_]+)"', path.read_text(encoding="utf-8"))}
+    catalogue = messages.LOCALES_DIR / "en" / "LC_MESSAGES" / "layers.po"
+    worded = set(re.findall(r'^msgid "(layers\.[a-z_]+)"', catalogue.read_text(encoding="utf-8"), re.MULTILINE))
+    assert worded - raised <= seen, worded - raised - seen
+    for problem in problems:
+        for code, details in ((problem.wording or problem.code, problem.details),
+                              *(((problem.fix.code, problem.fix.details),) if problem.fix else ())):
+            text = messages.template(code)
+            assert text is not None, code
+            assert messages.placeholders(text) <= set(details), (code, details)
+            assert not messages.word(code, details).startswith(code)
+
+
+def test_a_link_keeps_values_a_student_can_type_and_refuses_the_rest() -> None:
+    broken = [{"kind": "Linear", "in_features": 4, "out_features": 0, "bias": True}, {"kind": "ReLU"}]
+    assert stack_from_link(stack_text(broken)) == broken
+    assert stack_from_link("[]") == []
+    for text, code in (('[{"kind": "Conv2d"}]', "layers.unknown_kind"), ("[[[", "layers.link_not_json"),
+                       ('{"kind": "ReLU"}', "layers.bad_layers"),
+                       ('[{"kind": "Linear", "in_features": 4, "out_features": 1e400}]', "params.not_finite"),
+                       ('[{"kind": "Linear", "in_features": 4, "out_features": 100000000000000000000}]',
+                        "layers.too_wide")):
+        with pytest.raises(InputError) as raised:
+            stack_from_link(text)
+        assert raised.value.code == code, text
+    with pytest.raises(InputError) as raised:
+        stack_from_link(stack_text(broken), Settings(max_text_chars=10))
+    assert raised.value.message == "it is longer than 10 characters."
