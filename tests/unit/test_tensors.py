@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from nnlib import tensors as nt
 from nnlib.core.device import available_devices
 from nnlib.core.errors import InputError
+from nnlib.core.parsing import DTYPES
 from nnlib.core.settings import Settings
+from nnlib.tensors import make
 
 COURSE_RAND_24 = [[0.7644, 0.3751], [0.0751, 0.5308], [0.9660, 0.2770]]  # 002 B.3, seed 24
 COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"  # 004 «Линейные слои»
@@ -140,29 +142,29 @@ def test_factory_dtypes_follow_pytorch() -> None:
 @pytest.mark.parametrize(
     ("call", "code"),
     [
-        (lambda: nt.make_factory_tensor("rand", "3, 2", dtype="int64"), "needs_float"),
-        (lambda: nt.make_factory_tensor("zeros", "3, 2", dtype="int64", requires_grad=True), "grad_needs_float"),
-        (lambda: nt.tensor_from_text("[1, 2]", requires_grad=True), "grad_needs_float"),
-        (lambda: nt.make_factory_tensor("zeros", "101, 100"), "too_many_elements"),
-        (lambda: nt.make_factory_tensor("zeros", "1, 1, 1, 1, 1, 1, 1"), "too_many_dims"),
-        (lambda: nt.make_factory_tensor("zeros", "3, -2"), "negative_size"),
-        (lambda: nt.make_factory_tensor("zeros", "3.5"), "not_whole"),
-        (lambda: nt.make_factory_tensor("zeros", "True"), "not_whole"),
-        (lambda: nt.make_factory_tensor("zeros", "[[3]]"), "not_flat"),
-        (lambda: nt.make_factory_tensor("zeros", ""), "empty"),
-        (lambda: nt.make_factory_tensor("eye", "1000"), "too_many_elements"),
-        (lambda: nt.make_factory_tensor("eye", "1, 2, 3"), "bad_arguments"),
-        (lambda: nt.make_factory_tensor("arange", "0, 1e300, 1e-300"), "too_many_elements"),
-        (lambda: nt.make_factory_tensor("arange", "0, 10, 0"), "zero_step"),
-        (lambda: nt.make_factory_tensor("arange", "10, 0, 1"), "step_sign"),
-        (lambda: nt.make_factory_tensor("arange", "0, 1, 0.5", dtype="int64"), "not_whole"),
-        (lambda: nt.make_factory_tensor("arange", "5", dtype="bool"), "torch_refused"),
-        (lambda: nt.make_factory_tensor("full", "2", fill_text="[1, 2]"), "not_a_number"),
-        (lambda: nt.make_factory_tensor("full", "2", fill_text="nan", dtype="int64"), "nonfinite_int"),
-        (lambda: nt.make_factory_tensor("rand", "2", seed_text="-1"), "bad_seed"),
-        (lambda: nt.make_factory_tensor("ones", "2", dtype="complex64"), "unknown_dtype"),
-        (lambda: nt.make_factory_tensor("linspace", "2"), "unknown_factory"),
-        (lambda: nt.tensor_from_text("[[1, 2], [3]]"), "ragged"),
+        (lambda: nt.make_factory_tensor("rand", "3, 2", dtype="int64"), "tensors.needs_float"),
+        (lambda: nt.make_factory_tensor("zeros", "3, 2", dtype="int64", requires_grad=True), "tensors.grad_needs_float"),
+        (lambda: nt.tensor_from_text("[1, 2]", requires_grad=True), "tensors.grad_needs_float"),
+        (lambda: nt.make_factory_tensor("zeros", "101, 100"), "tensors.too_many_elements"),
+        (lambda: nt.make_factory_tensor("zeros", "1, 1, 1, 1, 1, 1, 1"), "tensors.too_many_sizes"),
+        (lambda: nt.make_factory_tensor("zeros", "3, -2"), "tensors.negative_size"),
+        (lambda: nt.make_factory_tensor("zeros", "3.5"), "tensors.not_whole"),
+        (lambda: nt.make_factory_tensor("zeros", "True"), "tensors.not_whole"),
+        (lambda: nt.make_factory_tensor("zeros", "[[3]]"), "tensors.sizes_not_flat"),
+        (lambda: nt.make_factory_tensor("zeros", ""), "tensors.sizes_empty"),
+        (lambda: nt.make_factory_tensor("eye", "1000"), "tensors.too_many_elements"),
+        (lambda: nt.make_factory_tensor("eye", "1, 2, 3"), "tensors.eye_arguments"),
+        (lambda: nt.make_factory_tensor("arange", "0, 1e300, 1e-300"), "tensors.arange_too_many"),
+        (lambda: nt.make_factory_tensor("arange", "0, 10, 0"), "tensors.arange_zero_step"),
+        (lambda: nt.make_factory_tensor("arange", "10, 0, 1"), "tensors.arange_step_positive"),
+        (lambda: nt.make_factory_tensor("arange", "0, 1, 0.5", dtype="int64"), "tensors.needs_whole_arguments"),
+        (lambda: nt.make_factory_tensor("arange", "5", dtype="bool"), "tensors.torch_refused"),
+        (lambda: nt.make_factory_tensor("full", "2", fill_text="[1, 2]"), "tensors.fill_not_a_number"),
+        (lambda: nt.make_factory_tensor("full", "2", fill_text="nan", dtype="int64"), "parsing.nonfinite_int"),
+        (lambda: nt.make_factory_tensor("rand", "2", seed_text="-1"), "tensors.bad_seed"),
+        (lambda: nt.make_factory_tensor("ones", "2", dtype="complex64"), "tensors.unknown_dtype"),
+        (lambda: nt.make_factory_tensor("linspace", "2"), "tensors.unknown_factory"),
+        (lambda: nt.tensor_from_text("[[1, 2], [3]]"), "parsing.ragged"),
     ],
 )
 def test_bad_factory_and_typed_input_is_one_input_error(call, code: str) -> None:
@@ -184,13 +186,13 @@ def test_shape_forms_and_the_element_cap_comes_from_settings() -> None:
 
 
 def test_the_code_line_names_the_device_and_a_gpu_device_is_refused_when_absent() -> None:
-    assert nt._keywords(torch.float32, torch.device("cuda"), True) == (
+    assert make._keywords(torch.float32, torch.device("cuda"), True) == (
         'dtype=torch.float32, device="cuda", requires_grad=True'
     )
     if not torch.cuda.is_available():
         with pytest.raises(InputError) as caught:
             nt.tensor_from_text("[1.]", device="cuda")
-        assert caught.value.code == "device_unavailable"
+        assert caught.value.code == "device.no_cuda"
 
 
 @pytest.mark.parametrize("device", available_devices())
@@ -226,7 +228,7 @@ def test_course_x_times_w_keeps_pytorchs_message_and_explains_it() -> None:
     assert result.torch_error == COURSE_MISMATCH
     assert result.torch_error_type == "RuntimeError"
     explanation = result.explanation
-    assert explanation.code == "broadcast_clash"
+    assert explanation.code == "tensors.broadcast_clash"
     assert explanation.details["clashes"] == [(0, 4, 2), (1, 2, 3)]
     assert "dimension 1 (the last) A has 2 and B has 3" in explanation.message
     assert "PyTorch reports dimension 1" in explanation.message
@@ -252,14 +254,14 @@ def test_broadcasting_table_for_a_column_against_a_row() -> None:
 @pytest.mark.parametrize(
     ("label", "a", "b", "code", "fragment"),
     [
-        ("A @ B", "[[1.,2.],[3.,4.],[5.,6.]]", "[[1.,2.],[3.,4.],[5.,6.]]", "inner_mismatch", "A has 2 columns and B has 3 rows"),
-        ("A @ B", "[1., 2., 3.]", "[1., 2., 3., 4.]", "inner_mismatch", "dot product"),
-        ("A @ B", "[[1., 2.]]", "[1., 2., 3.]", "inner_mismatch", "2 columns but B has 3 elements"),
-        ("A @ B", "3.", "[1.]", "zero_dim", "A is a single number"),
-        ("A @ B", "[[[1., 2.]], [[1., 2.]]]", "[[[1.], [2.]], [[1.], [2.]], [[1.], [2.]]]", "batch_clash", "batch dimension 0"),
-        ("A @ B", "[[1, 2]]", "[[1.], [2.]]", "dtype", "A is int64 and B is float32"),
-        ("A - B", "[True]", "[False]", "dtype", "not defined for bool"),
-        ("A + B", "[1, 2, 3]", "[1, 2, 3, 4]", "broadcast_clash", "dimension 0 (the last) A has 3 and B has 4"),
+        ("A @ B", "[[1.,2.],[3.,4.],[5.,6.]]", "[[1.,2.],[3.,4.],[5.,6.]]", "tensors.inner_mismatch", "A has 2 columns and B has 3 rows"),
+        ("A @ B", "[1., 2., 3.]", "[1., 2., 3., 4.]", "tensors.inner_mismatch", "dot product"),
+        ("A @ B", "[[1., 2.]]", "[1., 2., 3.]", "tensors.inner_mismatch", "2 columns but B has 3 elements"),
+        ("A @ B", "3.", "[1.]", "tensors.zero_dim", "A is a single number"),
+        ("A @ B", "[[[1., 2.]], [[1., 2.]]]", "[[[1.], [2.]], [[1.], [2.]], [[1.], [2.]]]", "tensors.batch_clash", "batch dimension 0"),
+        ("A @ B", "[[1, 2]]", "[[1.], [2.]]", "tensors.dtype", "A is int64 and B is float32"),
+        ("A - B", "[True]", "[False]", "tensors.dtype", "not defined for bool"),
+        ("A + B", "[1, 2, 3]", "[1, 2, 3, 4]", "tensors.broadcast_clash", "dimension 0 (the last) A has 3 and B has 4"),
     ],
 )
 def test_operation_errors_are_explained(label: str, a: str, b: str, code: str, fragment: str) -> None:
@@ -281,7 +283,7 @@ def test_division_of_integers_gives_floats_and_results_are_capped() -> None:
     column, row = torch.zeros(200, 1), torch.zeros(1, 200)
     with pytest.raises(InputError) as caught:
         nt.apply_operation("A + B", column, row)
-    assert caught.value.code == "result_too_large" and caught.value.details["shape"] == (200, 200)
+    assert caught.value.code == "tensors.result_too_large" and caught.value.details["shape"] == (200, 200)
 
 
 shapes = st.lists(st.integers(min_value=0, max_value=3), min_size=0, max_size=4).map(tuple)
@@ -324,7 +326,9 @@ def test_every_suggestion_works_and_every_result_has_the_planned_shape(a: tuple,
         assert result.facts.shape == nt.result_shape(label, a, b)
         assert torch.equal(result.result, nt.OPERATIONS[label].apply(ta, tb))
         return
-    assert result.explanation.code in ("broadcast_clash", "inner_mismatch", "batch_clash", "zero_dim")
+    assert result.explanation.code in (
+        "tensors.broadcast_clash", "tensors.inner_mismatch", "tensors.batch_clash", "tensors.zero_dim"
+    )
     assert result.explanation.message.startswith(f"A has shape {nt.shape_text(a)}")
     for suggestion in result.explanation.suggestions:
         assert tuple(suggestion.apply(ta, tb).shape) == suggestion.result_shape
@@ -351,13 +355,13 @@ def test_shape_operations_before_after_and_memory() -> None:
 @pytest.mark.parametrize(
     ("name", "shape", "args", "code", "fragment"),
     [
-        ("reshape", (4, 2), "3, 3", "size_mismatch", "must multiply to 8, but (3, 3) holds 9"),
-        ("reshape", (2, 3), "4, -1", "not_divisible", "cannot be split into groups of 4"),
-        ("reshape", (2, 3), "-1, -1", "two_inferred", "Only one size can be -1"),
-        ("reshape", (2, 3), "-2, 3", "negative_size", "only -1 is allowed"),
-        ("unsqueeze", (4, 2), "5", "dim_out_of_range", "from -3 to 2"),
-        ("transpose", (4, 2), "0, 2", "dim_out_of_range", "from -2 to 1"),
-        ("flatten", (2, 3, 4), "2, 0", "start_after_end", "must not come after"),
+        ("reshape", (4, 2), "3, 3", "tensors.size_mismatch", "must multiply to 8, but (3, 3) holds 9"),
+        ("reshape", (2, 3), "4, -1", "tensors.not_divisible", "cannot be split into groups of 4"),
+        ("reshape", (2, 3), "-1, -1", "tensors.two_inferred", "Only one size can be -1"),
+        ("reshape", (2, 3), "-2, 3", "tensors.reshape_negative", "only -1 is allowed"),
+        ("unsqueeze", (4, 2), "5", "tensors.dim_out_of_range", "from -3 to 2"),
+        ("transpose", (4, 2), "0, 2", "tensors.dim_out_of_range", "from -2 to 1"),
+        ("flatten", (2, 3, 4), "2, 0", "tensors.start_after_end", "must not come after"),
     ],
 )
 def test_shape_errors_keep_pytorchs_message_and_explain_it(
@@ -373,7 +377,7 @@ def test_shape_errors_keep_pytorchs_message_and_explain_it(
 def test_view_of_a_transposed_tensor_says_to_use_reshape() -> None:
     result = nt.apply_shape_op("view", course(COURSE_X).T, "8")
     assert "Use .reshape(...) instead" in result.torch_error
-    assert result.explanation.code == "not_contiguous"
+    assert result.explanation.code == "tensors.not_contiguous"
 
 
 @FAST
@@ -384,7 +388,7 @@ def test_explained_dim_range_matches_pytorchs(shape: tuple, dim: int, name: str)
         return
     match = re.search(r"range of \[(-?\d+), (-?\d+)\], but got", result.torch_error)
     assert match, result.torch_error
-    assert result.explanation.code == "dim_out_of_range"
+    assert result.explanation.code == "tensors.dim_out_of_range"
     assert (result.explanation.details["low"], result.explanation.details["high"]) == (
         int(match.group(1)), int(match.group(2))
     )
@@ -392,7 +396,11 @@ def test_explained_dim_range_matches_pytorchs(shape: tuple, dim: int, name: str)
 
 @pytest.mark.parametrize(
     ("name", "args", "code"),
-    [("transpose", "0", "bad_arguments"), ("unsqueeze", "", "empty"), ("reshape", "2.5", "not_whole")],
+    [
+        ("transpose", "0", "tensors.shape_op_arguments"),
+        ("unsqueeze", "", "tensors.sizes_empty"),
+        ("reshape", "2.5", "tensors.not_whole"),
+    ],
 )
 def test_shape_arguments_that_cannot_be_read(name: str, args: str, code: str) -> None:
     with pytest.raises(InputError) as caught:
@@ -465,7 +473,7 @@ def test_whole_numbers_for_x_become_floats() -> None:
 )
 def test_chain_rule_by_hand_equals_autograd(values: list[float], dtype: str) -> None:
     chain = nt.autograd_from_text(str(values), dtype=dtype)
-    x = torch.tensor(values, dtype=nt.DTYPES[dtype], requires_grad=True)
+    x = torch.tensor(values, dtype=DTYPES[dtype], requires_grad=True)
     w = 2 * x
     torch.sum(w * w * w + 3 * w * w + 2 * w + 1).backward()
     assert torch.equal(chain.grad, x.grad)  # the same numbers autograd gives directly
@@ -534,3 +542,63 @@ def test_python_literal_round_trips_special_floats() -> None:
     values = [[math.nan, math.inf], [-math.inf, -0.0]]
     literal = nt.python_literal(values)
     assert literal == "[[float('nan'), float('inf')], [float('-inf'), -0.0]]"
+
+
+# --------------------------------------------------------------------------- words from the catalogue
+
+
+def test_explanations_read_word_for_word_as_before() -> None:
+    """The sentences moved into locales/en/LC_MESSAGES/tensors.po; a student reads the same text."""
+    clash = nt.apply_operation("A * B", torch.ones(4, 2), torch.ones(2, 3)).explanation
+    assert clash.message == (
+        "A has shape (4, 2) and B has shape (2, 3). A * B works element by element, so PyTorch lines the shapes "
+        "up from the right, and each pair of sizes must be equal, or one of them must be 1 (that one is "
+        "stretched), or missing. Here in dimension 1 (the last) A has 2 and B has 3; in dimension 0 (2nd from "
+        "the right) A has 4 and B has 2: neither size is 1, so nothing can be stretched to match. PyTorch "
+        "reports dimension 1, the first clash it meets from the right. What would work: A @ B → (4, 3); "
+        "A.unsqueeze(2) * B → (4, 2, 3)."
+    )
+    deep = nt.apply_operation("A + B", torch.ones(2, 4, 2, 5), torch.ones(3, 2, 3, 5)).explanation
+    assert "in dimension 2 (2nd from the right) A has 2 and B has 3; in dimension 1 (3rd from the right) A has 4 " \
+        "and B has 2; in dimension 0 (4th from the right) A has 2 and B has 3: neither" in deep.message
+    reshape = nt.apply_shape_op("reshape", torch.ones(4, 2), "3, 3").explanation
+    assert reshape.message == (
+        "T has shape (4, 2): 2 dimensions, 8 elements. reshape keeps every element, so the new sizes must "
+        "multiply to 8, but (3, 3) holds 9. Shapes that fit: (8,), (2, 4), (4, 2) (or use -1 for one size)."
+    )
+    repeated = nt.apply_shape_op("squeeze", torch.ones(1), "0, 0").explanation
+    assert repeated.message == "T has shape (1,): 1 dimension, 1 element. Each dimension can be named only once."
+    with pytest.raises(InputError) as caught:
+        nt.apply_shape_op("flatten", torch.ones(2, 2), "1,2,3")
+    assert caught.value.message == "flatten takes 0 to 2 whole number(s), e.g. nothing; got 3."
+
+
+def test_every_code_built_at_run_time_has_its_words() -> None:
+    """Codes put together from a rule, a kind or a variant name are worded too (none shows as a bare code)."""
+    dims = [nt.BroadcastDim(0, 1, 1, 1, rule, 1) for rule in nt.BROADCAST_RULES]
+    plans = [nt.matmul_plan(a, b) for a, b in (((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 2)),
+                                                  ((4, 2, 3), (3, 2)))]
+    assert sorted(plan.kind for plan in plans) == sorted(nt.MATMUL_KINDS)
+    suggestion_kinds = ("matmul_instead", "elementwise_instead", "transpose", "swap", "unsqueeze", "dtype")
+    suggestions = [nt.Suggestion("A", "A + B", kind, ()) for kind in suggestion_kinds]
+    words = [d.rule_words for d in dims] + [p.kind_words for p in plans] + [s.words for s in suggestions]
+    assert all(text and not text.startswith("tensors.") for text in words), words
+    assert [nt.Phrase("tensors.dimension_from_right", {"index": 0, "ordinal": ordinal}).words()
+            for ordinal in (nt.explanations._ordinal(n) for n in (2, 3, 4, 11, 12, 13, 21, 22, 23, 101))] == [
+        f"dimension 0 ({n} from the right)"
+        for n in ("2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st")
+    ]
+    for text, code in (("[1, [2]]", "parsing.ragged_after_number"), ("[[1], 2]", "parsing.ragged_number"),
+                       ("[[1, 2], [3, [4]]]", "parsing.ragged_row_after_number"),
+                       ("[[[1], 2], [3, 4]]", "parsing.ragged_row_number"),
+                       ("[[[1, 2], [3]]]", "parsing.ragged_row")):
+        with pytest.raises(InputError) as caught:
+            nt.tensor_from_text(text)
+        assert caught.value.code == code and caught.value.message.startswith("The rows have different lengths: ")
+    assert "item [1] has shape () (a single number) but [0] has shape (1,)" in _message(lambda: nt.tensor_from_text("[[1], 2]"))
+
+
+def _message(call) -> str:
+    with pytest.raises(InputError) as caught:
+        call()
+    return caught.value.message
