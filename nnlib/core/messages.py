@@ -62,13 +62,11 @@ def template(code: str, language: str = SOURCE_LANGUAGE, count: int | None = Non
     domain = code.split(".", 1)[0]
     for lang in dict.fromkeys((language, SOURCE_LANGUAGE)):
         translations = catalogue(lang, domain)
-        if count is None:
-            text = translations.gettext(code)
-            if text == code:  # gettext hands back the msgid it does not know
-                plural = translations.ngettext(code, code, 1)
-                text = plural
-        else:
-            text = translations.ngettext(code, code, count)
+        # A plural entry answers only ngettext, a plain entry only gettext (each hands back the code
+        # it does not know); a count picks the plural form where the entry has them.
+        plural = translations.ngettext(code, code, 1 if count is None else count)
+        single = translations.gettext(code)
+        text = plural if count is not None and plural != code else single if single != code else plural
         if text != code:
             return text
     return None

@@ -72,7 +72,7 @@ def test_a_student_joins_from_the_link_and_sees_the_challenge(database, monkeypa
     at.button[0].click().run()
     (ann,) = store.students(made.code)
     assert ann.name == "**Ann** :red[x]"
-    assert at.success[0].value == f"You are in the class «Morning» as \\*\\*Ann\\*\\* \\:red\\[x\\]."
+    assert at.success[0].value == "You are in the class «Morning» as \\*\\*Ann\\*\\* \\:red\\[x\\]."
     assert "test accuracy ≥ 95%" in at.markdown[0].value
     assert "dataset = iris" in at.markdown[1].value
 

@@ -62,3 +62,12 @@ def test_an_error_reads_as_a_sentence_and_keeps_its_data() -> None:
 def test_a_code_without_wording_still_shows_its_data() -> None:
     assert messages.word("nowhere.unknown", {"row": 2}) == "nowhere.unknown (row=2)"
     assert messages.word("params.missing", {"owner": "Linear"}) == "Linear needs {param}."
+
+
+def test_plural_entries_pick_their_form_and_plain_ones_ignore_the_count() -> None:
+    assert messages.word("data.csv_dropped_rows", {"count": 1, "rows": 4}) == (
+        "1 row of 4 has a missing value and is left out.")
+    assert messages.word("data.csv_dropped_rows", {"count": 2, "rows": 4}) == (
+        "2 rows of 4 have a missing value and are left out.")
+    assert messages.word("classroom.text_too_long", {"count": 3, "field": "name", "length": 9, "limit": 5}) == (
+        "The name is 9 characters long; at most 5 are kept.")
