@@ -18,7 +18,8 @@ import torch
 from torch import Tensor
 
 from nnlib.core.errors import InputError
-from nnlib.losses import Finding
+from nnlib.core.formatting import shape_text
+from nnlib.losses.record import Finding
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,13 @@ def _matched(prediction: Tensor, target: Tensor, expected_shape: torch.Size, wha
     if target.numel() == math.prod(expected_shape):
         return target.reshape(expected_shape)
     raise InputError(
-        f"{what} needs one target per prediction: {math.prod(expected_shape)} target(s), "
-        f"but there are {target.numel()}.",
-        code="metric_shape",
-        details={"prediction_shape": tuple(prediction.shape), "target_shape": tuple(target.shape)},
+        "metrics.shape",
+        field="target",
+        metric=what,
+        expected=math.prod(expected_shape),
+        found=target.numel(),
+        prediction_shape=shape_text(prediction.shape),
+        target_shape=shape_text(target.shape),
     )
 
 
@@ -78,7 +82,7 @@ def multiclass_accuracy(prediction: Tensor, target: Tensor) -> MetricResult:
     ``target`` holds class numbers, or one probability row per sample (its argmax is used).
     """
     if prediction.dim() == 0:
-        raise InputError("Accuracy needs one score per class.", code="metric_shape")
+        raise InputError("metrics.needs_classes", field="prediction")
     class_dim = 0 if prediction.dim() == 1 else 1
     labels = prediction.argmax(dim=class_dim)
     if target.shape == prediction.shape and prediction.dim() >= 2:
@@ -115,7 +119,7 @@ def mape(prediction: Tensor, target: Tensor) -> MetricResult:
         details["value_without_zero_targets"] = without
         findings = (
             Finding(
-                "mape_zero_target",
+                "metrics.mape_zero_target",
                 "warning",
                 {"count": len(positions), "positions": positions, "value_without_zero_targets": without},
             ),

@@ -295,3 +295,21 @@ def test_a_nan_logit_in_the_stability_tab_is_explained_not_a_traceback() -> None
         "Logit 2 is nan: Sigmoid gives nan and BCELoss refuses it. Type numbers; inf and -inf are fine."
     ]
     assert metric(app, "PyTorch value") == "0.5800"  # the rest of the page still works
+
+
+def test_kl_div_is_a_choice_like_the_others() -> None:
+    app = app_test(PAGE).run()
+    assert "KLDivLoss" in app.selectbox(key="losses_loss").options
+    app = load(app, "KLDiv: log-probabilities against a target distribution")
+    assert not app.exception
+    assert app.selectbox(key="losses_loss").value == "KLDivLoss"
+    assert app.radio(key="losses_reduction").value == "sum"
+    prediction = torch.tensor([[-2.3026, -0.5108, -1.204]])
+    target = torch.tensor([[0.2, 0.5, 0.3]])
+    expected = F.kl_div(prediction, target, reduction="sum")
+    assert metric(app, "PyTorch value") == f"{float(expected):.4f}" == "0.0475"
+    assert metric(app, "By hand") == "0.0475"
+    assert any(c.value == "No metric fits this loss." for c in app.caption)
+    assert any("0 · log 0 counts as 0" in m.value for m in app.markdown)  # its steps by hand
+    app.radio(key="losses_reduction").set_value("mean").run()  # PyTorch's own advice, shown
+    assert any("UserWarning" in c.value and "batchmean" in c.value for c in app.caption)

@@ -38,7 +38,7 @@ def test_mape_warns_where_a_target_is_zero() -> None:
     result = mape(Y_HAT, torch.tensor([[0.5], [0.0], [0.7]]))
     assert math.isinf(result.value)
     (finding,) = result.findings
-    assert finding.code == "mape_zero_target" and finding.severity == "warning"
+    assert finding.code == "metrics.mape_zero_target" and finding.severity == "warning"
     assert finding.details["positions"] == [(1, 0)]
     assert finding.details["value_without_zero_targets"] == pytest.approx((20.0 + 28.5714) / 2, abs=1e-3)
     assert "24.2857" in finding.message
@@ -74,9 +74,14 @@ def test_course_multiclass_accuracy_is_66_67() -> None:
 def test_shapes_that_cannot_match_are_input_errors() -> None:
     with pytest.raises(InputError) as raised:
         mape(Y_HAT, torch.tensor([1.0, 2.0]))
-    assert raised.value.code == "metric_shape"
+    assert raised.value.code == "metrics.shape"
+    assert raised.value.message == "MAPE needs one target per prediction: 3 target(s), but there are 2."
     with pytest.raises(InputError):
         multiclass_accuracy(LOGITS, torch.tensor([1, 2]))
+    with pytest.raises(InputError) as raised:
+        multiclass_accuracy(torch.tensor(1.0), torch.tensor(0))
+    assert raised.value.code == "metrics.needs_classes"
+    assert raised.value.message == "Accuracy needs one score per class."
     # (3, 1) against (3,): same numbers, compared element by element, not broadcast
     assert mape(Y_HAT, Y.reshape(3)).value == pytest.approx(mape(Y_HAT, Y).value)
 

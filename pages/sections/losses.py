@@ -1,0 +1,586 @@
+"""Sections of the Loss functions page: each a show_* function the page calls in order.
+
+Everything shown is computed by nnlib.losses and nnlib.losses.metrics; these functions turn
+widget values into arguments and draw the results. What differs between losses (parameters,
+steps, findings, table layout) comes from the loss's record, never from a branch on its name.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from nnlib.core.errors import InputError
+from nnlib.core.params import Param
+from nnlib.losses import (
+    LOSSES,
+    PRESETS,
+    REDUCTIONS,
+    Finding,
+    LossInfo,
+    LossReport,
+    Preset,
+    RefusedInputs,
+    evaluate,
+    find_preset,
+    log_zero_demo,
+    sigmoid_bce_comparison,
+    softmax_overflow_demo,
+)
+from nnlib.losses.metrics import MetricResult, metrics_for
+from pages.components.ui import SHARED, show_input_error, tensor_frame, tensor_input
+
+DEFAULT_PRESET = "MSE — course example (004)"
+# The widgets' own defaults are the first preset: Streamlit leaves a value equal to the default
+# out of the URL, so a link opened later must fall back to exactly these values.
+FIRST = PRESETS[DEFAULT_PRESET]
+STABILITY_LOGITS = "[5, 10, 17, 20, 100, 200]"
+OVERFLOW_LOGITS = "[1000, 999, 998]"
+
+# Where each kind of finding is drawn: PyTorch refuses / computes the wrong thing / worth knowing.
+SEVERITY_BOX = {"error": st.error, "warning": st.warning, "note": st.info}
+SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:", "note": ":material/info:"}
+
+REDUCTION_HELP = {
+    "mean": "Average of the per-element losses (PyTorch's default).",
+    "sum": "Sum of the per-element losses.",
+    "none": "No reduction: one loss per element (per sample for cross-entropy).",
+}
+CONTRIBUTION_LABELS = {
+    "element": "element",
+    "sample": "sample",
+    "prediction": "ŷ (prediction)",
+    "scores": "scores z (logits)",
+    "target": "y (target)",
+    "softmax": "softmax(z)",
+    "contribution": "ℓ contribution",
+    "share": "share of the sum",
+    "gradient": "∂L/∂ŷ (autograd)",
+    "closed_form": "∂L/∂ŷ (formula)",
+}
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What the student picked and typed (a tensor is None while its text does not parse)."""
+
+    info: LossInfo
+    reduction: str
+    params: dict[str, Any]
+    prediction: torch.Tensor | None
+    target: torch.Tensor | None
+
+
+# --------------------------------------------------------------------------- state
+
+
+def param_key(spec: Param) -> str:
+    return f"losses_param_{spec.name}"
+
+
+def load_preset() -> None:
+    """Put the chosen preset into the inputs (runs before the widgets are drawn).
+
+    Choosing an example calls it, and so does the button that puts it back after the
+    student's own edits. Bound widgets take values set through session state into the
+    URL too, so a loaded example can be shared by copying the address.
+    """
+    preset = PRESETS[st.session_state["losses_preset"]]
+    st.session_state["losses_loss"] = preset.loss
+    st.session_state["losses_reduction"] = preset.reduction
+    st.session_state["losses_prediction_text"] = preset.prediction
+    st.session_state["losses_target_text"] = preset.target
+    for spec in LOSSES[preset.loss].params:
+        st.session_state[param_key(spec)] = preset.params.get(spec.name, spec.default)
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def number(value: float, decimals: int = 4) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10**-decimals):
+        return f"{value:.4g}"
+    return f"{value:.{decimals}f}"
+
+
+def show_tensor(tensor: torch.Tensor, caption: str | None = None) -> None:
+    frame = tensor_frame(tensor)
+    config = {c: st.column_config.NumberColumn(c, format="%.4f") for c in frame.columns}
+    st.dataframe(frame, column_config=config, width="content", height=min(38 + 35 * len(frame), 320))
+    if caption:
+        st.caption(caption)
+
+
+def show_finding(finding: Finding) -> None:
+    SEVERITY_BOX[finding.severity](finding.message, icon=SEVERITY_ICON[finding.severity])
+    if finding.table is not None:
+        st.markdown(finding.table_title())
+        show_tensor(finding.table)
+        st.caption(finding.table_note())
+
+
+def show_param_widgets(info: LossInfo) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for spec in info.params:
+        key = param_key(spec)
+        if spec.kind == "bool":
+            params[spec.name] = st.checkbox(
+                spec.shown_label, value=spec.default, key=key, help=spec.help or None, **SHARED
+            )
+        else:
+            params[spec.name] = st.number_input(
+                spec.shown_label,
+                value=spec.default,
+                key=key,
+                min_value=spec.minimum,
+                step=spec.step or 0.1,
+                format="%.3f",
+                help=spec.help or None,
+                **SHARED,
+            )
+    return params
+
+
+def parse_input(label: str, key: str, default: str, help_text: str) -> torch.Tensor | None:
+    return tensor_input(label, key, default, help=help_text, height=110)
+
+
+# --------------------------------------------------------------------------- the example and the inputs
+
+
+def show_example_picker() -> str:
+    """The Example menu and the button that reloads it; returns the chosen example's name."""
+    preset_column, button_column = st.columns([4, 1.2], vertical_alignment="bottom")
+    with preset_column:
+        preset_name = st.selectbox(
+            "Example",
+            list(PRESETS),
+            index=list(PRESETS).index(DEFAULT_PRESET),
+            key="losses_preset",
+            on_change=load_preset,
+            help="Choosing an example puts its numbers into the inputs below; edit them freely afterwards.",
+            **SHARED,
+        )
+    with button_column:
+        st.button(
+            "Reload example",
+            key="losses_load",
+            on_click=load_preset,
+            icon=":material/restart_alt:",
+            width="stretch",
+            help="Put the chosen example's numbers back after your own edits.",
+        )
+    return preset_name
+
+
+def show_loss_card(info: LossInfo) -> None:
+    st.markdown(f"**Prediction:** {info.prediction_spec}")
+    st.markdown(f"**Target:** {info.target_spec}")
+    st.markdown(f"**When to use:** {info.when_to_use}")
+
+
+def show_inputs() -> Chosen:
+    """The loss, its reduction and arguments, what it takes, and the two tensors."""
+    loss_name = st.selectbox("Loss", list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED)
+    info = LOSSES[loss_name]
+    reduction = st.radio(
+        "Reduction",
+        REDUCTIONS,
+        index=REDUCTIONS.index(FIRST.reduction),
+        key="losses_reduction",
+        horizontal=True,
+        help=" ".join(f"{r}: {REDUCTION_HELP[r]}" for r in REDUCTIONS),
+        **SHARED,
+    )
+    params = show_param_widgets(info)
+    with st.expander(f"What {info.name} takes and when to use it"):
+        show_loss_card(info)
+    prediction = parse_input(
+        "Prediction ŷ (the model's output)",
+        "losses_prediction_text",
+        FIRST.prediction,
+        "Nested lists like [[0.6], [0.2], [0.5]], or rows of numbers on separate lines.",
+    )
+    target = parse_input(
+        "Target y (the true values)",
+        "losses_target_text",
+        FIRST.target,
+        "For CrossEntropyLoss: class numbers such as [1, 2, 0].",
+    )
+    return Chosen(info, reduction, params, prediction, target)
+
+
+def show_evaluation(chosen: Chosen) -> LossReport | None:
+    """The loss evaluated, with every finding next to the inputs; None where PyTorch refuses them."""
+    if chosen.prediction is None or chosen.target is None:
+        return None
+    try:
+        report = evaluate(chosen.info.name, chosen.prediction, chosen.target, chosen.reduction, chosen.params)
+    except InputError as error:
+        show_input_error(error)
+        if isinstance(error, RefusedInputs):
+            torch_error = error.details.get("torch_error")
+            if torch_error:
+                st.caption(f"PyTorch's own error message: “{torch_error}”")
+            for finding in error.others:
+                show_finding(finding)
+        return None
+    for finding in report.findings:
+        show_finding(finding)
+    for message in report.torch_warnings:
+        st.caption(f"PyTorch's UserWarning: “{message}”")
+    return report
+
+
+def show_example_note(place: Any, chosen: Chosen, preset_name: str) -> Preset | None:
+    """Say which example the inputs are, and its course answer; returns that example (or None).
+
+    The example is recognised by the values the inputs hold, however they were typed: the note
+    and the course answer next to the result always name the same example.
+    """
+    found = (
+        find_preset(chosen.info.name, chosen.reduction, chosen.prediction, chosen.target, chosen.params)
+        if chosen.prediction is not None and chosen.target is not None
+        else None
+    )
+    if found is None:
+        # A link or the student's own edits changed the inputs: the example's answer is not theirs.
+        place.caption(
+            "The inputs below are not this example: choose another one, or press **Reload example** to "
+            "put this one back."
+        )
+        return None
+    name, course = found
+    answer = f" The course's answer: {course.expected:.4f}." if course.expected is not None else ""
+    if name != preset_name:
+        source = f" ({course.source})" if course.source else ""
+        place.caption(f"The inputs below are not this example but «{name}»{source}.{answer}")
+    elif course.source or course.expected is not None:
+        place.caption(f"{course.source}.{answer}" if course.source else answer.strip())
+    return course
+
+
+# --------------------------------------------------------------------------- the result
+
+
+def show_value(report: LossReport) -> None:
+    if report.reduction == "none":
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f'**PyTorch** `nn.{report.info.module_name}(reduction="none")`')
+            show_tensor(report.torch_value)
+        with right:
+            st.markdown("**By hand**, from the formula")
+            show_tensor(report.manual.value)
+    else:
+        first, second, third = st.columns(3)
+        first.metric("PyTorch value", f"{float(report.torch_value):.4f}")
+        second.metric("By hand", f"{float(report.manual.value):.4f}")
+        third.metric("Difference", number(report.max_difference, 2) if report.max_difference else "0")
+    if report.matches:
+        st.success("The value worked out from the formula equals PyTorch's.", icon=":material/check_circle:")
+    else:
+        st.error(
+            f"The hand computation differs from PyTorch's by {report.max_difference:.3g}.",
+            icon=":material/error:",
+        )
+
+
+def show_result(chosen: Chosen, report: LossReport | None, course: Preset | None) -> None:
+    """The formula, PyTorch's value next to the one by hand, the course's answer, the metrics."""
+    info, reduction = chosen.info, chosen.reduction
+    st.subheader(f"{info.name}, reduction “{reduction}”")
+    st.latex(info.formula_latex(reduction))
+    if reduction == "none":
+        st.caption("With reduction “none” PyTorch returns every term of the sum, without adding them.")
+    if report is None:
+        st.info("Fix the inputs on the left to see the loss.", icon=":material/info:")
+        return
+    show_value(report)
+    if course is not None and course.expected is not None:
+        agrees = abs(float(report.torch_value) - course.expected) < 5e-5
+        st.caption(
+            f"Course answer ({course.source}): {course.expected:.4f} "
+            + ("— PyTorch agrees." if agrees else f"— PyTorch gives {float(report.torch_value):.4f}.")
+        )
+    st.markdown(
+        "**Metrics** — a loss value is hard to read; a metric says how good the predictions are "
+        "in words (course text 004 «Метрики»)."
+    )
+    show_metrics(report)
+
+
+def show_metrics(report: LossReport) -> None:
+    try:
+        results = metrics_for(report.info.task, report.info.prediction_space, report.prediction, report.target)
+    except InputError as error:
+        show_input_error(error)
+        return
+    if not results:
+        st.caption("No metric fits this loss.")
+        return
+    columns = st.columns(len(results))
+    for column, result in zip(columns, results, strict=True):
+        with column:
+            show_metric(result)
+
+
+def show_metric(result: MetricResult) -> None:
+    # As many digits as the course prints: tensor(45.0794), tensor(66.6667).
+    st.metric(result.name, f"{number(result.value)} %")
+    st.latex(result.formula)
+    if result.predicted is not None:
+        st.caption(
+            f"{result.details['correct']} of {result.details['total']} correct; the prediction stands for "
+            f"the labels {result.predicted.to(torch.int64).reshape(-1).tolist()}."
+        )
+    else:
+        errors = ", ".join(number(v) for v in result.per_element.reshape(-1)[:8].tolist())
+        st.caption(f"Absolute percentage error of each element: {errors}")
+    for finding in result.findings:
+        show_finding(finding)
+
+
+# --------------------------------------------------------------------------- the tabs under the result
+
+
+def show_report_tabs(report: LossReport) -> None:
+    steps_tab, table_tab, gradient_tab, code_tab = st.tabs(
+        ["Step by step", "Each element's contribution", "Gradient", "PyTorch code"]
+    )
+    with steps_tab:
+        show_steps(report)
+    with table_tab:
+        show_contributions(report)
+    with gradient_tab:
+        show_gradient(report)
+    with code_tab:
+        st.code(report.code, language="python")
+
+
+def show_steps(report: LossReport) -> None:
+    st.latex(report.info.formula_latex(report.reduction))
+    for index, step in enumerate(report.manual.steps, start=1):
+        st.markdown(f"**{index}. {step.label}**")
+        st.latex(step.latex)
+        if step.value.dim() > 0 and step.value.numel() > 1:
+            with st.expander("the intermediate tensor", expanded=False):
+                show_tensor(step.value)
+
+
+def show_contributions(report: LossReport) -> None:
+    frame = pd.DataFrame(report.contribution_rows())
+    frame["share"] = frame["share"] * 100
+    config: dict[str, Any] = {}
+    for column in frame.columns:
+        if column == "share":
+            config[column] = st.column_config.NumberColumn(CONTRIBUTION_LABELS[column], format="%.1f %%")
+        elif frame[column].dtype.kind == "f":
+            config[column] = st.column_config.NumberColumn(CONTRIBUTION_LABELS[column], format="%.4f")
+        else:
+            config[column] = st.column_config.TextColumn(CONTRIBUTION_LABELS[column])
+    st.dataframe(
+        frame, column_config=config, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 420)
+    )
+    what = "sample" if report.info.rows == "samples" else "element"
+    reduced = {"mean": "their mean", "sum": "their sum", "none": "the output, unreduced"}[report.reduction]
+    st.caption(f"One row per {what}: ℓ is its loss before the reduction; the loss is {reduced}.")
+    if report.info.rows == "elements" and "gradient" not in frame.columns:
+        st.caption("The gradient has the prediction's shape, not the broadcast shape: see the Gradient tab.")
+
+
+def show_gradient(report: LossReport) -> None:
+    what = "of the sum of the outputs" if report.reduction == "none" else "of the loss"
+    st.markdown(
+        f"The gradient {what} with respect to each prediction: how the loss changes when that number "
+        "moves a little. PyTorch gets it from `loss.backward()`."
+    )
+    formula = report.info.gradient_latex(report.reduction)
+    if formula:
+        st.latex(formula)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Autograd** (`prediction.grad`)")
+        show_tensor(report.gradient)
+    if report.closed_form is not None:
+        with right:
+            st.markdown("**From the formula above**")
+            show_tensor(report.closed_form)
+        if report.gradient_matches:
+            st.success("The formula gives the same gradient as autograd.", icon=":material/check_circle:")
+        else:
+            st.warning(
+                "The formula and autograd differ here (at a kink such as |d| = 0, or where the "
+                "inputs are nan/inf).",
+                icon=":material/warning:",
+            )
+
+
+# --------------------------------------------------------------------------- numerical stability
+
+
+def show_stability() -> None:
+    st.header("Numerical stability")
+    st.markdown(
+        "Floats have limits: float32 holds numbers up to about 3.4·10³⁸ and cannot tell 1 − 10⁻⁹ "
+        "from 1. The course (texts 000 and 001) recommends feeding raw scores to "
+        "`BCEWithLogitsLoss` and `CrossEntropyLoss` rather than applying Sigmoid or Softmax "
+        "yourself. Here is why, in numbers PyTorch computes now."
+    )
+    sigmoid_tab, log_tab, softmax_tab = st.tabs(
+        ["Sigmoid + BCELoss vs BCEWithLogitsLoss", "log(0)", "Softmax overflow and log-sum-exp"]
+    )
+    with sigmoid_tab:
+        show_sigmoid_bce()
+    with log_tab:
+        show_log_zero()
+    with softmax_tab:
+        show_softmax_overflow()
+
+
+def show_sigmoid_bce() -> None:
+    left, right = st.columns([3, 1])
+    with left:
+        logits = parse_input(
+            "Logits x (raw scores)",
+            "losses_stability_text",
+            STABILITY_LOGITS,
+            "Each number is run through Sigmoid + BCELoss and through BCEWithLogitsLoss.",
+        )
+    with right:
+        target = st.radio("Target y", [0, 1], key="losses_stability_target", horizontal=True, **SHARED)
+    if logits is None:
+        return
+    try:
+        rows = sigmoid_bce_comparison(logits, float(target))
+    except InputError as error:
+        with left:
+            show_input_error(error)
+        return
+    frame = pd.DataFrame(
+        {
+            "x": [f"{r.logit:g}" for r in rows],
+            "σ(x), float32": [f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows],
+            "σ rounded?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
+            "BCELoss(σ(x))": [number(r.bce_value) for r in rows],
+            "BCEWithLogits(x)": [number(r.logits_value) for r in rows],
+            "exact (float64)": [number(r.exact_value) for r in rows],
+            "grad, σ + BCELoss": [number(r.bce_gradient) for r in rows],
+            "grad, with logits": [number(r.logits_gradient) for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.latex(
+        r"\text{BCELoss: } -[y\log\sigma(x) + (1-y)\log(1-\sigma(x))]"
+        r"\qquad \text{BCEWithLogitsLoss: } \max(x,0) - xy + \log(1 + e^{-|x|})"
+    )
+    st.markdown(
+        "Once σ(x) rounds to exactly 1.0 (or 0.0) in float32, BCELoss has to take log(1 − 1) = log 0 = −∞. "
+        "It clamps the log at −100, so the loss can never exceed 100, and the gradient through the "
+        "Sigmoid is exactly 0: the model stops learning from the examples it gets most wrong. "
+        "BCEWithLogitsLoss never forms σ(x), so its value and gradient stay exact."
+    )
+    rounded = [r for r in rows if r.sigmoid_rounded]
+    wrong = [r for r in rounded if abs(r.bce_error) > 1e-3]
+    lucky = [r for r in rounded if abs(r.bce_error) <= 1e-3]
+    if wrong:
+        st.warning(
+            "Wrong value: Sigmoid + BCELoss gives "
+            + "; ".join(f"{number(r.bce_value)} for x = {r.logit:g}" for r in wrong)
+            + " — the exact losses are "
+            + ", ".join(number(r.exact_value) for r in wrong)
+            + ".",
+            icon=":material/warning:",
+        )
+    if rounded:
+        st.warning(
+            "Lost gradient: through Sigmoid + BCELoss the gradient is "
+            + ", ".join(f"{number(r.bce_gradient)} at x = {r.logit:g}" for r in rounded)
+            + "; through BCEWithLogitsLoss it is "
+            + ", ".join(number(r.logits_gradient) for r in rounded)
+            + ".",
+            icon=":material/warning:",
+        )
+    for r in lucky:
+        st.caption(
+            f"At x = {r.logit:g} the two values agree only by luck: the clamp at 100 happens to equal "
+            f"the exact loss {number(r.exact_value)}; the gradient is still lost."
+        )
+
+
+def show_log_zero() -> None:
+    demo = log_zero_demo()
+    frame = pd.DataFrame(
+        {
+            "expression": [
+                "torch.log(torch.tensor(0.))",
+                "0 * torch.log(torch.tensor(0.))",
+                "BCELoss()(tensor([0.]), tensor([1.]))",
+                "its gradient ∂L/∂ŷ",
+                "BCELoss()(tensor([1.]), tensor([1.]))",
+            ],
+            "PyTorch gives": [
+                number(demo.log_zero),
+                number(demo.zero_times_log_zero),
+                number(demo.bce_certain_wrong),
+                number(demo.bce_gradient_certain_wrong),
+                number(demo.bce_certain_right),
+            ],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="content")
+    st.markdown(
+        "log 0 is −∞, and 0 · (−∞) is nan, so a BCE written naively breaks even on the term that "
+        "should vanish (y = 0 multiplies log ŷ). PyTorch's BCELoss clamps each log at −100: a "
+        "prediction of exactly 0 for a true 1 costs 100, and the gradient is divided by "
+        "max(ŷ(1 − ŷ), 10⁻¹²), which makes it huge."
+    )
+
+
+def show_softmax_overflow() -> None:
+    logits = parse_input(
+        "Scores z for one sample",
+        "losses_overflow_text",
+        OVERFLOW_LOGITS,
+        "Try large scores: e^z overflows float32 for z above about 88.7.",
+    )
+    if logits is None:
+        return
+    try:
+        demo = softmax_overflow_demo(logits)
+    except InputError as error:
+        show_input_error(error)
+        return
+    frame = pd.DataFrame(
+        {
+            "z": [f"{v:g}" for v in demo.logits.tolist()],
+            "e^z (naive)": [number(v) for v in demo.naive_exp.tolist()],
+            "naive softmax": [number(v) for v in demo.naive_softmax.tolist()],
+            "z − max z": [number(v) for v in demo.shifted.tolist()],
+            "e^(z − max z)": [number(v) for v in demo.shifted_exp.tolist()],
+            "stable softmax": [number(v) for v in demo.stable_softmax.tolist()],
+            "torch.softmax": [number(v) for v in demo.torch_softmax.tolist()],
+            "−log(naive softmax)": [number(v) for v in demo.naive_cross_entropy.tolist()],
+            "CE loss if this class is true": [number(v) for v in demo.torch_cross_entropy.tolist()],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.latex(rf"\log\sum_k e^{{z_k}} = m + \log\sum_k e^{{z_k - m}},\quad m = \max_k z_k = {demo.maximum:g}")
+    first, second, third = st.columns(3)
+    first.metric("log Σ eᶻ, naive", number(demo.naive_log_sum_exp))
+    second.metric("with the max subtracted", number(demo.stable_log_sum_exp))
+    third.metric("torch.logsumexp", number(demo.torch_log_sum_exp))
+    st.markdown(
+        "Subtracting the largest score changes nothing mathematically (it cancels in the fraction) "
+        "but keeps every exponent ≤ 0, so nothing overflows. CrossEntropyLoss and LogSoftmax do this "
+        "inside: that is why they take raw scores."
+    )
