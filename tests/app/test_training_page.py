@@ -165,3 +165,30 @@ def test_a_run_too_big_for_the_server_is_refused_with_what_to_lower(monkeypatch)
     finally:
         monkeypatch.delenv("NNLIB_MAX_RUN_WORK")
         get_settings.cache_clear()
+
+
+# ------------------------------------------------------------------ the fast mode
+
+
+def test_the_fast_mode_switch_shows_only_where_the_hardware_has_bf16_and_trains_the_run_in_it(monkeypatch) -> None:
+    from nnlib.training import speed
+
+    monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: None)
+    tab = student("anyone")
+    assert not tab.exception and not [switch for switch in tab.toggle if switch.key == "training_fast"]
+    monkeypatch.setattr(speed, "cpu_bf16_hardware", lambda: "AVX-512 BF16")  # correct without it, only slow
+    tab.run()
+    switch = tab.toggle(key="training_fast")
+    assert switch.label == "Fast mode: bfloat16 autocast" and switch.value is False
+    assert switch.help == (
+        "Runs the forward pass and the loss in bfloat16 (torch.autocast) on hardware with native bf16 arithmetic; "
+        "weights and optimizer stay in float32. Faster, and the accuracy stays within half a point of float32; "
+        "the weights no longer equal a float32 run's.")
+    switch.set_value(True).run()
+    tab.number_input(key="training_epochs_iris").set_value(2)
+    button(tab, "training_start").click().run()
+    run = tab.session_state["training_run"]
+    assert run.wait(60)
+    tab.run()
+    assert not tab.exception and tab.toggle(key="training_fast").disabled  # locked with the other settings
+    assert run.config.fast is True and run.trainer.summary()["fast"] is True and run.trainer.epoch == 2

@@ -1,0 +1,613 @@
+"""Sections of the Training page: the run's settings, its controls, the live panel, the results, the race.
+
+A run belongs to the student, not to the tab: it is registered on the server's run board under
+the student's key, its token sits in the page's address (``?run=``), and a reload, another tab
+or a closed-and-reopened tab finds it again. It trains in a background thread, so the page stays
+usable and leaving it keeps the run. Datasets are loaded once per server and shared read-only.
+
+Everything an optimizer or a loss shows comes from its record (nnlib.optimizers, nnlib.losses);
+the numbers come from nnlib.training; statuses and stop reasons are worded by the catalogue.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from nnlib import data as datasets
+from nnlib import layers as net
+from nnlib.core import messages
+from nnlib.core.device import DEVICE_NAMES, available_devices
+from nnlib.core.errors import InputError
+from nnlib.core.settings import get_settings
+from nnlib.optimizers import OPTIMIZERS
+from nnlib.training import TrainConfig, confusion_matrix, default_config, reproduce_code
+from nnlib.training.runner import (
+    FAILED,
+    IN_PROGRESS,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    BackgroundRun,
+    PlannedTrainer,
+    check_run_work,
+    shared_board,
+    shared_slots,
+)
+from nnlib.training.speed import FAST_MODE_HELP, FAST_MODE_LABEL, fast_mode_support
+from pages.components import charts
+from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
+from pages.components.presence import student_key, touch
+from pages.components.ui import KEPT, SHARED, show_input_error
+
+RUN_KEY = "training_run"
+RACE_KEY = "training_race"
+RUN_PARAM = "run"  # the run's token in the page's address
+LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
+# What a race's two legs share: only the optimizer and its learning rate differ between them.
+RACE_SHARED = ("dataset", "data_path", "network", "batch_size", "epochs", "seed", "device", "standardize", "fast")
+
+
+@st.cache_resource(show_spinner="Loading iris…")
+def shared_iris() -> datasets.Dataset:
+    return datasets.load_iris()
+
+
+@st.cache_resource(show_spinner="Splitting the data…", max_entries=8)
+def shared_split(dataset_name: str, source: str, seed: int, standardize: bool, _dataset: datasets.Dataset):
+    """One split per (dataset, source, seed, scaling) for the whole server, read-only."""
+    return datasets.split_dataset(_dataset, seed=seed, standardize=standardize)
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    """One dataset the page offers: its label and how the page gets it (None: nothing to train on yet)."""
+
+    label: str
+    load: Callable[[], datasets.Dataset | None]
+
+
+DATASET_CHOICES = {
+    "iris": DatasetChoice("Iris (150 flowers, 4 features, 3 species)", shared_iris),
+    "notmnist": DatasetChoice("notMNIST letters A–J (28×28 images)",
+                              lambda: choose_letters_source(key_prefix="training_letters")),
+}
+
+
+# ------------------------------------------------------------------ whose runs
+
+
+def current_run() -> BackgroundRun | None:
+    return st.session_state.get(RUN_KEY)
+
+
+def current_race() -> BackgroundRun | None:
+    return st.session_state.get(RACE_KEY)
+
+
+def restore_settings(config: TrainConfig) -> None:
+    """Show a run found again (another tab, a reload) with the settings it was started with."""
+    name = config.dataset
+    values = {
+        "training_dataset": name, "training_optimizer": config.optimizer, f"training_lr_{name}": config.lr,
+        f"training_batch_{name}": config.batch_size, f"training_epochs_{name}": config.epochs,
+        "training_device": config.device, "training_seed": config.seed, "training_fast": config.fast,
+        "training_target_acc": (config.target_accuracy or 0) * 100, "training_patience": config.patience or 0,
+    }
+    for spec in OPTIMIZERS[config.optimizer].training_hyperparameters:
+        values[f"training_{spec.key}"] = getattr(config, spec.name)
+    if isinstance(config.network, str):
+        values |= {"training_network_source": "preset", "training_preset": config.network}
+    else:
+        values["training_network_source"] = "builder"
+    st.session_state.update(values)
+
+
+def find_my_runs() -> None:
+    """Pick up this student's runs from the server's board when this session has none yet."""
+    board, owner = shared_board(), student_key()
+    if RUN_KEY not in st.session_state:
+        entry = board.find(st.query_params.get(RUN_PARAM), owner) or board.latest(owner, "train")
+        if entry is not None:
+            st.session_state[RUN_KEY] = entry.run
+            restore_settings(entry.run.config)
+    if RACE_KEY not in st.session_state:
+        entry = board.latest(owner, "race")
+        if entry is not None:
+            st.session_state[RACE_KEY] = entry.run
+    run = current_run()
+    if run is not None:
+        token = board.token_of(run)
+        if token and st.query_params.get(RUN_PARAM) != token:
+            st.query_params[RUN_PARAM] = token
+
+
+def start_on_board(kind: str, run: BackgroundRun, epochs: int | None = None) -> bool:
+    """Start a run as this student's; False (with the reason shown) if over the student's limit."""
+    try:
+        shared_board().start(student_key(), kind, run, epochs)
+    except InputError as error:
+        show_input_error(error)
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ settings
+
+
+def show_data(locked: bool) -> tuple[str, datasets.Dataset]:
+    """1 · Data: the dataset, its summary and the explorer; stops the page while there is none."""
+    st.header("1 · Data")
+    name = st.radio("Dataset", list(DATASET_CHOICES), horizontal=True, key="training_dataset", disabled=locked,
+                    **SHARED, format_func=lambda key: DATASET_CHOICES[key].label)
+    dataset = DATASET_CHOICES[name].load()
+    if dataset is None:
+        st.stop()
+    st.caption(f"**{dataset.description}** · {len(dataset.labels):,} samples · classes: {', '.join(dataset.classes)}")
+    with st.expander("Explore the data", expanded=False):
+        show_dataset_explorer(dataset, key_prefix="training_explorer")
+    return name, dataset
+
+
+def show_network(dataset: datasets.Dataset, locked: bool) -> str | list:
+    """2 · Network: a preset that fits the data, or the network builder's stack."""
+    st.header("2 · Network")
+    input_shape = tuple(int(s) for s in dataset.features.shape[1:])
+    builder_layers = st.session_state.get("builder_layers")
+    builder_shape = tuple(st.session_state.get("builder_input_shape") or ())
+    sources = ["preset"] + (["builder"] if builder_layers else [])
+    source = st.radio(
+        "Network", sources, horizontal=True, key="training_network_source", disabled=locked, **SHARED,
+        format_func=lambda k: {"preset": "A preset from the course", "builder": "The one from the network builder"}[k],
+    )
+    if source == "builder":
+        if builder_shape != input_shape:
+            st.warning(f"The builder's network expects inputs of shape (N, {', '.join(map(str, builder_shape))}) "
+                       f"but this dataset's are (N, {', '.join(map(str, input_shape))}).")
+        return builder_layers
+    fitting = [name for name, p in net.PRESETS.items() if tuple(p.input_shape) == input_shape]
+    return st.selectbox("Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
+                        format_func=lambda k: net.PRESETS[k].title)
+
+
+def show_optimizer_and_schedule(name: str, dataset: datasets.Dataset, network: str | list,
+                                locked: bool) -> TrainConfig:
+    """3 · Optimizer and schedule: every widget of the run's recipe; returns its config."""
+    settings = get_settings()
+    defaults = default_config(name)
+    st.header("3 · Optimizer and schedule")
+    left, middle, right = st.columns(3)
+    with left:
+        optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
+                                     **SHARED, index=list(OPTIMIZERS).index(defaults.optimizer),
+                                     format_func=lambda k: OPTIMIZERS[k].title)
+        record = OPTIMIZERS[optimizer_key]
+        lr = st.number_input("Learning rate η", min_value=1e-5, max_value=10.0, value=defaults.lr, format="%.4f",
+                             key=f"training_lr_{name}", disabled=locked, **SHARED)
+        st.latex(record.summary_formula)
+    with middle:
+        hyper = {spec.name: st.number_input(spec.label, min_value=spec.minimum, max_value=spec.maximum,
+                                            value=spec.default, step=spec.step, key=f"training_{spec.key}",
+                                            help=spec.help, disabled=locked, **SHARED)
+                 for spec in record.training_hyperparameters}
+        batch_size = st.number_input("Batch size (0 = the whole training set)", min_value=0, max_value=100_000,
+                                     value=defaults.batch_size, step=16, key=f"training_batch_{name}",
+                                     disabled=locked, **SHARED)
+        epochs = st.number_input("Epochs", min_value=1, max_value=settings.max_epochs, value=defaults.epochs,
+                                 key=f"training_epochs_{name}", disabled=locked, **SHARED)
+    with right:
+        device = st.selectbox("Device", available_devices(), key="training_device", disabled=locked, **KEPT,
+                              format_func=DEVICE_NAMES.get)
+        fast = show_fast_mode_switch(device, locked)
+        seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="training_seed",
+                               disabled=locked, **SHARED)
+        with st.expander("Stop early when…"):
+            target_acc = st.number_input("validation accuracy reaches (%) — 0 = off", 0.0, 100.0, 0.0,
+                                         key="training_target_acc", disabled=locked, **SHARED)
+            patience = st.number_input("no better validation loss for N epochs — 0 = off", 0, 1000, 0,
+                                       key="training_patience", disabled=locked, **SHARED)
+    return dataclasses.replace(
+        defaults, data_path=dataset.source_path, network=network,
+        optimizer=optimizer_key, lr=float(lr), **{key: float(value) for key, value in hyper.items()},
+        batch_size=int(batch_size), epochs=int(epochs), seed=int(seed), device=device, fast=fast,
+        target_accuracy=(target_acc / 100) if target_acc else None, patience=int(patience) or None,
+    )
+
+
+def show_fast_mode_switch(device: str, locked: bool) -> bool:
+    """The fast mode's switch, only where the device has native bf16 (elsewhere the run is float32)."""
+    if not fast_mode_support(device).available:
+        return False
+    return st.toggle(messages.word(FAST_MODE_LABEL), key="training_fast", disabled=locked,
+                     help=messages.word(FAST_MODE_HELP), **KEPT)
+
+
+# ------------------------------------------------------------------ starting a run
+
+
+def data_split(config: TrainConfig, dataset: datasets.Dataset):
+    source = config.data_path or dataset.source or dataset.description
+    if not source.startswith(datasets.UPLOAD_PREFIX):
+        return shared_split(dataset.name, source, config.seed, config.standardize, dataset)
+    # A student's upload is split in that student's session only: nothing of it outlives the session.
+    key = (source, config.seed, config.standardize)
+    kept = st.session_state.get("training_upload_split")
+    if kept is None or kept[0] != key:
+        kept = (key, datasets.split_dataset(dataset, seed=config.seed, standardize=config.standardize))
+        st.session_state["training_upload_split"] = kept
+    return kept[1]
+
+
+def new_run(config: TrainConfig, dataset: datasets.Dataset) -> BackgroundRun | None:
+    """A run planned from the settings; its model is built once it has a training slot."""
+    try:
+        config.validate()
+        plan = PlannedTrainer(config, data_split(config, dataset))
+        check_run_work([plan])
+    except InputError as error:
+        show_input_error(error)
+        return None
+    return BackgroundRun(plan)
+
+
+def start(config: TrainConfig, dataset: datasets.Dataset, epochs: int | None = None) -> None:
+    active = current_run()
+    if active is None or active.status == FAILED:  # a failed run is not tried again: plan anew
+        active = new_run(config, dataset)
+    if active is not None and start_on_board("train", active, epochs):
+        st.session_state[RUN_KEY] = active
+        st.rerun()  # redraw with the settings locked and the live panel ticking
+
+
+def show_controls(config: TrainConfig, dataset: datasets.Dataset, locked: bool) -> None:
+    """4 · Train: Start, Pause, Resume, +1 epoch, Stop, Reset."""
+    st.header("4 · Train")
+    run = current_run()
+    buttons = st.columns(6)
+    status = run.status if run else "ready"
+    ended = run is not None and run.finished
+    if buttons[0].button("Start", type="primary", key="training_start",
+                         disabled=run is not None and (run.in_progress or ended)):
+        start(config, dataset)
+    if buttons[1].button("Pause", key="training_pause", disabled=status not in (QUEUED, RUNNING),
+                         help="Pausing gives the training slot back to the class; Resume queues again."):
+        run.pause()
+        st.rerun()
+    if buttons[2].button("Resume", key="training_resume", disabled=status != PAUSED):
+        run.resume()
+        st.rerun()
+    if buttons[3].button("+1 epoch", key="training_step", help="Train exactly one more epoch, then wait "
+                         "(from a pause: finish the epoch under way)",
+                         disabled=ended or status in (QUEUED, RUNNING)):
+        if status == PAUSED:
+            run.step_epoch()
+            st.rerun()
+        else:
+            start(config, dataset, epochs=1)
+    if buttons[4].button("Stop", key="training_stop", disabled=status not in IN_PROGRESS):
+        run.stop()
+        st.rerun()
+    if buttons[5].button("Reset", key="training_reset", disabled=run is None):
+        if run is not None:
+            shared_board().drop(run)
+            run.stop()
+        st.session_state.pop(RUN_KEY, None)
+        st.query_params.pop(RUN_PARAM, None)
+        st.rerun()
+    if locked:
+        st.caption("Settings are locked while this run exists: press Reset to change them.")
+
+
+# ------------------------------------------------------------------ the live panel
+
+
+def history_frame(active: BackgroundRun) -> pd.DataFrame:
+    rows = [
+        {"epoch": r.epoch_index, "split": split, "loss": getattr(r, f"{split}_loss"),
+         "accuracy": getattr(r, f"{split}_acc")}
+        for r in active.history()
+        for split in ("train", "val")
+    ]
+    return pd.DataFrame(rows, columns=["epoch", "split", "loss", "accuracy"])
+
+
+def draw_live(active: BackgroundRun) -> None:
+    progress = active.progress()
+    total = active.config.epochs
+    done_fraction = (progress.epoch + (progress.batch / progress.batches if progress.batches and
+                                       progress.status in ("running", "paused") else 0)) / total
+    if progress.status == "queued":
+        st.info(f"Waiting for a free training slot: you are number {progress.queue_position} in the queue "
+                f"({shared_slots().active} run(s) training on this server). It starts by itself.",
+                icon=":material/hourglass_top:")
+    elif progress.status == PAUSED:
+        st.info(progress.message or "Paused: the training slot is free for others until you resume.",
+                icon=":material/pause_circle:")
+    shown_epoch = min(progress.epoch + 1, total) if progress.status == "running" else progress.epoch
+    label = (f"{progress.status.capitalize()} · epoch {shown_epoch}/{total}"
+             f" · batch {progress.batch}/{progress.batches} · {progress.samples_per_s:,.0f} samples/s")
+    st.progress(min(max(done_fraction, 0.0), 1.0), text=label)
+    if progress.message and progress.status in ("failed", "stopped", "finished", "ready"):
+        (st.error if progress.status == "failed" else st.caption)(progress.message)
+    frame = history_frame(active)
+    if frame.empty and not progress.batch_losses:
+        st.caption("The charts appear after the first batches.")
+        return
+    chart_left, chart_right = st.columns(2)
+    names = {"train": "training", "val": "validation"}
+    frame["split"] = frame["split"].map(names)
+    epochs = frame.to_dict("records")
+    color = charts.nominal("split", scale={"domain": list(names.values())})
+    epoch = charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1})
+    with chart_left:
+        layers = []
+        if progress.batch_losses:
+            batches = [{"epoch": at, "loss": loss}
+                       for at, loss in charts.every_nth(progress.batch_losses, LIVE_CHART_POINTS)]
+            layers.append(charts.layer(batches, {"type": "line", "opacity": 0.35, "color": "#888"},
+                                       x=epoch, y=charts.quantitative("loss", "loss")))
+        if epochs:
+            layers.append(charts.layer(epochs, {"type": "line", "point": True}, x=epoch,
+                                       y=charts.quantitative("loss", "loss"), color=color,
+                                       tooltip=charts.tooltip("epoch", "split", {"field": "loss", "format": ".4f"})))
+        charts.show("Loss (grey: per batch)", 260, *layers)
+    with chart_right:
+        if epochs:
+            charts.show("Accuracy", 260, charts.layer(
+                epochs, {"type": "line", "point": True}, x=epoch, color=color,
+                y=charts.quantitative("accuracy", "accuracy", axis={"format": "%"}, scale={"domain": [0, 1]}),
+                tooltip=charts.tooltip("epoch", "split", {"field": "accuracy", "format": ".2%"})))
+
+
+def draw_insights(progress) -> None:
+    """Gradient norms per layer (vanishing / exploding) and dead ReLU units, as the run goes."""
+    st.markdown("**Inside the network**")
+    left, right = st.columns(2)
+    with left:
+        # Thin by sample time, not by row: every layer keeps the same points.
+        times = set(charts.every_nth(sorted({at for at, _, _ in progress.grad_norms}), LIVE_CHART_POINTS))
+        norms = [{"epoch": at, "layer": layer, "norm": norm}
+                 for at, layer, norm in progress.grad_norms if norm > 0 and at in times]
+        if norms:
+            charts.show("Gradient norm of each Linear layer's weights", 220, charts.layer(
+                norms, {"type": "line"},
+                x=charts.quantitative("epoch", "epoch"),
+                y=charts.quantitative("norm", "‖∂L/∂W‖", scale={"type": "log"}),
+                color=charts.nominal("layer"),
+                tooltip=charts.tooltip("layer", "epoch", {"field": "norm", "format": ".3g"})))
+            st.caption("Norms shrinking towards zero layer by layer mean vanishing gradients; norms growing "
+                       "without bound mean exploding ones (lower the learning rate).")
+    with right:
+        if progress.dead_units:
+            dead = [{"epoch": epoch, "layer": f"ReLU at position {relu}", "dead": count, "units": units,
+                     "share": count / units} for epoch, relu, count, units in progress.dead_units]
+            charts.show("Dead ReLU units (0 for every validation sample)", 220, charts.layer(
+                dead, {"type": "line", "point": True},
+                x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
+                y=charts.quantitative("share", "dead units", axis={"format": "%"}, scale={"domain": [0, 1]}),
+                color=charts.nominal("layer"),
+                tooltip=charts.tooltip("layer", "epoch", "dead", "units", {"field": "share", "format": ".1%"})))
+            st.caption("A dead unit passes no gradient, so it stops learning. Many dead units: try a smaller "
+                       "learning rate or LeakyReLU.")
+        elif progress.epoch:
+            st.caption("This network has no ReLU, so no unit can die.")
+
+
+def redraw_seconds(active: BackgroundRun | None) -> float | None:
+    """How often a live run redraws: every second, less often the more runs share the server.
+
+    Every redraw is work for the server; with a class training at once, 30 redraws a second
+    would crowd out the pages everyone is opening. Five runs per extra second, at most 5 s.
+    A paused run only says "still here" now and then; an ended one does not redraw.
+    """
+    status = active.status if active is not None else None
+    if status == PAUSED:
+        return float(get_settings().heartbeat_seconds)
+    if status not in (QUEUED, RUNNING):
+        return None
+    slots = shared_slots()
+    return float(min(5, 1 + (slots.active + slots.waiting) // 5))
+
+
+def live_panel(watched_status: str | None) -> None:
+    touch()  # the panel's ticks are this student's heartbeat
+    active = current_run()
+    if active is None:
+        st.caption("Press Start to train, or Step one epoch to go slowly.")
+        return
+    draw_live(active)
+    draw_insights(active.progress())
+    if active.status != watched_status:
+        st.rerun()  # paused, resumed elsewhere or ended: redraw the whole page (buttons, results)
+
+
+def show_live_panel() -> None:
+    run = current_run()
+    st.fragment(live_panel, run_every=redraw_seconds(run))(run.status if run is not None else None)
+
+
+# ------------------------------------------------------------------ results
+
+
+def show_results(dataset: datasets.Dataset) -> None:
+    """5 · Results on the test set, once the run has finished."""
+    run = current_run()
+    if run is None or not run.finished or run.is_alive:
+        return
+    trainer = run.trainer
+    st.header("5 · Results on the test set")
+    test_loss, test_acc = trainer.state["test_loss"], trainer.state["test_acc"]
+    metrics = st.columns(4)
+    metrics[0].metric("Test accuracy", f"{test_acc:.2%}")
+    metrics[1].metric("Test loss", f"{test_loss:.4f}")
+    metrics[2].metric("Epochs", trainer.epoch)
+    metrics[3].metric("Samples / s", f"{trainer.summary()['samples_per_s']:,.0f}")
+    st.caption(f"Stopped because {trainer.stop_reason}. Accuracy = correct predictions / test samples "
+               f"= {round(test_acc * len(trainer.test_y))} / {len(trainer.test_y)}.")
+    predicted, true = trainer.predict("test")
+    classes = list(trainer.classes)
+    show_confusion(confusion_matrix(predicted, true, len(classes)), classes)
+    show_misclassified(run, dataset, predicted, true)
+    buffer = io.BytesIO()
+    torch.save(trainer.weights(), buffer)
+    downloads = st.columns(2)
+    downloads[0].download_button("Download the trained weights (.pt)", buffer.getvalue(),
+                                 file_name=f"{trainer.config.dataset}_weights.pt", key="training_download_weights",
+                                 help="Load with torch.load(path, weights_only=True) into the same nn.Sequential.")
+    downloads[1].download_button("Download the config (.json)", json.dumps(trainer.config.to_dict(), indent=2),
+                                 file_name=f"{trainer.config.dataset}_config.json", key="training_download_config")
+    with st.expander("The PyTorch code that reproduces this run"):
+        st.code(reproduce_code(trainer.config), language="python")
+
+
+def show_confusion(matrix: torch.Tensor, classes: list[str]) -> None:
+    cm_frame = pd.DataFrame(
+        [{"true": classes[i], "predicted": classes[j], "count": int(matrix[i, j])}
+         for i in range(len(classes)) for j in range(len(classes))]
+    )
+    cm_left, cm_right = st.columns([3, 2])
+    with cm_left:
+        base = alt.Chart(cm_frame).encode(x=alt.X("predicted:N", sort=classes), y=alt.Y("true:N", sort=classes))
+        st.altair_chart(
+            (base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="oranges")))
+             + base.mark_text().encode(text="count:Q"))
+            .properties(title="Confusion matrix (rows: true class)", height=300),
+            width="stretch",
+        )
+    with cm_right:
+        per_class = matrix.diag().double() / matrix.sum(dim=1).clamp(min=1).double()
+        st.dataframe(
+            pd.DataFrame({"class": classes, "test samples": matrix.sum(dim=1).tolist(),
+                          "accuracy": [f"{v:.1%}" for v in per_class.tolist()]}),
+            hide_index=True, width="stretch",
+        )
+
+
+def show_misclassified(run: BackgroundRun, dataset: datasets.Dataset, predicted: torch.Tensor,
+                       true: torch.Tensor) -> None:
+    """Up to 24 test samples the network got wrong: images as pictures, table rows in their own units."""
+    trainer = run.trainer
+    classes = list(trainer.classes)
+    wrong = (predicted != true).nonzero().flatten()[:24]
+    split = run.legs[0].split
+    split_stats = (split.mean, split.std) if split.mean is not None else None
+    st.subheader(f"Misclassified ({int((predicted != true).sum())} of {len(true)})")
+    if len(wrong) == 0:
+        st.success("Every test sample is classified correctly.")
+    elif trainer.test_x.dim() == 3:
+        images = trainer.test_x[wrong].cpu()
+        low = images.amin(dim=(1, 2), keepdim=True)
+        high = images.amax(dim=(1, 2), keepdim=True)
+        pictures = ((images - low) / (high - low).clamp(min=1e-8)).numpy()
+        st.image([np.kron(p, np.ones((2, 2))) for p in pictures], width=56,
+                 caption=[f"{classes[int(true[i])]} → {classes[int(predicted[i])]}" for i in wrong])
+    else:
+        rows = trainer.test_x[wrong].cpu()
+        if split_stats is not None:  # show the flowers' real measurements, not the standardized ones
+            rows = rows * split_stats[1] + split_stats[0]
+        rows = rows.numpy()
+        known = dataset.feature_names if dataset.name == trainer.config.dataset else None
+        names = list(known or [f"x{i}" for i in range(rows.shape[1])])
+        table = pd.DataFrame(rows, columns=names)
+        table["true"] = [classes[int(true[i])] for i in wrong]
+        table["predicted"] = [classes[int(predicted[i])] for i in wrong]
+        st.dataframe(table, hide_index=True)
+
+
+# ------------------------------------------------------------------ race
+
+
+def show_race(config: TrainConfig, dataset: datasets.Dataset) -> None:
+    """Two optimizers on the same data, network, seed and schedule, trained in turn in one slot."""
+    st.header("Race two optimizers")
+    st.markdown(
+        "The same data, network, seed, batch size and epochs as above; only the optimizer and its learning rate "
+        "differ, so the curves show what the optimizer alone changes. The two train in turn, one epoch each, "
+        "in one training slot."
+    )
+    race = current_race()
+    if race is not None and not race.in_progress and any(
+            getattr(race.config, name) != getattr(config, name) for name in RACE_SHARED):
+        # The settings above changed since this race: its curves no longer answer "what does the optimizer change".
+        shared_board().drop(race)
+        st.session_state.pop(RACE_KEY, None)
+        race = None
+    racing = race is not None and race.in_progress
+    race_columns = st.columns(2)
+    rivals = []
+    for column, side, default_optimizer, default_lr in ((race_columns[0], "a", "sgd", 0.1),
+                                                        (race_columns[1], "b", "adam", 0.01)):
+        with column:
+            chosen = st.selectbox(f"Optimizer {side.upper()}", list(OPTIMIZERS),
+                                  key=f"training_race_{side}_optimizer", index=list(OPTIMIZERS).index(default_optimizer),
+                                  disabled=racing, **KEPT, format_func=lambda k: OPTIMIZERS[k].title)
+            rate = st.number_input(f"Learning rate {side.upper()}", min_value=1e-5, max_value=10.0, value=default_lr,
+                                   format="%.4f", key=f"training_race_{side}_lr", disabled=racing, **KEPT)
+            rivals.append((f"{side.upper()}: {OPTIMIZERS[chosen].title}, η={rate:g}", chosen, float(rate)))
+    race_buttons = st.columns(2)
+    if race_buttons[0].button("Race", type="primary", key="training_race_start", disabled=racing):
+        start_race(config, dataset, rivals, race)
+    if race_buttons[1].button("Stop the race", key="training_race_stop", disabled=not racing):
+        race.stop()
+        st.rerun()
+    st.fragment(race_panel, run_every=redraw_seconds(race))(race.status if race is not None else None)
+
+
+def start_race(config: TrainConfig, dataset: datasets.Dataset, rivals: list[tuple[str, str, float]],
+               previous: BackgroundRun | None) -> None:
+    try:
+        split = data_split(config, dataset)
+        plans = [PlannedTrainer(dataclasses.replace(config, optimizer=optimizer_name, lr=rate,
+                                                    target_accuracy=None, patience=None).validate(), split, label)
+                 for label, optimizer_name, rate in rivals]
+        check_run_work(plans)
+    except InputError as error:
+        show_input_error(error)
+        return
+    new_race = BackgroundRun(*plans)
+    if start_on_board("race", new_race):
+        if previous is not None:  # the previous race's results give way to this one
+            shared_board().drop(previous)
+        st.session_state[RACE_KEY] = new_race
+        st.rerun()
+
+
+def race_panel(watched_status: str | None) -> None:
+    touch()
+    active = current_race()
+    if active is None:
+        return
+    legs = active.legs
+    rows = [
+        {"epoch": r.epoch_index, "optimizer": leg.label, "validation loss": r.val_loss, "validation accuracy": r.val_acc}
+        for leg in legs for r in leg.history()
+    ]
+    st.caption(f"{active.status.capitalize()} · " + " · ".join(f"{leg.label}: epoch {leg.epoch}" for leg in legs))
+    progress = active.progress()
+    if progress.status == QUEUED:
+        st.info(f"Waiting for a free training slot: number {progress.queue_position} in the queue.",
+                icon=":material/hourglass_top:")
+    elif progress.message and progress.status != "finished":
+        st.caption(progress.message)
+    if rows:
+        left, right = st.columns(2)
+        for column, measure, axis in ((left, "validation loss", {}), (right, "validation accuracy", {"format": "%"})):
+            with column:
+                charts.show(measure.capitalize(), 240, charts.layer(
+                    rows, {"type": "line", "point": True},
+                    x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
+                    y=charts.quantitative(measure, measure, axis=axis), color=charts.nominal("optimizer"),
+                    tooltip=charts.tooltip("optimizer", "epoch", {"field": measure, "format": ".4f"})))
+    if active.finished:
+        st.markdown(" · ".join(f"**{leg.label}** test accuracy {leg.trainer.state['test_acc']:.2%}" for leg in legs))
+    if active.status != watched_status:
+        st.rerun()
