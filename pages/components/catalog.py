@@ -17,7 +17,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent
 class CourseText:
     """One of the course texts, named so a student can find it: who wrote it, its title, what it is.
 
-    ``number`` is how the issues and the tests refer to it (000-004). Where a text does not
+    ``number`` is how the issues refer to it (000-004; one book's two pages are 000 and 001). Where a text does not
     name its author, ``author`` is empty and ``where`` says what else identifies it.
     """
 
@@ -45,16 +45,16 @@ class Reference:
 # 000 and 001 are two pages of the Russian edition of Rao and McMahan's book (its chapter 3
 # examples: make_train_state and ReviewClassifier, CrossEntropyLoss on random outputs); 002 is
 # appendix B of Thampi's "Interpretable AI" (its GitHub repository, thampiman/interpretable-ai-book,
-# is named in the text) in Chinese.
+# is named in the text) in Chinese: its sections are named by the book's own English headings, which
+# every browser can draw (the Chinese ones need CJK fonts) and the original's readers find.
 RAO_MCMAHAN = CourseText(
     "000, 001", "Делип Рао, Брайан Макмахан",
     "Знакомство с PyTorch: глубокое обучение при обработке естественного языка",
 )
-THAMPI = CourseText("002", "Ajay Thampi", "Interpretable AI", "Manning; Chinese translation")
-LESSON_NOTES = CourseText("003", "", "Конспект, 2 урок: Построение нейросети и методы оптимизации",
-                          "lecture notes; the author is not named")
-ARTICLE = CourseText("004", "", "Нейронные сети - теория и практика в PyTorch",
-                     "article of 18.04.2025 with its video https://youtu.be/bUhyrgvkVFc; the author is not named")
+THAMPI = CourseText("002", "Ajay Thampi", "Interpretable AI", "Manning; in Chinese translation")
+# 003 and 004 do not name their authors: what they say of themselves has to do.
+LESSON_NOTES = CourseText("003", "", "Конспект, 2 урок: Построение нейросети и методы оптимизации", "lecture notes")
+ARTICLE = CourseText("004", "", "Нейронные сети - теория и практика в PyTorch", "article of 18.04.2025, with a video")
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ COURSE: tuple[PageInfo, ...] = (
         "matrix-multiply them, watch broadcasting and PyTorch's shape errors; follow autograd "
         "through a chain of operations.",
         (
-            Reference(THAMPI, "附录 B. PyTorch: B.3 张量, B.5.1 自动微分"),
+            Reference(THAMPI, "appendix B «PyTorch»: B.3 «Tensors», B.5.1 «Automatic differentiation»"),
             Reference(ARTICLE, "«Линейные слои»"),
         ),
     ),
@@ -119,7 +119,7 @@ COURSE: tuple[PageInfo, ...] = (
         "runnable PyTorch code.",
         (
             Reference(ARTICLE, "«Собираем нейросеть»"),
-            Reference(THAMPI, "附录 B. PyTorch: B.5.2 模型定义"),
+            Reference(THAMPI, "appendix B «PyTorch»: B.5.2 «Model definition»"),
             Reference(LESSON_NOTES, "«Практика»: «Построение модели»"),
         ),
     ),
@@ -156,7 +156,7 @@ COURSE: tuple[PageInfo, ...] = (
             Reference(ARTICLE, "«Обучаем нейросеть»"),
             Reference(RAO_MCMAHAN, "глава 3, пример 3.20 «Создание набора данных, модели, функции потерь, "
                                    "оптимизатора и состояния обучения»"),
-            Reference(THAMPI, "附录 B. PyTorch: B.5.3 训练"),
+            Reference(THAMPI, "appendix B «PyTorch»: B.5.3 «Training»"),
         ),
     ),
 )

@@ -36,7 +36,8 @@ def test_course_map_names_each_text_by_author_title_and_section() -> None:
     assert ("Делип Рао, Брайан Макмахан, «Знакомство с PyTorch: глубокое обучение при обработке естественного "
             "языка»: глава 3, пример 3.20 «Создание набора данных, модели, функции потерь, оптимизатора и "
             "состояния обучения»") in training
-    assert "Ajay Thampi, «Interpretable AI» (Manning; Chinese translation): 附录 B. PyTorch: B.5.3 训练" in training
+    assert "Ajay Thampi, «Interpretable AI» (Manning; in Chinese translation): appendix B «PyTorch»: B.5.3 «Training»" \
+        in training
     assert "«Конспект, 2 урок: Построение нейросети и методы оптимизации»" in training
     assert "«Нейронные сети - теория и практика в PyTorch»" in training
     assert not any("curriculum folder" in c or "appendix B;" in c for c in captions)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import torch
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 TIMEOUT_MS = 30_000
 
