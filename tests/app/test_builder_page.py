@@ -159,6 +159,31 @@ def test_presets_load(name: str, input_text: str, output: str, total: str) -> No
     assert not messages(app)
 
 
+def test_every_layer_kind_is_offered_and_hardtanh_comes_from_its_activation_record() -> None:
+    app = app_test(PAGE).run()
+    assert app.selectbox(key="builder_add_kind").options == [
+        "Linear", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Hardtanh", "LogSoftmax", "Dropout",
+        "BatchNorm1d", "Flatten"]
+    assert app.selectbox(key="builder_loss").options == [
+        "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss"]
+    app.button(key=f"builder_remove_{ids(app)[1]}").click().run()  # drop the ReLU ...
+    app.selectbox(key="builder_add_kind").set_value("Hardtanh").run()
+    app.button(key="builder_add").click().run()
+    assert [layer["kind"] for layer in app.session_state["builder_layers"]] == ["Linear", "Linear", "Hardtanh"]
+    row = ids(app)[2]
+    # Its arguments are the record's parameters, each a number box with torch's defaults.
+    assert app.number_input(key=f"builder_layer_{row}_min_val").value == -1.0
+    assert app.number_input(key=f"builder_layer_{row}_max_val").value == 1.0
+    set_param(app, 2, "max_val", 2.5)
+    assert shapes(app)[-1] == "(N, 3)"
+    assert "Hardtanh(min_val=-1.0, max_val=2.5)" in app.code[0].value  # print(model)
+    assert "    nn.Hardtanh(max_val=2.5),  # -> (N, 3)" in app.code[1].value  # exported, torch's default left out
+    set_param(app, 2, "min_val", 1.0)
+    assert "Layer 3, Hardtanh: min_val must be at most 0, got 1." in [e.value for e in app.error]
+    set_param(app, 2, "min_val", -1.0)
+    assert not app.error
+
+
 # Course 002, B.5.2: print(bc_model), verbatim.
 COURSE_002_CLASS_PRINT = """BinaryClassifier(
   (linear0): Linear(in_features=5, out_features=5, bias=True)
