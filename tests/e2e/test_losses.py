@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 
 def metric_value(page: object, label: str) -> str:
@@ -138,3 +138,14 @@ def test_gradient_and_stability_tabs(server_url: str, page: object) -> None:
     page.wait_for_timeout(300)
     assert page.get_by_text("-inf", exact=True).count() >= 1
     assert_no_exception(page)
+
+
+def test_kl_div_example(server_url: str, page: object) -> None:
+    open_losses(server_url, page)
+    choose(page, "Example", "KLDiv: log-probabilities against a target distribution")
+    assert_no_exception(page)
+    expected = F.kl_div(torch.tensor([[-2.3026, -0.5108, -1.204]]), torch.tensor([[0.2, 0.5, 0.3]]), reduction="sum")
+    assert metric_value(page, "PyTorch value") == f"{float(expected):.4f}" == "0.0475"
+    assert metric_value(page, "By hand") == "0.0475"
+    assert page.get_by_text("No metric fits this loss.").count() == 1
+    tall_screenshot(page, "losses_kl_div")

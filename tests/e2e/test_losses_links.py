@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import torch
 import torch.nn.functional as F
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
 from tests.e2e.test_losses import choose, metric_value, type_into
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 PREDICTION_LABEL = "Prediction ŷ (the model's output)"
 TARGET_LABEL = "Target y (the true values)"
