@@ -144,10 +144,15 @@ BCE = LossInfo(
 # ----------------------------------------------------------------------------- BCEWithLogitsLoss
 
 
-def bce_logits_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
+def bce_logits_manual(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Manual:
     x, y = prediction, target
     probabilities = torch.sigmoid(x)
-    entries = [rf"\sigma({fmt(a)}) = {fmt(b)}" for a, b in zip(first(x), probabilities.reshape(-1).tolist(), strict=False)]
+    entries = [
+        rf"\sigma({fmt(a)}) = {fmt(b)}"
+        for a, b in zip(first(x), probabilities.reshape(-1).tolist(), strict=False)
+    ]
     sigmoid = Step("losses.step.bce_logits.sigmoid", items(entries, x.numel()), probabilities)
     linear = torch.clamp(x, min=0) - x * y
     soft = torch.log1p(torch.exp(-x.abs()))
@@ -164,12 +169,16 @@ def bce_logits_manual(prediction: Tensor, target: Tensor, reduction: str, params
             strict=False,
         )
     ]
-    stable = Step("losses.step.bce_logits.stable", items(entries, x.numel(), header=r"\ell_i:"), contributions)
+    stable = Step(
+        "losses.step.bce_logits.stable", items(entries, x.numel(), header=r"\ell_i:"), contributions
+    )
     value, reduced = reduce_step(contributions, reduction)
     return Manual((sigmoid, stable, reduced), contributions, value)
 
 
-def bce_logits_gradient(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Tensor:
+def bce_logits_gradient(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Tensor:
     return (torch.sigmoid(prediction) - target) * scale(reduction, prediction.numel())
 
 
@@ -190,7 +199,9 @@ def validate_bce_logits(
     )
     if looks_like_probabilities and in_unit_interval(target):
         bce = F.binary_cross_entropy(prediction, target, reduction=reduction)
-        findings.append(Finding("losses.bce_with_logits_given_probabilities", "note", {"bce_value": fmt_plain(bce)}))
+        findings.append(
+            Finding("losses.bce_with_logits_given_probabilities", "note", {"bce_value": fmt_plain(bce)})
+        )
     return findings + nonfinite(prediction, target)
 
 

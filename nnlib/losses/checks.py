@@ -67,12 +67,18 @@ def same_shape_checks(
     """Shapes for element-wise losses; ``broadcasts`` says whether torch broadcasts silently."""
     if prediction.shape == target.shape:
         return []
-    base = {"prediction_shape": shape_of(prediction), "target_shape": shape_of(target), "loss": info.module_name}
+    base = {
+        "prediction_shape": shape_of(prediction),
+        "target_shape": shape_of(target),
+        "loss": info.module_name,
+    }
     same_count = prediction.numel() == target.numel()
     reshaped_value = None
     if same_count:
         with torch.no_grad():
-            reshaped_value = info.manual(prediction, target.reshape(prediction.shape), reduction, params).value
+            reshaped_value = info.manual(
+                prediction, target.reshape(prediction.shape), reduction, params
+            ).value
     try:
         broadcast_shape = torch.broadcast_shapes(prediction.shape, target.shape)
     except RuntimeError:
@@ -116,7 +122,9 @@ def target_range(target: Tensor, refused: bool) -> list[Finding]:
     outside = (target < 0) | (target > 1) | target.isnan()
     if not bool(outside.any()):
         return []
-    consequence = "losses.bce_target_out_of_range.refused" if refused else "losses.bce_target_out_of_range.computed"
+    consequence = (
+        "losses.bce_target_out_of_range.refused" if refused else "losses.bce_target_out_of_range.computed"
+    )
     return [
         Finding(
             "losses.bce_target_out_of_range",
@@ -152,7 +160,11 @@ def class_checks(info: LossInfo, prediction: Tensor, target: Tensor) -> list[Fin
     if target.dtype.is_floating_point and target.shape == prediction.shape and prediction.dim() >= 2:
         return [Finding("losses.probability_target_for_index_loss", "error", base)]
     if target.shape != expected:
-        if target.numel() == math.prod(expected) and target.dim() == len(expected) + 1 and target.shape[-1] == 1:
+        if (
+            target.numel() == math.prod(expected)
+            and target.dim() == len(expected) + 1
+            and target.shape[-1] == 1
+        ):
             hint = "losses.class_target_shape.inner_brackets"
         elif target.shape[:1] != expected[:1]:
             hint = "losses.class_target_shape.one_per_row"
@@ -162,10 +174,25 @@ def class_checks(info: LossInfo, prediction: Tensor, target: Tensor) -> list[Fin
     if target.dtype.is_floating_point:
         if is_whole(target):
             details = {**base, "literal": tensor_literal(target.to(torch.int64))}
-            return [Finding("losses.float_class_targets", "error", details, {"hint": "losses.float_class_targets.whole"})]
-        return [Finding("losses.float_class_targets", "error", base, {"hint": "losses.float_class_targets.fractions"})]
+            return [
+                Finding(
+                    "losses.float_class_targets",
+                    "error",
+                    details,
+                    {"hint": "losses.float_class_targets.whole"},
+                )
+            ]
+        return [
+            Finding(
+                "losses.float_class_targets", "error", base, {"hint": "losses.float_class_targets.fractions"}
+            )
+        ]
     if target.dtype != torch.int64:
-        return [Finding("losses.float_class_targets", "error", base, {"hint": "losses.float_class_targets.call_long"})]
+        return [
+            Finding(
+                "losses.float_class_targets", "error", base, {"hint": "losses.float_class_targets.call_long"}
+            )
+        ]
     num_classes = prediction.shape[c]
     bad = target[((target < 0) & (target != IGNORE_INDEX)) | (target >= num_classes)]
     if bad.numel():
@@ -180,7 +207,9 @@ def class_checks(info: LossInfo, prediction: Tensor, target: Tensor) -> list[Fin
         return [Finding("losses.class_index_out_of_range", "error", details)]
     ignored = int((target == IGNORE_INDEX).sum())
     if ignored:
-        return [Finding("losses.ignored_targets", "note", {"count": ignored, "kept": target.numel() - ignored})]
+        return [
+            Finding("losses.ignored_targets", "note", {"count": ignored, "kept": target.numel() - ignored})
+        ]
     return []
 
 

@@ -104,7 +104,9 @@ def resolve_params(info: LossInfo, params: Mapping[str, Any] | None = None) -> d
     return resolve(info.params, params, owner=info.name)
 
 
-def prepare_inputs(info: LossInfo, prediction: Tensor, target: Tensor) -> tuple[Tensor, Tensor, list[Finding]]:
+def prepare_inputs(
+    info: LossInfo, prediction: Tensor, target: Tensor
+) -> tuple[Tensor, Tensor, list[Finding]]:
     """Float predictions (autograd needs them) and, for float-target losses, float targets."""
     notes: list[Finding] = []
     for name, tensor in (("prediction", prediction), ("target", target)):
@@ -117,7 +119,9 @@ def prepare_inputs(info: LossInfo, prediction: Tensor, target: Tensor) -> tuple[
     if info.target_kind == "float":
         if not target.dtype.is_floating_point:
             dtype = str(target.dtype).replace("torch.", "")
-            notes.append(Finding("losses.target_converted", "note", {"dtype": dtype, "loss": info.module_name}))
+            notes.append(
+                Finding("losses.target_converted", "note", {"dtype": dtype, "loss": info.module_name})
+            )
             target = target.to(prediction.dtype)
         elif target.dtype != prediction.dtype:
             target = target.to(prediction.dtype)
@@ -176,13 +180,21 @@ def evaluate(
         torch_value, gradient, torch_warnings = _run_torch(info, prediction, target, reduction, resolved)
     except (RuntimeError, ValueError, IndexError) as error:
         said = str(error)
-        first = errors[0] if errors else Finding("losses.torch_error", "error", {"loss": info.module_name, "torch_error": said})
+        first = (
+            errors[0]
+            if errors
+            else Finding("losses.torch_error", "error", {"loss": info.module_name, "torch_error": said})
+        )
         raise RefusedInputs(first, findings, said) from None
     if errors:
         raise RefusedInputs(errors[0], findings, None)
     with torch.no_grad():
         manual = info.manual(prediction, target, reduction, resolved)
-        closed = info.closed_form_gradient(prediction, target, reduction, resolved) if info.closed_form_gradient else None
+        closed = (
+            info.closed_form_gradient(prediction, target, reduction, resolved)
+            if info.closed_form_gradient
+            else None
+        )
     return LossReport(
         info=info,
         reduction=reduction,
@@ -258,7 +270,9 @@ def _element_rows(report: LossReport) -> list[dict[str, Any]]:
     return rows
 
 
-def torch_code(info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> str:
+def torch_code(
+    info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> str:
     """A runnable PyTorch snippet that reproduces the value and the gradient."""
     kwargs = [f'reduction="{reduction}"'] if reduction != "mean" else []
     kwargs += [f"{name}={value:g}" for name, value in params.items() if not isinstance(value, bool)]

@@ -33,11 +33,17 @@ def kl_div_manual(prediction: Tensor, target: Tensor, reduction: str, params: Ma
     entries = [
         rf"{fmt(b)} \cdot ({fmt(c)} - {operand(a)}) = {fmt(e)}"
         for a, b, c, e in zip(
-            first(x), y.reshape(-1).tolist(), log_y.reshape(-1).tolist(), contributions.reshape(-1).tolist(), strict=False
+            first(x),
+            y.reshape(-1).tolist(),
+            log_y.reshape(-1).tolist(),
+            contributions.reshape(-1).tolist(),
+            strict=False,
         )
     ]
     terms = Step(
-        "losses.step.kl_div.terms", items(entries, y.numel(), header=r"\ell_i = y_i (\log y_i - x_i):"), contributions
+        "losses.step.kl_div.terms",
+        items(entries, y.numel(), header=r"\ell_i = y_i (\log y_i - x_i):"),
+        contributions,
     )
     value, reduced = reduce_step(contributions, reduction)
     return Manual((logs, terms, reduced), contributions, value)
@@ -73,7 +79,7 @@ KL_DIV = LossInfo(
     when_to_use=(
         "Matching a whole distribution rather than one class: knowledge distillation (a teacher "
         "model's probabilities), label smoothing, variational autoencoders. Here N counts every "
-        "element: for the KL divergence per sample use reduction=\"batchmean\" in your code."
+        'element: for the KL divergence per sample use reduction="batchmean" in your code.'
     ),
     task="distribution",
     prediction_space="log_probabilities",

@@ -71,7 +71,9 @@ def pick_step(
     return contributions, Step("losses.step.cross_entropy.pick", items(entries, len(flat_l)), contributions)
 
 
-def cross_entropy_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
+def cross_entropy_manual(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Manual:
     c = class_dim(prediction)
     safe, kept = index_targets(target)
     maximum, lse = log_sum_exp(prediction, c)
@@ -84,7 +86,9 @@ def cross_entropy_manual(prediction: Tensor, target: Tensor, reduction: str, par
     return Manual((softmax, lse_step, picking, reduced), contributions, value)
 
 
-def cross_entropy_gradient(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Tensor:
+def cross_entropy_gradient(
+    prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
+) -> Tensor:
     c = class_dim(prediction)
     safe, kept = index_targets(target)
     probabilities = torch.softmax(prediction, dim=c)
@@ -100,7 +104,9 @@ def validate_cross_entropy(
     if has_error(findings):
         return findings
     return (
-        findings + probabilities_given(info, prediction, target, reduction, params) + nonfinite(prediction, target)
+        findings
+        + probabilities_given(info, prediction, target, reduction, params)
+        + nonfinite(prediction, target)
     )
 
 
@@ -205,7 +211,11 @@ def cross_entropy_probability_gradient(
 def validate_cross_entropy_probability(
     info: LossInfo, prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]
 ) -> list[Finding]:
-    base = {"loss": info.module_name, "prediction_shape": shape_of(prediction), "target_shape": shape_of(target)}
+    base = {
+        "loss": info.module_name,
+        "prediction_shape": shape_of(prediction),
+        "target_shape": shape_of(target),
+    }
     if prediction.dim() == 0:
         return [Finding("losses.prediction_needs_classes", "error", base)]
     c = class_dim(prediction)
@@ -307,7 +317,9 @@ def nll_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mappi
     flat_l = contributions.reshape(-1).tolist()
     flat_k = kept.reshape(-1).tolist()
     entries = [
-        (rf"\ell_{{{i + 1}}} = -\log p_{{{i + 1},{int(flat_t[i])}}} = -{operand(flat_p[i])} = {fmt(flat_l[i])}")
+        (
+            rf"\ell_{{{i + 1}}} = -\log p_{{{i + 1},{int(flat_t[i])}}} = -{operand(flat_p[i])} = {fmt(flat_l[i])}"
+        )
         if flat_k[i]
         else ignored_entry(i)
         for i in range(min(SHOWN_TERMS, len(flat_l)))
@@ -374,7 +386,11 @@ NLL = LossInfo(
         r"\frac{\partial \mathcal{L}}{\partial z_{i,k}} = {s}\big(\mathrm{softmax}(z_i)_k - [k = y_i]\big)"
         r"\ \text{(through LogSoftmax)}"
     ),
-    params=(Param("apply_log_softmax", kind="bool", default=True, label="Apply LogSoftmax to the prediction first"),),
+    params=(
+        Param(
+            "apply_log_softmax", kind="bool", default=True, label="Apply LogSoftmax to the prediction first"
+        ),
+    ),
     presets=(
         Preset(
             "LogSoftmax + NLLLoss on the course logits",

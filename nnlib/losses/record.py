@@ -71,7 +71,9 @@ class Finding:
     def _worded_details(self, language: str) -> dict[str, Any]:
         # A part is one sentence: the plural-driving count belongs to the whole message only.
         singular = {name: value for name, value in self.details.items() if name != messages.PLURAL_DETAIL}
-        worded = {name: messages.word(code, singular, language) if code else "" for name, code in self.parts.items()}
+        worded = {
+            name: messages.word(code, singular, language) if code else "" for name, code in self.parts.items()
+        }
         return {**self.details, **worded}
 
     def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:

@@ -39,7 +39,9 @@ def validate(
 def mse_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
     _, _, d, differences = differences_step(prediction, target)
     squares = d * d
-    entries = [f"{operand(a)}^2 = {fmt(b)}" for a, b in zip(first(d), squares.reshape(-1).tolist(), strict=False)]
+    entries = [
+        f"{operand(a)}^2 = {fmt(b)}" for a, b in zip(first(d), squares.reshape(-1).tolist(), strict=False)
+    ]
     squaring = Step(
         "losses.step.mse.squares", items(entries, d.numel(), header=r"\ell_i = (\hat{y}_i - y_i)^2:"), squares
     )
@@ -96,7 +98,9 @@ MSE = LossInfo(
 def l1_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mapping[str, Any]) -> Manual:
     _, _, d, differences = differences_step(prediction, target)
     absolute = d.abs()
-    entries = [f"|{fmt(a)}| = {fmt(b)}" for a, b in zip(first(d), absolute.reshape(-1).tolist(), strict=False)]
+    entries = [
+        f"|{fmt(a)}| = {fmt(b)}" for a, b in zip(first(d), absolute.reshape(-1).tolist(), strict=False)
+    ]
     absolutes = Step(
         "losses.step.l1.absolute", items(entries, d.numel(), header=r"\ell_i = |\hat{y}_i - y_i|:"), absolute
     )

@@ -190,7 +190,9 @@ def show_loss_card(info: LossInfo) -> None:
 
 def show_inputs() -> Chosen:
     """The loss, its reduction and arguments, what it takes, and the two tensors."""
-    loss_name = st.selectbox("Loss", list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED)
+    loss_name = st.selectbox(
+        "Loss", list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED
+    )
     info = LOSSES[loss_name]
     reduction = st.radio(
         "Reduction",
@@ -321,7 +323,9 @@ def show_result(chosen: Chosen, report: LossReport | None, course: Preset | None
 
 def show_metrics(report: LossReport) -> None:
     try:
-        results = metrics_for(report.info.task, report.info.prediction_space, report.prediction, report.target)
+        results = metrics_for(
+            report.info.task, report.info.prediction_space, report.prediction, report.target
+        )
     except InputError as error:
         show_input_error(error)
         return
@@ -469,7 +473,9 @@ def show_sigmoid_bce() -> None:
     frame = pd.DataFrame(
         {
             "x": [f"{r.logit:g}" for r in rows],
-            "σ(x), float32": [f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows],
+            "σ(x), float32": [
+                f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows
+            ],
             "σ rounded?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
             "BCELoss(σ(x))": [number(r.bce_value) for r in rows],
             "BCEWithLogits(x)": [number(r.logits_value) for r in rows],
