@@ -148,7 +148,8 @@ def init_state(settings: Settings) -> None:
     if INPUT_SHAPE not in state:
         state[INPUT_SHAPE] = [4]
     # Widgets that callbacks also set keep their defaults in the session, not in value=.
-    for key, value in {"builder_loss": "CrossEntropyLoss", "builder_add_kind": "Linear"}.items():
+    first_loss, first_kind = next(iter(BUILDER_LOSSES)), next(iter(LAYER_KINDS))  # CrossEntropyLoss, Linear
+    for key, value in {"builder_loss": first_loss, "builder_add_kind": first_kind}.items():
         if key not in state:
             state[key] = value
     if "builder_sample_text" not in state:
