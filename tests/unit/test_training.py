@@ -9,12 +9,15 @@ from torch import nn
 
 from nnlib.core import device as dev
 from nnlib.core.errors import InputError
+from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import (
     BatchRecord,
     RunLog,
     TrainConfig,
     Trainer,
     confusion_matrix,
+    reproduce_code,
+    training_losses,
 )
 
 
@@ -82,6 +85,56 @@ def test_trainer_reproduces_a_plain_loop_exactly(optimizer: str, torch_class: ty
     reference = plain_loop(config, split, torch_class, **kwargs, **fused_kwargs)
     for (name, ours), theirs in zip(trainer.model.state_dict().items(), reference.state_dict().values(), strict=True):
         assert torch.equal(ours, theirs), name
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_every_registered_optimizer_trains_like_its_torch_class_in_a_plain_loop(optimizer: str) -> None:
+    """A new optimizer record is trained by the trainer (fused kernel called directly where it has one)
+    exactly as its own torch class steps in the textbook loop, and written so in the reproducing code."""
+    record = OPTIMIZERS[optimizer]
+    config = TrainConfig(optimizer=optimizer, lr=0.02, batch_size=16, epochs=3, seed=5, device="cpu")
+    split = blobs()
+    torch.manual_seed(config.seed)
+    trainer = Trainer(config, split, model=tiny_model())
+    trainer.run()
+    kwargs = record.torch_kwargs(config.lr, config.optimizer_hyperparameters())
+    reference = plain_loop(config, split, record.torch_class, **kwargs, **({"fused": True} if trainer.fused else {}))
+    for (name, ours), theirs in zip(trainer.model.state_dict().items(), reference.state_dict().values(), strict=True):
+        assert torch.equal(ours, theirs), name
+    assert f"optimizer = torch.optim.{record.torch_class.__name__}(model.parameters(), lr=0.02" in reproduce_code(config)
+
+
+@pytest.mark.parametrize("loss", list(training_losses()))
+def test_every_training_loss_of_the_loss_registry_trains_like_its_torch_module(loss: str) -> None:
+    info = training_losses()[loss]
+    ends_in_log_probabilities = info.expects == "log_probabilities"
+
+    def model() -> nn.Sequential:
+        layers = [*tiny_model(), *([nn.LogSoftmax(dim=1)] if ends_in_log_probabilities else [])]
+        return nn.Sequential(*layers)
+
+    config = TrainConfig(optimizer="sgd", lr=0.1, loss=loss, batch_size=16, epochs=3, seed=2, device="cpu")
+    split = blobs()
+    torch.manual_seed(config.seed)
+    trainer = Trainer(config, split, model=model())
+    trainer.run()
+    torch.manual_seed(config.seed)
+    reference = model()
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, **({"fused": True} if trainer.fused else {}))
+    loss_fn = info.module()
+    generator = torch.Generator().manual_seed(config.seed)
+    for _ in range(config.epochs):
+        order = torch.randperm(len(split.train_x), generator=generator)
+        for start in range(0, len(order), config.batch_size):
+            index = order[start:start + config.batch_size]
+            batch_loss = loss_fn(reference(split.train_x[index]), split.train_y[index])
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+    for (name, ours), theirs in zip(trainer.model.state_dict().items(), reference.state_dict().values(), strict=True):
+        assert torch.equal(ours, theirs), name
+    assert f"loss_fn = nn.{info.module.__name__}()" in reproduce_code(config)
+    assert isinstance(trainer.loss_fn, info.module)
 
 
 def test_same_config_and_seed_give_the_same_run() -> None:
