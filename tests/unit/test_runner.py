@@ -426,6 +426,12 @@ def test_every_status_is_a_code_worded_by_the_catalogue() -> None:
     codes = [runner.STOPPED_IN_QUEUE, runner.STOPPED_MID_EPOCH, runner.TIME_LIMIT, runner.IDLE_STOPPED,
              runner.PAUSE_LIMIT, runner.IDLE_PAUSED, runner.SERVER_SHUTDOWN, runner.FAILED_UNEXPECTEDLY]
     assert all(code.startswith("training.") and messages.template(code) for code in codes)
+    busy = {kind: messages.word(f"training.busy_with_{kind}", {"status": "queued", "limit": 1})
+            for kind in ("train", "race", "run")}  # the board's refusal names what the student already has
+    assert busy["race"] == ("You already have a race in progress (queued). Stop it or let it finish first: "
+                            "this server allows 1 at a time per student.")
+    assert busy["train"].startswith("You already have a training run in progress")
+    assert busy["run"].startswith("You already have a run in progress")
     assert runner.RunMessage(runner.TIME_LIMIT, {"seconds": 0.5}).words() == (
         "Stopped: this server allows 0.5 seconds of training per run. Its results so far are kept.")
     assert runner.RunMessage(runner.IDLE_PAUSED, {"seconds": 60}).words() == (
