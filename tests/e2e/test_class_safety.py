@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, running_server, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
+from tests.support.server import running_server
 
 CLASS_SETTINGS = {
     "NNLIB_CONCURRENT_RUNS": "1",
