@@ -23,7 +23,6 @@ from nnlib.losses.steps import first, reduce_step, scale
 
 LOG_CLAMP = -100.0  # BCELoss clamps each log term at -100 so that log 0 stays finite
 BCE_GRAD_EPS = 1e-12  # BCELoss's backward divides by max(p(1 - p), 1e-12)
-TARGET_SPEC = "Float 0 or 1 (soft labels in [0, 1] are allowed), exactly the prediction's shape."
 COURSE_TARGET = "[[1.0], [1.0], [0.0]]"  # course text 004's binary example (BCE 0.5108)
 
 
@@ -93,12 +92,7 @@ BCE = LossInfo(
         r"\begin{aligned}\ell_i &= -\big[y_i \log \hat{y}_i + (1 - y_i) \log(1 - \hat{y}_i)\big] \\"
         r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
     ),
-    prediction_spec="Probabilities in [0, 1]: the output of a Sigmoid layer. Any shape, e.g. (N, 1).",
-    target_spec=TARGET_SPEC,
-    when_to_use=(
-        "Binary classification when the model already ends in Sigmoid. Prefer BCEWithLogitsLoss "
-        "on the raw scores: it is the same loss, computed without log 0."
-    ),
+    card="losses.bce",
     task="binary",
     prediction_space="probabilities",
     target_kind="float",
@@ -136,7 +130,6 @@ BCE = LossInfo(
         ),
     ),
     expects="probabilities",
-    output_note="Binary: probabilities in (0, 1) from Sigmoid.",
     in_builder=True,
 )
 
@@ -213,12 +206,7 @@ BCE_WITH_LOGITS = LossInfo(
         r"\begin{aligned}\ell_i &= -\big[y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))\big] \\"
         r" \sigma(x) &= \frac{1}{1 + e^{-x}},\qquad \mathcal{L} = \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
     ),
-    prediction_spec="Raw scores (logits), any real numbers: the last Linear layer's output, no Sigmoid.",
-    target_spec=TARGET_SPEC,
-    when_to_use=(
-        "Binary classification: the standard choice (course text 000). Sigmoid and the log are "
-        "fused, so a very confident logit still gives the exact loss and a useful gradient."
-    ),
+    card="losses.bce_logits",
     task="binary",
     prediction_space="logits",
     target_kind="float",
@@ -238,7 +226,6 @@ BCE_WITH_LOGITS = LossInfo(
         ),
     ),
     expects="logits",
-    output_note="Binary: raw scores; applies Sigmoid itself.",
     in_builder=True,
 )
 

@@ -71,16 +71,7 @@ KL_DIV = LossInfo(
         r"\begin{aligned}\ell_i &= y_i\,(\log y_i - x_i),\qquad x_i = \log \hat{y}_i \\"
         r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
     ),
-    prediction_spec=(
-        "Log-probabilities x = log ŷ, the output of LogSoftmax(dim=1), e.g. shape (N, C). Not "
-        "probabilities: take their log first."
-    ),
-    target_spec="Probabilities of the same shape, each row summing to 1 (one-hot rows are allowed).",
-    when_to_use=(
-        "Matching a whole distribution rather than one class: knowledge distillation (a teacher "
-        "model's probabilities), label smoothing, variational autoencoders. Here N counts every "
-        'element: for the KL divergence per sample use reduction="batchmean" in your code.'
-    ),
+    card="losses.kl_div",
     task="distribution",
     prediction_space="log_probabilities",
     target_kind="float",
@@ -100,5 +91,4 @@ KL_DIV = LossInfo(
         ),
     ),
     expects="log_probabilities",
-    output_note="Distributions: log-probabilities from LogSoftmax, against target probabilities.",
 )

@@ -40,7 +40,6 @@ from nnlib.losses.steps import (
 # Course text 004's multiclass example: three samples, three classes (CrossEntropy 0.7306).
 COURSE_LOGITS = "[[-1.2, 2.2, 0.2], [2.3, 0.2, 0.7], [0.9, -2.2, -1.2]]"
 COURSE_CLASSES = "[1, 2, 0]"
-LOGITS_NOTE = "Multi-class: raw scores (logits); applies LogSoftmax itself."
 
 
 def has_error(findings: list[Finding]) -> bool:
@@ -118,18 +117,7 @@ CROSS_ENTROPY = LossInfo(
         r"\begin{aligned}\mathcal{L} &= -\frac{1}{N}\sum_{i=1}^{N} \log \frac{e^{z_{i,y_i}}}{\sum_{k} e^{z_{i,k}}} \\"
         r" &= \frac{1}{N}\sum_{i=1}^{N} \Big(\log\sum_{k} e^{z_{i,k}} - z_{i,y_i}\Big)\end{aligned}"
     ),
-    prediction_spec=(
-        "Raw scores (logits) of shape (N, C): one row per sample, one column per class; the last "
-        "Linear layer's output, no Softmax. (C,) for a single sample."
-    ),
-    target_spec=(
-        "Class numbers 0 … C−1 as integers (torch.long), shape (N,): [1, 2, 0], not "
-        "[[1], [2], [0]] and not [1., 2., 0.]. -100 means 'ignore this sample'."
-    ),
-    when_to_use=(
-        "Multiclass classification with one correct class per sample. It applies LogSoftmax and "
-        "NLLLoss itself, which is why the model must not end in Softmax (course texts 004, 001)."
-    ),
+    card="losses.cross_entropy",
     task="multiclass",
     prediction_space="logits",
     target_kind="index",
@@ -162,7 +150,6 @@ CROSS_ENTROPY = LossInfo(
         Preset("Mistake: class index out of range", COURSE_LOGITS, "[1, 3, 0]", order=130, mistake=True),
     ),
     expects="logits",
-    output_note=LOGITS_NOTE,
     in_builder=True,
     training_key="cross_entropy",
     rows="samples",
@@ -255,15 +242,7 @@ CROSS_ENTROPY_PROBABILITIES = LossInfo(
     formula=(
         r"\mathcal{L} = -\frac{1}{N}\sum_{i=1}^{N}\sum_{k=1}^{C} y_{i,k} \log \frac{e^{z_{i,k}}}{\sum_{j} e^{z_{i,j}}}"
     ),
-    prediction_spec="Raw scores (logits) of shape (N, C), as for class-number targets.",
-    target_spec=(
-        "Float probabilities of the same shape (N, C), each row summing to 1: one-hot rows, or "
-        "soft labels such as label smoothing or a teacher model's output."
-    ),
-    when_to_use=(
-        "Multiclass classification when the target is a distribution over classes rather than one "
-        "class. With one-hot rows it equals the class-number version (course text 004's formula)."
-    ),
+    card="losses.cross_entropy_probability",
     task="multiclass",
     prediction_space="logits",
     target_kind="float",
@@ -285,7 +264,6 @@ CROSS_ENTROPY_PROBABILITIES = LossInfo(
         ),
     ),
     expects="logits",
-    output_note=LOGITS_NOTE,
     rows="samples",
 )
 
@@ -366,15 +344,7 @@ NLL = LossInfo(
         r"\begin{aligned}\mathcal{L} &= -\frac{1}{N}\sum_{i=1}^{N} \log p_{i,y_i} \\"
         r" \log p_i &= \mathrm{LogSoftmax}(z_i) = z_i - \log\sum_k e^{z_{i,k}}\end{aligned}"
     ),
-    prediction_spec=(
-        "Log-probabilities of shape (N, C), the output of LogSoftmax(dim=1). Here you type raw "
-        "scores and LogSoftmax is applied first (untick it to type log-probabilities yourself)."
-    ),
-    target_spec="Class numbers 0 … C−1 as integers (torch.long), shape (N,), as for CrossEntropyLoss.",
-    when_to_use=(
-        "When the model ends in LogSoftmax. LogSoftmax followed by NLLLoss is exactly "
-        "CrossEntropyLoss, which does both in one step."
-    ),
+    card="losses.nll",
     task="multiclass",
     prediction_space="logits",
     target_kind="index",
@@ -403,7 +373,6 @@ NLL = LossInfo(
         ),
     ),
     expects="log_probabilities",
-    output_note="Multi-class: log-probabilities from LogSoftmax.",
     in_builder=True,
     training_key="nll",
     rows="samples",

@@ -116,6 +116,7 @@ class Preset:
 LossFunction = Callable[[Tensor, Tensor, str, Mapping[str, Any]], Tensor]
 ManualFunction = Callable[[Tensor, Tensor, str, Mapping[str, Any]], Manual]
 Task = Literal["regression", "binary", "multiclass", "distribution"]
+CARD_PARTS = ("prediction", "target", "when_to_use", "output_note")
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,9 @@ class LossInfo:
     module: type[torch.nn.Module]  # the class in torch.nn, e.g. nn.CrossEntropyLoss
     functional_name: str  # the function in torch.nn.functional
     formula: str  # LaTeX for one element / sample, before the reduction
-    prediction_spec: str
-    target_spec: str
-    when_to_use: str
+    # The catalogue prefix of its card: <card>.prediction and <card>.target (what it takes),
+    # <card>.when_to_use, and <card>.output_note (the builder's one line on the last layer).
+    card: str
     task: Task
     prediction_space: Literal["values", "probabilities", "logits", "log_probabilities"]
     target_kind: Literal["float", "index"]
@@ -142,7 +143,6 @@ class LossInfo:
     # What the network's last layer must output for this loss: "logits", "probabilities",
     # "log_probabilities" or "values" (the network builder checks the last layer against it).
     expects: str | None = None
-    output_note: str = ""  # the builder's one-line description of that output
     in_builder: bool = False  # offered as a training loss in the network builder
     training_key: str | None = None  # the key nnlib.training uses for it in configs
     # Which reading of the inputs the contribution table shows: one row per element, or per
@@ -152,6 +152,27 @@ class LossInfo:
     @property
     def module_name(self) -> str:
         return self.module.__name__
+
+    def words(self, part: str, language: str = messages.SOURCE_LANGUAGE) -> str:
+        """One part of its card (``CARD_PARTS``) in ``language``."""
+        return messages.word(f"{self.card}.{part}", None, language)
+
+    @property
+    def prediction_spec(self) -> str:
+        return self.words("prediction")
+
+    @property
+    def target_spec(self) -> str:
+        return self.words("target")
+
+    @property
+    def when_to_use(self) -> str:
+        return self.words("when_to_use")
+
+    @property
+    def output_note(self) -> str:
+        """The builder's one-line description of the output this loss expects."""
+        return self.words("output_note")
 
     def default_params(self) -> dict[str, Any]:
         return {spec.name: spec.default for spec in self.params}

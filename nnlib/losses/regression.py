@@ -15,12 +15,6 @@ from nnlib.losses.latex import fmt, fmt_short, items, operand
 from nnlib.losses.record import Finding, LossInfo, Manual, Preset, Step
 from nnlib.losses.steps import differences_step, elementwise_gradient, first, reduce_step
 
-PREDICTION_SPEC = "Any float tensor: the model's outputs, e.g. shape (N, 1) or (N,)."
-TARGET_SPEC = (
-    "Float tensor of exactly the same shape as the prediction. A different but compatible shape, "
-    "such as (N,) against (N, 1), is broadcast silently and gives a wrong number."
-)
-OUTPUT_NOTE = "Regression: any real numbers."
 # Course text 004's regression example: y_hat and y (MSE 0.58, MAPE 45.0794).
 COURSE_PREDICTION = "[[0.6], [0.2], [0.5]]"
 COURSE_TARGET = "[[0.5], [1.5], [0.7]]"
@@ -54,12 +48,7 @@ MSE = LossInfo(
     module=torch.nn.MSELoss,
     functional_name="mse_loss",
     formula=r"\mathcal{L} = \frac{1}{N}\sum_{i=1}^{N} (\hat{y}_i - y_i)^2",
-    prediction_spec=PREDICTION_SPEC,
-    target_spec=TARGET_SPEC,
-    when_to_use=(
-        "Regression: predicting a number. Squaring removes the sign and punishes large errors "
-        "much more than small ones, so a few outliers can dominate."
-    ),
+    card="losses.mse",
     task="regression",
     prediction_space="values",
     target_kind="float",
@@ -87,7 +76,6 @@ MSE = LossInfo(
         ),
     ),
     expects="values",
-    output_note=OUTPUT_NOTE,
     in_builder=True,
 )
 
@@ -113,12 +101,7 @@ L1 = LossInfo(
     module=torch.nn.L1Loss,
     functional_name="l1_loss",
     formula=r"\mathcal{L} = \frac{1}{N}\sum_{i=1}^{N} |\hat{y}_i - y_i|",
-    prediction_spec=PREDICTION_SPEC,
-    target_spec=TARGET_SPEC,
-    when_to_use=(
-        "Regression when outliers should not dominate: the mean absolute error (MAE) grows "
-        "linearly with the error. Its gradient has the same size for every error, only the sign changes."
-    ),
+    card="losses.l1",
     task="regression",
     prediction_space="values",
     target_kind="float",
@@ -137,7 +120,6 @@ L1 = LossInfo(
         ),
     ),
     expects="values",
-    output_note=OUTPUT_NOTE,
 )
 
 
@@ -184,12 +166,7 @@ SMOOTH_L1 = LossInfo(
         r" |\hat{y}_i - y_i| - 0.5\,\beta & \text{otherwise} \end{cases} \\"
         r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
     ),
-    prediction_spec=PREDICTION_SPEC,
-    target_spec=TARGET_SPEC,
-    when_to_use=(
-        "Regression with outliers (e.g. bounding boxes in object detection): like MSE for small "
-        "errors, like L1 for large ones. β = 0 makes it exactly L1Loss."
-    ),
+    card="losses.smooth_l1",
     task="regression",
     prediction_space="values",
     target_kind="float",
@@ -213,7 +190,6 @@ SMOOTH_L1 = LossInfo(
         ),
     ),
     expects="values",
-    output_note=OUTPUT_NOTE,
 )
 
 
@@ -257,12 +233,7 @@ HUBER = LossInfo(
         r" \delta\,(|\hat{y}_i - y_i| - 0.5\,\delta) & \text{otherwise} \end{cases} \\"
         r" \mathcal{L} &= \frac{1}{N}\sum_{i=1}^{N} \ell_i\end{aligned}"
     ),
-    prediction_spec=PREDICTION_SPEC,
-    target_spec=TARGET_SPEC,
-    when_to_use=(
-        "Regression robust to outliers. Huber with δ equals δ · SmoothL1 with β = δ: the linear "
-        "part keeps slope δ, so large errors pull with a bounded force."
-    ),
+    card="losses.huber",
     task="regression",
     prediction_space="values",
     target_kind="float",
@@ -297,7 +268,6 @@ HUBER = LossInfo(
         ),
     ),
     expects="values",
-    output_note=OUTPUT_NOTE,
 )
 
 LOSSES = (MSE, L1, SMOOTH_L1, HUBER)

@@ -33,6 +33,7 @@ from nnlib.losses import (
     values_match,
 )
 from nnlib.losses.metrics import metrics_for
+from nnlib.losses.record import CARD_PARTS
 
 COURSE_LOGITS = torch.tensor([[-1.2, 2.2, 0.2], [2.3, 0.2, 0.7], [0.9, -2.2, -1.2]])
 COURSE_CLASSES = torch.tensor([1, 2, 0])
@@ -588,7 +589,7 @@ def codes_in_the_engine() -> set[str]:
     for path in Path(package.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if re.fullmatch(r"(losses|metrics)\.[a-z_]+(\.[a-z_]+)*", node.value):
+                if re.fullmatch(r"(losses|metrics)\.[a-z0-9_]+(\.[a-z0-9_]+)*", node.value):
                     found.add(node.value)
     return found
 
@@ -599,7 +600,12 @@ def test_every_code_the_engine_uses_is_worded() -> None:
     # A table a finding shows (table_code) is titled and explained by its .title and .note entries.
     tables = {code for code in used if messages.template(f"{code}.title") and messages.template(f"{code}.note")}
     assert tables == {"losses.broadcast_table"}
-    assert [code for code in sorted(used - tables) if messages.template(code) is None] == []
+    # A record's card is a prefix: every part of it is worded, for every loss in the registry.
+    cards = {info.card for info in LOSSES.values()}
+    assert cards <= used
+    for info in LOSSES.values():
+        assert [part for part in CARD_PARTS if messages.template(f"{info.card}.{part}") is None] == [], info.name
+    assert [code for code in sorted(used - tables - cards) if messages.template(code) is None] == []
 
 
 def test_every_message_on_the_examples_is_a_whole_sentence() -> None:
