@@ -83,11 +83,11 @@ KL_DIV = LossInfo(
     presets=(
         Preset(
             "KLDiv: log-probabilities against a target distribution",
-            "[[-2.3026, -0.5108, -1.204]]",
+            "[[-2.3026, -0.3567, -1.6094]]",
             "[[0.2, 0.5, 0.3]]",
             order=90,
             reduction="sum",
-            source="KL(P ‖ Q) of P = (0.2, 0.5, 0.3) from Q = (0.1, 0.6, 0.3), x = log Q",
+            source="KL(P ‖ Q) of P = (0.2, 0.5, 0.3) from Q = (0.1, 0.7, 0.2), x = log Q",
         ),
     ),
     expects="log_probabilities",

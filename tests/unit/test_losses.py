@@ -729,12 +729,12 @@ def test_builder_and_trainer_fields() -> None:
 
 def test_kl_div_is_the_kl_divergence_of_the_target_from_the_prediction() -> None:
     target = torch.tensor([[0.2, 0.5, 0.3]])
-    model = torch.tensor([[0.1, 0.6, 0.3]])
-    exact = sum(p * math.log(p / q) for p, q in zip((0.2, 0.5, 0.3), (0.1, 0.6, 0.3), strict=True))
-    assert exact == pytest.approx(0.2 * math.log(2) + 0.5 * math.log(5 / 6), abs=1e-12)
+    model = torch.tensor([[0.1, 0.7, 0.2]])
+    exact = sum(p * math.log(p / q) for p, q in zip((0.2, 0.5, 0.3), (0.1, 0.7, 0.2), strict=True))
+    assert exact == pytest.approx(0.2 * math.log(2) + 0.5 * math.log(5 / 7) + 0.3 * math.log(3 / 2), abs=1e-12)
     report = evaluate("KLDivLoss", torch.log(model), target, "sum")
     assert float(report.torch_value) == pytest.approx(exact, abs=1e-6)
-    assert f"{float(report.manual.value):.4f}" == "0.0475"
+    assert f"{float(report.manual.value):.4f}" == "0.0920"
     assert torch.allclose(report.gradient, -target, atol=1e-7)  # ∂/∂x_i of Σ y (log y − x) is −y_i
     assert report.gradient_matches and report.findings == ()
     # PyTorch's "batchmean" is the sum over the batch size: per sample, the KL divergence.
@@ -753,10 +753,10 @@ def test_kl_div_is_the_kl_divergence_of_the_target_from_the_prediction() -> None
 
 def test_kl_div_mean_keeps_torchs_warning_and_probabilities_are_flagged() -> None:
     target = torch.tensor([[0.2, 0.5, 0.3]])
-    report = evaluate("KLDivLoss", torch.log(torch.tensor([[0.1, 0.6, 0.3]])), target)
-    assert float(report.torch_value) == pytest.approx(0.0475 / 3, abs=1e-4)  # "mean" divides by every element
+    report = evaluate("KLDivLoss", torch.log(torch.tensor([[0.1, 0.7, 0.2]])), target)
+    assert float(report.torch_value) == pytest.approx(0.0920 / 3, abs=1e-4)  # "mean" divides by every element
     assert any("batchmean" in w for w in report.torch_warnings)
-    findings = check("KLDivLoss", torch.tensor([[0.1, 0.6, 0.3]]), target)
+    findings = check("KLDivLoss", torch.tensor([[0.1, 0.7, 0.2]]), target)
     assert codes(findings) == ["losses.kl_div_not_log_probabilities"]
-    assert "take their log first" in findings[0].message and "0.1, 0.6, 0.3" in findings[0].message
+    assert "take their log first" in findings[0].message and "0.1, 0.7, 0.2" in findings[0].message
     assert LOSSES["KLDivLoss"].module is torch.nn.KLDivLoss and not LOSSES["KLDivLoss"].in_builder
