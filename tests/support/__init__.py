@@ -1,6 +1,8 @@
-"""Helpers the browser tests, the benchmarks and the class load tool share: a dashboard server
-on a free loopback port, and what a test does with a page in headless Chromium.
+"""Helpers tests, benchmarks and tools share, as plain functions (no fixtures):
 
-Plain functions, no fixtures: tests/e2e/conftest.py wraps them in fixtures, and bench/ and
-tools/ call them directly.
+- server: the dashboard on a free loopback port (`streamlit run app.py`);
+- browser: what a test does with a page in headless Chromium;
+- postgres: a throwaway PostgreSQL cluster for the class storage tests.
+
+tests/e2e/conftest.py wraps them in fixtures; bench/ and tools/ call them directly.
 """
