@@ -9,6 +9,7 @@ Streamlit itself is ready.
 import streamlit as st
 
 from pages.components.catalog import available_pages
+from pages.components.membership import note_page
 from pages.components.startup import loaded, warm_up_in_background
 from pages.components.ui import sidebar
 
@@ -19,7 +20,11 @@ course = [
     st.Page(f"pages/{page.file}", title=page.title, icon=page.icon, url_path=page.url_path)
     for page in available_pages()
 ]
-navigation = st.navigation({"Start": [home], "Course": course} if course else [home])
+classroom = [
+    st.Page("pages/classroom.py", title="Your class", icon=":material/groups:", url_path="classroom"),
+    st.Page("pages/instructor.py", title="Instructor", icon=":material/school:", url_path="instructor"),
+]
+navigation = st.navigation({"Start": [home], "Course": course, "Class": classroom})
 show_device = sidebar()
 # A student's run can exist only once the training machinery is loaded; until then there is
 # nobody to keep alive, and loading it would hold the first page back.
@@ -27,6 +32,7 @@ presence = loaded("pages.components.presence")
 if presence is not None:
     presence.keep_alive()
 navigation.run()
+note_page(navigation.url_path or "home")
 show_device()
 if presence is None:
     from pages.components.presence import keep_alive

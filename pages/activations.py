@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.components.startup import use_app_navigation
 from pages.sections import activations as sections
+
+use_app_navigation()
 
 st.title("Activation functions")
 st.markdown(

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.components.startup import use_app_navigation
 from pages.sections import backprop as sections
+
+use_app_navigation()
 
 sections.init_state()
 

@@ -11,7 +11,10 @@ import streamlit as st
 
 from nnlib.core.settings import get_settings
 from nnlib.layers import analyze, dataset_problems
+from pages.components.startup import use_app_navigation
 from pages.sections import builder as sections
+
+use_app_navigation()
 
 settings = get_settings()
 sections.init_state(settings)

@@ -3,10 +3,12 @@
 import streamlit as st
 
 from pages.components import membership
+from pages.components.startup import use_app_navigation
 from pages.sections import classroom
 
+use_app_navigation()
+
 st.title("Your class")
-membership.note_page("class")
 member = membership.current_member()
 if member is None:
     classroom.show_join()

@@ -3,6 +3,9 @@
 import streamlit as st
 
 from pages.components.catalog import available_pages
+from pages.components.startup import use_app_navigation
+
+use_app_navigation()
 
 st.title("Neural networks in PyTorch, hands on")
 st.markdown(

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
+from pages.components.startup import use_app_navigation
 from pages.sections import instructor
+
+use_app_navigation()
 
 st.title("Instructor")
 if instructor.show_secret_gate():

@@ -11,8 +11,11 @@ import streamlit as st
 
 from nnlib.optimizers.paths import ALPHA_PRESETS, max_steps
 from nnlib.optimizers.surfaces import CURVES, SURFACES
+from pages.components.startup import use_app_navigation
 from pages.components.ui import SHARED
 from pages.sections import optimizers as sections
+
+use_app_navigation()
 
 DEFAULT_CURVE = "parabola"
 DEFAULT_SURFACE = "rosenbrock"

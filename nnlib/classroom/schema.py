@@ -32,4 +32,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE class_questions (class_code TEXT NOT NULL REFERENCES classes (code), "
         "question_id TEXT NOT NULL, PRIMARY KEY (class_code, question_id))",
     ),
+    (
+        # Which browser a class member is, so every page (and a reload) finds their class again.
+        "ALTER TABLE students ADD COLUMN browser TEXT",
+        "CREATE INDEX students_by_browser ON students (browser, joined_at)",
+    ),
 )

@@ -241,15 +241,24 @@ class ClassroomStore:
         student_id = member_id(class_code, student_key)
         now = time.time()
         self._execute(
-            "INSERT INTO students (id, class_code, name, joined_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-            (student_id, class_code, name, now),
+            "INSERT INTO students (id, class_code, name, joined_at, browser) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, joined_at = excluded.joined_at",
+            (student_id, class_code, name, now, browser_id(student_key)),
         )
         return self.student(student_id)  # type: ignore[return-value]
 
     def student(self, student_id: str) -> Student | None:
         rows = self._rows(
             "SELECT id, class_code, name, joined_at, page, seen_at FROM students WHERE id = ?", (student_id,)
+        )
+        return Student(*rows[0]) if rows else None
+
+    def member_of(self, student_key: str) -> Student | None:
+        """The class membership this browser joined last, if any."""
+        rows = self._rows(
+            "SELECT id, class_code, name, joined_at, page, seen_at FROM students WHERE browser = ? "
+            "ORDER BY joined_at DESC LIMIT 1",
+            (browser_id(student_key),),
         )
         return Student(*rows[0]) if rows else None
 
@@ -373,6 +382,13 @@ class ClassroomStore:
             if len(best) == limit:
                 break
         return best
+
+
+def browser_id(student_key: str) -> str:
+    """What the class database keeps of a browser's key (a hash: the key itself stays in the server)."""
+    import hashlib
+
+    return hashlib.sha256(f"browser\x00{student_key}".encode()).hexdigest()[:32]
 
 
 def member_id(class_code: str, student_key: str) -> str:

@@ -1,21 +1,27 @@
-"""Which class this student is in, if any: kept in the address (?class=CODE) and the class database.
+"""Which class this student is in, if any.
 
-A student joins with a name they type; the class database keys them by class and browser (the
-same key as their runs), so a reload, a second tab or another replica behind the proxy finds
-them again from the class code in the address. A student who never joins works alone as before.
+A student joins with a name they type, from the instructor's link (?class=CODE). The class
+database keys them by class and browser, so every page, a reload, a second tab or another
+replica behind the proxy finds their class again. A student who never joins works alone, and
+their pages never touch the class database.
 """
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from nnlib.classroom.storage import ClassroomStore, Student, class_store, member_id
-from pages.components.presence import student_key
+from nnlib.core.settings import get_settings
+from pages.components.identity import student_key
 
 CLASS_PARAM = "class"
 CHALLENGE_PARAM = "challenge"
-_MEMBER_KEY = "class_member_id"
 SHOWN_NAME_CHARS = 40
+_MEMBER_KEY = "class_member"  # (student id or None, when it was looked up)
+_PAGE_KEY = "class_page_noted"  # (page, when it was written)
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
 
 
 def store() -> ClassroomStore:
@@ -28,30 +34,34 @@ def class_code_in_address() -> str | None:
 
 
 def current_member() -> Student | None:
-    """This browser's membership of the class in the address (or the one joined in this session)."""
-    known = st.session_state.get(_MEMBER_KEY)
-    if known:
-        member = store().student(known)
-        if member is not None:
-            return member
+    """This browser's class membership: the class in the address, else the one it joined last.
+
+    Looked up at most once per heartbeat per session, so a student's pages stay as fast as alone.
+    """
     code = class_code_in_address()
-    if code is None:
-        return None
-    member = store().student(member_id(code, student_key()))
-    if member is not None:
-        st.session_state[_MEMBER_KEY] = member.id
+    known = st.session_state.get(_MEMBER_KEY)
+    fresh = known is not None and time.monotonic() - known[1] < get_settings().heartbeat_seconds
+    if fresh and (code is None or (known[0] is not None and known[2] == code)):
+        return store().student(known[0]) if known[0] else None
+    if code is not None:
+        member = store().student(member_id(code, student_key())) or store().member_of(student_key())
+    else:
+        member = store().member_of(student_key())
+    st.session_state[_MEMBER_KEY] = (member.id if member else None, time.monotonic(),
+                                     member.class_code if member else None)
     return member
 
 
 def join(code: str, name: str) -> Student:
     member = store().join(code, name, student_key())
-    st.session_state[_MEMBER_KEY] = member.id
+    st.session_state[_MEMBER_KEY] = (member.id, time.monotonic(), member.class_code)
     st.query_params[CLASS_PARAM] = member.class_code
     return member
 
 
 def leave() -> None:
-    st.session_state.pop(_MEMBER_KEY, None)
+    """Work alone again in this session (the class keeps what the student did)."""
+    st.session_state[_MEMBER_KEY] = (None, float("inf"), None)
     st.query_params.pop(CLASS_PARAM, None)
 
 
@@ -60,16 +70,18 @@ def shown_name(name: str) -> str:
     return name if len(name) <= SHOWN_NAME_CHARS else name[: SHOWN_NAME_CHARS - 1] + "…"
 
 
-_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
-
-
 def name_in_text(name: str) -> str:
     """A name inside a markdown sentence, every markdown character escaped: it shows as typed."""
     return "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in shown_name(name))
 
 
 def note_page(page: str) -> None:
-    """The instructor sees which page a class member is on."""
+    """The instructor sees which page a class member is on (written on a change, or once a heartbeat)."""
     member = current_member()
-    if member is not None:
-        store().seen(member.id, page)
+    if member is None:
+        return
+    noted = st.session_state.get(_PAGE_KEY)
+    if noted and noted[0] == page and time.monotonic() - noted[1] < get_settings().heartbeat_seconds:
+        return
+    store().seen(member.id, page)
+    st.session_state[_PAGE_KEY] = (page, time.monotonic())

@@ -18,8 +18,8 @@ def use_app_navigation() -> None:
     file in pages/ a page, app.py skipped) until some run calls st.navigation. A
     student who opens a shared link such as /training on a freshly started server
     would get that old mode, in which app.py does not run at all: only the page's own
-    code does. So the page's first import of the ``pages`` package calls this: it
-    switches the old mode off and reruns, and app.py, its sidebar and its navigation
+    code does. So every page calls this right after its imports: it switches the old
+    mode off and reruns, and app.py, its sidebar and its navigation
     take over. Once st.navigation has run (every later request) it does nothing.
     """
     try:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
-from pages import loaded
+from pages.components.startup import loaded
 
 if TYPE_CHECKING:
     import pandas as pd

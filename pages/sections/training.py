@@ -46,7 +46,8 @@ from nnlib.training.runner import (
 from nnlib.training.speed import FAST_MODE_HELP, FAST_MODE_LABEL, fast_mode_support
 from pages.components import charts
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
-from pages.components.presence import student_key, touch
+from pages.components.identity import student_key
+from pages.components.presence import touch
 from pages.components.ui import KEPT, SHARED, show_input_error
 
 RUN_KEY = "training_run"

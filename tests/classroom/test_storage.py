@@ -170,3 +170,13 @@ def test_an_instructor_lists_classes_chooses_questions_and_lists_challenges(stor
     first = store.create_challenge(older.code, "iris", {"goal": {"min_accuracy": 0.9}}, None)
     assert store.challenges(older.code) == [(first, "iris", {"goal": {"min_accuracy": 0.9}}, None)]
     assert store.challenges(newer.code) == []
+
+
+def test_a_browser_finds_the_class_it_joined_last(store: ClassroomStore) -> None:
+    first, second = store.create_class("a"), store.create_class("b")
+    assert store.member_of("browser-1") is None
+    store.join(first.code, "Ann", "browser-1")
+    assert store.member_of("browser-1").class_code == first.code
+    store.join(second.code, "Ann B", "browser-1")
+    assert (store.member_of("browser-1").class_code, store.member_of("browser-1").name) == (second.code, "Ann B")
+    assert store.member_of("browser-2") is None

@@ -17,21 +17,9 @@ import pytest
 from tests.support.browser import (
     BROWSER_ARGS,
     CHROMIUM,
-    SCREENSHOTS,
-    assert_no_exception,
     missing_browser_reason,
-    screenshot,
-    wait_for_script,
-    wait_until_quiet,
 )
-from tests.support.server import free_port, running_server, start_server
-
-# Other e2e files import these names from here; they are to import them from tests.support
-# instead, and then this list goes.
-__all__ = [
-    "BROWSER_ARGS", "CHROMIUM", "SCREENSHOTS", "assert_no_exception", "free_port", "running_server", "screenshot",
-    "start_server", "wait_for_script", "wait_until_quiet",
-]
+from tests.support.server import running_server
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import SCREENSHOTS, assert_no_exception, screenshot, wait_for_script
 
 
 def open_page(page: object, server_url: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 URL_PATH = "backprop"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 
 def _settle(page) -> None:

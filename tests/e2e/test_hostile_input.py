@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from nnlib.core.settings import get_settings
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script, wait_until_quiet
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script, wait_until_quiet
 
 CAP = get_settings().max_text_chars
 MARKER = Path(tempfile.gettempdir()) / f"pwned-{uuid.uuid4().hex}"

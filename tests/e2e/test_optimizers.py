@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from nnlib.optimizers.paths import Hyperparameters, run_paths
 from nnlib.optimizers.surfaces import SURFACES
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 URL_PATH = "optimizers"
 

@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from tests.e2e.conftest import assert_no_exception, screenshot, wait_for_script
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 
 T_LABEL = "T, typed as nested lists (Python or NumPy style)"
 X_LABEL = "x (float32, requires_grad=True)"
