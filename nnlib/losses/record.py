@@ -69,10 +69,9 @@ class Finding:
     table_code: str = ""
 
     def _worded_details(self, language: str) -> dict[str, Any]:
-        # A part is one sentence: the plural-driving count belongs to the whole message only.
-        singular = {name: value for name, value in self.details.items() if name != messages.PLURAL_DETAIL}
         worded = {
-            name: messages.word(code, singular, language) if code else "" for name, code in self.parts.items()
+            name: messages.word(code, self.details, language) if code else ""
+            for name, code in self.parts.items()
         }
         return {**self.details, **worded}
 
