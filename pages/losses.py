@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.components.startup import use_app_navigation
 from pages.sections import losses as sections
+
+use_app_navigation()
 
 # Every input is mirrored in the URL and kept across page switches (pages.components.ui.SHARED).
 st.title("Loss functions")

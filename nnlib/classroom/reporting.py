@@ -7,7 +7,9 @@ challenge (:func:`~nnlib.classroom.challenges.outcome`) and posted once.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from nnlib.classroom.challenges import ChallengeSetup, Outcome, outcome
@@ -40,3 +42,50 @@ def report_run(
     if result.reached:
         store.post_result(challenge_id, run_id, student_id, result.score, result.size, result.epochs)
     return result
+
+
+def network_shape(model: object) -> tuple[str, int]:
+    """("4-16-3", 16): the Linear layers' sizes, and the hidden units (every Linear output but the last)."""
+    from torch import nn
+
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)] if isinstance(model, nn.Module) else []
+    if not linears:
+        return "", 0
+    sizes = [linears[0].in_features, *(m.out_features for m in linears)]
+    return "-".join(str(size) for size in sizes), sum(m.out_features for m in linears[:-1])
+
+
+@dataclass
+class ClassRunObserver:
+    """Told by a background run after each epoch and at its end; keeps the class database up to date.
+
+    Runs in the training thread, so it writes at most every ``every_s`` seconds (and always at the
+    end); the numbers come from the run itself. A closed tab changes nothing: the run still reports.
+    """
+
+    store: ClassroomStore
+    run_id: str
+    class_code: str
+    student_id: str
+    challenge_id: str | None = None
+    every_s: float = 2.0
+    last_written: float = field(default=0.0)
+    outcome: Outcome | None = None
+
+    def __call__(self, run: Any) -> None:
+        status = run.status
+        now = time.monotonic()
+        ending = status in ("finished", "stopped", "failed")
+        if not ending and now - self.last_written < self.every_s:
+            return
+        self.last_written = now
+        trainer = run.trainer
+        network, hidden = network_shape(trainer.model) if trainer is not None else ("", 0)
+        accuracy = None
+        if status == FINISHED and trainer is not None and trainer.state.get("test_acc", -1) >= 0:
+            accuracy = float(trainer.state["test_acc"])
+        self.outcome = report_run(
+            self.store, run_id=self.run_id, class_code=self.class_code, student_id=self.student_id,
+            challenge_id=self.challenge_id, config=run.config.to_dict(), network=network, status=status,
+            epochs_done=run.epoch, epochs_total=run.config.epochs, test_accuracy=accuracy, hidden_units=hidden,
+        ) or self.outcome

@@ -296,6 +296,9 @@ class BackgroundRun:
         self._training_since: float | None = None
         self.paused_since: float | None = None
         self.created = time.monotonic()
+        # Called from the training thread after every epoch and once when the run ends (the class
+        # database learns about a run even when its tab is closed); an observer must be quick.
+        self.observers: list[Callable[[BackgroundRun], None]] = []
 
     # -- what a page reads
     @property
@@ -528,6 +531,14 @@ class BackgroundRun:
             if message is not None:
                 self._message = message
             self.paused_since = None
+        self._tell_observers()
+
+    def _tell_observers(self) -> None:
+        for observer in list(self.observers):
+            try:
+                observer(self)
+            except Exception:  # an observer (the class database, say) must never stop a run
+                traceback.print_exc()
 
     def _stopped_message(self, default_code: str) -> RunMessage | None:
         # A stop with a reason (time limit, idle, pause limit) has set its message already.
@@ -551,6 +562,7 @@ class BackgroundRun:
                 leg.progress.samples_per_s = record.samples_per_s
                 leg.progress.dead_units.extend((record.epoch_index, d.index, d.dead, d.total) for d in dead)
             leg.epoch_started = now
+            self._tell_observers()
             return
         self._checkpoint()
         if now - leg.last_sample >= self.BATCH_SAMPLE_SECONDS or record.batch == record.batches:

@@ -38,3 +38,36 @@ def test_a_run_that_breaks_a_rule_is_recorded_but_not_posted(store: ClassroomSto
     assert (result.reached, result.reason) == (False, "classroom.challenge_too_big")
     assert store.leaderboard(challenge) == []
     assert store.runs(made.code)[0].accuracy == 0.97
+
+
+def test_a_background_run_reports_itself_even_with_no_tab_open(store: ClassroomStore) -> None:
+    from nnlib.classroom.reporting import ClassRunObserver
+    from nnlib.training.runner import BackgroundRun, RunSlots
+    from tests.unit.test_runner import make_trainer
+
+    made = store.create_class("a")
+    ann = store.join(made.code, "Ann", "k")
+    setup = ChallengeSetup(Goal(0.5, max_hidden_units=8), base={"optimizer": "adam"}, locked=("optimizer",))
+    challenge = store.create_challenge(made.code, "blobs", setup.to_dict(), None)
+    reference = make_trainer(epochs=12)
+    reference.run()
+    run = BackgroundRun(make_trainer(epochs=12), slots=RunSlots(1))
+    observer = ClassRunObserver(store, "tok-1", made.code, ann.id, challenge, every_s=0.0)
+    run.observers.append(observer)
+    run.start()
+    assert run.wait(60)
+    (row,) = store.runs(made.code)
+    assert (row.status, row.epochs_done, row.epochs_total, row.network) == ("finished", 12, 12, "4-8-3")
+    assert row.accuracy == reference.state["test_acc"] and row.settings["hidden_units"] == 8
+    assert observer.outcome.reached == (reference.state["test_acc"] >= 0.5)
+    assert [e.run_id for e in store.leaderboard(challenge)] == (["tok-1"] if observer.outcome.reached else [])
+
+
+def test_an_observer_that_fails_never_stops_the_run() -> None:
+    from nnlib.training.runner import BackgroundRun, RunSlots
+    from tests.unit.test_runner import make_trainer
+
+    run = BackgroundRun(make_trainer(epochs=3), slots=RunSlots(1))
+    run.observers.append(lambda _: 1 / 0)
+    run.start()
+    assert run.wait(60) and run.status == "finished" and run.epoch == 3
