@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components.startup import use_app_navigation
+from pages.sections import class_training
 from pages.sections import training as sections
 
 use_app_navigation()
@@ -21,12 +22,14 @@ st.markdown(
 )
 
 sections.find_my_runs()
+challenge = class_training.show_challenge_banner()
 run = sections.current_run()
 locked = run is not None and (run.in_progress or run.epoch > 0)
 
 dataset_name, dataset = sections.show_data(locked)
 network = sections.show_network(dataset, locked)
 config = sections.show_optimizer_and_schedule(dataset_name, dataset, network, locked)
+config = class_training.apply_challenge(config, challenge)
 sections.show_controls(config, dataset, locked)
 sections.show_live_panel()
 sections.show_results(dataset)

@@ -43,7 +43,7 @@ def show_membership(member: Student) -> None:
         st.rerun()
 
 
-def _goal_text(setup: ChallengeSetup) -> str:
+def goal_text(setup: ChallengeSetup) -> str:
     goal = setup.goal
     parts = [f"test accuracy ≥ {goal.min_accuracy:.0%}"]
     if goal.max_hidden_units:
@@ -63,7 +63,7 @@ def show_challenges(member: Student) -> None:
     for challenge_id, title, data, deadline in challenges:
         setup = ChallengeSetup.from_dict(data)
         with st.expander(title, expanded=challenge_id == chosen or len(challenges) == 1):
-            st.markdown(f"**Goal:** {_goal_text(setup)}.")
+            st.markdown(f"**Goal:** {goal_text(setup)}.")
             if setup.locked:
                 st.markdown("**Fixed by your instructor:** "
                             + ", ".join(f"`{name} = {setup.base[name]}`" for name in setup.locked))

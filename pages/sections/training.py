@@ -49,6 +49,7 @@ from pages.components.dataset_explorer import choose_letters_source, show_datase
 from pages.components.identity import student_key
 from pages.components.presence import touch
 from pages.components.ui import KEPT, SHARED, show_input_error
+from pages.sections.class_training import report_to_class
 
 RUN_KEY = "training_run"
 RACE_KEY = "training_race"
@@ -265,6 +266,7 @@ def start(config: TrainConfig, dataset: datasets.Dataset, epochs: int | None = N
     if active is None or active.status == FAILED:  # a failed run is not tried again: plan anew
         active = new_run(config, dataset)
     if active is not None and start_on_board("train", active, epochs):
+        report_to_class(active)
         st.session_state[RUN_KEY] = active
         st.rerun()  # redraw with the settings locked and the live panel ticking
 

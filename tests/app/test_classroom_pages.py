@@ -83,3 +83,31 @@ def test_a_wrong_class_code_gets_one_clear_message(database) -> None:
     at.text_input(key="class_join_name").input("Ann")
     at.button[0].click().run()
     assert at.error[0].value == "There is no class with the code NOPE42. Check the link your instructor gave you."
+
+
+def test_a_challenge_run_keeps_the_locks_and_reaches_the_leaderboard_from_the_servers_numbers(
+        database, monkeypatch) -> None:
+    from nnlib.classroom.challenges import ChallengeSetup, Goal
+
+    store = class_store(database)
+    made = store.create_class("Morning")
+    store.join(made.code, "Ann", "test-ann")
+    setup = ChallengeSetup(Goal(0.5), base={"dataset": "iris", "epochs": 3}, locked=("dataset", "epochs"))
+    challenge = store.create_challenge(made.code, "Iris in 3 epochs", setup.to_dict(), None)
+    at = app_test("pages/training.py", timeout=120)
+    at.session_state["student_key"] = "test-ann"
+    at.query_params["class"] = made.code
+    at.query_params["challenge"] = challenge
+    at.run()
+    assert "Challenge: Iris in 3 epochs." in at.info[0].value and "`epochs = 3`" in at.info[0].value
+    at.number_input(key="training_epochs_iris").set_value(40).run()  # the lock wins at Start
+    next(b for b in at.button if b.key == "training_start").click().run()
+    run = at.session_state["training_run"]
+    assert run.wait(120) and run.status == "finished"
+    assert run.config.epochs == 3 and run.epoch == 3
+    (row,) = store.runs(made.code)
+    assert (row.status, row.epochs_done, row.challenge_id) == ("finished", 3, challenge)
+    assert row.accuracy == run.trainer.state["test_acc"]
+    board = store.leaderboard(challenge)
+    assert row.accuracy >= 0.5  # iris after 3 epochs of the default recipe (seed 0)
+    assert [(e.name, e.score, e.epochs) for e in board] == [("Ann", row.accuracy, 3)]
