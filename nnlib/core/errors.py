@@ -21,13 +21,6 @@ class InputError(ValueError):
     """Bad input: a stable ``code`` (``"tensors.ragged"``), the ``field`` it concerns, its ``details``."""
 
     def __init__(self, code: str, /, *, field: str | None = None, **details: Any) -> None:
-        # TRANSITION (issue 16): the old form InputError("sentence", code=..., details={...}) is
-        # still accepted while each concept moves its wording into its catalogue; removed after.
-        self._legacy_text: str | None = None
-        if "code" in details and isinstance(details["code"], str):
-            self._legacy_text = code
-            code = details.pop("code")
-            details = {**(details.pop("details", None) or {}), **details}
         self.code = code
         self.field = field
         self.details = details
@@ -35,8 +28,6 @@ class InputError(ValueError):
 
     def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
         """The sentence for a student, in ``language``."""
-        if self._legacy_text is not None:
-            return self._legacy_text
         return messages.word(self.code, self.details, language)
 
     @property

@@ -25,8 +25,7 @@ def raised_codes() -> list[tuple[str, str, set[str] | None]]:
             if not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 continue
             code = node.args[0].value
-            if "." not in code or " " in code:
-                continue  # the old inline form, on its way out
+            assert "." in code and " " not in code, f"{path}:{node.lineno}: {code!r} is not a concept.code"
             names = {k.arg for k in node.keywords if k.arg is not None}
             open_ended = any(k.arg is None for k in node.keywords)  # **details: names known at run time
             found.append((f"{path.relative_to(NNLIB.parent)}:{node.lineno}", code, None if open_ended else names))
@@ -71,3 +70,16 @@ def test_plural_entries_pick_their_form_and_plain_ones_ignore_the_count() -> Non
         "2 rows of 4 have a missing value and are left out.")
     assert messages.word("classroom.text_too_long", {"count": 3, "field": "name", "length": 9, "limit": 5}) == (
         "The name is 9 characters long; at most 5 are kept.")
+
+
+def test_no_engine_error_carries_its_own_sentence() -> None:
+    """Every InputError is a code plus details: no inline English, no message or code keywords."""
+    for path in sorted(NNLIB.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "InputError":
+                where = f"{path.relative_to(NNLIB.parent)}:{node.lineno}"
+                assert len(node.args) == 1, where
+                assert not {k.arg for k in node.keywords} & {"code", "details", "message"}, where
+                first = node.args[0]
+                if isinstance(first, ast.Constant):
+                    assert " " not in first.value and "." in first.value, where
