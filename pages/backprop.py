@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.components import predict
 from pages.components.startup import use_app_navigation
 from pages.sections import backprop as sections
 
@@ -24,6 +25,7 @@ st.markdown(
     "autograd gets, then the mistakes with autograd that trip students up, each run for real."
 )
 
+predict.ask("backprop")  # predict, then run: the course's questions for this page
 sections.show_chain_rule()
 
 st.header("What trips students up")

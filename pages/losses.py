@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.components import predict
 from pages.components.startup import use_app_navigation
 from pages.sections import losses as sections
 
@@ -26,6 +27,7 @@ st.caption(
     "exact example, and a reload or a visit to another page loses nothing."
 )
 
+predict.ask("losses")  # predict, then run: the course's questions for this page
 preset_name = sections.show_example_picker()
 example_note = st.empty()  # filled once the inputs below are known
 

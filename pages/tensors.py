@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.components import predict
 from pages.components.startup import use_app_navigation
 from pages.sections import tensors as sections
 
@@ -22,6 +23,7 @@ st.markdown(
 )
 st.caption("Course texts: 002, appendix B (tensors, dtypes, devices, operations, autograd); 004 «Линейные слои».")
 
+predict.ask("tensors")  # predict, then run: the course's questions for this page
 device = sections.choose_device()
 made = sections.show_make_tensor(device)
 tensor = made.tensor if made is not None else None

@@ -111,3 +111,32 @@ def test_a_challenge_run_keeps_the_locks_and_reaches_the_leaderboard_from_the_se
     board = store.leaderboard(challenge)
     assert row.accuracy >= 0.5  # iris after 3 epochs of the default recipe (seed 0)
     assert [(e.name, e.score, e.epochs) for e in board] == [("Ann", row.accuracy, 3)]
+
+
+def test_a_student_alone_predicts_first_and_is_told_why(database) -> None:
+    at = app_test("pages/losses.py").run()
+    assert at.expander[0].label == "Predict first (3 questions)"
+    at.number_input(key="predict_mse_course_value").set_value(0.7).run()
+    at.button(key="predict_mse_course_check").click().run()
+    assert at.warning[0].value == "Not quite. The answer is 0.58."
+    assert any("(0.01 + 1.69 + 0.04) / 3 = 0.58" in caption.value for caption in at.caption)
+
+
+def test_a_class_members_answer_reaches_the_instructor_only_for_the_chosen_questions(database) -> None:
+    store = class_store(database)
+    made = store.create_class("Morning")
+    ann = store.join(made.code, "Ann", "test-ann")
+    store.set_questions(made.code, ["gradient_sign"])
+    at = app_test("pages/backprop.py")
+    at.session_state["student_key"] = "test-ann"
+    at.run()
+    assert at.expander[0].label == "Predict first (1 question)"
+    at.radio(key="predict_gradient_sign_value").set_value("negative").run()
+    at.button(key="predict_gradient_sign_check").click().run()
+    assert at.success[0].value == "Right. The answer is negative."
+    (answer,) = store.answers(made.code, "gradient_sign")
+    assert (answer.student_id, answer.correct) == (ann.id, True)
+    losses = app_test("pages/losses.py")
+    losses.session_state["student_key"] = "test-ann"
+    losses.run()
+    assert not losses.expander or not losses.expander[0].label.startswith("Predict first")
