@@ -99,7 +99,7 @@ def show_live(info: ClassInfo) -> None:
     students = store.students(info.code)
     runs = store.runs(info.code)
     names = {s.id: membership.shown_name(s.name) for s in students}
-    st.subheader(f"The class live · {len(students)} students")
+    st.subheader(f"The class live · {len(students)} student{'s' if len(students) != 1 else ''}")
     st.dataframe(
         pd.DataFrame([{"Name": names[s.id], "Page": s.page or "", "Last seen": _ago(s.seen_at)} for s in students],
                      columns=["Name", "Page", "Last seen"]),

@@ -180,3 +180,21 @@ def test_a_browser_finds_the_class_it_joined_last(store: ClassroomStore) -> None
     store.join(second.code, "Ann B", "browser-1")
     assert (store.member_of("browser-1").class_code, store.member_of("browser-1").name) == (second.code, "Ann B")
     assert store.member_of("browser-2") is None
+
+
+def test_two_server_processes_racing_write_one_leaderboard_entry(store: ClassroomStore) -> None:
+    import subprocess
+    import sys
+
+    made = store.create_class("a")
+    ann = store.join(made.code, "Ann", "k")
+    challenge = store.create_challenge(made.code, "race", {"goal": {"min_accuracy": 0.5}}, None)
+    post = (
+        "import sys\nfrom nnlib.classroom.storage import ClassroomStore\n"
+        "print(ClassroomStore(sys.argv[1]).post_result(sys.argv[2], 'run-9', sys.argv[3], 0.9, 8, 10))\n"
+    )
+    racers = [subprocess.Popen([sys.executable, "-c", post, store.url, challenge, ann.id], stdout=subprocess.PIPE,
+                               text=True) for _ in range(3)]
+    answers = sorted(racer.communicate(timeout=120)[0].strip() for racer in racers)
+    assert answers == ["False", "False", "True"]
+    assert [(e.run_id, e.score) for e in store.leaderboard(challenge)] == [("run-9", 0.9)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,54 @@ def test_pages_run_through_the_proxy_with_their_websocket(class_server: ClassSer
         if len(seen) == 2:
             break
     assert len(seen) == 2
+
+
+@pytest.fixture(scope="module")
+def postgres_class(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ClassServer, str]]:
+    from tests.support.postgres import fresh_database, running_postgres
+
+    with running_postgres() as server_url:
+        url = fresh_database(server_url, "class_replicas")
+        with running_class_server(2, database_url=url,
+                                  extra_env={"NNLIB_INSTRUCTOR_SECRET": "room-12"}) as server:
+            yield server, url
+
+
+def test_a_run_on_one_replica_shows_on_the_instructor_page_of_the_other(postgres_class, browser) -> None:
+    from nnlib.classroom.storage import ClassroomStore
+
+    server, database = postgres_class
+    store = ClassroomStore(database)
+    store.migrate()
+    made = store.create_class("Replicas")
+    first, second = server.replica_urls
+
+    student = browser.new_context(viewport={"width": 1300, "height": 1000})
+    page = student.new_page()
+    page.goto(f"{first}/classroom?class={made.code}")
+    wait_for_script(page)
+    page.get_by_label("Your name").fill("Ann <b>the first</b>")
+    page.get_by_role("button", name="Join").click()
+    page.get_by_text("You are in the class «Replicas»").wait_for(timeout=60_000)
+    page.goto(f"{first}/training?training_epochs_iris=5")
+    wait_for_script(page)
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("heading", name="5 · Results on the test set").wait_for(timeout=120_000)
+    assert_no_exception(page)
+    student.close()
+
+    instructor = browser.new_context(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+    page = instructor.new_page()
+    page.goto(f"{second}/instructor")
+    wait_for_script(page)
+    page.get_by_label("Instructor secret").fill("room-12")
+    page.get_by_role("button", name="Open").click()
+    page.get_by_text("The class live · 1 student").wait_for(timeout=60_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the class's runs (CSV)").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert exported[0].startswith("student,run,dataset,network,optimizer,status,epochs_done,epochs_total,accuracy")
+    (row,) = exported[1:]
+    assert row.startswith("Ann <b>the first</b>,") and ",iris,4-16-3," in row and ",finished,5,5," in row
+    assert_no_exception(page)
+    instructor.close()
