@@ -83,12 +83,11 @@ def show_leaderboard(challenge_id: str) -> None:
     if not board:
         st.caption("No run has reached the goal yet.")
         return
-    st.dataframe(
-        pd.DataFrame([{"Rank": e.rank, "Name": membership.shown_name(e.name), "Test accuracy": e.score,
-                       "Hidden units": e.size, "Epochs": e.epochs} for e in board]),
-        hide_index=True,
-        column_config={"Test accuracy": st.column_config.NumberColumn(format="percent")},
-    )
+    # A plain table (text, never markup): a name shows exactly as its student typed it.
+    st.table(pd.DataFrame(
+        [{"Rank": e.rank, "Name": membership.shown_name(e.name), "Test accuracy": f"{e.score:.2%}",
+          "Hidden units": e.size, "Epochs": e.epochs} for e in board]
+    ).set_index("Rank"))
 
 
 def show_class_plot(challenge_id: str, class_code: str) -> None:
