@@ -1,4 +1,4 @@
-"""Command line: `python -m nnlib train --dataset iris|notmnist [...] [--json]`, `python -m nnlib data ...`.
+"""Command line: `python -m nnlib train --dataset iris|notmnist|moons|... [...] [--json]`, `python -m nnlib data ...`.
 
 `train` uses the same trainer as the dashboard. With --json the last line printed is one
 JSON object (dataset, device, epochs, seconds, samples_per_s, accuracies). `--fast` trains
@@ -8,6 +8,9 @@ has not); `--threads N` fixes the run's CPU threads (default 0: the trainer's th
 `data import ARCHIVE` and `data download` put the class's notMNIST_small in place as
 data/downloads/notMNIST_small.tar.gz (checked and parsed first); only the instructor does
 this, never a page.
+
+The toy sets (circles, moons, xor, spirals, blobs) take `--samples`, `--noise`, `--toy-seed` and
+`--features "x²,y²"` (extra inputs, comma-separated; also x2, y2, sinx, siny as typed on any keyboard).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from nnlib import data as datasets
 from nnlib.core import messages
 from nnlib.core.device import DEVICE_CHOICES
 from nnlib.core.errors import InputError
+from nnlib.data.registry import DATASETS
+from nnlib.data.toy import EXTRA_FEATURES
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import EpochRecord, Trainer, default_config, prepare_split
 from nnlib.training.speed import FAST_MODE_HELP
@@ -31,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m nnlib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a classifier and report its accuracy")
-    train.add_argument("--dataset", choices=("iris", "notmnist"), default="iris")
+    train.add_argument("--dataset", choices=list(DATASETS), default="iris")
     train.add_argument("--data", dest="data_path", help="notMNIST_small folder or .tar.gz (default: the "
                        "real notMNIST if cached under data/, else the bundled offline letters)")
     train.add_argument("--network", help="preset name (iris, notmnist, ...); default: the dataset's")
@@ -45,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, help="PyTorch CPU threads for this run (default 0: chosen by "
                        "the trainer from the speed it measures)")
     train.add_argument("--fast", action="store_true", help=messages.word(FAST_MODE_HELP))
+    train.add_argument("--samples", type=int, help="toy sets: points in all (default 400)")
+    train.add_argument("--noise", type=float, help="toy sets: noise, 0 to 1 (default 0.2)")
+    train.add_argument("--toy-seed", type=int, help="toy sets: the points' seed (default 0)")
+    train.add_argument("--features", type=_features, help="toy sets: extra inputs besides x and y, "
+                       f"comma-separated, from {', '.join(EXTRA_FEATURES)}")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
     data = commands.add_parser("data", help="put the class's notMNIST_small in place (instructor)")
     data_commands = data.add_subparsers(dest="data_command", required=True)
@@ -57,12 +67,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a shell without x² on its keyboard may type instead.
+FEATURE_SPELLINGS = {"x2": "x²", "y2": "y²", "x^2": "x²", "y^2": "y²", "sinx": "sin x", "siny": "sin y"}
+
+
+def _features(text: str) -> tuple[str, ...]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    return tuple(FEATURE_SPELLINGS.get(name.replace(" ", "").lower(), name) for name in names)
+
+
 def train_command(args: argparse.Namespace) -> dict:
     config = default_config(args.dataset)
     overrides = {
         "data_path": args.data_path, "network": args.network, "optimizer": args.optimizer, "lr": args.lr,
         "momentum": args.momentum, "batch_size": args.batch_size, "epochs": args.epochs, "seed": args.seed,
         "device": args.device, "threads": args.threads, "fast": args.fast or None,
+        "toy_samples": args.samples, "toy_noise": args.noise, "toy_seed": args.toy_seed, "toy_features": args.features,
     }
     for name, value in overrides.items():
         if value is not None:

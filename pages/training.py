@@ -1,4 +1,4 @@
-"""Training: fit iris or notMNIST on the detected device, with live charts, then test.
+"""Training: fit iris, notMNIST or a 2-D toy set on the detected device, with live charts, then test.
 
 This page holds the order of the sections; they live in pages.sections.training, the numbers in
 nnlib.training. A run belongs to the student, not to the tab (see pages.sections.training).
@@ -26,9 +26,10 @@ challenge = class_training.show_challenge_banner()
 run = sections.current_run()
 locked = run is not None and (run.in_progress or run.epoch > 0)
 
-dataset_name, dataset = sections.show_data(locked)
-network = sections.show_network(dataset, locked)
-config = sections.show_optimizer_and_schedule(dataset_name, dataset, network, locked)
+data = sections.show_data(locked)
+dataset = data.dataset
+network = sections.show_network(data.name, dataset, locked)
+config = sections.show_optimizer_and_schedule(data, network, locked)
 config = class_training.apply_challenge(config, challenge)
 sections.show_controls(config, dataset, locked)
 sections.show_live_panel()

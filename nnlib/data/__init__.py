@@ -10,7 +10,10 @@ One module per idea; this package gathers what the pages, the trainer and the CL
 - :mod:`nnlib.data.uploads`: :func:`download_notmnist`, :func:`import_notmnist_archive` (the
   instructor's ``python -m nnlib data download|import``) and :func:`load_notmnist_upload` (a
   student's own archive, for that student only);
-- :mod:`nnlib.data.splits`: :func:`split_dataset`, a stratified, seeded train / validation / test split.
+- :mod:`nnlib.data.splits`: :func:`split_dataset`, a stratified, seeded train / validation / test split;
+- :mod:`nnlib.data.toy`: the 2-D toy sets (:func:`make_toy`, :func:`make_toy_dataset` with extra inputs);
+- :mod:`nnlib.data.registry`: :data:`DATASETS`, every data set the trainer, the page and the CLI know
+  by name (:func:`get_dataset`, :func:`load_dataset`), grouped in the page's :data:`FAMILIES`.
 
 Every refusal is an :class:`~nnlib.core.errors.InputError` with a ``data.*`` code, worded in
 ``locales/<language>/LC_MESSAGES/data.po``.
@@ -48,7 +51,17 @@ from nnlib.data.notmnist import (
     real_letters_available,
     write_notmnist_archive,
 )
+from nnlib.data.registry import (
+    DATASETS,
+    FAMILIES,
+    DataOptions,
+    DatasetInfo,
+    datasets_of,
+    get_dataset,
+    load_dataset,
+)
 from nnlib.data.splits import sample_indices, split_dataset, stratified_indices
+from nnlib.data.toy import TOY_SETS, make_toy, make_toy_dataset
 from nnlib.data.uploads import (
     check_upload_size,
     download_notmnist,
@@ -58,6 +71,8 @@ from nnlib.data.uploads import (
 )
 
 __all__ = [
+    "DATASETS", "FAMILIES", "TOY_SETS", "DataOptions", "DatasetInfo", "datasets_of", "get_dataset", "load_dataset",
+    "make_toy", "make_toy_dataset",
     "CACHE_PREFIX", "CACHE_VERSION", "IMAGE_SIDE", "IRIS_FEATURE_NAMES", "LETTERS", "MAX_ARCHIVE_HEADER_BYTES",
     "MAX_EXPANSION_RATIO", "MAX_IMAGE_FILE_BYTES", "MEGABYTE", "NOTMNIST_ARCHIVE_NAME", "NOTMNIST_FOLDER_NAME",
     "NOTMNIST_URL", "OFFLINE_LETTERS_FILE", "UPLOAD_PREFIX", "Dataset", "Progress", "Split", "check_upload_size",

@@ -82,30 +82,29 @@ class ToySet:
     make: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
     classes: tuple[str, ...]
     description: str
+    title: str = ""  # as the page and the CLI's help name it
 
 
 TOY_SETS: dict[str, ToySet] = {
     toy.name: toy
     for toy in (
-        ToySet("circles", _circles, ("inside", "ring"), "A disc of one class inside a ring of the other."),
-        ToySet("moons", _moons, ("upper moon", "lower moon"), "Two interleaved half circles."),
-        ToySet("xor", _xor, ("different signs", "same signs"), "Class 1 where x and y have the same sign."),
-        ToySet("spirals", _spirals, ("spiral A", "spiral B"), "Two spirals wound around each other."),
-        ToySet("blobs", _blobs, ("blob 1", "blob 2", "blob 3"), "Three Gaussian clouds."),
+        ToySet("circles", _circles, ("inside", "ring"), "A disc of one class inside a ring of the other.",
+               "Circles: a disc inside a ring"),
+        ToySet("moons", _moons, ("upper moon", "lower moon"), "Two interleaved half circles.",
+               "Moons: two interleaved half circles"),
+        ToySet("xor", _xor, ("different signs", "same signs"), "Class 1 where x and y have the same sign.",
+               "XOR: four squares"),
+        ToySet("spirals", _spirals, ("spiral A", "spiral B"), "Two spirals wound around each other.",
+               "Two spirals"),
+        ToySet("blobs", _blobs, ("blob 1", "blob 2", "blob 3"), "Three Gaussian clouds.",
+               "Blobs: three Gaussian clouds"),
     )
 }
 
 
 def make_toy(name: str, samples: int = 400, noise: float = 0.1, seed: int = 0) -> Dataset:
     """The toy set ``name`` with ``samples`` points (classes in equal shares), ``noise`` and ``seed``."""
-    toy = TOY_SETS.get(name)
-    if toy is None:
-        raise InputError("data.toy_unknown", field="dataset", name=str(name)[:40], known=", ".join(TOY_SETS))
-    if isinstance(samples, bool) or not isinstance(samples, int) or not MIN_SAMPLES <= samples <= MAX_SAMPLES:
-        raise InputError("data.toy_samples", field="samples", value=str(samples)[:20], minimum=MIN_SAMPLES,
-                         maximum=MAX_SAMPLES)
-    if not (isinstance(noise, int | float) and 0.0 <= noise <= MAX_NOISE):
-        raise InputError("data.toy_noise", field="noise", value=str(noise)[:20], maximum=MAX_NOISE)
+    toy = check_toy_options(name, samples, noise)
     rng = np.random.default_rng(seed)
     points, labels = toy.make(samples, float(noise), rng)
     order = rng.permutation(samples)  # classes interleaved by construction: shuffle once, by the seed
@@ -116,6 +115,43 @@ def make_toy(name: str, samples: int = 400, noise: float = 0.1, seed: int = 0) -
     return Dataset(
         name=name, features=features, labels=targets, classes=toy.classes, feature_names=("x", "y"),
         description=toy.description, source=f"toy:{name}:{samples}:{noise:g}:{seed}",
+    )
+
+
+def check_toy_options(name: str, samples: int, noise: float, features: Sequence[str] = ()) -> ToySet:
+    """The toy set ``name`` if these settings can make it; else one clear message about the first wrong one."""
+    toy = TOY_SETS.get(name)
+    if toy is None:
+        raise InputError("data.toy_unknown", field="dataset", name=str(name)[:40], known=", ".join(TOY_SETS))
+    if isinstance(samples, bool) or not isinstance(samples, int) or not MIN_SAMPLES <= samples <= MAX_SAMPLES:
+        raise InputError("data.toy_samples", field="samples", value=str(samples)[:20], minimum=MIN_SAMPLES,
+                         maximum=MAX_SAMPLES)
+    if isinstance(noise, bool) or not (isinstance(noise, int | float) and 0.0 <= noise <= MAX_NOISE):
+        raise InputError("data.toy_noise", field="noise", value=str(noise)[:20], maximum=MAX_NOISE)
+    unknown = [extra for extra in features if extra not in EXTRA_FEATURES]
+    if unknown:
+        raise InputError("data.toy_feature", field="features", name=str(unknown[0])[:20],
+                         known=", ".join(EXTRA_FEATURES))
+    return toy
+
+
+def make_toy_dataset(name: str, samples: int = 400, noise: float = 0.1, seed: int = 0,
+                     features: Sequence[str] = ()) -> Dataset:
+    """:func:`make_toy` with the chosen extra inputs appended as columns: what a run trains on.
+
+    The extra columns are made before the split, so standardization fits them on the training
+    part like x and y; :func:`nnlib.training.boundary.grid_inputs` makes the grid's inputs the same way.
+    """
+    check_toy_options(name, samples, noise, features)
+    plain = make_toy(name, samples, noise, seed)
+    if not features:
+        return plain
+    expanded = expand_features(plain.features, features)
+    expanded.setflags(write=False)
+    return Dataset(
+        name=name, features=expanded, labels=plain.labels, classes=plain.classes,
+        feature_names=("x", "y", *features), description=plain.description,
+        source=f"{plain.source}:{','.join(features)}",
     )
 
 

@@ -4,16 +4,28 @@
 once, in eval mode and without gradients, and keeps two things: each class's probability (the
 decision boundary under the points) and, for every hidden unit, its output over the plane (the
 small per-neuron maps of TensorFlow Playground). It never changes the model's weights or mode.
+
+:func:`grid_inputs` turns the plane's raw (x, y) points into what the network was trained on:
+the run's extra inputs (x², xy, ...) appended, then standardized with the *training split's*
+mean and std, exactly as the split did to the training data. :func:`run_plane_view` draws a
+run that may still be training in another thread: it reads a copy of the weights, so the
+training thread never sees its model switched to eval mode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from nnlib.data.toy import expand_features, plane_grid
+
+GRID_RESOLUTION = 60  # points per side: 3,600 in all, a few milliseconds through a small network
 
 
 @dataclass(frozen=True)
@@ -71,3 +83,32 @@ def plane_view(
     finally:
         model.train(was_training)
     return PlaneView(probabilities.cpu().numpy(), tuple(hidden))
+
+
+def grid_inputs(points: np.ndarray, features: Sequence[str], mean: torch.Tensor | None,
+                std: torch.Tensor | None) -> torch.Tensor:
+    """Raw (x, y) points as the network's inputs: the extra inputs appended, then the split's scaling.
+
+    ``mean`` and ``std`` are the training split's (:class:`nnlib.data.Split`), None when the run
+    does not standardize.
+    """
+    inputs = torch.from_numpy(expand_features(np.asarray(points, dtype=np.float32), features))
+    if mean is not None and std is not None:
+        inputs = (inputs - mean) / std
+    return inputs
+
+
+def run_plane_view(model: nn.Module, split: Any, features: Sequence[str],
+                   resolution: int = GRID_RESOLUTION) -> PlaneView:
+    """The plane view of a run's model, from a CPU copy of its weights (safe while it trains)."""
+    snapshot = copy.deepcopy(model).to("cpu", torch.float32)
+    grid = plane_grid(resolution)
+    return plane_view(snapshot, grid, lambda points: grid_inputs(points, features, split.mean, split.std))
+
+
+def plane_points(inputs: torch.Tensor, mean: torch.Tensor | None, std: torch.Tensor | None) -> np.ndarray:
+    """A split's rows back on the plane: their (x, y), the standardization undone (for drawing the points)."""
+    xy = inputs[:, :2].detach().cpu().float()
+    if mean is not None and std is not None:
+        xy = xy * std[:2] + mean[:2]
+    return xy.numpy()

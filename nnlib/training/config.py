@@ -2,7 +2,9 @@
 
 The same config and seed give the same run. The loss and the optimizer are keys into the one
 registry of each concept: a loss record of :mod:`nnlib.losses` with a ``training_key``
-("cross_entropy", "nll"), an optimizer of :data:`nnlib.optimizers.OPTIMIZERS` ("sgd", "adam", ...).
+("cross_entropy", "nll"), an optimizer of :data:`nnlib.optimizers.OPTIMIZERS` ("sgd", "adam", ...),
+a data set of :data:`nnlib.data.registry.DATASETS` ("iris", "notmnist", "moons", ...). The ``toy_*``
+settings make a 2-D toy set (its points, noise, seed and extra inputs); other data sets ignore them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from typing import Any
 from nnlib.core.device import resolve_device
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
+from nnlib.data.registry import DATASETS as DATASET_RECORDS
+from nnlib.data.registry import DataOptions, get_dataset
+from nnlib.data.toy import check_toy_options
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.training.speed import check_fast_mode
 
-DATASETS = ("iris", "notmnist")
+DATASETS = tuple(DATASET_RECORDS)  # the names; the records are nnlib.data.registry.DATASETS
 
 
 def training_losses() -> dict[str, Any]:
@@ -56,6 +61,14 @@ class TrainConfig:
     patience: int | None = None  # stop after this many epochs without a better validation loss
     fast: bool = False  # bf16 autocast where the hardware has native bf16 (nnlib.training.speed.fast_mode_support)
     threads: int = 0  # CPU threads; 0: chosen by nnlib.training.speed.ThreadPolicy from the measured speed
+    toy_samples: int = 400  # a toy set's points (all splits together)
+    toy_noise: float = 0.2
+    toy_seed: int = 0  # the points' seed; ``seed`` is the run's (weights, shuffles, split)
+    toy_features: tuple[str, ...] = ()  # extra inputs after x and y: "x²", "y²", "xy", "sin x", "sin y"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.toy_features, list):  # from JSON
+            self.toy_features = tuple(self.toy_features)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -73,6 +86,11 @@ class TrainConfig:
         config.validate()
         return config
 
+    def data_options(self, progress: Any = None) -> DataOptions:
+        """What the data set's loader takes from this config."""
+        return DataOptions(data_path=self.data_path, samples=self.toy_samples, noise=self.toy_noise,
+                           seed=self.toy_seed, features=tuple(self.toy_features), progress=progress)
+
     def optimizer_hyperparameters(self) -> dict[str, float]:
         """The config's values of the hyperparameters its optimizer takes (Adam: beta1, beta2)."""
         record = OPTIMIZERS[self.optimizer]
@@ -80,8 +98,11 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         settings = get_settings()
-        if self.dataset not in DATASETS:
-            raise InputError("training.unknown_dataset", field="dataset", value=self.dataset)
+        if get_dataset(self.dataset).toy:
+            check_toy_options(self.dataset, self.toy_samples, self.toy_noise, self.toy_features)
+            if isinstance(self.toy_seed, bool) or not isinstance(self.toy_seed, int) or \
+                    not 0 <= self.toy_seed < 2**31:
+                raise InputError("training.bad_toy_seed", field="toy_seed", value=str(self.toy_seed)[:20])
         if self.optimizer not in OPTIMIZERS:
             raise InputError("training.unknown_optimizer", field="optimizer", value=self.optimizer,
                              known=", ".join(OPTIMIZERS))

@@ -17,21 +17,31 @@ import torch
 from torch import nn
 
 from nnlib.core.errors import InputError
+from nnlib.data.registry import get_dataset
 from nnlib.optimizers import optimizer_code
 from nnlib.training.config import TrainConfig, training_losses
+from nnlib.training.networks import SIZED_NETWORKS
+
+
+def network_layers(network: str | list[dict[str, Any]], input_shape: tuple[int, ...], n_classes: int) -> list:
+    """The layer specs of a course preset, a preset sized to the data (the playground's) or a builder stack."""
+    from nnlib import layers as net
+
+    if isinstance(network, str):
+        if network in SIZED_NETWORKS:
+            return list(SIZED_NETWORKS[network].layers(math.prod(input_shape), n_classes))
+        if network not in net.PRESETS:
+            raise InputError("training.unknown_network", field="network", value=network,
+                             known=", ".join([*net.PRESETS, *SIZED_NETWORKS]))
+        return list(net.PRESETS[network].layers)
+    return net.layers_from_data(network)
 
 
 def build_network(network: str | list[dict[str, Any]], input_shape: tuple[int, ...], n_classes: int) -> nn.Sequential:
     """A preset by name or a builder stack, checked against the data it will see."""
     from nnlib import layers as net
 
-    if isinstance(network, str):
-        if network not in net.PRESETS:
-            raise InputError("training.unknown_network", field="network", value=network,
-                             known=", ".join(net.PRESETS))
-        layers = list(net.PRESETS[network].layers)
-    else:
-        layers = net.layers_from_data(network)
+    layers = network_layers(network, input_shape, n_classes)
     summary = net.analyze(layers, input_shape)
     errors = [problem for problem in summary.problems if problem.severity == "error"]
     if errors:
@@ -58,40 +68,45 @@ def planned_work(config: TrainConfig, split: Any) -> int:
 
 
 def default_config(dataset: str) -> TrainConfig:
-    """Defaults that teach well (and reach the course's accuracies) for each dataset.
+    """Defaults that teach well (and reach the course's accuracies) for each dataset: its record's.
 
     notMNIST trains with SGD with momentum 0.9 (optimizer "momentum": plain "sgd" ignores
     ``momentum``); on the offline letters it reaches about 97.5 % test accuracy in 10
-    epochs, plain SGD at the same learning rate about 95.6 %.
+    epochs, plain SGD at the same learning rate about 95.6 %. The toy sets train the
+    playground's 2 → 8 → 8 → classes Tanh network with Adam; the spirals a deeper ReLU one.
     """
-    if dataset == "notmnist":
-        return TrainConfig(dataset="notmnist", network="notmnist", optimizer="momentum", lr=0.1, momentum=0.9,
-                           batch_size=128, epochs=10, standardize=False)
-    return TrainConfig(dataset="iris", network="iris", optimizer="sgd", lr=0.1, batch_size=16, epochs=60)
+    return TrainConfig(dataset=dataset, **get_dataset(dataset).training)
 
 
 def prepare_split(config: TrainConfig, progress: Callable[[int, int], None] | None = None) -> Any:
-    """Load and split the config's dataset (iris, the real notMNIST, or the offline letters)."""
+    """Load and split the config's dataset (iris, the real notMNIST or the offline letters, a toy set)."""
     from nnlib import data as datasets
 
-    if config.dataset == "iris":
-        data = datasets.load_iris()
-
-
-    elif config.data_path:
-        data = datasets.load_notmnist(config.data_path, progress=progress)
-    else:
-        data = datasets.load_letters(progress=progress)
+    data = get_dataset(config.dataset).load(config.data_options(progress))
     return datasets.split_dataset(data, val_fraction=config.val_fraction, test_fraction=config.test_fraction,
                                   seed=config.seed, standardize=config.standardize)
+
+
+def data_shape(config: TrainConfig) -> tuple[tuple[int, ...], int]:
+    """(one sample's shape, classes) of the config's data, known without loading it (toy sets only).
+
+    Only a sized network needs the numbers; the course's data sets give the builder's planned shapes.
+    """
+    from nnlib.layers import PLANNED_DATASETS
+
+    if get_dataset(config.dataset).toy:
+        from nnlib.data.toy import TOY_SETS
+
+        return (2 + len(config.toy_features),), len(TOY_SETS[config.dataset].classes)
+    planned = PLANNED_DATASETS.get(config.dataset)
+    return (planned.input_shape, planned.classes) if planned is not None else ((1,), 1)
 
 
 def reproduce_code(config: TrainConfig) -> str:
     """Plain PyTorch that reproduces this run's recipe (model, loss, optimizer, loop)."""
     from nnlib import layers as net
 
-    layers = list(net.PRESETS[config.network].layers) if isinstance(config.network, str) else \
-        net.layers_from_data(config.network)
+    layers = network_layers(config.network, *data_shape(config))
     model_lines = [f"    {line}," for line in _layer_code_lines(net.build_model(layers))]
     batch = "len(X_train)" if not config.batch_size else str(config.batch_size)
     optimizer = optimizer_code(config.optimizer, config.lr, weight_decay=config.weight_decay,
@@ -101,6 +116,9 @@ def reproduce_code(config: TrainConfig) -> str:
         "from torch import nn",
         "",
         f"# Dataset: {config.dataset}; X_train, y_train, X_val, y_val as float32 / int64 tensors",
+        *([f"# made by nnlib.data.toy.make_toy_dataset({config.dataset!r}, samples={config.toy_samples}, "
+           f"noise={config.toy_noise:g}, seed={config.toy_seed}, features={list(config.toy_features)!r})"]
+          if get_dataset(config.dataset).toy else []),
         f"torch.manual_seed({config.seed})",
         "model = nn.Sequential(",
         *model_lines,

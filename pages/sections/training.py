@@ -29,8 +29,10 @@ from nnlib.core import messages
 from nnlib.core.device import DEVICE_NAMES, available_devices
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
+from nnlib.data.registry import DATASETS, FAMILIES, get_dataset
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import TrainConfig, confusion_matrix, default_config, reproduce_code
+from nnlib.training.networks import SIZED_NETWORKS
 from nnlib.training.runner import (
     FAILED,
     IN_PROGRESS,
@@ -49,6 +51,7 @@ from pages.components.dataset_explorer import choose_letters_source, show_datase
 from pages.components.identity import student_key
 from pages.components.presence import touch
 from pages.components.ui import KEPT, SHARED, show_input_error
+from pages.sections import boundary
 from pages.sections.class_training import report_to_class
 
 RUN_KEY = "training_run"
@@ -71,18 +74,40 @@ def shared_split(dataset_name: str, source: str, seed: int, standardize: bool, _
 
 
 @dataclass(frozen=True)
+class DataChoice:
+    """What the student chose to train on: the registry's name, the data, and the config fields it brings."""
+
+    name: str
+    dataset: datasets.Dataset
+    settings: dict = dataclasses.field(default_factory=dict)  # a toy set's points, noise, seed, extra inputs
+
+
+@dataclass(frozen=True)
 class DatasetChoice:
-    """One dataset the page offers: its label and how the page gets it (None: nothing to train on yet)."""
+    """One family of data sets the page offers (nnlib.data.registry.FAMILIES): its label and its widgets,
+    which return the chosen data (None: nothing to train on yet)."""
 
     label: str
-    load: Callable[[], datasets.Dataset | None]
+    load: Callable[[bool], DataChoice | None]
 
 
-DATASET_CHOICES = {
-    "iris": DatasetChoice("Iris (150 flowers, 4 features, 3 species)", shared_iris),
-    "notmnist": DatasetChoice("notMNIST letters A–J (28×28 images)",
-                              lambda: choose_letters_source(key_prefix="training_letters")),
-}
+def _iris(locked: bool) -> DataChoice:
+    return DataChoice("iris", shared_iris())
+
+
+def _letters(locked: bool) -> DataChoice | None:
+    dataset = choose_letters_source(key_prefix="training_letters")
+    return DataChoice("notmnist", dataset) if dataset is not None else None
+
+
+def _toy(locked: bool) -> DataChoice:
+    dataset, settings = boundary.choose_toy_set(locked)
+    return DataChoice(dataset.name, dataset, settings)
+
+
+# The page's widgets per family; the families, their labels and the data sets in each are the registry's.
+FAMILY_WIDGETS: dict[str, Callable[[bool], DataChoice | None]] = {"iris": _iris, "notmnist": _letters, "toy": _toy}
+DATASET_CHOICES = {name: DatasetChoice(family.label, FAMILY_WIDGETS[name]) for name, family in FAMILIES.items()}
 
 
 # ------------------------------------------------------------------ whose runs
@@ -100,13 +125,17 @@ def restore_settings(config: TrainConfig) -> None:
     """Show a run found again (another tab, a reload) with the settings it was started with."""
     name = config.dataset
     values = {
-        "training_dataset": name, "training_optimizer": config.optimizer, f"training_lr_{name}": config.lr,
+        "training_dataset": get_dataset(name).family, "training_optimizer": config.optimizer, f"training_lr_{name}": config.lr,
         f"training_batch_{name}": config.batch_size, f"training_epochs_{name}": config.epochs,
         "training_device": config.device, "training_seed": config.seed, "training_fast": config.fast,
         "training_target_acc": (config.target_accuracy or 0) * 100, "training_patience": config.patience or 0,
     }
     for spec in OPTIMIZERS[config.optimizer].training_hyperparameters:
         values[f"training_{spec.key}"] = getattr(config, spec.name)
+    if get_dataset(name).toy:
+        values |= {"training_toy_set": name, "training_toy_noise": config.toy_noise,
+                   "training_toy_samples": config.toy_samples, "training_toy_seed": config.toy_seed,
+                   "training_toy_features": list(config.toy_features)}
     if isinstance(config.network, str):
         values |= {"training_network_source": "preset", "training_preset": config.network}
     else:
@@ -146,21 +175,32 @@ def start_on_board(kind: str, run: BackgroundRun, epochs: int | None = None) -> 
 # ------------------------------------------------------------------ settings
 
 
-def show_data(locked: bool) -> tuple[str, datasets.Dataset]:
+def show_data(locked: bool) -> DataChoice:
     """1 · Data: the dataset, its summary and the explorer; stops the page while there is none."""
     st.header("1 · Data")
-    name = st.radio("Dataset", list(DATASET_CHOICES), horizontal=True, key="training_dataset", disabled=locked,
-                    **SHARED, format_func=lambda key: DATASET_CHOICES[key].label)
-    dataset = DATASET_CHOICES[name].load()
-    if dataset is None:
+    family = st.radio("Dataset", list(DATASET_CHOICES), horizontal=True, key="training_dataset", disabled=locked,
+                      **SHARED, format_func=lambda key: DATASET_CHOICES[key].label)
+    choice = DATASET_CHOICES[family].load(locked)
+    if choice is None:
         st.stop()
+    dataset = choice.dataset
     st.caption(f"**{dataset.description}** · {len(dataset.labels):,} samples · classes: {', '.join(dataset.classes)}")
     with st.expander("Explore the data", expanded=False):
         show_dataset_explorer(dataset, key_prefix="training_explorer")
-    return name, dataset
+    return choice
 
 
-def show_network(dataset: datasets.Dataset, locked: bool) -> str | list:
+def network_choices(name: str, input_shape: tuple[int, ...]) -> list[str]:
+    """The presets that fit a data set, its own default first: the course's of its shape, and for
+    points in the plane the playground's (sized to the data)."""
+    fitting = [preset for preset, p in net.PRESETS.items() if tuple(p.input_shape) == input_shape]
+    if DATASETS[name].toy:
+        fitting += list(SIZED_NETWORKS)
+    default = DATASETS[name].training.get("network")
+    return ([default] if default in fitting else []) + [preset for preset in fitting if preset != default]
+
+
+def show_network(name: str, dataset: datasets.Dataset, locked: bool) -> str | list:
     """2 · Network: a preset that fits the data, or the network builder's stack."""
     st.header("2 · Network")
     input_shape = tuple(int(s) for s in dataset.features.shape[1:])
@@ -176,16 +216,21 @@ def show_network(dataset: datasets.Dataset, locked: bool) -> str | list:
             st.warning(f"The builder's network expects inputs of shape (N, {', '.join(map(str, builder_shape))}) "
                        f"but this dataset's are (N, {', '.join(map(str, input_shape))}).")
         return builder_layers
-    fitting = [name for name, p in net.PRESETS.items() if tuple(p.input_shape) == input_shape]
-    return st.selectbox("Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
-                        format_func=lambda k: net.PRESETS[k].title)
+    fitting = network_choices(name, input_shape)
+    titles = {**{key: preset.title for key, preset in net.PRESETS.items()},
+              **{key: sized.title for key, sized in SIZED_NETWORKS.items()}}
+    chosen = st.selectbox("Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
+                          format_func=lambda k: titles.get(k, k))
+    if chosen in SIZED_NETWORKS:
+        st.caption(SIZED_NETWORKS[chosen].description)
+    return chosen
 
 
-def show_optimizer_and_schedule(name: str, dataset: datasets.Dataset, network: str | list,
-                                locked: bool) -> TrainConfig:
+def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked: bool) -> TrainConfig:
     """3 · Optimizer and schedule: every widget of the run's recipe; returns its config."""
     settings = get_settings()
-    defaults = default_config(name)
+    name, dataset = choice.name, choice.dataset
+    defaults = dataclasses.replace(default_config(name), **choice.settings)
     st.header("3 · Optimizer and schedule")
     left, middle, right = st.columns(3)
     with left:
@@ -428,6 +473,8 @@ def live_panel(watched_status: str | None) -> None:
         st.caption("Press Start to train, or Step one epoch to go slowly.")
         return
     draw_live(active)
+    if DATASETS[active.config.dataset].toy:
+        boundary.show_boundary(active)
     draw_insights(active.progress())
     if active.status != watched_status:
         st.rerun()  # paused, resumed elsewhere or ended: redraw the whole page (buttons, results)

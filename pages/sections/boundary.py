@@ -1,0 +1,100 @@
+"""The Training page's 2-D playground: choosing a toy set, and what the network has learned over the plane.
+
+- :func:`choose_toy_set`: the set, its noise, points, seed and extra inputs (x², y², xy, sin x, sin y),
+  and a picture of the points;
+- :func:`show_boundary`: the decision boundary under the points (training points filled, test
+  points hollow) and one small map per hidden unit, redrawn with the live panel, from a copy of
+  the run's weights (:func:`nnlib.training.boundary.run_plane_view`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from nnlib import data as datasets
+from nnlib.data.registry import datasets_of
+from nnlib.data.toy import (
+    EXTRA_FEATURES,
+    MAX_NOISE,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    PLANE,
+    TOY_SETS,
+    make_toy_dataset,
+)
+from nnlib.training.boundary import GRID_RESOLUTION, plane_points, run_plane_view
+from nnlib.training.runner import BackgroundRun
+from pages.components.heatmap import boundary_image, unit_images
+from pages.components.ui import SHARED
+
+BOUNDARY_PIXELS = 360
+UNIT_PIXELS = 72
+PAGE_MAX_SAMPLES = min(MAX_SAMPLES, 5000)  # more points than this only slow the picture down
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def shared_toy_set(name: str, samples: int, noise: float, seed: int, features: tuple[str, ...]) -> datasets.Dataset:
+    """One toy set per setting for the whole server, read-only (it is made in milliseconds, but shared splits
+    are keyed by it)."""
+    return make_toy_dataset(name, samples, noise, seed, features)
+
+
+def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
+    """The toy set's widgets; returns the data set and the TrainConfig fields it brings."""
+    names = datasets_of("toy")
+    left, right = st.columns([3, 2])
+    with left:
+        name = st.selectbox("Toy set", names, key="training_toy_set", disabled=locked, **SHARED,
+                            format_func=lambda key: TOY_SETS[key].title)
+        noise = st.slider("Noise", 0.0, float(MAX_NOISE), 0.2, 0.05, key="training_toy_noise", disabled=locked,
+                          **SHARED)
+        samples = st.number_input("Points", MIN_SAMPLES, PAGE_MAX_SAMPLES, 400, 50, key="training_toy_samples",
+                                  disabled=locked, **SHARED)
+        seed = st.number_input("Seed of the points", 0, 2**31 - 1, 0, key="training_toy_seed", disabled=locked,
+                               **SHARED)
+        features = st.multiselect("Extra inputs (besides x and y)", list(EXTRA_FEATURES),
+                                  key="training_toy_features", disabled=locked, **SHARED,
+                                  help="Features computed from x and y, as TensorFlow Playground offers: with x² "
+                                       "and y² even a network without hidden layers separates the circles.")
+    chosen = tuple(f for f in EXTRA_FEATURES if f in features)  # a fixed column order, whatever the click order
+    dataset = shared_toy_set(name, int(samples), float(noise), int(seed), chosen)
+    with right:
+        points = dataset.features[:, :2]
+        st.image(boundary_image(None, GRID_RESOLUTION, 240, (points, dataset.labels), _no_points()),
+                 caption=f"{TOY_SETS[name].description} Both axes from {PLANE[0]} to {PLANE[1]}.", width=240)
+    options = {"toy_samples": int(samples), "toy_noise": float(noise), "toy_seed": int(seed), "toy_features": chosen}
+    return dataset, options
+
+
+def _no_points() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((0, 2), np.float32), np.zeros(0, np.int64)
+
+
+def show_boundary(run: BackgroundRun) -> None:
+    """The decision boundary under the points and one map per hidden unit, from the run's weights now."""
+    split = run.legs[0].split
+    trainer = run.trainer
+    train = (plane_points(split.train_x, split.mean, split.std), split.train_y.numpy())
+    test = (plane_points(split.test_x, split.mean, split.std), split.test_y.numpy())
+    view = run_plane_view(trainer.model, split, run.config.toy_features) if trainer is not None else None
+    st.markdown("**What the network has learned, over the plane**")
+    left, right = st.columns([1, 1])
+    with left:
+        picture = boundary_image(view.probabilities if view is not None else None, GRID_RESOLUTION, BOUNDARY_PIXELS,
+                                 train, test)
+        classes = ", ".join(f"{colour}: {name}" for colour, name in zip(("orange", "blue", "green"), split.classes,
+                                                                        strict=False))
+        st.image(picture, width=BOUNDARY_PIXELS,
+                 caption=f"Decision boundary: the colour of the class the network predicts ({classes}), paler where "
+                         "it is unsure. Filled points: training data; hollow: test data.")
+    with right:
+        if view is None:
+            st.caption("The maps of the hidden units appear once the run has its training slot.")
+            return
+        for maps in view.hidden:
+            st.caption(f"Layer {maps.layer + 1} · {maps.name}: {len(maps.values)} units (orange below 0, blue above)")
+            st.image(unit_images(maps.values, GRID_RESOLUTION, UNIT_PIXELS), width=UNIT_PIXELS,
+                     caption=[f"unit {unit + 1}" for unit in range(len(maps.values))])
