@@ -4,7 +4,7 @@
   letters or their own upload, download the real archive while none is in place, upload
   one for their session only, and returns the chosen data set.
 - :func:`show_dataset_explorer` draws sample images with their letters (white on black,
-  as the course draws them), the class counts, and for iris a scatter matrix.
+  as the course draws them), the class counts, and for iris a pair plot (histograms per class on its diagonal).
 
 Loaded data sets are shared read-only by every session (``st.cache_resource``), except a
 student's upload: it lives in that student's ``st.session_state`` only, nothing of it is
@@ -54,14 +54,14 @@ def _shared_cached_notmnist(data_dir: str, cache_files: tuple[str, ...]) -> Data
 @st.cache_data(show_spinner=False, max_entries=16)
 def _shared_chart_spec(chart: str, name: str, description: str, size: int, _dataset: Dataset) -> dict:
     """A data set's chart, built once per server: everyone opening the same data sees the same chart."""
-    build = {"scatter_matrix": _scatter_matrix, "class_counts": _class_counts_chart}[chart]
+    build = {"pair_plot": _pair_plot, "class_counts": _class_counts_chart}[chart]
     return charts.finished_spec(build(_dataset))
 
 
 def _chart_spec(chart: str, dataset: Dataset) -> dict:
     """A data set's chart: shared by everyone for the class's data, built in the session for an upload."""
     if (dataset.source or "").startswith(datasets.UPLOAD_PREFIX):
-        build = {"scatter_matrix": _scatter_matrix, "class_counts": _class_counts_chart}[chart]
+        build = {"pair_plot": _pair_plot, "class_counts": _class_counts_chart}[chart]
         return charts.finished_spec(build(dataset))
     return _shared_chart_spec(chart, dataset.name, dataset.description, len(dataset), dataset)
 
@@ -278,22 +278,59 @@ def _class_counts_chart(dataset: Dataset) -> alt.Chart:
     return (bars + labels).properties(height=220)
 
 
-def _scatter_matrix(dataset: Dataset) -> alt.RepeatChart:
+PAIR_PLOT_BINS = 12  # bars per histogram on the pair plot's diagonal
+PAIR_PLOT_CELL = 105  # px, one cell of the pair plot
+CLASS_COLOURS = alt.Scale(scheme="tableau10")
+
+
+def histogram_rows(dataset: Dataset, column: int, bins: int = PAIR_PLOT_BINS) -> list[dict]:
+    """One feature's histogram per class: equal-width bins over its whole range, the same edges for every class."""
+    values = np.asarray(dataset.features[:, column], dtype=np.float64)
+    edges = np.histogram_bin_edges(values, bins=bins)
+    rows = []
+    for label, name in enumerate(dataset.classes):
+        counts, _ = np.histogram(values[dataset.labels == label], bins=edges)
+        rows += [{"class": name, "start": float(edges[i]), "end": float(edges[i + 1]), "samples": int(count)}
+                 for i, count in enumerate(counts)]
+    return rows
+
+
+def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
+    """Every feature against every other, coloured by class; on the diagonal each class's histogram of that feature.
+
+    A feature against itself would only be a line of dots, so the diagonal shows how the classes
+    spread along that one feature (overlaid, not stacked, so each class's own shape shows).
+    """
     names = list(dataset.feature_names or [f"x{i}" for i in range(dataset.features.shape[1])])
     frame = pd.DataFrame(dataset.features, columns=names)
-    frame["species"] = [dataset.classes[label] for label in dataset.labels]
-    return (
-        alt.Chart(frame)
-        .mark_circle(size=22, opacity=0.7)
-        .encode(
-            x=alt.X(alt.repeat("column"), type="quantitative", scale=alt.Scale(zero=False)),
-            y=alt.Y(alt.repeat("row"), type="quantitative", scale=alt.Scale(zero=False)),
-            color=alt.Color("species:N", scale=alt.Scale(scheme="tableau10"), legend=alt.Legend(orient="top")),
-            tooltip=names + ["species"],
-        )
-        .properties(width=105, height=105)
-        .repeat(row=names, column=names)
-    )
+    frame["class"] = [dataset.classes[label] for label in dataset.labels]
+    colour = alt.Color("class:N", scale=CLASS_COLOURS, legend=alt.Legend(orient="top", title=None))
+    last = len(names) - 1
+    rows = []
+    for row, y_name in enumerate(names):
+        cells = []
+        for column, x_name in enumerate(names):
+            x_title = x_name if row == last else None
+            if row == column:
+                cell = alt.Chart(pd.DataFrame(histogram_rows(dataset, column)), title=alt.Title(
+                    x_name, fontSize=10, fontWeight="normal")).mark_bar(opacity=0.55, binSpacing=0).encode(
+                    x=alt.X("start:Q", title=x_title, scale=alt.Scale(zero=False)),
+                    x2="end:Q",
+                    y=alt.Y("samples:Q", title="samples" if column == 0 else None, stack=None),
+                    color=colour,
+                    tooltip=["class:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("end:Q", format=".2f"),
+                             "samples:Q"],
+                )
+            else:
+                cell = alt.Chart(frame).mark_circle(size=22, opacity=0.7).encode(
+                    x=alt.X(f"{x_name}:Q", title=x_title, scale=alt.Scale(zero=False)),
+                    y=alt.Y(f"{y_name}:Q", title=y_name if column == 0 else None, scale=alt.Scale(zero=False)),
+                    color=colour,
+                    tooltip=[*names, "class"],
+                )
+            cells.append(cell.properties(width=PAIR_PLOT_CELL, height=PAIR_PLOT_CELL))
+        rows.append(alt.hconcat(*cells))
+    return alt.vconcat(*rows)
 
 
 def _show_samples(dataset: Dataset, key_prefix: str) -> None:
@@ -317,7 +354,7 @@ def _show_samples(dataset: Dataset, key_prefix: str) -> None:
 
 
 def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> None:
-    """Samples, class counts and (for tables) a scatter matrix of one data set."""
+    """Samples, class counts and (for tables) a pair plot of one data set."""
     counts = dataset.class_counts()
     sample_shape = "×".join(str(n) for n in dataset.features.shape[1:])
     first, second, third = st.columns(3)
@@ -338,8 +375,9 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
             st.dataframe(pd.DataFrame(dataset.images[first_index]), height=300)
     else:
         st.subheader("Every pair of features")
-        st.caption("Each dot is one sample, coloured by its class.")
-        st.vega_lite_chart(_chart_spec("scatter_matrix", dataset))
+        st.caption("Each dot is one sample, coloured by its class. On the diagonal, one histogram per class: "
+                   "how many samples of that class have each value of the feature.")
+        st.vega_lite_chart(_chart_spec("pair_plot", dataset))
         with st.expander("The first rows"):
             frame = pd.DataFrame(dataset.features[:10], columns=list(dataset.feature_names or []) or None)
             frame["class"] = [dataset.classes[label] for label in dataset.labels[:10]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import json
 import socket
 import tarfile
 import threading
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 from PIL import Image
 
@@ -268,3 +271,52 @@ def test_iris_explorer(data_dir: Path) -> None:
     first_rows = app.dataframe[0].value
     assert list(first_rows.columns) == [*datasets.IRIS_FEATURE_NAMES, "class"]
     np.testing.assert_allclose(first_rows.iloc[0, :4].to_numpy(dtype=float), [5.1, 3.5, 1.4, 0.2], rtol=1e-6)
+
+
+def sent_chart(app, index: int = 0) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """A Vega-Lite chart as the page sent it: its spec, and its data sets (sent as Arrow) by name."""
+    chart = app.get("vega_lite_chart")[index].proto
+    frames = {named.name: pa.ipc.open_stream(named.data.data).read_all().to_pandas() for named in chart.datasets}
+    return json.loads(chart.spec), frames
+
+
+def test_iris_pair_plot_has_a_histogram_per_species_on_its_diagonal(data_dir: Path) -> None:
+    app = run_app()
+    app.radio(key="demo_which").set_value("iris").run()
+    assert not app.exception
+    iris = datasets.load_iris()
+    names = list(datasets.IRIS_FEATURE_NAMES)
+    spec, frames = sent_chart(app)
+    assert len(spec["vconcat"]) == 4
+    for row, cells in enumerate(spec["vconcat"]):
+        assert len(cells["hconcat"]) == 4
+        for column, cell in enumerate(cells["hconcat"]):
+            encoding = cell["encoding"]
+            assert encoding["color"]["field"] == "class"
+            if row != column:  # a feature against another: one dot per flower
+                assert cell["mark"]["type"] == "circle"
+                assert (encoding["x"]["field"], encoding["y"]["field"]) == (names[column], names[row])
+                assert len(frames[cell["data"]["name"]]) == 150
+                continue
+            # The diagonal: per species, how many flowers fall in each of 12 equal bins of that feature.
+            assert cell["mark"]["type"] == "bar"
+            assert cell["title"]["text"] == names[column]
+            assert (encoding["x"]["field"], encoding["x2"]["field"], encoding["y"]["field"]) == (
+                "start", "end", "samples")
+            assert encoding["y"]["stack"] is None  # overlaid: each species keeps its own shape
+            bars = frames[cell["data"]["name"]]
+            edges = np.histogram_bin_edges(iris.features[:, column].astype(np.float64), bins=12)
+            for label, species in enumerate(iris.classes):
+                mine = bars[bars["class"] == species]
+                expected, _ = np.histogram(iris.features[iris.labels == label, column], bins=edges)
+                assert mine["samples"].tolist() == expected.tolist()
+                np.testing.assert_allclose(mine["start"], edges[:-1])
+                assert mine["samples"].sum() == 50
+    # Petal length: every setosa under 2 cm (24 up to 1.49 cm, 26 up to 1.98 cm), virginica from 4.44 cm on.
+    petal = frames[spec["vconcat"][2]["hconcat"][2]["data"]["name"]]
+    setosa = petal[(petal["class"] == "setosa") & (petal["samples"] > 0)]
+    assert setosa["samples"].tolist() == [24, 26]
+    assert setosa["end"].max() == pytest.approx(1.98333, abs=1e-4)
+    virginica = petal[(petal["class"] == "virginica") & (petal["samples"] > 0)]
+    assert virginica["samples"].tolist() == [6, 16, 17, 7, 4]
+    assert virginica["start"].min() == pytest.approx(4.44167, abs=1e-4)
