@@ -11,6 +11,11 @@ details (``"Row {row} has {found} numbers; row 1 has {expected}."``); an entry w
 forms picks its form from the detail ``count`` with the language's own plural rule (1 эпоха,
 2 эпохи, 5 эпох). A translation is a set of ``.po`` files a translator edits without reading
 code; a language whose file lacks a code falls back to English.
+
+The language a message is worded in is the caller's when it names one, else the current one:
+a page sets it once per script run (``use_language("ru")``), so every ``word`` and every
+``InputError.message`` on that page speaks it. It is a ContextVar, so each session's script
+thread has its own; the CLI, the tests and background threads never set it and read English.
 """
 
 from __future__ import annotations
@@ -19,13 +24,41 @@ import functools
 import gettext
 import io
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 SOURCE_LANGUAGE = "en"
 PLURAL_DETAIL = "count"
+
+# The language chosen for this script run; None where nobody chose one (English then, unless the
+# lookup below knows better).
+_CHOSEN: ContextVar[str | None] = ContextVar("nnlib_language", default=None)
+# Where a thread that never chose a language finds the one its session chose (set by the
+# interface: a Streamlit fragment rerun runs in a fresh thread without re-running the page
+# that called use_language). One function for the whole process; it reads per-session state.
+_session_language: Callable[[], str | None] | None = None
+
+
+def use_language(code: str) -> Token[str | None]:
+    """Word messages in ``code`` from now on in this context (one script run, one thread)."""
+    return _CHOSEN.set(code)
+
+
+def current_language() -> str:
+    """The language chosen for this run, else the session's (see follow_session_language), else English."""
+    chosen = _CHOSEN.get()
+    if chosen is None and _session_language is not None:
+        chosen = _session_language()
+    return chosen or SOURCE_LANGUAGE
+
+
+def follow_session_language(lookup: Callable[[], str | None] | None) -> None:
+    """Let runs that did not choose a language take ``lookup()``'s (None: no session, English)."""
+    global _session_language
+    _session_language = lookup
 
 
 def languages() -> tuple[str, ...]:
@@ -57,10 +90,11 @@ def catalogue(language: str, domain: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(compiled)
 
 
-def template(code: str, language: str = SOURCE_LANGUAGE, count: int | None = None) -> str | None:
-    """The catalogue's wording of ``code`` in ``language`` (English where it has none), or None."""
+def template(code: str, language: str | None = None, count: int | None = None) -> str | None:
+    """The catalogue's wording of ``code`` in ``language`` (default: the current one; English
+    where it has none), or None."""
     domain = code.split(".", 1)[0]
-    for lang in dict.fromkeys((language, SOURCE_LANGUAGE)):
+    for lang in dict.fromkeys((language or current_language(), SOURCE_LANGUAGE)):
         translations = catalogue(lang, domain)
         # A plural entry answers only ngettext, a plain entry only gettext (each hands back the code
         # it does not know); a count picks the plural form where the entry has them.
@@ -79,8 +113,9 @@ class _Details(dict):
         return "{" + key + "}"
 
 
-def word(code: str, details: Mapping[str, Any] | None = None, language: str = SOURCE_LANGUAGE) -> str:
-    """The sentence a student reads for ``code`` with its ``details``.
+def word(code: str, details: Mapping[str, Any] | None = None, language: str | None = None) -> str:
+    """The sentence a student reads for ``code`` with its ``details``, in ``language`` (default:
+    the current one).
 
     A code with no catalogue entry is a bug in the engine; it is shown as the code itself
     (with its details) rather than hiding the message, and a test keeps that from shipping.

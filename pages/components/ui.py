@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from nnlib.core.errors import InputError
+from nnlib.core.messages import current_language
 from nnlib.core.settings import get_settings
+from pages.components.i18n import _
 from pages.components.startup import loaded
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ def torch_version() -> str:
     try:
         return importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+        return _("not installed")
 
 
 def device_text(load: bool = False) -> str | None:
@@ -59,7 +61,7 @@ def sidebar() -> Callable[[], None]:
     called, after the page is drawn: it loads PyTorch then and fills the place in.
     """
     with st.sidebar:
-        st.caption("Computing on")
+        st.caption(_("Computing on"))
         place = st.empty()
         label = device_text()
         if label is not None:
@@ -98,8 +100,9 @@ def plain_markdown(text: str) -> str:
 
 
 def show_input_error(error: InputError) -> None:
-    # Messages quote what the student typed: show it as text, never as markdown.
-    st.error(plain_markdown(error.message), icon=":material/error:")
+    # Messages quote what the student typed: show it as text, never as markdown. In the student's
+    # language, named here until InputError.words itself defaults to the current one.
+    st.error(plain_markdown(error.words(current_language())), icon=":material/error:")
 
 
 def tensor_input(
