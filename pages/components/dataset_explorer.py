@@ -317,6 +317,7 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
                     x=alt.X("start:Q", title=x_title, scale=alt.Scale(zero=False)),
                     x2="end:Q",
                     y=alt.Y("samples:Q", title="samples" if column == 0 else None, stack=None),
+                    y2=alt.datum(0),  # bars stand on zero (x with x2 alone would draw thin horizontal ranges)
                     color=colour,
                     tooltip=["class:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("end:Q", format=".2f"),
                              "samples:Q"],

@@ -304,6 +304,7 @@ def test_iris_pair_plot_has_a_histogram_per_species_on_its_diagonal(data_dir: Pa
             assert (encoding["x"]["field"], encoding["x2"]["field"], encoding["y"]["field"]) == (
                 "start", "end", "samples")
             assert encoding["y"]["stack"] is None  # overlaid: each species keeps its own shape
+            assert encoding["y2"] == {"datum": 0}  # bars stand on zero
             bars = frames[cell["data"]["name"]]
             edges = np.histogram_bin_edges(iris.features[:, column].astype(np.float64), bins=12)
             for label, species in enumerate(iris.classes):
