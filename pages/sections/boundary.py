@@ -64,7 +64,8 @@ def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
     with right:
         points = dataset.features[:, :2]
         st.image(boundary_image(None, GRID_RESOLUTION, 240, (points, dataset.labels), _no_points()),
-                 caption=f"{TOY_SETS[name].description} Both axes from {PLANE[0]} to {PLANE[1]}.", width=240)
+                 caption=f"{TOY_SETS[name].description} Both axes from {PLANE[0]} to {PLANE[1]}.", width=240,
+                 output_format="PNG")
     options = {"toy_samples": int(samples), "toy_noise": float(noise), "toy_seed": int(seed), "toy_features": chosen}
     return dataset, options
 
@@ -89,7 +90,7 @@ def show_boundary(run: BackgroundRun) -> None:
                                                                         strict=False))
         st.image(picture, width=BOUNDARY_PIXELS,
                  caption=f"Decision boundary: the colour of the class the network predicts ({classes}), paler where "
-                         "it is unsure. Filled points: training data; hollow: test data.")
+                         "it is unsure. Filled points: training data; hollow: test data.", output_format="PNG")
     with right:
         if view is None:
             st.caption("The maps of the hidden units appear once the run has its training slot.")
@@ -97,4 +98,4 @@ def show_boundary(run: BackgroundRun) -> None:
         for maps in view.hidden:
             st.caption(f"Layer {maps.layer + 1} · {maps.name}: {len(maps.values)} units (orange below 0, blue above)")
             st.image(unit_images(maps.values, GRID_RESOLUTION, UNIT_PIXELS), width=UNIT_PIXELS,
-                     caption=[f"unit {unit + 1}" for unit in range(len(maps.values))])
+                     caption=[f"unit {unit + 1}" for unit in range(len(maps.values))], output_format="PNG")

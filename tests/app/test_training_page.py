@@ -192,3 +192,86 @@ def test_the_fast_mode_switch_shows_only_where_the_hardware_has_bf16_and_trains_
     tab.run()
     assert not tab.exception and tab.toggle(key="training_fast").disabled  # locked with the other settings
     assert run.config.fast is True and run.trainer.summary()["fast"] is True and run.trainer.epoch == 2
+
+
+# ------------------------------------------------------------------ the 2-D playground
+
+
+def test_the_offered_datasets_are_the_registrys_families() -> None:
+    from nnlib.data.registry import DATASETS, FAMILIES
+    from pages.sections.training import DATASET_CHOICES
+
+    assert list(DATASET_CHOICES) == list(FAMILIES) == ["iris", "notmnist", "toy"]
+    assert {record.family for record in DATASETS.values()} <= set(DATASET_CHOICES)
+    assert [choice.label for choice in DATASET_CHOICES.values()] == [family.label for family in FAMILIES.values()]
+
+
+def test_choosing_a_toy_set_shows_its_settings_and_trains_it_with_the_playground_network() -> None:
+    tab = student("anyone")
+    tab.radio(key="training_dataset").set_value("toy").run()
+    assert not tab.exception
+    assert tab.selectbox(key="training_toy_set").options == ["Circles: a disc inside a ring",
+                                                            "Moons: two interleaved half circles", "XOR: four squares",
+                                                            "Two spirals", "Blobs: three Gaussian clouds"]
+    tab.selectbox(key="training_toy_set").set_value("moons").run()
+    assert tab.slider(key="training_toy_noise").value == 0.2
+    assert tab.number_input(key="training_toy_samples").value == 400
+    assert tab.number_input(key="training_toy_seed").value == 0
+    assert tab.multiselect(key="training_toy_features").options == ["x²", "y²", "xy", "sin x", "sin y"]
+    # The playground's network is the default for points in the plane, with Adam at 0.03 (the set's record).
+    assert tab.selectbox(key="training_preset").value == "playground"
+    assert tab.number_input(key="training_lr_moons").value == 0.03
+    tab.number_input(key="training_toy_samples").set_value(300)
+    tab.multiselect(key="training_toy_features").set_value(["y²", "x²"])
+    tab.number_input(key="training_epochs_moons").set_value(20).run()
+    tab.selectbox(key="training_optimizer").set_value("adam")
+    button(tab, "training_start").click().run()
+    assert not tab.exception
+    run = tab.session_state["training_run"]
+    assert run.wait(60) and run.status == "finished"
+    tab.run()
+    assert not tab.exception
+    config = run.config
+    assert (config.dataset, config.network, config.toy_samples, config.toy_noise, config.toy_features) == (
+        "moons", "playground", 300, 0.2, ("x²", "y²"))  # extra inputs in their fixed order, whatever the clicks
+    # 2 + 2 inputs → 8 → 8 → 2 classes, trained by the same Trainer as iris
+    assert [tuple(p.shape) for p in run.trainer.model.parameters()] == [(8, 4), (8,), (8, 8), (8,), (2, 8), (2,)]
+    assert len(run.trainer.train_x) + len(run.trainer.val_x) + len(run.trainer.test_x) == 300
+    assert {m.label: m.value for m in tab.metric}["Epochs"] == "20"
+    # The boundary under the points and a map per hidden unit: 8 + 8 pictures under their layers' captions.
+    pictures = image_captions(tab)
+    assert sum("Decision boundary" in caption for caption in pictures) == 1
+    assert pictures.count("unit 8") == 2 and pictures.count("unit 1") == 2 and "unit 9" not in pictures
+    captions = [caption.value for caption in tab.caption]
+    assert "Layer 2 · Tanh: 8 units (orange below 0, blue above)" in captions
+    assert "Layer 4 · Tanh: 8 units (orange below 0, blue above)" in captions
+
+
+def image_captions(at) -> list[str]:
+    """Every st.image caption on the page (AppTest has no image element: read the protos)."""
+    return [image.caption for element in at.get("image") for image in element.proto.imgs]
+
+
+def test_a_reload_shows_a_toy_run_with_its_data_settings() -> None:
+    tab = student("gina")
+    tab.radio(key="training_dataset").set_value("toy").run()
+    tab.selectbox(key="training_toy_set").set_value("blobs").run()
+    tab.slider(key="training_toy_noise").set_value(0.35)
+    tab.number_input(key="training_toy_seed").set_value(3)
+    tab.multiselect(key="training_toy_features").set_value(["xy"])
+    tab.number_input(key="training_epochs_blobs").set_value(5).run()
+    button(tab, "training_start").click().run()
+    run = tab.session_state["training_run"]
+    try:
+        assert run.wait(60)
+        reloaded = student("gina", run=tab.query_params["run"][0])
+        assert not reloaded.exception and reloaded.session_state["training_run"] is run
+        assert reloaded.radio(key="training_dataset").value == "toy"
+        assert reloaded.selectbox(key="training_toy_set").value == "blobs"
+        assert reloaded.slider(key="training_toy_noise").value == 0.35
+        assert reloaded.number_input(key="training_toy_seed").value == 3
+        assert reloaded.multiselect(key="training_toy_features").value == ["xy"]
+        assert reloaded.selectbox(key="training_toy_set").disabled
+        assert run.config.toy_seed == 3 and run.trainer.classes == ("blob 1", "blob 2", "blob 3")
+    finally:
+        run.stop()

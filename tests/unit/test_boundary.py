@@ -51,3 +51,88 @@ def test_a_single_output_is_read_as_a_binary_logit_and_the_model_is_left_as_it_w
     np.testing.assert_allclose(view.probabilities.sum(axis=1), 1.0, rtol=1e-6)
     assert model.training and all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
     assert all(p.grad is None for p in model.parameters())
+
+
+# ------------------------------------------------------------------ a real run's grid, prepared like its data
+
+
+def test_the_grid_gets_the_extra_inputs_and_the_training_splits_standardization() -> None:
+    from nnlib.data import make_toy, make_toy_dataset, split_dataset, stratified_indices
+    from nnlib.training.boundary import grid_inputs, plane_points
+
+    features = ("x²", "sin y")
+    data = make_toy_dataset("circles", samples=200, noise=0.3, seed=2, features=features)
+    split = split_dataset(data, seed=5, standardize=True)
+    train_rows, _, test_rows = stratified_indices(data.labels, 0.15, 0.15, 5)
+    raw = make_toy("circles", samples=200, noise=0.3, seed=2).features
+    # The statistics are the training part's, not the whole set's ...
+    expanded = data.features[train_rows].astype(np.float64)
+    np.testing.assert_allclose(split.mean.numpy(), expanded.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(split.std.numpy(), expanded.std(axis=0), rtol=1e-6)
+    assert not np.allclose(split.mean.numpy(), data.features.mean(axis=0), rtol=1e-3)
+    # ... and raw (x, y) points through grid_inputs are exactly what the network was trained on.
+    np.testing.assert_allclose(grid_inputs(raw[train_rows], features, split.mean, split.std).numpy(),
+                               split.train_x.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grid_inputs(raw[test_rows], features, split.mean, split.std).numpy(),
+                               split.test_x.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(plane_points(split.test_x, split.mean, split.std), raw[test_rows], rtol=1e-5, atol=1e-6)
+    unscaled = grid_inputs(np.array([[0.5, -1.0]], np.float32), features, None, None).numpy()
+    np.testing.assert_allclose(unscaled, [[0.5, -1.0, 0.25, np.sin(-1.0)]], rtol=1e-6)
+
+
+def test_a_trained_runs_plane_view_is_its_models_own_prediction_on_its_own_inputs() -> None:
+    import dataclasses
+
+    from nnlib.data import make_toy, stratified_indices
+    from nnlib.training import Trainer, default_config, prepare_split
+    from nnlib.training.boundary import GRID_RESOLUTION, grid_inputs, run_plane_view
+
+    config = dataclasses.replace(default_config("moons"), epochs=30, device="cpu", toy_features=("xy",))
+    split = prepare_split(config)
+    trainer = Trainer(config, split)
+    trainer.run()
+    model = trainer.model
+    model.train()
+    before = {name: value.clone() for name, value in model.state_dict().items()}
+    view = run_plane_view(model, split, config.toy_features)
+    assert view.probabilities.shape == (GRID_RESOLUTION**2, 2)
+    assert [(maps.name, maps.values.shape) for maps in view.hidden] == [("Tanh", (8, 3600)), ("Tanh", (8, 3600))]
+    grid = plane_grid(GRID_RESOLUTION)
+    with torch.no_grad():
+        expected = torch.softmax(model(grid_inputs(grid, ("xy",), split.mean, split.std)), dim=1).numpy()
+    np.testing.assert_allclose(view.probabilities, expected, rtol=1e-5, atol=1e-6)
+    # At the training points themselves the view says what the trainer predicts.
+    train_rows, _, _ = stratified_indices(make_toy("moons", 400, 0.2, 0).labels, 0.15, 0.15, config.seed)
+    points = plane_view(model, make_toy("moons", 400, 0.2, 0).features[train_rows],
+                        lambda p: grid_inputs(p, ("xy",), split.mean, split.std))
+    predicted, _ = trainer.predict("train")
+    assert np.array_equal(points.predicted, predicted.numpy())
+    assert model.training and all(torch.equal(before[name], value) for name, value in model.state_dict().items())
+    assert (view.predicted == 1).mean() > 0.3 and (view.predicted == 0).mean() > 0.3  # both moons have their side
+
+
+def test_the_boundary_picture_colours_confident_cells_strongly_and_unsure_ones_pale() -> None:
+    from pages.components.heatmap import (
+        CLASS_COLOURS,
+        boundary_image,
+        probability_pixels,
+        to_pixels,
+        unit_pixels,
+    )
+
+    cells = probability_pixels(np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.5, 0.5]]), 2)
+    orange, blue = CLASS_COLOURS[0], CLASS_COLOURS[1]
+    np.testing.assert_allclose(cells[0, 0], np.floor(255 + (orange - 255) * 0.75), atol=1)
+    np.testing.assert_allclose(cells[0, 1], np.floor(255 + (blue - 255) * 0.75), atol=1)
+    assert cells[1, 0].min() > 200  # an even split is pale
+    units = unit_pixels(np.array([-2.0, 0.0, 2.0, 1.0]), 2, scale=2.0)
+    assert units[0, 0].tolist() == orange.astype(int).tolist() and units[0, 1].tolist() == [255, 255, 255]
+    assert units[1, 0].tolist() == blue.astype(int).tolist()
+    assert to_pixels(np.array([[-1.75, 1.75], [1.75, -1.75], [0.0, 0.0]]), 350).tolist() == [[0, 0], [350, 350],
+                                                                                            [175, 175]]
+    picture = boundary_image(None, 2, 100, (np.array([[0.0, 0.0]]), np.array([1])),
+                             (np.array([[1.0, 1.0]]), np.array([0])))
+    pixels = np.asarray(picture)
+    assert pixels[50, 50].tolist() == blue.astype(int).tolist()  # a training point: filled
+    test_x, test_y = to_pixels(np.array([[1.0, 1.0]]), 100)[0].astype(int)
+    assert pixels[test_y, test_x].tolist() == [255, 255, 255]  # a test point: hollow

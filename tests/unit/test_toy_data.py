@@ -70,3 +70,32 @@ def test_bad_settings_get_one_clear_message(kwargs: dict, code: str) -> None:
         make_toy(**kwargs)
     assert wrong.value.code == code
     assert "data." not in str(wrong.value)
+
+
+def test_a_toy_dataset_with_extra_inputs_keeps_the_points_and_adds_the_columns() -> None:
+    from nnlib.data.toy import make_toy_dataset
+
+    plain = make_toy("spirals", samples=100, noise=0.2, seed=4)
+    expanded = make_toy_dataset("spirals", samples=100, noise=0.2, seed=4, features=("y²", "sin x"))
+    assert expanded.feature_names == ("x", "y", "y²", "sin x") and expanded.features.shape == (100, 4)
+    assert np.array_equal(expanded.features[:, :2], plain.features) and np.array_equal(expanded.labels, plain.labels)
+    np.testing.assert_allclose(expanded.features[:, 2], plain.features[:, 1] ** 2, rtol=1e-6)
+    np.testing.assert_allclose(expanded.features[:, 3], np.sin(plain.features[:, 0]), rtol=1e-6)
+    assert not expanded.features.flags.writeable
+    assert expanded.source == "toy:spirals:100:0.2:4:y²,sin x" != plain.source  # shared splits are keyed by it
+    assert make_toy_dataset("spirals", samples=100, noise=0.2, seed=4).source == plain.source
+
+
+def test_the_registry_knows_every_toy_set_as_a_dataset_of_the_toy_family() -> None:
+    from nnlib.data.registry import DATASETS, FAMILIES, DataOptions, datasets_of, get_dataset, load_dataset
+
+    assert datasets_of("toy") == list(TOY_SETS) == ["circles", "moons", "xor", "spirals", "blobs"]
+    assert datasets_of("iris") == ["iris"] and datasets_of("notmnist") == ["notmnist"]
+    assert all(DATASETS[name].toy and DATASETS[name].family_label == FAMILIES["toy"].label for name in TOY_SETS)
+    assert not DATASETS["iris"].toy and not DATASETS["notmnist"].toy
+    blobs = load_dataset("blobs", DataOptions(samples=90, noise=0.1, seed=1, features=("xy",)))
+    assert blobs.features.shape == (90, 3) and blobs.classes == ("blob 1", "blob 2", "blob 3")
+    assert load_dataset("iris").features.shape == (150, 4)
+    with pytest.raises(InputError) as unknown:
+        get_dataset("mnist")
+    assert unknown.value.code == "data.dataset_unknown" and "circles, moons" in unknown.value.message

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -530,3 +531,97 @@ def test_fast_mode_accuracy_stays_within_half_a_point_on_the_letters() -> None:
         accuracy[fast] = trainer.state["test_acc"]
     assert accuracy[False] > 0.95
     assert abs(accuracy[True] - accuracy[False]) <= 0.005, accuracy
+
+
+# ------------------------------------------------------------------ the toy sets, through the same trainer
+
+
+def test_toy_data_through_the_trainer_equals_a_plain_pytorch_loop() -> None:
+    """moons with the playground's defaults (2 → 8 → 8 → 2 Tanh, Adam 0.03, batch 16), extra inputs x² and xy."""
+    from nnlib.data import make_toy_dataset, split_dataset
+    from nnlib.training import default_config, prepare_split
+
+    config = dataclasses.replace(default_config("moons"), epochs=4, seed=3, device="cpu", threads=1,
+                                 toy_samples=300, toy_noise=0.25, toy_seed=9, toy_features=("x²", "xy"))
+    split = prepare_split(config)
+    trainer = Trainer(config, split)
+    trainer.run()
+    # The loop a student writes: the same points, the same split, the same seed.
+    data = make_toy_dataset("moons", samples=300, noise=0.25, seed=9, features=("x²", "xy"))
+    mine = split_dataset(data, seed=3, standardize=True)
+    assert torch.equal(mine.train_x, split.train_x) and mine.train_x.shape == (208, 4)
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.03, **({"fused": True} if trainer.fused else {}))
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(3)
+    for _ in range(4):
+        order = torch.randperm(208, generator=generator)
+        for start in range(0, 208, 16):
+            index = order[start:start + 16]
+            loss = loss_fn(model(mine.train_x[index]), mine.train_y[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    for (name, ours), theirs in zip(trainer.model.state_dict().items(), model.state_dict().values(), strict=True):
+        assert torch.equal(ours, theirs), name
+    code = reproduce_code(config)
+    assert "make_toy_dataset('moons', samples=300, noise=0.25, seed=9, features=['x²', 'xy'])" in code
+    assert "nn.Linear(in_features=4, out_features=8, bias=True)," in code and "nn.Tanh()," in code
+
+
+def test_every_dataset_of_the_registry_is_a_config_name_with_its_records_defaults() -> None:
+    from nnlib.data.registry import DATASETS as RECORDS
+    from nnlib.training import DATASETS, default_config
+
+    assert DATASETS == ("iris", "notmnist", "circles", "moons", "xor", "spirals", "blobs") == tuple(RECORDS)
+    for name, record in RECORDS.items():
+        config = default_config(name).validate()
+        assert config.dataset == name
+        assert {key: getattr(config, key) for key in record.training} == dict(record.training)
+    assert (default_config("iris").network, default_config("iris").lr, default_config("iris").epochs) == ("iris", 0.1, 60)
+    assert default_config("notmnist").optimizer == "momentum" and default_config("notmnist").standardize is False
+    assert default_config("moons").network == "playground" and default_config("spirals").network == "playground_spirals"
+
+
+def test_a_toy_config_round_trips_and_refuses_bad_points_noise_seed_or_inputs() -> None:
+    config = TrainConfig(dataset="blobs", network="playground", toy_samples=120, toy_noise=0.5, toy_seed=4,
+                         toy_features=("sin x", "y²"))
+    again = TrainConfig.from_dict(json.loads(config.to_json()))
+    assert again == config and again.toy_features == ("sin x", "y²")
+    for bad, code in [({"toy_samples": 5}, "data.toy_samples"), ({"toy_noise": 1.5}, "data.toy_noise"),
+                      ({"toy_features": ("cos x",)}, "data.toy_feature"), ({"toy_seed": -1}, "training.bad_toy_seed"),
+                      ({"dataset": "swirl"}, "data.dataset_unknown")]:
+        with pytest.raises(InputError) as refused:
+            dataclasses.replace(config, **bad).validate()
+        assert refused.value.code == code
+        assert "data." not in refused.value.message and "training." not in refused.value.message
+
+
+def test_the_playground_networks_are_sized_to_the_inputs_and_classes() -> None:
+    from nnlib.training import build_network
+
+    model = build_network("playground", (5,), 3)
+    assert [type(layer).__name__ for layer in model] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert [(layer.in_features, layer.out_features) for layer in model if isinstance(layer, nn.Linear)] == [
+        (5, 8), (8, 8), (8, 3)]
+    spirals = build_network("playground_spirals", (2,), 2)
+    assert [(layer.in_features, layer.out_features) for layer in spirals if isinstance(layer, nn.Linear)] == [
+        (2, 32), (32, 32), (32, 32), (32, 2)]
+    with pytest.raises(InputError) as unknown:
+        build_network("playground_huge", (2,), 2)
+    assert "playground_spirals" in unknown.value.message
+
+
+def test_the_cli_trains_a_toy_set_and_prints_the_same_json_line_as_for_iris(capsys: pytest.CaptureFixture) -> None:
+    from nnlib.__main__ import main
+
+    assert main(["train", "--dataset", "iris", "--epochs", "2", "--json"]) == 0
+    iris = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["train", "--dataset", "moons", "--noise", "0.2", "--samples", "400", "--features", "x²,y2",
+                 "--epochs", "100", "--device", "cpu", "--json"]) == 0
+    moons = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(moons) == set(iris)
+    assert moons["dataset"] == "moons" and moons["epochs"] == 100 and moons["test_acc"] >= 0.95
+    assert main(["train", "--dataset", "moons", "--features", "cos x", "--json"]) == 2
+    assert "There is no extra input called cos x" in capsys.readouterr().err
