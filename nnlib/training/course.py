@@ -208,6 +208,42 @@ def run_course_seeds(
     return CourseSpread(tuple(runs))
 
 
+def course_code(seed: int = 0) -> str:
+    """Text 004's code with its shuffle and initialisation seeded: plain PyTorch that trains what
+    :func:`run_course` trains for ``seed`` (iris from scikit-learn, in place of the course's data.pt)."""
+    seed = check_seed(seed)
+    return "\n".join([
+        "import torch",
+        "from sklearn.datasets import load_iris",
+        "from torch.nn import Sequential, Linear, ReLU, CrossEntropyLoss",
+        "from torch.optim import SGD",
+        "",
+        "iris = load_iris()",
+        "X = torch.tensor(iris.data, dtype=torch.float32)",
+        "y = torch.tensor(iris.target)",
+        f"order = torch.randperm(150, generator=torch.Generator().manual_seed({seed}))  # the one shuffle",
+        "X, y = X[order], y[order]",
+        f"X_train, X_val = X[:{COURSE_TRAIN_SIZE}], X[{COURSE_TRAIN_SIZE}:]",
+        f"y_train, y_val = y[:{COURSE_TRAIN_SIZE}], y[{COURSE_TRAIN_SIZE}:]",
+        "",
+        f"torch.manual_seed({seed})",
+        "model = Sequential(Linear(4, 16), ReLU(), Linear(16, 3))",
+        "loss_fn = CrossEntropyLoss()",
+        f"optimizer = SGD(model.parameters(), lr={COURSE_LR})",
+        "",
+        f"for _ in range({COURSE_STEPS}):",
+        "    y_hat = model(X_train)",
+        "    loss = loss_fn(y_hat, y_train)",
+        "    loss.backward()",
+        "    optimizer.step()",
+        "    optimizer.zero_grad()",
+        '    print(f"{loss:.3f}")',
+        "",
+        "score = (model(X_val).argmax(1) == y_val).sum() / len(y_val) * 100",
+        'print(f"Accuracy: {score:.0f}%")',
+    ])
+
+
 def loss_rows(runs: Sequence[CourseRun]) -> list[dict[str, float | int]]:
     """(seed, step, loss) rows of every run's loss trace, steps counted from 1 as the course prints them."""
     return [{"seed": run.seed, "step": step, "loss": loss}

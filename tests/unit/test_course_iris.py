@@ -142,3 +142,13 @@ def test_loss_rows_count_steps_from_one() -> None:
                            val_flowers=50)
     assert course.loss_rows([run]) == [{"seed": 4, "step": 1, "loss": 1.5}, {"seed": 4, "step": 2, "loss": 1.2},
                                        {"seed": 4, "step": 3, "loss": 0.9}]
+
+
+def test_the_code_shown_to_the_student_trains_the_same_run(capsys) -> None:
+    exec(compile(course.course_code(8), "course_code", "exec"), {})  # our own text, never a student's
+    printed = capsys.readouterr().out.splitlines()
+    run = course.run_course(8)
+    assert len(printed) == 501
+    assert printed[0] == f"{run.first_loss:.3f}"
+    assert printed[499] == f"{run.last_loss:.3f}"
+    assert printed[500] == "Accuracy: 98%"  # 49 of 50, as the preset reaches for seed 8
