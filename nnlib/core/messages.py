@@ -20,11 +20,12 @@ thread has its own; the CLI, the tests and background threads never set it and r
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext
 import io
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,16 @@ _session_language: Callable[[], str | None] | None = None
 def use_language(code: str) -> Token[str | None]:
     """Word messages in ``code`` from now on in this context (one script run, one thread)."""
     return _CHOSEN.set(code)
+
+
+@contextlib.contextmanager
+def in_language(code: str) -> Iterator[None]:
+    """Word messages in ``code`` inside the block, then as before (a CLI option, a test)."""
+    token = _CHOSEN.set(code)
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
 
 
 def current_language() -> str:

@@ -29,8 +29,10 @@ DOMAIN = "pages"
 # The address parameter (?lang=ru) and the sidebar selector's session key.
 LANG_PARAM = "lang"
 LANGUAGE_KEY = "language"
-# The last language this session wrote to (or read from) the address: a different ?lang is a new
+# The session's choice (kept apart from the selector's own state, which a page change resets), and
+# the last language this session wrote to (or read from) the address: a different ?lang is a new
 # request (a link, an edited address), the same one is only the address catching up.
+_CHOSEN_KEY = "_language_chosen"
 _ADDRESS_KEY = "_language_in_address"
 
 
@@ -88,36 +90,35 @@ def session_language() -> str | None:
 
     if get_script_run_ctx(suppress_warning=True) is None:
         return None
-    return st.session_state.get(LANGUAGE_KEY)
+    return st.session_state.get(_CHOSEN_KEY)
 
 
 def choose_language() -> str:
     """The sidebar's language selector, kept in step with ``?lang=``; sets the run's language.
 
     The selector is not bound to the address (``bind="query-params"``) because a bound selectbox
-    puts its displayed option in the URL (``?lang=Русский``) and refuses ``?lang=ru``; it keeps
-    its value for the whole session instead (persist_state), and this function mirrors it in the
-    address: a link's ``?lang`` wins when it is new to this session, the selector otherwise.
-    Where the language is the browser's own the address needs no parameter, so a page change
-    (which clears unbound parameters) loses nothing: the next run writes it back where needed.
+    puts its displayed option in the URL (``?lang=Русский``) and refuses ``?lang=ru``; and its own
+    kept state is not enough either (a page change reset it to the first option in a real
+    browser). So the session keeps the choice under its own key, hands it to the selector on
+    every run, and mirrors it in the address: a link's ``?lang`` wins when it is new to this
+    session, the selector otherwise. Where the language is the browser's own the address needs
+    no parameter; a page change (which clears unbound parameters) loses nothing, since the next
+    run writes it back where it is needed.
     """
     state = st.session_state
     offered = available_languages()
     asked = st.query_params.get(LANG_PARAM)
     default = browser_language()
     if asked in offered and asked != state.get(_ADDRESS_KEY):
-        state[LANGUAGE_KEY] = asked
+        state[_CHOSEN_KEY] = asked
         state[_ADDRESS_KEY] = asked
-    elif state.get(LANGUAGE_KEY) not in offered:
-        state[LANGUAGE_KEY] = default
+    elif state.get(_CHOSEN_KEY) not in offered:
+        state[_CHOSEN_KEY] = default
+    state[LANGUAGE_KEY] = state[_CHOSEN_KEY]
     # The selector's own label already in the language it holds (each option is in its own).
-    messages.use_language(state[LANGUAGE_KEY])
+    messages.use_language(state[_CHOSEN_KEY])
     chosen = st.sidebar.selectbox(
-        _("Language"),
-        offered,
-        key=LANGUAGE_KEY,
-        format_func=language_name,
-        persist_state="session",
+        _("Language"), offered, key=LANGUAGE_KEY, format_func=language_name, on_change=_remember_choice,
     )
     if asked != chosen and (asked is not None or chosen != default):
         st.query_params[LANG_PARAM] = chosen
@@ -126,3 +127,7 @@ def choose_language() -> str:
     # A fragment's rerun does not run app.py: its thread finds the session's choice this way.
     messages.follow_session_language(session_language)
     return chosen
+
+
+def _remember_choice() -> None:
+    st.session_state[_CHOSEN_KEY] = st.session_state[LANGUAGE_KEY]

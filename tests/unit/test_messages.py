@@ -83,3 +83,99 @@ def test_no_engine_error_carries_its_own_sentence() -> None:
                 first = node.args[0]
                 if isinstance(first, ast.Constant):
                     assert " " not in first.value and "." in first.value, where
+
+
+# ---- languages: the run's language, Russian plural forms, a complete Russian translation
+
+
+def english_entries() -> list[tuple[str, str, set[str]]]:
+    """(domain, code, placeholders of its English wording, every form together) for every English entry."""
+    from babel.messages.pofile import read_po
+
+    found = []
+    for domain in messages.domains("en"):
+        with (messages.LOCALES_DIR / "en" / "LC_MESSAGES" / f"{domain}.po").open("rb") as source:
+            for entry in read_po(source, locale="en"):
+                if entry.id:
+                    forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+                    code = entry.id[0] if isinstance(entry.id, tuple) else entry.id
+                    found.append((domain, code, set().union(*(messages.placeholders(f) for f in forms))))
+    return found
+
+
+def russian_entries() -> dict[str, tuple[str, ...]]:
+    """code -> its Russian forms (one, or the three plural forms), translated ones only."""
+    from babel.messages.pofile import read_po
+
+    found = {}
+    for domain in messages.domains("ru"):
+        with (messages.LOCALES_DIR / "ru" / "LC_MESSAGES" / f"{domain}.po").open("rb") as source:
+            for entry in read_po(source, locale="ru"):
+                forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+                if entry.id and all(forms) and not entry.fuzzy:
+                    found[entry.id[0] if isinstance(entry.id, tuple) else entry.id] = forms
+    return found
+
+
+def test_every_english_message_has_a_russian_translation_with_the_same_placeholders() -> None:
+    """No English fallback in the Russian interface: every code of every English engine catalogue
+    is translated, and every form names exactly the details the English names."""
+    russian = russian_entries()
+    missing: dict[str, list[str]] = {}
+    mismatched = []
+    for domain, code, names in english_entries():
+        if code not in russian:
+            missing.setdefault(domain, []).append(code)
+            continue
+        for form in russian[code]:
+            if messages.placeholders(form) != names:
+                mismatched.append(f"{code}: {sorted(messages.placeholders(form))} vs English {sorted(names)}")
+    report = [f"{domain}.po lacks {len(codes)}: {', '.join(codes)}" for domain, codes in sorted(missing.items())]
+    assert not report, "Russian translations missing:\n" + "\n".join(report)
+    assert not mismatched, "Russian placeholders differ:\n" + "\n".join(mismatched)
+
+
+def test_russian_plural_forms_come_from_a_real_entry() -> None:
+    said = {n: messages.word("training.stop_all_epochs", {"count": n}, "ru") for n in (1, 2, 5, 11, 21, 22, 25)}
+    assert said == {
+        1: "пройдена 1 эпоха", 2: "пройдены все 2 эпохи", 5: "пройдены все 5 эпох", 11: "пройдены все 11 эпох",
+        21: "пройдена 21 эпоха", 22: "пройдены все 22 эпохи", 25: "пройдены все 25 эпох",
+    }
+    assert messages.word("training.stop_all_epochs", {"count": 5}) == "all 5 epochs done"
+
+
+def test_the_current_language_words_messages_and_errors_where_none_is_named() -> None:
+    assert messages.current_language() == "en"
+    with messages.in_language("ru"):
+        assert messages.current_language() == "ru"
+        assert messages.word("parsing.missing_close") == "Ввод обрывается слишком рано: не хватает закрывающей скобки ']'."
+        # A language named outright wins over the current one.
+        assert messages.word("parsing.missing_close", language="en") == "The input ends too early: a closing ']' is missing."
+        assert InputError("parsing.missing_close").words("ru").startswith("Ввод обрывается")
+    assert messages.current_language() == "en"
+    assert messages.word("parsing.missing_close") == "The input ends too early: a closing ']' is missing."
+
+
+def test_a_run_that_chose_no_language_takes_its_sessions() -> None:
+    session_language = {"value": "ru"}
+    messages.follow_session_language(lambda: session_language["value"])
+    try:
+        assert messages.current_language() == "ru"
+        session_language["value"] = None  # outside any session: English
+        assert messages.current_language() == "en"
+        with messages.in_language("en"):  # a run's own choice wins
+            session_language["value"] = "ru"
+            assert messages.current_language() == "en"
+    finally:
+        messages.follow_session_language(None)
+
+
+def test_use_language_holds_for_the_rest_of_its_context_only() -> None:
+    import contextvars
+
+    def run_in_russian() -> str:
+        messages.use_language("ru")
+        return messages.word("training.stop_all_epochs", {"count": 2})
+
+    assert contextvars.copy_context().run(run_in_russian) == "пройдены все 2 эпохи"
+    assert messages.current_language() == "en"

@@ -1,0 +1,126 @@
+"""The dashboard in Russian, driven headlessly: ?lang=ru, the sidebar selector, a Russian error message."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+import streamlit as st
+
+from nnlib.core import messages
+from nnlib.core.errors import InputError
+from nnlib.tensors import tensor_from_text
+from pages.components.catalog import available_pages
+from pages.components.ui import plain_markdown
+from tests.app.conftest import app_test
+
+# The pages catalogue's Russian titles, in the course map's order (locales/ru/LC_MESSAGES/pages.po).
+RUSSIAN_TITLES = {
+    "tensors": "Тензоры", "activations": "Функции активации", "losses": "Функции потерь",
+    "builder": "Конструктор сети", "backprop": "Обратное распространение ошибки",
+    "optimizers": "Оптимизаторы", "training": "Обучение",
+}
+RAGGED = "[[1, 2], [3]]"
+RAGGED_RU = ("Строки разной длины: элемент [1] имеет форму (1,), а [0] — форму (2,). В каждой строке должно быть "
+             "столько же чисел, сколько в остальных (тензор — прямоугольная сетка).")
+RAGGED_EN = ("The rows have different lengths: item [1] has shape (1,) but [0] has shape (2,). Every row must have "
+             "as many numbers as the others (a tensor is a rectangular grid).")
+
+
+def opened(lang: str | None = None, page: str | None = None):
+    """The app run once (with ?lang=<lang>), then on ``page`` if given."""
+    app = app_test("app.py")
+    if lang is not None:
+        app.query_params["lang"] = lang
+    app.run()
+    assert not app.exception
+    if page is not None:
+        app.switch_page(page).run()
+        assert not app.exception
+    return app
+
+
+def navigation_of(lang: str | None) -> dict[str, list[str]]:
+    """The groups and page titles app.py hands to st.navigation."""
+    with mock.patch.object(st, "navigation", wraps=st.navigation) as navigation:
+        opened(lang)
+    groups = navigation.call_args.args[0]
+    return {group: [page.title for page in pages] for group, pages in groups.items()}
+
+
+def test_lang_ru_gives_russian_navigation() -> None:
+    shown = navigation_of("ru")
+    assert list(shown) == ["Начало", "Курс", "Группа"]
+    assert shown["Начало"] == ["Карта курса", "Глоссарий"]
+    assert shown["Курс"] == [RUSSIAN_TITLES[page.url_path] for page in available_pages()]
+    assert shown["Группа"] == ["Ваша группа", "Преподаватель"]
+
+
+def test_english_is_the_default_and_lang_en_keeps_it() -> None:
+    assert navigation_of(None)["Course"] == [page.title for page in available_pages()]
+    assert list(navigation_of("en")) == ["Start", "Course", "Class"]
+    app = opened()
+    assert app.title[0].value == "Neural networks in PyTorch, hands on"
+    assert app.sidebar.selectbox(key="language").value == "en"
+    assert "lang" not in app.query_params  # the default needs no parameter
+
+
+def test_lang_ru_gives_the_russian_home_page_and_sidebar() -> None:
+    app = opened("ru")
+    assert app.title[0].value == "Нейронные сети в PyTorch на практике"
+    selector = app.sidebar.selectbox(key="language")
+    assert (selector.label, selector.value, selector.options) == ("Язык", "ru", ["English", "Русский"])
+    assert app.sidebar.caption[0].value == "Вычисления на"
+    summaries = [m.value for m in app.main.markdown]
+    assert summaries[0].startswith("Каждая страница берет одну идею курса")
+    assert ("Градиентный спуск шаг за шагом, затем SGD, Momentum, AdaGrad, RMSProp и Adam наперегонки по "
+            "поверхностям функции потерь.") in summaries
+    references = [c.value for c in app.main.caption if c.value.startswith("Тексты курса:")]
+    assert len(references) == len(available_pages())
+    training = references[[p.url_path for p in available_pages()].index("training")]
+    assert ("Ajay Thampi, «Interpretable AI» (Manning; в переводе на китайский): приложение B «PyTorch»: "
+            "B.5.3 «Training»") in training
+    assert "«Конспект, 2 урок: Построение нейросети и методы оптимизации» (конспект лекции)" in training
+    assert app.query_params["lang"] == "ru"
+
+
+def test_the_selector_switches_the_language_and_the_address_follows() -> None:
+    app = opened("ru")
+    app.sidebar.selectbox(key="language").set_value("en").run()
+    assert app.title[0].value == "Neural networks in PyTorch, hands on"
+    assert app.query_params["lang"] == "en"  # a link asked for Russian: the address now says English
+    app.sidebar.selectbox(key="language").set_value("ru").run()
+    assert app.title[0].value == "Нейронные сети в PyTorch на практике"
+    assert app.query_params["lang"] == "ru"
+
+
+def test_the_language_stays_on_every_page_of_the_session() -> None:
+    app = opened("ru", "pages/glossary.py")
+    assert app.title[0].value == "Глоссарий"
+    app.switch_page("pages/home.py").run()
+    assert app.title[0].value == "Нейронные сети в PyTorch на практике"
+
+
+def test_a_bad_tensor_is_explained_in_russian_and_the_typed_text_survives_a_switch() -> None:
+    with pytest.raises(InputError) as caught:
+        tensor_from_text(RAGGED, field="A")
+    assert (caught.value.code, caught.value.words("ru"), caught.value.words("en")) == (
+        "parsing.ragged", RAGGED_RU, RAGGED_EN)
+
+    app = opened("ru", "pages/tensors.py")
+    # AppTest reads a selectbox back through its format_func in the test's own thread, as the
+    # browser shows it: the Tensors page's devices are worded ("CPU · 2 ядра"), so read in Russian.
+    with messages.in_language("ru"):
+        app.text_area(key="tensors_a_text").input(RAGGED).run()
+        assert plain_markdown(RAGGED_RU) in [error.value for error in app.error]
+        # The same page in English: the same message in English, the typed text untouched.
+        app.sidebar.selectbox(key="language").set_value("en").run()
+    assert app.text_area(key="tensors_a_text").value == RAGGED
+    assert plain_markdown(RAGGED_EN) in [error.value for error in app.error]
+    assert plain_markdown(RAGGED_RU) not in [error.value for error in app.error]
+
+
+def test_the_engine_speaks_the_pages_language_only_inside_the_run() -> None:
+    # A test (like the CLI) never chooses a language: English, whatever the app tests did.
+    assert messages.current_language() == "en"
+    assert messages.word("parsing.missing_close") == "The input ends too early: a closing ']' is missing."
