@@ -67,6 +67,7 @@ def boundary_image(probabilities: np.ndarray | None, resolution: int, size: int,
     for (x, y), label in zip(to_pixels(train[0], size), train[1], strict=True):
         draw.ellipse([x - r, y - r, x + r, y + r], fill=class_colour(int(label)), outline=(40, 40, 40))
     for (x, y), label in zip(to_pixels(test[0], size), test[1], strict=True):
+        draw.ellipse([x - r - 1, y - r - 1, x + r + 1, y + r + 1], fill=(40, 40, 40))  # dark rim: seen on any tint
         draw.ellipse([x - r, y - r, x + r, y + r], fill=(255, 255, 255), outline=class_colour(int(label)), width=2)
     return picture
 

@@ -95,7 +95,8 @@ def show_boundary(run: BackgroundRun) -> None:
         if view is None:
             st.caption("The maps of the hidden units appear once the run has its training slot.")
             return
-        for maps in view.hidden:
-            st.caption(f"Layer {maps.layer + 1} · {maps.name}: {len(maps.values)} units (orange below 0, blue above)")
+        for hidden, maps in enumerate(view.hidden, start=1):
+            st.caption(f"Hidden layer {hidden} · {maps.name}: {len(maps.values)} units, model[{maps.layer}] "
+                       "(orange below 0, blue above)")
             st.image(unit_images(maps.values, GRID_RESOLUTION, UNIT_PIXELS), width=UNIT_PIXELS,
                      caption=[f"unit {unit + 1}" for unit in range(len(maps.values))], output_format="PNG")

@@ -57,6 +57,7 @@ from pages.sections.class_training import report_to_class
 RUN_KEY = "training_run"
 RACE_KEY = "training_race"
 RUN_PARAM = "run"  # the run's token in the page's address
+DEFAULTS_OF_KEY = "training_defaults_of"  # the data set whose defaults the settings started from
 LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
 # What a race's two legs share: only the optimizer and its learning rate differ between them.
 RACE_SHARED = ("dataset", "data_path", "network", "batch_size", "epochs", "seed", "device", "standardize", "fast")
@@ -129,6 +130,7 @@ def restore_settings(config: TrainConfig) -> None:
         f"training_batch_{name}": config.batch_size, f"training_epochs_{name}": config.epochs,
         "training_device": config.device, "training_seed": config.seed, "training_fast": config.fast,
         "training_target_acc": (config.target_accuracy or 0) * 100, "training_patience": config.patience or 0,
+        DEFAULTS_OF_KEY: name,
     }
     for spec in OPTIMIZERS[config.optimizer].training_hyperparameters:
         values[f"training_{spec.key}"] = getattr(config, spec.name)
@@ -232,6 +234,7 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
     name, dataset = choice.name, choice.dataset
     defaults = dataclasses.replace(default_config(name), **choice.settings)
     st.header("3 · Optimizer and schedule")
+    take_dataset_defaults(name, defaults, locked)
     left, middle, right = st.columns(3)
     with left:
         optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
@@ -268,6 +271,18 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
         batch_size=int(batch_size), epochs=int(epochs), seed=int(seed), device=device, fast=fast,
         target_accuracy=(target_acc / 100) if target_acc else None, patience=int(patience) or None,
     )
+
+
+def take_dataset_defaults(name: str, defaults: TrainConfig, locked: bool) -> None:
+    """A data set chosen anew brings its own optimizer (the learning rate, batch and epochs have a box per data set).
+
+    Only on a change of data set: a link's or a restored run's optimizer, set before the first
+    draw, stays as it is.
+    """
+    previous = st.session_state.get(DEFAULTS_OF_KEY)
+    if not locked and previous is not None and previous != name:
+        st.session_state["training_optimizer"] = defaults.optimizer
+    st.session_state[DEFAULTS_OF_KEY] = name
 
 
 def show_fast_mode_switch(device: str, locked: bool) -> bool:

@@ -224,7 +224,7 @@ def test_choosing_a_toy_set_shows_its_settings_and_trains_it_with_the_playground
     tab.number_input(key="training_toy_samples").set_value(300)
     tab.multiselect(key="training_toy_features").set_value(["y²", "x²"])
     tab.number_input(key="training_epochs_moons").set_value(20).run()
-    tab.selectbox(key="training_optimizer").set_value("adam")
+    assert tab.selectbox(key="training_optimizer").value == "adam"  # the toy sets' optimizer came with them
     button(tab, "training_start").click().run()
     assert not tab.exception
     run = tab.session_state["training_run"]
@@ -243,8 +243,20 @@ def test_choosing_a_toy_set_shows_its_settings_and_trains_it_with_the_playground
     assert sum("Decision boundary" in caption for caption in pictures) == 1
     assert pictures.count("unit 8") == 2 and pictures.count("unit 1") == 2 and "unit 9" not in pictures
     captions = [caption.value for caption in tab.caption]
-    assert "Layer 2 · Tanh: 8 units (orange below 0, blue above)" in captions
-    assert "Layer 4 · Tanh: 8 units (orange below 0, blue above)" in captions
+    assert "Hidden layer 1 · Tanh: 8 units, model[1] (orange below 0, blue above)" in captions
+    assert "Hidden layer 2 · Tanh: 8 units, model[3] (orange below 0, blue above)" in captions
+
+
+def test_changing_the_data_set_brings_its_optimizer_but_keeps_a_choice_made_for_it() -> None:
+    tab = student("anyone")
+    assert tab.selectbox(key="training_optimizer").value == "sgd"
+    tab.radio(key="training_dataset").set_value("toy").run()
+    assert tab.selectbox(key="training_optimizer").value == "adam"
+    tab.selectbox(key="training_optimizer").set_value("rmsprop").run()
+    tab.number_input(key="training_epochs_circles").set_value(3).run()
+    assert tab.selectbox(key="training_optimizer").value == "rmsprop"
+    tab.radio(key="training_dataset").set_value("iris").run()
+    assert tab.selectbox(key="training_optimizer").value == "sgd"
 
 
 def image_captions(at) -> list[str]:
