@@ -15,6 +15,7 @@ from nnlib.core.errors import InputError
 from nnlib.training import course
 from nnlib.training.runner import shared_slots
 from pages.components import charts
+from pages.components.i18n import _, ngettext
 from pages.components.ui import KEPT, show_input_error
 
 LOSS_POINTS_PER_SEED = 100  # of 500 steps: the curve's shape, the first and last step kept
@@ -23,10 +24,11 @@ COURSE_COLOUR = "#d62728"
 
 def _run(key_prefix: str, seeds: list[int]) -> None:
     """Train the seeds with a progress bar and keep what they reached in this session."""
-    bar = st.progress(0.0, text=f"Waiting for a free training slot… (0 of {len(seeds)} seeds)")
+    bar = st.progress(0.0, text=_("Waiting for a free training slot…"))
 
     def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Trained {done} of {total} seeds")
+        bar.progress(done / total, text=ngettext("Trained {done} of {count} seed", "Trained {done} of {count} seeds",
+                                                 total).format(done=done, count=total))
 
     try:
         spread = course.run_course_seeds(seeds, progress=report, slots=shared_slots())
@@ -44,11 +46,12 @@ def _spread_chart(spread: course.CourseSpread) -> None:
         counts[round(accuracy * 100, 1)] = counts.get(round(accuracy * 100, 1), 0) + 1
     rows = [{"accuracy": accuracy, "seeds": seeds} for accuracy, seeds in sorted(counts.items())]
     low = min(80.0, min(counts) - 2)
-    x = charts.quantitative("accuracy", "validation accuracy (%)", scale={"domain": [low, 100], "nice": False})
-    course_mark = [{"accuracy": course.COURSE_ACCURACY * 100, "label": "course: 88 %"}]
+    x = charts.quantitative("accuracy", _("validation accuracy (%)"), scale={"domain": [low, 100], "nice": False})
+    course_mark = [{"accuracy": course.COURSE_ACCURACY * 100,
+                    "label": _("course: {accuracy:.0f} %").format(accuracy=course.COURSE_ACCURACY * 100)}]
     charts.show(
-        "Validation accuracy of each seed (50 flowers)", 220,
-        charts.layer(rows, {"type": "bar", "width": 10}, x=x, y=charts.quantitative("seeds", "seeds"),
+        _("Validation accuracy of each seed"), 220,
+        charts.layer(rows, {"type": "bar", "width": 10}, x=x, y=charts.quantitative("seeds", _("seeds")),
                      tooltip=charts.tooltip("accuracy", "seeds")),
         charts.layer(course_mark, {"type": "rule", "color": COURSE_COLOUR, "strokeDash": [4, 3], "size": 2},
                      x=charts.quantitative("accuracy")),
@@ -63,14 +66,15 @@ def _loss_chart(spread: course.CourseSpread) -> None:
     for run in spread.runs:
         steps = charts.every_nth(list(enumerate(run.losses, start=1)), LOSS_POINTS_PER_SEED)
         rows += [{"seed": run.seed, "step": step, "loss": loss} for step, loss in steps]
-    printed = [{"step": 1, "loss": course.COURSE_FIRST_LOSS, "label": f"course {course.COURSE_FIRST_LOSS}"},
+    printed = [{"step": 1, "loss": course.COURSE_FIRST_LOSS,
+                "label": _("course {loss}").format(loss=course.COURSE_FIRST_LOSS)},
                {"step": course.COURSE_STEPS, "loss": course.COURSE_LAST_LOSS,
-                "label": f"course {course.COURSE_LAST_LOSS}"}]
-    step = charts.quantitative("step", "step", scale={"domain": [1, course.COURSE_STEPS], "nice": False})
-    loss = charts.quantitative("loss", "training loss")
+                "label": _("course {loss}").format(loss=course.COURSE_LAST_LOSS)}]
+    step = charts.quantitative("step", _("step"), scale={"domain": [1, course.COURSE_STEPS], "nice": False})
+    loss = charts.quantitative("loss", _("training loss"))
     one_seed = len(spread.runs) == 1
     charts.show(
-        "Training loss at each step, as the course prints it", 260,
+        _("Training loss at each step, as the course prints it"), 260,
         charts.layer(rows, {"type": "line", "strokeWidth": 1.5 if one_seed else 1, "opacity": 1 if one_seed else 0.45},
                      x=step, y=loss, detail={"field": "seed", "type": "nominal"},
                      color={"value": "#1f77b4"}, tooltip=charts.tooltip("seed", "step", "loss")),
@@ -98,23 +102,24 @@ def _show_result(spread: course.CourseSpread) -> None:
 
 def show_course_iris(key_prefix: str = "course_iris") -> None:
     """The course's iris run (text 004): one seed or many, with the spread and the loss trace."""
-    st.subheader("Iris exactly as in the course (text 004)")
-    st.caption(
+    st.subheader(_("Iris exactly as in the course (text 004)"))
+    st.caption(_(
         "The course's own recipe: the 150 flowers shuffled once, the first 100 to train on and the other 50 "
         "to validate, the measurements in centimetres as they are (no scaling), 4 → 16 → 3 with ReLU, "
         "CrossEntropyLoss, SGD with learning rate 0.01, 500 steps over all 100 flowers at once. The course "
         "reached 88 % and says the result varies strongly from run to run: try many seeds."
-    )
+    ))
     first_col, count_col = st.columns(2)
-    first = first_col.number_input("First seed", min_value=0, max_value=10**9, value=0, step=1,
+    first = first_col.number_input(_("First seed"), min_value=0, max_value=10**9, value=0, step=1,
                                    key=f"{key_prefix}_seed", **KEPT)
-    count = count_col.number_input("Seeds", min_value=1, max_value=course.MAX_SEED_COUNT,
+    count = count_col.number_input(_("Seeds"), min_value=1, max_value=course.MAX_SEED_COUNT,
                                    value=course.DEFAULT_SEED_COUNT, step=1, key=f"{key_prefix}_count", **KEPT,
-                                   help="Each seed shuffles the flowers and initialises the network its own way.")
+                                   help=_("Each seed shuffles the flowers and initialises the network its own way."))
     one_col, many_col = st.columns(2)
-    if one_col.button(f"Train seed {int(first)}", key=f"{key_prefix}_one", icon=":material/play_arrow:"):
+    if one_col.button(_("Train seed {seed}").format(seed=int(first)), key=f"{key_prefix}_one", icon=":material/play_arrow:"):
         _run(key_prefix, [int(first)])
-    if many_col.button(f"Train {int(count)} seeds", key=f"{key_prefix}_many", icon=":material/stacked_line_chart:"):
+    if many_col.button(ngettext("Train {count} seed", "Train {count} seeds", int(count)).format(count=int(count)),
+                       key=f"{key_prefix}_many", icon=":material/stacked_line_chart:"):
         try:
             seeds = course.course_seeds(int(first), int(count))
         except InputError as error:
@@ -124,5 +129,5 @@ def show_course_iris(key_prefix: str = "course_iris") -> None:
     spread = st.session_state.get(f"{key_prefix}_result")
     if spread is not None:
         _show_result(spread)
-    with st.expander("The course's code, seeded"):
+    with st.expander(_("The course's code, seeded")):
         st.code(course.course_code(int(first)), language="python")

@@ -152,3 +152,16 @@ def test_the_code_shown_to_the_student_trains_the_same_run(capsys) -> None:
     assert printed[0] == f"{run.first_loss:.3f}"
     assert printed[499] == f"{run.last_loss:.3f}"
     assert printed[500] == "Accuracy: 98%"  # 49 of 50, as the preset reaches for seed 8
+
+
+def test_the_russian_words_pick_their_plural_forms() -> None:
+    details = {"seeds": 20, "lowest": 86.0, "median": 96.0, "highest": 98.0, "course": 88.0}
+    assert messages.word("course.spread", {**details, "count": 19}, "ru").endswith(
+        "19 запусков достигают 88 %, как в курсе.")
+    assert messages.word("course.spread", {**details, "count": 2}, "ru").endswith(
+        "2 запуска достигают 88 %, как в курсе.")
+    assert messages.word("course.spread", {**details, "count": 1}, "ru").endswith(
+        "1 запуск достигает 88 %, как в курсе.")
+    assert messages.word("course.one_run", {"seed": 0, "correct": 47, "flowers": 50, "accuracy": 94.0,
+                                            "course": 88.0}, "ru") == (
+        "Seed 0: точность модели на выборке валидации 94 % (47 из 50); в курсе: 88 %.")
