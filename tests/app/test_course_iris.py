@@ -76,3 +76,19 @@ def test_many_seeds_show_their_spread_with_the_courses_88_percent() -> None:
         mine = [row for row in traces if row["seed"] == seed]
         assert (mine[0]["step"], mine[-1]["step"]) == (1, 500)
     assert "torch.manual_seed(8)" in app.code[0].value
+
+
+def test_a_server_that_caps_epochs_below_500_says_so(monkeypatch) -> None:
+    from nnlib.core.settings import get_settings
+
+    monkeypatch.setenv("NNLIB_MAX_EPOCHS", "200")
+    get_settings.cache_clear()
+    try:
+        app = run_app()
+        app.button(key="course_iris_one").click().run()
+    finally:
+        monkeypatch.delenv("NNLIB_MAX_EPOCHS")
+        get_settings.cache_clear()
+    assert not app.exception
+    assert [e.value for e in app.error] == ["Epochs must be between 1 and 200, got 500."]
+    assert not app.get("vega_lite_chart")

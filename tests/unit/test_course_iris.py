@@ -165,3 +165,18 @@ def test_the_russian_words_pick_their_plural_forms() -> None:
     assert messages.word("course.one_run", {"seed": 0, "correct": 47, "flowers": 50, "accuracy": 94.0,
                                             "course": 88.0}, "ru") == (
         "Seed 0: точность модели на выборке валидации 94 % (47 из 50); в курсе: 88 %.")
+
+
+def test_a_server_that_caps_epochs_below_500_refuses_the_course_with_its_limit(monkeypatch) -> None:
+    from nnlib.core.settings import get_settings
+
+    monkeypatch.setenv("NNLIB_MAX_EPOCHS", "200")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(InputError) as caught:
+            course.run_course_seeds([0])
+    finally:
+        monkeypatch.delenv("NNLIB_MAX_EPOCHS")
+        get_settings.cache_clear()
+    assert caught.value.code == "training.bad_epochs"
+    assert caught.value.details["max_epochs"] == 200
