@@ -11,6 +11,7 @@ import streamlit as st
 from pages.components.startup import use_app_navigation
 from pages.sections import class_training
 from pages.sections import training as sections
+from pages.sections.course_iris import show_course_iris
 
 use_app_navigation()
 
@@ -35,3 +36,4 @@ sections.show_controls(config, dataset, locked)
 sections.show_live_panel()
 sections.show_results(dataset)
 sections.show_race(config, dataset)
+show_course_iris()  # iris exactly as course text 004 trains it, one seed or many
