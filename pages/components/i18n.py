@@ -65,7 +65,9 @@ def _translates(language: str) -> bool:
     if not path.is_file():
         return False
     with path.open("rb") as source:
-        return any(message.id and message.string for message in read_po(source, locale=language))
+        entries = [message for message in read_po(source, locale=language) if message.id]
+    # A plural entry's string is a tuple of forms, ("",) while untranslated.
+    return any(all(entry.string) if isinstance(entry.string, tuple) else entry.string for entry in entries)
 
 
 @functools.cache

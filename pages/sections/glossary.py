@@ -15,10 +15,12 @@ SOURCES = (RAO_MCMAHAN, THAMPI, LESSON_NOTES, ARTICLE)
 
 
 def place_text(place: glossary.Place) -> str:
-    """"003 «Градиентный спуск»"; the Chinese text's sections by number only (B.5.3): its headings
-    need CJK fonts that not every browser has."""
+    """"003 «Градиентный спуск»"; a book page as "000, p. 76"; the Chinese text's sections by number
+    only (B.5.3): its headings need CJK fonts that not every browser has."""
     if place.text == "002":
         return f"002 {place.section.split(' ')[0]}"
+    if place.section.startswith("с. "):  # 000 and 001 are single pages of the book
+        return f"{place.text}, " + _("p. {page}").format(page=place.section.removeprefix("с. "))
     return f"{place.text} «{place.section}»"
 
 
@@ -47,7 +49,8 @@ def show_terms(language: str) -> None:
     rows = glossary_rows(language, query)
     st.caption(ngettext("{count} term", "{count} terms", len(rows)).format(count=len(rows)))
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        # A plain table, every row and note in full: a glossary is read, not scrolled in a box.
+        st.table(rows, hide_index=True)
     else:
         st.info(_("No term contains “{query}”.").format(query=query.strip()))
 

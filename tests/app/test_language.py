@@ -11,8 +11,9 @@ from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.tensors import tensor_from_text
 from pages.components.catalog import available_pages
+from pages.components.i18n import available_languages, language_name
 from pages.components.ui import plain_markdown
-from tests.app.conftest import app_test
+from tests.app.conftest import ROOT, app_test
 
 # The pages catalogue's Russian titles, in the course map's order (locales/ru/LC_MESSAGES/pages.po).
 RUSSIAN_TITLES = {
@@ -124,3 +125,64 @@ def test_the_engine_speaks_the_pages_language_only_inside_the_run() -> None:
     # A test (like the CLI) never chooses a language: English, whatever the app tests did.
     assert messages.current_language() == "en"
     assert messages.word("parsing.missing_close") == "The input ends too early: a closing ']' is missing."
+
+
+def page_msgids() -> set[str | tuple[str, str]]:
+    """Every string app.py and pages/ hand to _, N_ or ngettext (a plural pair as a tuple)."""
+    from babel.messages.extract import extract_from_file
+
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").rglob("*.py"))]
+    found = set()
+    for path in files:
+        for _line, message, _comments, _context in extract_from_file("python", path, keywords=keywords):
+            found.add(message)
+    return found
+
+
+def catalogue_msgids(path) -> dict:
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as source:
+        return {entry.id: entry.string for entry in read_po(source) if entry.id}
+
+
+def test_every_page_string_is_in_the_template_and_translated_into_russian() -> None:
+    in_code = page_msgids()
+    assert "Loss functions" in in_code and ("{count} term", "{count} terms") in in_code
+    template = catalogue_msgids(ROOT / "locales" / "pages.pot")
+    assert set(template) == in_code, "locales/pages.pot is out of date: run pybabel extract (README, Languages)"
+    russian = catalogue_msgids(ROOT / "locales" / "ru" / "LC_MESSAGES" / "pages.po")
+    untranslated = sorted(str(msgid) for msgid in in_code if not russian.get(msgid) or not all(russian[msgid]))
+    assert not untranslated, "pages.po lacks Russian for:\n" + "\n".join(untranslated)
+    for msgid, text in russian.items():
+        english = msgid if isinstance(msgid, tuple) else (msgid,)
+        forms = text if isinstance(text, tuple) else (text,)
+        assert all(messages.placeholders(form) == messages.placeholders(english[-1]) for form in forms), msgid
+    # The Chinese skeleton has every msgid, none translated yet: the selector does not offer it.
+    chinese = catalogue_msgids(ROOT / "locales" / "zh" / "LC_MESSAGES" / "pages.po")
+    assert set(chinese) == in_code and not any(all(t) if isinstance(t, tuple) else t for t in chinese.values())
+    assert available_languages() == ("en", "ru")
+    assert [language_name(code) for code in ("en", "ru", "zh")] == ["English", "Русский", "中文"]
+
+
+def test_the_glossary_page_lists_the_terms_in_the_readers_order() -> None:
+    app = opened("ru", "pages/glossary.py")
+    table = app.table[0].value
+    assert list(table.columns) == ["Термин", "English", "Еще в текстах", "Где в курсе", "Примечание"]
+    assert list(table["Термин"][:3]) == ["автоматическое дифференцирование", "батч", "бинарная классификация"]
+    batch = table[table["Термин"] == "батч"].iloc[0]
+    assert (batch["English"], batch["Еще в текстах"]) == ("batch", "пакет")
+    assert batch["Где в курсе"] == "003 «Стохастический градиентный спуск (SGD)»; 004 «Заключение»; 002 B.5.3"
+    assert batch["Примечание"].startswith("Тексты курса говорят «батч»")
+    assert app.caption[0].value == "55 терминов"
+    with messages.in_language("ru"):
+        app.text_input(key="glossary_find").input("эпох").run()
+    assert list(app.table[0].value["Термин"]) == ["эпоха"]
+    assert app.caption[0].value == "1 термин"
+
+    app = opened(None, "pages/glossary.py")
+    table = app.table[0].value
+    assert list(table.columns) == ["Term", "Русский", "Also in the texts", "Where in the course", "Note"]
+    assert list(table["Term"][:3]) == ["accuracy", "activation function", "automatic differentiation"]
+    assert app.caption[0].value == "55 terms"

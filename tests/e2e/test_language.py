@@ -1,0 +1,120 @@
+"""The dashboard in Russian in a real browser: ?lang=ru, the sidebar selector, what a switch keeps."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.support.browser import assert_no_exception, screenshot, wait_for_script
+
+RUSSIAN_COURSE = ["Тензоры", "Функции активации", "Функции потерь", "Конструктор сети",
+                  "Обратное распространение ошибки", "Оптимизаторы", "Обучение"]
+TYPED = "[[7., 8.], [9., 10.]]"  # not the page's default A
+LONG_RUN = "training_epochs_iris=500&training_batch_iris=1"  # the most epochs a default server allows
+
+
+def heading(page) -> str:
+    return page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text()
+
+
+def choose(page, language_name: str) -> None:
+    """Pick a language in the sidebar's selector, as a student does."""
+    page.locator('[data-testid="stSidebar"]').get_by_role("combobox").click()
+    page.get_by_role("option", name=language_name, exact=True).click()
+    wait_for_script(page)
+
+
+def test_the_home_page_with_lang_ru_is_russian(server_url: str, page: object) -> None:
+    page.goto(f"{server_url}/?lang=ru")
+    wait_for_script(page)
+    assert_no_exception(page)
+    expect(page.locator("h1").first).to_have_text("Нейронные сети в PyTorch на практике")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    for title in ["Карта курса", "Глоссарий", *RUSSIAN_COURSE, "Ваша группа", "Преподаватель"]:
+        assert nav.get_by_text(title, exact=True).count() == 1, title
+    for group in ("Начало", "Курс", "Группа"):
+        assert page.locator('[data-testid="stSidebar"]').get_by_text(group, exact=True).count() >= 1, group
+    assert "Вычисления на" in page.locator('[data-testid="stSidebar"]').inner_text()
+    expect(page.get_by_role("combobox", name="Язык")).to_have_value("Русский")
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    assert "Проходите их по порядку:" in main and main.count("Тексты курса:") == len(RUSSIAN_COURSE)
+    assert "Course map" not in nav.inner_text() and "Work through them in order" not in main
+    screenshot(page, "language_home_ru")
+
+
+def test_the_glossary_in_both_languages_and_the_language_kept_across_pages(server_url: str, page: object) -> None:
+    page.goto(f"{server_url}/glossary")
+    wait_for_script(page)
+    assert_no_exception(page)
+    assert heading(page) == "Glossary"
+    expect(page.get_by_text("55 terms", exact=True)).to_be_visible()
+    screenshot(page, "language_glossary_en")
+
+    page.goto(f"{server_url}/?lang=ru")
+    wait_for_script(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Глоссарий", exact=True).click()
+    wait_for_script(page)
+    assert_no_exception(page)
+    expect(page.locator("h1").first).to_have_text("Глоссарий")
+    expect(page.get_by_text("55 терминов", exact=True)).to_be_visible()
+    # A page change clears unbound parameters; the next run writes the language back.
+    expect(page).to_have_url(re.compile(r"/glossary\?lang=ru$"), timeout=15_000)
+    screenshot(page, "language_glossary_ru")
+    page.reload()
+    wait_for_script(page)
+    assert heading(page) == "Глоссарий"
+
+
+def test_switching_language_keeps_a_typed_tensor_and_speaks_the_new_one(server_url: str, page: object) -> None:
+    page.goto(f"{server_url}/tensors")
+    wait_for_script(page)
+    a_text = page.get_by_label("A", exact=True)
+    a_text.fill(TYPED)
+    a_text.press("Control+Enter")
+    wait_for_script(page)
+    expect(page).to_have_url(re.compile(r"tensors_a_text="), timeout=15_000)
+
+    choose(page, "Русский")
+    assert_no_exception(page)
+    expect(page.locator('[data-testid="stSidebarNav"]').get_by_text("Тензоры", exact=True)).to_be_visible()
+    expect(page.get_by_label("A", exact=True)).to_have_value(TYPED)
+    expect(page).to_have_url(re.compile(r"lang=ru"), timeout=15_000)
+    assert "tensors_a_text=" in page.url
+
+    # A ragged tensor: the engine's message in Russian, the typed text as typed.
+    a_text = page.get_by_label("A", exact=True)
+    a_text.fill("[[1, 2], [3]]")
+    a_text.press("Control+Enter")
+    wait_for_script(page)
+    expect(page.get_by_text(re.compile(r"^Строки разной длины: элемент \[1\] имеет форму \(1,\)"))).to_be_visible()
+    screenshot(page, "language_tensors_ru")
+
+    choose(page, "English")
+    expect(page.get_by_label("A", exact=True)).to_have_value("[[1, 2], [3]]")
+    expect(page.get_by_text(re.compile(r"^The rows have different lengths"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"lang=en"), timeout=15_000)
+
+
+def test_switching_language_keeps_a_training_run_going(server_url: str, page: object) -> None:
+    page.goto(f"{server_url}/training?{LONG_RUN}")
+    wait_for_script(page)
+    expect(page.get_by_label("Epochs", exact=True)).to_have_value("500", timeout=15_000)
+    page.get_by_role("button", name="Start", exact=True).click()
+    status = page.get_by_text(re.compile(r"Running · epoch (\d+)/500"))
+    status.wait_for(timeout=60_000)
+    run_link = re.search(r"run=[^&]+", page.url).group()
+    before = int(re.search(r"epoch (\d+)/", status.inner_text()).group(1))
+
+    choose(page, "Русский")
+    assert_no_exception(page)
+    expect(page.locator('[data-testid="stSidebarNav"]').get_by_text("Обучение", exact=True)).to_be_visible()
+    assert run_link in page.url  # the same run, still the student's
+    page.wait_for_timeout(3000)
+    status = page.get_by_text(re.compile(r"Running · epoch (\d+)/500"))
+    status.wait_for(timeout=30_000)
+    after = int(re.search(r"epoch (\d+)/", status.inner_text()).group(1))
+    assert after > before, (before, after)
+    screenshot(page, "language_training_ru")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    wait_for_script(page)
