@@ -8,7 +8,7 @@ from pages.components.catalog import available_pages
 from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 from tests.support.server import running_server
 
-PAGE_PATHS = [""] + [page.url_path for page in available_pages()]
+PAGE_PATHS = ["", "glossary"] + [page.url_path for page in available_pages()]
 HOME_TITLE = "Course map"  # app.py's name for the home page in its navigation
 
 
