@@ -25,9 +25,9 @@ from nnlib.data.toy import (
     TOY_SETS,
     make_toy_dataset,
 )
-from nnlib.training.boundary import GRID_RESOLUTION, plane_points, run_plane_view
+from nnlib.training.boundary import GRID_RESOLUTION
 from nnlib.training.runner import BackgroundRun
-from pages.components.heatmap import boundary_image, unit_images
+from pages.components.heatmap import boundary_image, run_pictures
 from pages.components.ui import SHARED
 
 BOUNDARY_PIXELS = 360
@@ -78,25 +78,22 @@ def show_boundary(run: BackgroundRun) -> None:
     """The decision boundary under the points and one map per hidden unit, from the run's weights now."""
     split = run.legs[0].split
     trainer = run.trainer
-    train = (plane_points(split.train_x, split.mean, split.std), split.train_y.numpy())
-    test = (plane_points(split.test_x, split.mean, split.std), split.test_y.numpy())
-    view = run_plane_view(trainer.model, split, run.config.toy_features) if trainer is not None else None
+    pictures = run_pictures(trainer.model if trainer is not None else None, split, run.config.toy_features,
+                            BOUNDARY_PIXELS)
     st.markdown("**What the network has learned, over the plane**")
     left, right = st.columns([1, 1])
     with left:
-        picture = boundary_image(view.probabilities if view is not None else None, GRID_RESOLUTION, BOUNDARY_PIXELS,
-                                 train, test)
         classes = ", ".join(f"{colour}: {name}" for colour, name in zip(("orange", "blue", "green"), split.classes,
                                                                         strict=False))
-        st.image(picture, width=BOUNDARY_PIXELS,
+        st.image(pictures.boundary, width=BOUNDARY_PIXELS, output_format="PNG",
                  caption=f"Decision boundary: the colour of the class the network predicts ({classes}), paler where "
-                         "it is unsure. Filled points: training data; hollow: test data.", output_format="PNG")
+                         "it is unsure. Filled points: training data; hollow: test data.")
     with right:
-        if view is None:
+        if trainer is None:
             st.caption("The maps of the hidden units appear once the run has its training slot.")
             return
-        for hidden, maps in enumerate(view.hidden, start=1):
+        for hidden, (maps, images) in enumerate(pictures.hidden, start=1):
             st.caption(f"Hidden layer {hidden} · {maps.name}: {len(maps.values)} units, model[{maps.layer}] "
                        "(orange below 0, blue above)")
-            st.image(unit_images(maps.values, GRID_RESOLUTION, UNIT_PIXELS), width=UNIT_PIXELS,
-                     caption=[f"unit {unit + 1}" for unit in range(len(maps.values))], output_format="PNG")
+            st.image(images, width=UNIT_PIXELS, caption=[f"unit {unit + 1}" for unit in range(len(images))],
+                     output_format="PNG")

@@ -117,6 +117,7 @@ def test_the_boundary_picture_colours_confident_cells_strongly_and_unsure_ones_p
         boundary_image,
         probability_pixels,
         to_pixels,
+        unit_images,
         unit_pixels,
     )
 
@@ -130,6 +131,7 @@ def test_the_boundary_picture_colours_confident_cells_strongly_and_unsure_ones_p
     assert units[1, 0].tolist() == blue.astype(int).tolist()
     assert to_pixels(np.array([[-1.75, 1.75], [1.75, -1.75], [0.0, 0.0]]), 350).tolist() == [[0, 0], [350, 350],
                                                                                             [175, 175]]
+    assert [unit.size for unit in unit_images(np.zeros((3, 16)), 4)] == [(4, 4)] * 3
     picture = boundary_image(None, 2, 100, (np.array([[0.0, 0.0]]), np.array([1])),
                              (np.array([[1.0, 1.0]]), np.array([0])))
     pixels = np.asarray(picture)
