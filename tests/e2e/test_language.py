@@ -118,3 +118,18 @@ def test_switching_language_keeps_a_training_run_going(server_url: str, page: ob
     screenshot(page, "language_training_ru")
     page.get_by_role("button", name="Stop", exact=True).click()
     wait_for_script(page)
+
+
+def test_a_russian_browser_opens_in_russian_without_a_parameter(server_url: str, browser: object) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ru-RU")
+    try:
+        page = context.new_page()
+        page.goto(server_url)
+        wait_for_script(page)
+        expect(page.locator("h1").first).to_have_text("Нейронные сети в PyTorch на практике")
+        assert "lang=" not in page.url  # the browser's own language needs no parameter
+        choose(page, "English")  # ... and a choice against it goes into the address
+        expect(page.locator("h1").first).to_have_text("Neural networks in PyTorch, hands on")
+        expect(page).to_have_url(re.compile(r"\?lang=en$"), timeout=15_000)
+    finally:
+        context.close()
