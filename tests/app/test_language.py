@@ -220,3 +220,26 @@ def test_no_string_bypasses_the_catalogue_in_the_translated_files() -> None:
     assert [line for name in TRANSLATED_FILES for line in untranslated_literals(ROOT / name)] == []
     # The scan does find what it looks for: the Tensors page (still English) hands st.title a literal.
     assert any(line.endswith(": 'Tensors'") for line in untranslated_literals(ROOT / "pages" / "tensors.py"))
+
+
+def test_a_keyed_widget_keeps_its_value_when_its_label_is_translated() -> None:
+    """What translating a page's labels relies on: Streamlit keys a widget by its key, not its label."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import streamlit as st
+
+        from pages.components.ui import KEPT, SHARED
+
+        russian = st.session_state.get("reads_russian", False)
+        st.text_area("Тензор A" if russian else "Tensor A", value="[1.]", key="typed_a", **SHARED)
+        st.number_input("Эпохи" if russian else "Epochs", value=5, key="typed_epochs", **KEPT)
+
+    app = AppTest.from_function(page).run()
+    app.text_area(key="typed_a").input("[7., 8.]")
+    app.number_input(key="typed_epochs").set_value(9)
+    app.run()
+    app.session_state["reads_russian"] = True
+    app.run()
+    assert (app.text_area(key="typed_a").label, app.text_area(key="typed_a").value) == ("Тензор A", "[7., 8.]")
+    assert (app.number_input(key="typed_epochs").label, app.number_input(key="typed_epochs").value) == ("Эпохи", 9)
