@@ -60,7 +60,8 @@ RUN_PARAM = "run"  # the run's token in the page's address
 DEFAULTS_OF_KEY = "training_defaults_of"  # the data set whose defaults the settings started from
 LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
 # What a race's two legs share: only the optimizer and its learning rate differ between them.
-RACE_SHARED = ("dataset", "data_path", "network", "batch_size", "epochs", "seed", "device", "standardize", "fast")
+RACE_SHARED = ("dataset", "data_path", "network", "batch_size", "epochs", "seed", "device", "standardize", "fast",
+               "toy_samples", "toy_noise", "toy_seed", "toy_features")
 
 
 @st.cache_resource(show_spinner="Loading iris…")
