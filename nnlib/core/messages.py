@@ -13,9 +13,10 @@ forms picks its form from the detail ``count`` with the language's own plural ru
 code; a language whose file lacks a code falls back to English.
 
 The language a message is worded in is the caller's when it names one, else the current one:
-a page sets it once per script run (``use_language("ru")``), so every ``word`` and every
-``InputError.message`` on that page speaks it. It is a ContextVar, so each session's script
-thread has its own; the CLI, the tests and background threads never set it and read English.
+a page sets it once per script run (``use_language("ru")``), so every ``word`` and ``template``
+on that page that names no language speaks it (a record's ``words(language)`` does once its
+default is None rather than English). It is a ContextVar, so each session's script thread has
+its own; the CLI, the tests and background threads never set it and read English.
 """
 
 from __future__ import annotations
