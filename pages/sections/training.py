@@ -186,6 +186,7 @@ def show_data(locked: bool) -> DataChoice:
     choice = DATASET_CHOICES[family].load(locked)
     if choice is None:
         st.stop()
+    take_dataset_defaults(choice.name, locked)
     dataset = choice.dataset
     st.caption(f"**{dataset.description}** · {len(dataset.labels):,} samples · classes: {', '.join(dataset.classes)}")
     with st.expander("Explore the data", expanded=False):
@@ -235,7 +236,6 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
     name, dataset = choice.name, choice.dataset
     defaults = dataclasses.replace(default_config(name), **choice.settings)
     st.header("3 · Optimizer and schedule")
-    take_dataset_defaults(name, defaults, locked)
     left, middle, right = st.columns(3)
     with left:
         optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
@@ -274,15 +274,19 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
     )
 
 
-def take_dataset_defaults(name: str, defaults: TrainConfig, locked: bool) -> None:
-    """A data set chosen anew brings its own optimizer (the learning rate, batch and epochs have a box per data set).
+def take_dataset_defaults(name: str, locked: bool) -> None:
+    """A data set chosen anew brings its own optimizer and preset network (the learning rate, batch and
+    epochs have a box per data set).
 
-    Only on a change of data set: a link's or a restored run's optimizer, set before the first
-    draw, stays as it is.
+    Only on a change of data set, and only while a setting is still the previous data set's
+    default: one the student picked, a link's, a restored run's or a challenge's stays as it is.
     """
     previous = st.session_state.get(DEFAULTS_OF_KEY)
     if not locked and previous is not None and previous != name:
-        st.session_state["training_optimizer"] = defaults.optimizer
+        before, after = default_config(previous), default_config(name)
+        for key, setting in (("training_optimizer", "optimizer"), ("training_preset", "network")):
+            if st.session_state.get(key) == getattr(before, setting):
+                st.session_state[key] = getattr(after, setting)
     st.session_state[DEFAULTS_OF_KEY] = name
 
 

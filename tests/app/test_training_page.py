@@ -247,16 +247,21 @@ def test_choosing_a_toy_set_shows_its_settings_and_trains_it_with_the_playground
     assert "Hidden layer 2 · Tanh: 8 units, model[3] (orange below 0, blue above)" in captions
 
 
-def test_changing_the_data_set_brings_its_optimizer_but_keeps_a_choice_made_for_it() -> None:
+def test_changing_the_data_set_brings_its_optimizer_unless_the_student_picked_another() -> None:
     tab = student("anyone")
     assert tab.selectbox(key="training_optimizer").value == "sgd"
     tab.radio(key="training_dataset").set_value("toy").run()
     assert tab.selectbox(key="training_optimizer").value == "adam"
-    tab.selectbox(key="training_optimizer").set_value("rmsprop").run()
-    tab.number_input(key="training_epochs_circles").set_value(3).run()
-    assert tab.selectbox(key="training_optimizer").value == "rmsprop"
     tab.radio(key="training_dataset").set_value("iris").run()
     assert tab.selectbox(key="training_optimizer").value == "sgd"
+    tab.selectbox(key="training_optimizer").set_value("rmsprop").run()
+    tab.radio(key="training_dataset").set_value("toy").run()
+    assert tab.selectbox(key="training_optimizer").value == "rmsprop"
+    tab.selectbox(key="training_toy_set").set_value("spirals").run()
+    assert tab.selectbox(key="training_optimizer").value == "rmsprop"
+    assert tab.selectbox(key="training_preset").value == "playground_spirals"
+    assert tab.selectbox(key="training_preset").options == ["Spirals 2 → 32 → 32 → 32 → classes (ReLU)",
+                                                           "Playground 2 → 8 → 8 → classes (Tanh)"]
 
 
 def image_captions(at) -> list[str]:
