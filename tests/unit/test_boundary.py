@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import torch
 from torch import nn
@@ -138,3 +140,24 @@ def test_the_boundary_picture_colours_confident_cells_strongly_and_unsure_ones_p
     assert pixels[50, 50].tolist() == blue.astype(int).tolist()  # a training point: filled
     test_x, test_y = to_pixels(np.array([[1.0, 1.0]]), 100)[0].astype(int)
     assert pixels[test_y, test_x].tolist() == [255, 255, 255]  # a test point: hollow
+
+
+def test_one_redraw_is_the_boundary_and_a_picture_per_hidden_unit_as_png() -> None:
+    import dataclasses
+
+    from nnlib.training import Trainer, default_config, prepare_split
+    from pages.components.heatmap import run_pictures
+
+    config = dataclasses.replace(default_config("blobs"), epochs=2, device="cpu")
+    split = prepare_split(config)
+    before = run_pictures(None, split, (), 120)  # queued: no model yet, the points on a blank plane
+    assert before.boundary.startswith(b"\x89PNG") and before.hidden == ()
+    trainer = Trainer(config, split)
+    trainer.run()
+    pictures = run_pictures(trainer.model, split, (), 120)
+    assert [(maps.layer, maps.name, len(pngs)) for maps, pngs in pictures.hidden] == [(1, "Tanh", 8), (3, "Tanh", 8)]
+    assert all(png.startswith(b"\x89PNG") for _, pngs in pictures.hidden for png in pngs)
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(pictures.boundary)).size == (120, 120)
+    assert Image.open(io.BytesIO(pictures.hidden[0][1][0])).size == (60, 60)  # one pixel per grid point
