@@ -21,7 +21,7 @@ class Note:
     details: Mapping[str, Any] = field(default_factory=dict)
     level: str = "info"  # "info" or "warning": how loudly a page shows it
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return messages.word(self.code, self.details, language)
 
     @property

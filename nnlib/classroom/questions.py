@@ -43,7 +43,7 @@ class Question:
     def expected(self) -> float | str:
         return self.answer() if callable(self.answer) else self.answer
 
-    def words(self, part: str, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, part: str, language: str | None = None) -> str:
         """The prompt or the explanation in ``language`` (a file's own text as written)."""
         if not self.built_in:
             return self.prompt if part == "prompt" else self.explanation

@@ -26,8 +26,8 @@ class InputError(ValueError):
         self.details = details
         super().__init__(code)
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
-        """The sentence for a student, in ``language``."""
+    def words(self, language: str | None = None) -> str:
+        """The sentence for a student, in ``language`` (None: the language of this page run)."""
         return messages.word(self.code, self.details, language)
 
     @property

@@ -41,7 +41,7 @@ class Fix:
     new_layer: LayerSpec | None = None
     details: dict = field(default_factory=dict)
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return messages.word(self.code, self.details, language)
 
     @property
@@ -65,7 +65,7 @@ class Problem:
     details: dict = field(default_factory=dict)
     wording: str = ""
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return messages.word(self.wording or self.code, self.details, language)
 
     @property

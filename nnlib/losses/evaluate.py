@@ -42,7 +42,7 @@ class RefusedInputs(InputError):
         self.finding = finding
         self.findings = tuple(findings)
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return self.finding.words(language)
 
     @property

@@ -31,7 +31,7 @@ class Step:
     value: Tensor
     details: Mapping[str, Any] = field(default_factory=dict)
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return messages.word(self.code, self.details, language)
 
     @property
@@ -75,17 +75,17 @@ class Finding:
         }
         return {**self.details, **worded}
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return messages.word(self.code, self._worded_details(language), language)
 
     @property
     def message(self) -> str:
         return self.words()
 
-    def table_title(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def table_title(self, language: str | None = None) -> str:
         return messages.word(f"{self.table_code}.title", self.details, language)
 
-    def table_note(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def table_note(self, language: str | None = None) -> str:
         return messages.word(f"{self.table_code}.note", self.details, language)
 
 
@@ -152,7 +152,7 @@ class LossInfo:
     def module_name(self) -> str:
         return self.module.__name__
 
-    def words(self, part: str, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, part: str, language: str | None = None) -> str:
         """One part of its card (``CARD_PARTS``) in ``language``."""
         return messages.word(f"{self.card}.{part}", None, language)
 

@@ -38,10 +38,10 @@ class ErrorExplanation:
     details: dict[str, Any] = field(default_factory=dict)
     suggestions: tuple[Suggestion, ...] = ()
 
-    def reason_words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def reason_words(self, language: str | None = None) -> str:
         return sentences(self.parts, language)
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         """The reason, followed by what would work (when anything does)."""
         text = self.reason_words(language)
         if self.suggestions:

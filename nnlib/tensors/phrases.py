@@ -24,7 +24,7 @@ class Phrase:
     code: str
     details: Mapping[str, Any] = field(default_factory=dict)
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         shown = {name: _worded(value, language) for name, value in self.details.items()}
         return messages.word(self.code, shown, language)
 
@@ -41,6 +41,6 @@ def _worded(value: Any, language: str) -> Any:
     return value
 
 
-def sentences(parts: tuple[Phrase, ...], language: str = messages.SOURCE_LANGUAGE) -> str:
+def sentences(parts: tuple[Phrase, ...], language: str | None = None) -> str:
     """Several phrases as one text, a space between them."""
     return " ".join(part.words(language) for part in parts)

@@ -146,7 +146,7 @@ SERVER_SHUTDOWN = "training.server_shutdown"
 FAILED_UNEXPECTEDLY = "training.failed"
 
 
-def duration_text(seconds: float, language: str = messages.SOURCE_LANGUAGE) -> str:
+def duration_text(seconds: float, language: str | None = None) -> str:
     """A limit as people say it: "45 seconds", "1 minute", "2 minutes", "1.5 hours"."""
     unit, value = "seconds", round(seconds, 1)
     for name, size in (("hours", 3600), ("minutes", 60)):
@@ -170,7 +170,7 @@ class RunMessage:
     def from_error(cls, error: InputError) -> RunMessage:
         return cls(error.code, {**error.details, "_words": error.message})
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         details = dict(self.details)
         if messages.template(self.code, language) is None and "_words" in details:
             return details["_words"]  # an error from a concept still on the old inline wording

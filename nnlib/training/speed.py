@@ -53,7 +53,7 @@ class FastModeSupport:
         """One sentence a page or the CLI can show as it is."""
         return self.words()
 
-    def words(self, language: str = messages.SOURCE_LANGUAGE) -> str:
+    def words(self, language: str | None = None) -> str:
         return messages.word(self.code, {"hardware": self.hardware}, language)
 
 

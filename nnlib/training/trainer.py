@@ -150,7 +150,7 @@ class Trainer:
         """Why the run stopped, in words ("validation accuracy reached 99.00% ≥ 99.00%"), or None."""
         return self.stop_words()
 
-    def stop_words(self, language: str = messages.SOURCE_LANGUAGE) -> str | None:
+    def stop_words(self, language: str | None = None) -> str | None:
         return None if self.stop_code is None else messages.word(self.stop_code, self.stop_details, language)
 
     def _stop(self, code: str, **details: Any) -> None:
