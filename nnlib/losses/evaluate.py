@@ -11,7 +11,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import tensor_literal
 from nnlib.core.params import resolve
