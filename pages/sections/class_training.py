@@ -15,6 +15,7 @@ import streamlit as st
 from nnlib.classroom.challenges import ChallengeSetup
 from nnlib.classroom.reporting import ClassRunObserver
 from nnlib.classroom.storage import Student
+from nnlib.data.registry import DATASETS
 from nnlib.training import TrainConfig
 from nnlib.training.runner import BackgroundRun, shared_board
 from pages.components import membership
@@ -57,10 +58,17 @@ def show_challenge_banner() -> ChallengeContext | None:
         return None
     setup = context.setup
     dataset = setup.base.get("dataset", st.session_state.get("training_dataset", "iris"))
+    shown = dict(setup.base)
+    info = DATASETS.get(dataset)
+    if info is not None and "dataset" in setup.locked:
+        # The page picks a family first (iris, notMNIST, toy data), then the toy set within it.
+        shown["dataset"] = info.family
+        if info.toy:
+            st.session_state["training_toy_set"] = dataset
     for name in setup.locked:
         key = WIDGET_KEYS.get(name, "").format(dataset=dataset)
-        if key and st.session_state.get(key) != setup.base[name]:
-            st.session_state[key] = setup.base[name]
+        if key and st.session_state.get(key) != shown[name]:
+            st.session_state[key] = shown[name]
     fixed = ", ".join(f"`{name} = {setup.base[name]}`" for name in setup.locked)
     st.info(f"**Challenge: {membership.name_in_text(context.title)}.** Goal: {goal_text(setup)}."
             + (f" Fixed by your instructor: {fixed}." if fixed else "")

@@ -140,3 +140,22 @@ def test_a_class_members_answer_reaches_the_instructor_only_for_the_chosen_quest
     losses.session_state["student_key"] = "test-ann"
     losses.run()
     assert not losses.expander or not losses.expander[0].label.startswith("Predict first")
+
+
+def test_a_challenge_on_a_toy_set_opens_that_set_with_its_lock(database) -> None:
+    from nnlib.classroom.challenges import ChallengeSetup, Goal
+
+    store = class_store(database)
+    made = store.create_class("Playground")
+    store.join(made.code, "Ann", "test-ann-toy")
+    setup = ChallengeSetup(Goal(0.9), base={"dataset": "moons", "epochs": 4}, locked=("dataset", "epochs"))
+    challenge = store.create_challenge(made.code, "Moons", setup.to_dict(), None)
+    at = app_test("pages/training.py", timeout=120)
+    at.session_state["student_key"] = "test-ann-toy"
+    at.query_params["class"] = made.code
+    at.query_params["challenge"] = challenge
+    at.run()
+    assert not at.exception
+    assert at.radio(key="training_dataset").value == "toy"
+    assert at.selectbox(key="training_toy_set").value == "moons"
+    assert at.number_input(key="training_epochs_moons").value == 4
