@@ -125,6 +125,25 @@ class _Details(dict):
         return "{" + key + "}"
 
 
+# How a language groups thousands in prose: "25,000" reads as 25.0 to a Russian reader, who writes
+# "25 000" (a no-break space keeps the number on one line). Decimal points stay as they are.
+THOUSANDS_SEPARATORS = {"ru": "\u00a0", "zh": ","}
+
+
+class _NumberFormatter(string.Formatter):
+    """str.format, with the language's thousands separator where an entry asks for grouping (``:,``)."""
+
+    def __init__(self, separator: str) -> None:
+        super().__init__()
+        self.separator = separator
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        if "," in format_spec and self.separator != "," and isinstance(value, int | float):
+            text = text.replace(",", self.separator)
+        return text
+
+
 def word(code: str, details: Mapping[str, Any] | None = None, language: str | None = None) -> str:
     """The sentence a student reads for ``code`` with its ``details``, in ``language`` (default:
     the current one).
@@ -138,7 +157,8 @@ def word(code: str, details: Mapping[str, Any] | None = None, language: str | No
     if text is None:
         shown = ", ".join(f"{key}={value!r}" for key, value in values.items())
         return f"{code} ({shown})" if shown else code
-    return string.Formatter().vformat(text, (), _Details(values))
+    separator = THOUSANDS_SEPARATORS.get(language or current_language(), ",")
+    return _NumberFormatter(separator).vformat(text, (), _Details(values))
 
 
 def placeholders(text: str) -> set[str]:

@@ -179,3 +179,10 @@ def test_use_language_holds_for_the_rest_of_its_context_only() -> None:
 
     assert contextvars.copy_context().run(run_in_russian) == "пройдены все 2 эпохи"
     assert messages.current_language() == "en"
+
+
+def test_grouped_numbers_follow_the_language() -> None:
+    details = {"name": "big.tar.gz", "max_members": 100000}
+    assert "more than 100,000 entries" in messages.word("data.too_many_members", details, "en")
+    russian = messages.word("data.too_many_members", details, "ru")
+    assert "100\u00a0000" in russian and "100,000" not in russian
