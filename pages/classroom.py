@@ -3,12 +3,13 @@
 import streamlit as st
 
 from pages.components import membership
+from pages.components.i18n import _
 from pages.components.startup import use_app_navigation
 from pages.sections import classroom
 
 use_app_navigation()
 
-st.title("Your class")
+st.title(_("Your class"))
 member = membership.current_member()
 if member is None:
     classroom.show_join()

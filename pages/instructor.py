@@ -2,16 +2,17 @@
 
 import streamlit as st
 
+from pages.components.i18n import _
 from pages.components.startup import use_app_navigation
 from pages.sections import instructor
 
 use_app_navigation()
 
-st.title("Instructor")
+st.title(_("Instructor"))
 if instructor.show_secret_gate():
     info = instructor.show_class_picker()
     if info is None:
-        st.info("Create a class to get the link your students join with.")
+        st.info(_("Create a class to get the link your students join with."))
     else:
         instructor.show_live(info)
         instructor.show_questions(info)

@@ -8,6 +8,7 @@ from nnlib.classroom.questions import NUMBER, Question, available_questions, che
 from nnlib.core import messages
 from nnlib.core.errors import InputError
 from pages.components import membership
+from pages.components.i18n import _, ngettext
 
 
 def _questions_for(page: str) -> list[Question]:
@@ -28,7 +29,8 @@ def ask(page: str) -> None:
     questions = _questions_for(page)
     if not questions:
         return
-    with st.expander(f"Predict first ({len(questions)} question{'s' if len(questions) != 1 else ''})"):
+    with st.expander(ngettext("Predict first ({count} question)", "Predict first ({count} questions)",
+                              len(questions)).format(count=len(questions))):
         for question in questions:
             _ask_one(question)
 
@@ -37,12 +39,12 @@ def _ask_one(question: Question) -> None:
     key = f"predict_{question.id}"
     st.markdown(question.words("prompt"))
     if question.kind == NUMBER:
-        given = st.number_input("Your answer", value=None, format="%.4f", key=f"{key}_value")
+        given = st.number_input(_("Your answer"), value=None, format="%.4f", key=f"{key}_value")
     else:
         labels = {c: messages.word(f"classroom.choice_{c}") if question.built_in else c for c in question.choices}
-        given = st.radio("Your answer", question.choices, index=None, format_func=labels.get,
+        given = st.radio(_("Your answer"), question.choices, index=None, format_func=labels.get,
                          key=f"{key}_value", horizontal=True)
-    if st.button("Check", key=f"{key}_check", disabled=given is None):
+    if st.button(_("Check"), key=f"{key}_check", disabled=given is None):
         try:
             verdict = check(question, given)
         except InputError as error:
@@ -54,7 +56,8 @@ def _ask_one(question: Question) -> None:
                                       verdict.correct)
         shown = verdict.expected if question.kind == NUMBER else labels_for(question, verdict.expected)
         (st.success if verdict.correct else st.warning)(
-            ("Right. " if verdict.correct else "Not quite. ") + f"The answer is {shown}."
+            (_("Right. The answer is {answer}.") if verdict.correct else _("Not quite. The answer is {answer}.")).format(
+                answer=shown)
         )
         if question.words("explanation"):
             st.caption(question.words("explanation"))

@@ -19,6 +19,7 @@ from nnlib.data.registry import DATASETS
 from nnlib.training import TrainConfig
 from nnlib.training.runner import BackgroundRun, shared_board
 from pages.components import membership
+from pages.components.i18n import _
 from pages.sections.classroom import goal_text
 
 _CHALLENGE_KEY = "training_challenge"
@@ -70,10 +71,13 @@ def show_challenge_banner() -> ChallengeContext | None:
         if key and st.session_state.get(key) != shown[name]:
             st.session_state[key] = shown[name]
     fixed = ", ".join(f"`{name} = {setup.base[name]}`" for name in setup.locked)
-    st.info(f"**Challenge: {membership.name_in_text(context.title)}.** Goal: {goal_text(setup)}."
-            + (f" Fixed by your instructor: {fixed}." if fixed else "")
-            + " A finished run that reaches the goal goes on your class's leaderboard.")
-    if st.button("Leave the challenge", key="training_leave_challenge"):
+    parts = [_("**Challenge: {title}.** Goal: {goal}.").format(title=membership.name_in_text(context.title),
+                                                                goal=goal_text(setup))]
+    if fixed:
+        parts.append(_("Fixed by your instructor: {settings}.").format(settings=fixed))
+    parts.append(_("A finished run that reaches the goal goes on your class's leaderboard."))
+    st.info(" ".join(parts))
+    if st.button(_("Leave the challenge"), key="training_leave_challenge"):
         st.session_state.pop(_CHALLENGE_KEY, None)
         st.query_params.pop(membership.CHALLENGE_PARAM, None)
         st.rerun()

@@ -16,7 +16,9 @@ from nnlib.classroom.instructor import runs_csv, secret_matches
 from nnlib.classroom.questions import NUMBER, available_questions
 from nnlib.classroom.storage import ClassInfo
 from nnlib.core.errors import InputError
+from nnlib.data.registry import DATASETS
 from pages.components import membership
+from pages.components.i18n import _, ngettext
 from pages.components.predict import labels_for
 
 SECRET_VARIABLE = "NNLIB_INSTRUCTOR_SECRET"
@@ -45,29 +47,29 @@ def show_secret_gate() -> bool:
     secret = configured_secret()
     if secret is None:
         st.info(
-            f"This page is for the instructor and is off until you set a secret: start the server with "
-            f"the environment variable `{SECRET_VARIABLE}`, or put `instructor_secret = \"...\"` in "
-            "`.streamlit/secrets.toml`. Then open this page and type it."
+            _("This page is for the instructor and is off until you set a secret: start the server with "
+              "the environment variable `{variable}`, or put `instructor_secret = \"...\"` in "
+              "`.streamlit/secrets.toml`. Then open this page and type it.").format(variable=SECRET_VARIABLE)
         )
         return False
     if st.session_state.get(_UNLOCKED_KEY) == _fingerprint(secret):
         return True
-    with st.form("instructor_secret_form"):
-        given = st.text_input("Instructor secret", type="password", key="instructor_secret_given")
-        if st.form_submit_button("Open", type="primary"):
+    with st.form(key="instructor_secret_form"):
+        given = st.text_input(_("Instructor secret"), type="password", key="instructor_secret_given")
+        if st.form_submit_button(_("Open"), type="primary"):
             if secret_matches(given, secret):
                 st.session_state[_UNLOCKED_KEY] = _fingerprint(secret)
                 st.rerun()
-            st.error("That is not the instructor secret.")
+            st.error(_("That is not the instructor secret."))
     return False
 
 
 def show_class_picker() -> ClassInfo | None:
     store = membership.store()
-    with st.expander("New class", expanded=not store.classes()):
-        with st.form("instructor_new_class"):
-            title = st.text_input("Class title", max_chars=200, key="instructor_new_title")
-            if st.form_submit_button("Create class"):
+    with st.expander(_("New class"), expanded=not store.classes()):
+        with st.form(key="instructor_new_class"):
+            title = st.text_input(_("Class title"), max_chars=200, key="instructor_new_title")
+            if st.form_submit_button(_("Create class")):
                 try:
                     store.create_class(title)
                 except InputError as error:
@@ -75,8 +77,8 @@ def show_class_picker() -> ClassInfo | None:
     classes = store.classes()
     if not classes:
         return None
-    chosen = st.selectbox("Class", classes, format_func=lambda c: f"{c.title} ({c.code})", key="instructor_class")
-    st.markdown("Students join with this link (the class code is in it):")
+    chosen = st.selectbox(_("Class"), classes, format_func=lambda c: f"{c.title} ({c.code})", key="instructor_class")
+    st.markdown(_("Students join with this link (the class code is in it):"))
     st.code(f"{_base_url()}/classroom?{membership.CLASS_PARAM}={chosen.code}", language=None)
     return chosen
 
@@ -89,7 +91,7 @@ def _base_url() -> str:
 def _ago(seconds: float | None) -> str:
     if not seconds:
         return ""
-    return f"{max(0, int(time.time() - seconds))} s ago"
+    return _("{seconds} s ago").format(seconds=max(0, int(time.time() - seconds)))
 
 
 @st.fragment(run_every=LIVE_REFRESH_S)
@@ -99,53 +101,56 @@ def show_live(info: ClassInfo) -> None:
     students = store.students(info.code)
     runs = store.runs(info.code)
     names = {s.id: membership.shown_name(s.name) for s in students}
-    st.subheader(f"The class live · {len(students)} student{'s' if len(students) != 1 else ''}")
+    st.subheader(ngettext("The class live · {count} student", "The class live · {count} students",
+                          len(students)).format(count=len(students)))
     st.dataframe(
-        pd.DataFrame([{"Name": names[s.id], "Page": s.page or "", "Last seen": _ago(s.seen_at)} for s in students],
-                     columns=["Name", "Page", "Last seen"]),
+        pd.DataFrame([{_("Name"): names[s.id], _("Page"): s.page or "", _("Last seen"): _ago(s.seen_at)}
+                      for s in students], columns=[_("Name"), _("Page"), _("Last seen")]),
         hide_index=True,
     )
     st.dataframe(
         pd.DataFrame(
-            [{"Name": names.get(r.student_id, ""), "Dataset": r.dataset, "Network": r.network,
-              "Optimizer": r.optimizer, "Status": r.status, "Epochs": f"{r.epochs_done}/{r.epochs_total}",
-              "Test accuracy": r.accuracy} for r in runs],
-            columns=["Name", "Dataset", "Network", "Optimizer", "Status", "Epochs", "Test accuracy"],
+            [{_("Name"): names.get(r.student_id, ""), _("Dataset"): r.dataset, _("Network"): r.network,
+              _("Optimizer"): r.optimizer, _("Status"): r.status, _("Epochs"): f"{r.epochs_done}/{r.epochs_total}",
+              _("Test accuracy"): r.accuracy} for r in runs],
+            columns=[_("Name"), _("Dataset"), _("Network"), _("Optimizer"), _("Status"), _("Epochs"),
+                     _("Test accuracy")],
         ),
         hide_index=True,
-        column_config={"Test accuracy": st.column_config.NumberColumn(format="percent")},
+        column_config={_("Test accuracy"): st.column_config.NumberColumn(format="percent")},
     )
     from nnlib.training.runner import shared_board
 
     statuses = Counter(entry.run.status for entry in shared_board().entries())
-    st.caption("This server now: " + (", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "no runs")
-               + ". Each server behind the proxy keeps its own queue.")
+    now = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())) or _("no runs")
+    st.caption(_("This server now: {runs}. Each server behind the proxy keeps its own queue.").format(runs=now))
 
 
 def show_questions(info: ClassInfo) -> None:
     store = membership.store()
-    st.subheader("Predict, then run")
+    st.subheader(_("Predict, then run"))
     try:
         questions = available_questions()
     except InputError as error:
         st.error(error.message)
         return
     chosen = st.multiselect(
-        "Questions this class gets", list(questions), default=[q for q in store.questions_for(info.code)
+        _("Questions this class gets"), list(questions), default=[q for q in store.questions_for(info.code)
                                                                if q in questions],
         format_func=lambda q: f"{q} · {questions[q].page}", key=f"instructor_questions_{info.code}",
     )
-    if st.button("Give these questions to the class"):
+    if st.button(_("Give these questions to the class")):
         store.set_questions(info.code, chosen)
-        st.success(f"The class gets {len(chosen)} questions.")
+        st.success(ngettext("The class gets {count} question.", "The class gets {count} questions.",
+                           len(chosen)).format(count=len(chosen)))
     for question_id in store.questions_for(info.code):
         question = questions.get(question_id)
         if question is None:
             continue
         answers = store.answers(info.code, question_id)
         right = sum(a.correct for a in answers)
-        st.markdown(f"**{question.words('prompt')}** — {right} of {len(answers)} right "
-                    f"(expected {question.expected()}).")
+        st.markdown(_("**{prompt}** — {right} of {total} right (expected {expected}).").format(
+            prompt=question.words("prompt"), right=right, total=len(answers), expected=question.expected()))
         if answers and question.kind == NUMBER:
             chart = alt.Chart(pd.DataFrame({"answer": [a.value for a in answers]})).mark_bar().encode(
                 x=alt.X("answer:Q", bin=alt.Bin(maxbins=20), title="answer"), y=alt.Y("count()", title="students"))
@@ -156,18 +161,18 @@ def show_questions(info: ClassInfo) -> None:
 
 
 def show_challenge_form(info: ClassInfo) -> None:
-    st.subheader("New challenge")
+    st.subheader(_("New challenge"))
     with st.form(f"instructor_challenge_{info.code}"):
-        title = st.text_input("Title", value="Iris: 95 % with the smallest network", max_chars=200)
+        title = st.text_input(_("Title"), value=_("Iris: 95 % with the smallest network"), max_chars=200)
         left, middle, right = st.columns(3)
-        accuracy = left.number_input("Goal: test accuracy (%)", 1.0, 100.0, 95.0, 0.5)
-        hidden = middle.number_input("At most hidden units (0: any)", 0, 100_000, 0)
-        minutes = right.number_input("Open for (minutes, 0: no deadline)", 0, 100_000, 45)
-        dataset = st.selectbox("Dataset", ["iris", "notmnist"])
-        epochs = st.number_input("Epochs", 1, 100_000, 100)
-        locked = st.multiselect("Students cannot change", [s for s in SETTINGS if s in ("dataset", "epochs")],
+        accuracy = left.number_input(_("Goal: test accuracy (%)"), 1.0, 100.0, 95.0, 0.5)
+        hidden = middle.number_input(_("At most hidden units (0: any)"), 0, 100_000, 0)
+        minutes = right.number_input(_("Open for (minutes, 0: no deadline)"), 0, 100_000, 45)
+        dataset = st.selectbox(_("Dataset"), list(DATASETS))
+        epochs = st.number_input(_("Epochs"), 1, 100_000, 100)
+        locked = st.multiselect(_("Students cannot change"), [s for s in SETTINGS if s in ("dataset", "epochs")],
                                 default=["dataset"])
-        if st.form_submit_button("Create challenge"):
+        if st.form_submit_button(_("Create challenge")):
             setup = ChallengeSetup(
                 goal=Goal(accuracy / 100, int(hidden) or None),
                 base={"dataset": dataset, "epochs": int(epochs)}, locked=tuple(locked),
@@ -180,7 +185,7 @@ def show_challenge_form(info: ClassInfo) -> None:
             else:
                 challenge_id = membership.store().create_challenge(info.code, title, setup.to_dict(),
                                                                    setup.deadline)
-                st.success("Challenge created. Its link:")
+                st.success(_("Challenge created. Its link:"))
                 st.code(f"{_base_url()}/classroom?{membership.CLASS_PARAM}={info.code}"
                         f"&{membership.CHALLENGE_PARAM}={challenge_id}", language=None)
 
@@ -188,6 +193,6 @@ def show_challenge_form(info: ClassInfo) -> None:
 def show_export(info: ClassInfo) -> None:
     store = membership.store()
     st.download_button(
-        "Download the class's runs (CSV)", runs_csv(store.students(info.code), store.runs(info.code)),
+        _("Download the class's runs (CSV)"), runs_csv(store.students(info.code), store.runs(info.code)),
         file_name=f"class-{info.code}-runs.csv", mime="text/csv", key=f"instructor_export_{info.code}",
     )
