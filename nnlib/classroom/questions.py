@@ -169,23 +169,23 @@ def load_questions(path: str | Path) -> dict[str, Question]:
 
 def _question_from(entry: Any, number: int) -> Question:
     if not isinstance(entry, dict):
-        raise InputError("classroom.question_invalid", number=number, problem="not a table")
+        raise InputError("classroom.question_not_a_table", number=number)
     missing = [key for key in ("id", "page", "prompt", "answer") if key not in entry]
     if missing:
-        raise InputError("classroom.question_invalid", number=number, problem="missing " + ", ".join(missing))
+        raise InputError("classroom.question_missing", number=number, keys=", ".join(missing))
     choices = tuple(str(choice) for choice in entry.get("choices", ()))
     answer = entry["answer"]
     if choices:
         if str(answer) not in choices:
-            raise InputError("classroom.question_invalid", number=number, problem="answer is not one of the choices")
+            raise InputError("classroom.question_answer_not_a_choice", number=number)
         kind, answer = CHOICE, str(answer)
     else:
         if isinstance(answer, bool) or not isinstance(answer, int | float) or not math.isfinite(answer):
-            raise InputError("classroom.question_invalid", number=number, problem="answer must be a number")
+            raise InputError("classroom.question_answer_not_a_number", number=number)
         kind, answer = NUMBER, float(answer)
     tolerance = entry.get("tolerance", 0.0)
     if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or not tolerance >= 0:
-        raise InputError("classroom.question_invalid", number=number, problem="tolerance must be 0 or more")
+        raise InputError("classroom.question_bad_tolerance", number=number)
     return Question(
         id=str(entry["id"])[:64], page=str(entry["page"])[:32], kind=kind, answer=answer,
         tolerance=float(tolerance), choices=choices, prompt=str(entry["prompt"])[:2000],

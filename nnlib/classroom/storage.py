@@ -401,9 +401,9 @@ def member_id(class_code: str, student_key: str) -> str:
 def _checked_text(text: Any, limit: int, field: str) -> str:
     value = str(text).strip()
     if not value:
-        raise InputError("classroom.empty_text", field=field)
+        raise InputError(f"classroom.empty_{field}", field=field)
     if len(value) > limit:
-        raise InputError("classroom.text_too_long", field=field, limit=limit, length=len(value))
+        raise InputError(f"classroom.{field}_too_long", field=field, limit=limit, length=len(value))
     return value
 
 

@@ -72,9 +72,10 @@ def test_an_instructors_file_adds_questions_in_their_own_words(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("text", "code"),
     [
-        ("[[questions]]\nid = 1\n", "classroom.question_invalid"),
-        ('[[questions]]\nid="a"\npage="x"\nprompt="p"\nanswer="b"\nchoices=["a"]\n', "classroom.question_invalid"),
-        ('[[questions]]\nid="a"\npage="x"\nprompt="p"\nanswer=1\ntolerance=-1\n', "classroom.question_invalid"),
+        ("[[questions]]\nid = 1\n", "classroom.question_missing"),
+        ('[[questions]]\nid="a"\npage="x"\nprompt="p"\nanswer="b"\nchoices=["a"]\n',
+         "classroom.question_answer_not_a_choice"),
+        ('[[questions]]\nid="a"\npage="x"\nprompt="p"\nanswer=1\ntolerance=-1\n', "classroom.question_bad_tolerance"),
         ('[[questions]]\nid="mse_course"\npage="x"\nprompt="p"\nanswer=1\n', "classroom.question_duplicate"),
         ("questions = [ [ [", "classroom.questions_file_unreadable"),
         ('__import__("os").system("id")', "classroom.questions_file_unreadable"),

@@ -81,7 +81,7 @@ def test_joining_refuses_a_missing_class_and_empty_or_huge_names(store: Classroo
     assert "ZZZZZZ" in str(missing.value)
     with pytest.raises(InputError) as empty:
         store.join(made.code, "   ", "k")
-    assert empty.value.code == "classroom.empty_text"
+    assert empty.value.code == "classroom.empty_name"
     with pytest.raises(InputError) as huge:
         store.join(made.code, "x" * 20_001, "k")
     assert huge.value.details == {"limit": 20_000, "length": 20_001}

@@ -68,7 +68,7 @@ def test_plural_entries_pick_their_form_and_plain_ones_ignore_the_count() -> Non
         "1 row of 4 has a missing value and is left out.")
     assert messages.word("data.csv_dropped_rows", {"count": 2, "rows": 4}) == (
         "2 rows of 4 have a missing value and are left out.")
-    assert messages.word("classroom.text_too_long", {"count": 3, "field": "name", "length": 9, "limit": 5}) == (
+    assert messages.word("classroom.name_too_long", {"count": 3, "field": "name", "length": 9, "limit": 5}) == (
         "The name is 9 characters long; at most 5 are kept.")
 
 
