@@ -88,7 +88,7 @@ def test_a_run_on_one_replica_shows_on_the_instructor_page_of_the_other(postgres
     page.goto(f"{second}/instructor")
     wait_for_script(page)
     page.get_by_label("Instructor secret").fill("room-12")
-    page.get_by_role("button", name="Open").click()
+    page.get_by_test_id("stMain").get_by_role("button", name="Open").click()
     page.get_by_text("The class live · 1 student").wait_for(timeout=60_000)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the class's runs (CSV)").click()

@@ -90,7 +90,7 @@ def test_a_predict_then_run_answer_shows_on_the_instructor_page(classroom, brows
     page.goto(f"{server}/instructor")
     wait_for_script(page)
     page.get_by_label("Instructor secret").fill(SECRET)
-    page.get_by_role("button", name="Open").click()
+    page.get_by_test_id("stMain").get_by_role("button", name="Open").click()
     page.get_by_text("The class live").wait_for(timeout=60_000)
     page.get_by_text(f"/classroom?class={made.code}").wait_for(timeout=30_000)  # the newest class comes first
     page.get_by_text("1 of 1 right (expected 0.58)").wait_for(timeout=60_000)
