@@ -3,11 +3,15 @@
 Three families, each in one style per purpose:
 
 * a number: :func:`fixed` (the digits a student compares: ``2.3000``), :func:`significant`
-  (a compact reading: ``0.7644``, ``1.235e+04``), :func:`latex_factor` (a number inside a
-  LaTeX product, negatives in parentheses);
+  (a compact reading: ``0.7644``, ``1.235e+04``), :func:`readable_number` (fixed decimals, a
+  compact form when huge or tiny), :func:`plain_fixed` / :func:`plain_short` (a number inside
+  a message: ``0.2500`` / ``0.25``), and in LaTeX :func:`latex_factor` (inside a product,
+  negatives in parentheses), :func:`latex_fixed` (the losses' steps: ``3.5 \\times 10^{-5}``),
+  :func:`latex_significant` and :func:`latex_column` (the optimizers' updates: ``1.5 \\cdot 10^{-3}``);
 * a tensor as text: :func:`tensor_literal` (text the parser reads back), :func:`python_literal`
   (Python source that rebuilds exactly the same values), :func:`latex_matrix` (a LaTeX
-  ``bmatrix``), :func:`shape_text` (a shape as Python writes the tuple);
+  ``bmatrix``), :func:`shape_text` (a shape as Python writes the tuple), :func:`batch_shape_text`
+  (a layer's shape with its batch: ``(N, 28, 28)``, ``?`` when unknown);
 * a tensor as a table: :func:`tensor_table` (rows, column names and row names, for a page to
   hand to its table widget).
 
@@ -160,3 +164,69 @@ def tensor_table(
     columns = tuple(f"{column_prefix}{j}" for j in range(values.shape[1]))
     index = None if row_prefix is None else tuple(f"{row_prefix}{i}" for i in range(values.shape[0]))
     return TensorTable(columns, rows, index)
+
+
+def latex_fixed(value: float | torch.Tensor, decimals: int = 4) -> str:
+    """A number for LaTeX: up to four decimals, trailing zeros dropped, powers of ten when tiny."""
+    x = float(value)
+    if math.isnan(x):
+        return r"\text{nan}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    if x == 0:
+        return "0"
+    if abs(x) < 10 ** (-decimals + 1) or abs(x) >= 1e7:
+        mantissa, exponent = f"{x:.3e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def plain_fixed(value: float | torch.Tensor, decimals: int = 4) -> str:
+    """A number for a plain-text message detail: fixed decimals, nan and inf by name."""
+    x = float(value)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x:.{decimals}f}"
+
+
+def plain_short(value: float | torch.Tensor) -> str:
+    """A parameter as a student typed it: 1 rather than 1.0000, 0.25 as is."""
+    return plain_fixed(value).rstrip("0").rstrip(".")
+
+
+def latex_significant(value: float, digits: int = 4) -> str:
+    """A number for LaTeX: ``digits`` significant digits, powers of ten written out."""
+    if math.isnan(value):
+        return r"\text{nan}"
+    if math.isinf(value):
+        return r"\infty" if value > 0 else r"-\infty"
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        power = f"10^{{{int(exponent)}}}"
+        return power if mantissa == "1" else f"{mantissa} \\cdot {power}"
+    return text
+
+
+def latex_column(values: Sequence[float], digits: int = 4) -> str:
+    """A column vector (narrower on the page than a row when formulas get long)."""
+    return r"\begin{pmatrix}" + r" \\ ".join(latex_significant(v, digits) for v in values) + r"\end{pmatrix}"
+
+
+def batch_shape_text(shape: Sequence[int | str] | None) -> str:
+    """``("N", 28, 28)`` → ``"(N, 28, 28)"``; None (unknown) → ``"?"``."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join(str(n) for n in shape) + ")"
+
+
+def readable_number(value: float, decimals: int = 4) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10**-decimals):
+        return f"{value:.4g}"
+    return f"{value:.{decimals}f}"

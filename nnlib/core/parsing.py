@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from nnlib.core.errors import InputError
-from nnlib.core.formatting import shape_text, tensor_literal
+from nnlib.core.formatting import shape_text
 from nnlib.core.settings import Settings, get_settings
 
 Number = bool | int | float
@@ -276,4 +276,4 @@ def parse_tensor(
 
 # TRANSITION (issue 16): the losses, activations and builder modules still import the literal
 # writer from here; it lives in nnlib.core.formatting, and this name goes once they import it there.
-format_tensor_literal = tensor_literal
+

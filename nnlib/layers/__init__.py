@@ -60,7 +60,7 @@ from nnlib.layers.presets import (
     dataset_problems,
     linear,
 )
-from nnlib.layers.shapes import BATCH, Shape, check_input_shape, format_shape, parse_shape, shape_words
+from nnlib.layers.shapes import BATCH, Shape, check_input_shape, parse_shape, shape_words
 from nnlib.layers.spec import Fix, LayerSpec, Problem
 from nnlib.layers.stack import (
     layer_from_data,

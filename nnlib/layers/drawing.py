@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
+from nnlib.core.formatting import batch_shape_text
 from nnlib.layers.analysis import NetworkSummary
 from nnlib.layers.kinds import LAYER_KINDS
-from nnlib.layers.shapes import BATCH, Shape, format_shape
+from nnlib.layers.shapes import BATCH, Shape
 
 _ROLE_COLORS = {  # fill, stroke
     "linear": ("#dbe8f6", "#3a6ea5"),
@@ -87,7 +88,7 @@ def architecture_svg(summary: NetworkSummary, per_row: int = 6) -> str:
                 f'stroke="{stroke}" stroke-width="{stroke_width}"/>'
             )
             lines = [(title, "bold", "#111"), (inner, "normal", "#333"),
-                     (format_shape(shape), "normal", "#111"), (params, "normal", "#555")]
+                     (batch_shape_text(shape), "normal", "#111"), (params, "normal", "#555")]
             lines = [line for line in lines if line[0]]
             first_y = middle - (len(lines) - 1) * 8
             for number, (text, weight, color) in enumerate(lines):

@@ -13,11 +13,12 @@ import keyword
 from collections.abc import Sequence
 
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import batch_shape_text
 from nnlib.core.settings import Settings, get_settings
 from nnlib.layers.analysis import LayerSummary, NetworkSummary, analyze
 from nnlib.layers.kinds import LayerKind
 from nnlib.layers.model import checked_layers
-from nnlib.layers.shapes import BATCH, format_shape
+from nnlib.layers.shapes import BATCH
 from nnlib.layers.spec import LayerSpec
 from nnlib.layers.stack import layer_kind
 from nnlib.losses import LOSSES
@@ -61,11 +62,11 @@ def sequential_code(
         "import torch",
         "from torch import nn",
         "",
-        f"# input: {format_shape((BATCH, *summary.input_shape))}",
+        f"# input: {batch_shape_text((BATCH, *summary.input_shape))}",
         "model = nn.Sequential(",
     ]
     for kind, params, row in rows:
-        lines.append(f"    {kind.constructor_code(params)},  # -> {format_shape(row.output_shape)}")
+        lines.append(f"    {kind.constructor_code(params)},  # -> {batch_shape_text(row.output_shape)}")
     lines += [")", *_example_lines(input_shape, summary)]
     return "\n".join(lines)
 
@@ -179,16 +180,16 @@ def sequential_class_code(
         lines += [
             "",
             "",
-            f"# input: {format_shape((BATCH, *summary.input_shape))}, output: {format_shape(summary.output_shape)}",
+            f"# input: {batch_shape_text((BATCH, *summary.input_shape))}, output: {batch_shape_text(summary.output_shape)}",
             f"layer_dims = {dims}",
             f"model = {class_name}(layer_dims)",
         ]
     else:
         lines += ["    def __init__(self):", "        super().__init__()"]
         lines += [f'        self.add_module("{name}", {kind.constructor_code(params)})  '
-                  f"# -> {format_shape(row.output_shape)}"
+                  f"# -> {batch_shape_text(row.output_shape)}"
                   for name, (kind, params, row) in zip(names, rows, strict=True)]
-        lines += ["", "", f"# input: {format_shape((BATCH, *summary.input_shape))}", f"model = {class_name}()"]
+        lines += ["", "", f"# input: {batch_shape_text((BATCH, *summary.input_shape))}", f"model = {class_name}()"]
     return "\n".join([*lines, *_example_lines(input_shape, summary)])
 
 
@@ -219,8 +220,8 @@ def module_code(
     ]
     lines += [f"        self.{name} = {kind.constructor_code(params)}"
               for name, (kind, params, _) in zip(names, rows, strict=True)]
-    lines += ["", "    def forward(self, x):", f"        # x: {format_shape((BATCH, *summary.input_shape))}"]
-    lines += [f"        x = self.{name}(x)  # -> {format_shape(row.output_shape)}"
+    lines += ["", "    def forward(self, x):", f"        # x: {batch_shape_text((BATCH, *summary.input_shape))}"]
+    lines += [f"        x = self.{name}(x)  # -> {batch_shape_text(row.output_shape)}"
               for name, (_, _, row) in zip(names, rows, strict=True)]
     lines += ["        return x", "", "", f"model = {class_name}()", *_example_lines(input_shape, summary)]
     return "\n".join(lines)

@@ -17,8 +17,9 @@ from typing import Any
 from torch import nn
 
 from nnlib.activations import ACTIVATIONS, Activation
+from nnlib.core.formatting import batch_shape_text
 from nnlib.core.params import IF_CHANGED, KEYWORD, POSITIONAL, Param
-from nnlib.layers.shapes import BATCH, Shape, format_shape, normalize_dim
+from nnlib.layers.shapes import BATCH, Shape, normalize_dim
 from nnlib.layers.spec import Fix, LayerSpec, Problem
 
 # What a layer's output is, for checking the last layer against the loss (None: any numbers).
@@ -126,7 +127,7 @@ def _same_shape(shape: Shape, params: dict, ctx: RuleContext) -> Shape:
 
 
 def _dims_details(name: str, value: int, shape: Shape) -> dict:
-    return {"param": name, "value": value, "ndim": len(shape), "shape_text": format_shape(shape),
+    return {"param": name, "value": value, "ndim": len(shape), "shape_text": batch_shape_text(shape),
             "lowest": -len(shape), "highest": len(shape) - 1}
 
 
@@ -137,13 +138,13 @@ def _linear_shape(shape: Shape, params: dict, ctx: RuleContext) -> Shape:
         flat = math.prod(int(n) for n in features)
         if len(features) > 1 and flat == expected:
             ctx.fail("needs_flatten", ctx.insert_flatten(), assumed=(BATCH, params["out_features"]), fed=True,
-                     expected=expected, actual=list(features), shape_text=format_shape(shape),
+                     expected=expected, actual=list(features), shape_text=batch_shape_text(shape),
                      sizes=" × ".join(str(n) for n in features), flat=flat)
         ctx.fail("mismatch", ctx.set_param("in_features", actual), assumed=shape[:-1] + (params["out_features"],),
                  fed=True, param="in_features", expected=expected, actual=actual)
     if len(features) > 1:
-        ctx.warn("linear_on_last_dim", ctx.insert_flatten(), shape_text=format_shape(shape),
-                 output_text=format_shape(shape[:-1] + (params["out_features"],)))
+        ctx.warn("linear_on_last_dim", ctx.insert_flatten(), shape_text=batch_shape_text(shape),
+                 output_text=batch_shape_text(shape[:-1] + (params["out_features"],)))
     return shape[:-1] + (params["out_features"],)
 
 
@@ -159,7 +160,7 @@ def _along_dim_shape(shape: Shape, params: dict, ctx: RuleContext) -> Shape:
 
 def _batchnorm_shape(shape: Shape, params: dict, ctx: RuleContext) -> Shape:
     if len(shape) not in (2, 3):
-        ctx.fail("bad_rank", ctx.insert_flatten(), fed=True, shape=list(shape), shape_text=format_shape(shape))
+        ctx.fail("bad_rank", ctx.insert_flatten(), fed=True, shape=list(shape), shape_text=batch_shape_text(shape))
     expected, actual = params["num_features"], shape[1]
     if expected != actual:
         ctx.fail("mismatch", ctx.set_param("num_features", actual), assumed=shape, fed=True, says="channels_mismatch",
@@ -176,7 +177,7 @@ def _flatten_shape(shape: Shape, params: dict, ctx: RuleContext) -> Shape:
         ctx.fail("flatten_batch", ctx.set_param("start_dim", 1))
     if start > end:
         ctx.fail("dim_order", ctx.set_param("end_dim", -1), start=params["start_dim"], end=params["end_dim"],
-                 shape_text=format_shape(shape))
+                 shape_text=batch_shape_text(shape))
     merged = math.prod(int(n) for n in shape[start:end + 1])
     return shape[:start] + (merged,) + shape[end + 1:]
 

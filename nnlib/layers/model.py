@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import batch_shape_text
 from nnlib.core.settings import Settings, get_settings
 from nnlib.layers.analysis import analyze
 from nnlib.layers.kinds import LAYER_KINDS, LayerKind
-from nnlib.layers.shapes import BATCH, check_input_shape, format_shape
+from nnlib.layers.shapes import BATCH, check_input_shape
 from nnlib.layers.spec import LayerSpec
 from nnlib.layers.stack import check_layer_count, parameter_cap, resolve_params
 
@@ -106,7 +107,7 @@ def as_batch(x: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:
         x = x.unsqueeze(0)
     elif tuple(x.shape[1:]) != shape:
         raise InputError("layers.sample_shape", field="sample", shape=list(x.shape), expected=list(shape),
-                         shape_text=str(tuple(x.shape)), expected_text=format_shape((BATCH, *shape)),
+                         shape_text=str(tuple(x.shape)), expected_text=batch_shape_text((BATCH, *shape)),
                          sample_text=str(shape))
     return x.to(torch.float32)
 

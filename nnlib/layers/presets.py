@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nnlib.core.formatting import batch_shape_text
 from nnlib.layers.analysis import NetworkSummary, logits_loss
 from nnlib.layers.kinds import LAYER_KINDS
-from nnlib.layers.shapes import BATCH, format_shape, shape_words
+from nnlib.layers.shapes import BATCH, shape_words
 from nnlib.layers.spec import Fix, LayerSpec, Problem
 from nnlib.losses import LOSSES
 
@@ -119,18 +120,18 @@ def dataset_problems(summary: NetworkSummary, dataset: str) -> list[Problem]:
             Fix("input_shape", 0, "layers.fix_input_shape", value=planned.input_shape,
                 details={"shape_words": shape_words(planned.input_shape)}),
             {**named, "expected": list(planned.input_shape), "actual": list(summary.input_shape),
-             "sample_words": planned.sample_words, "expected_text": format_shape((BATCH, *planned.input_shape)),
-             "actual_text": format_shape((BATCH, *summary.input_shape))},
+             "sample_words": planned.sample_words, "expected_text": batch_shape_text((BATCH, *planned.input_shape)),
+             "actual_text": batch_shape_text((BATCH, *summary.input_shape))},
             "layers.dataset_input_shape_images" if planned.images else "",
         ))
     output = summary.output_shape
     if output is not None and summary.layers:
-        expected = format_shape((BATCH, planned.classes))
+        expected = batch_shape_text((BATCH, planned.classes))
         if len(output) != 2 and summary.ok:  # a broken stack's shapes after the break are guesses
             problems.append(Problem(
                 "layers.dataset_output_rank", "warning", None, None,
                 {**named, "classes": planned.classes, "output": list(output), "expected_text": expected,
-                 "output_text": format_shape(output)},
+                 "output_text": batch_shape_text(output)},
             ))
         elif output[-1] != planned.classes:
             linears = [row.index for row in summary.layers if row.spec.kind in LAYER_KINDS

@@ -19,13 +19,6 @@ MAX_SHAPE_TEXT = 200  # a shape is a few numbers; anything longer is not one
 _SHAPE_SPLIT = re.compile(r"[\s,x×*]+")
 
 
-def format_shape(shape: Shape | None) -> str:
-    """``("N", 28, 28)`` → ``"(N, 28, 28)"``; None (unknown) → ``"?"``."""
-    if shape is None:
-        return "?"
-    return "(" + ", ".join(str(n) for n in shape) + ")"
-
-
 def shape_words(shape: Sequence[int]) -> str:
     """``(28, 28)`` → ``"28, 28"``: the shape the way the input box takes it."""
     return ", ".join(str(n) for n in shape)

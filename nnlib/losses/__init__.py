@@ -34,7 +34,6 @@ from nnlib.losses.evaluate import (
     torch_code,
     values_match,
 )
-from nnlib.losses.latex import fmt, fmt_plain
 from nnlib.losses.presets import find_preset
 from nnlib.losses.record import Finding, LossInfo, Manual, Preset, Severity, Step
 from nnlib.losses.registry import LOSSES, PRESETS, get_loss

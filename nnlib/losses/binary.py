@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nnlib.core.formatting import latex_fixed, plain_fixed
 from nnlib.losses.checks import (
     in_unit_interval,
     is_binary,
@@ -17,7 +18,7 @@ from nnlib.losses.checks import (
     swapped_binary,
     target_range,
 )
-from nnlib.losses.latex import examples, fmt, fmt_plain, items, operand
+from nnlib.losses.latex import examples, items, operand
 from nnlib.losses.record import Finding, LossInfo, Manual, Preset, Step
 from nnlib.losses.steps import first, reduce_step, scale
 
@@ -35,14 +36,14 @@ def bce_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mappi
     log_q = torch.clamp(torch.log1p(-p), min=LOG_CLAMP)
     clamped = bool(((torch.log(p) < LOG_CLAMP) | (torch.log1p(-p) < LOG_CLAMP)).any())
     entries = [
-        rf"\log {fmt(a)} = {fmt(b)},\ \log(1 - {fmt(a)}) = {fmt(c)}"
+        rf"\log {latex_fixed(a)} = {latex_fixed(b)},\ \log(1 - {latex_fixed(a)}) = {latex_fixed(c)}"
         for a, b, c in zip(first(p), log_p.reshape(-1).tolist(), log_q.reshape(-1).tolist(), strict=False)
     ]
     code = "losses.step.bce.logs_clamped" if clamped else "losses.step.bce.logs"
     logs = Step(code, items(entries, p.numel()), torch.stack([log_p, log_q]))
     contributions = -(y * log_p + (1 - y) * log_q)
     entries = [
-        rf"-[{fmt(t)} \cdot {operand(b)} + {operand(1 - t)} \cdot {operand(c)}] = {fmt(e)}"
+        rf"-[{latex_fixed(t)} \cdot {operand(b)} + {operand(1 - t)} \cdot {operand(c)}] = {latex_fixed(e)}"
         for t, b, c, e in zip(
             first(y),
             log_p.reshape(-1).tolist(),
@@ -73,7 +74,7 @@ def validate_bce(
         as_logits = ""
         if prediction.shape == target.shape and reduction != "none" and in_unit_interval(target):
             value = F.binary_cross_entropy_with_logits(prediction, target, reduction=reduction)
-            details["with_logits_value"] = fmt_plain(value)
+            details["with_logits_value"] = plain_fixed(value)
             as_logits = "losses.bce_input_out_of_range.as_logits"
         findings.append(
             Finding("losses.bce_input_out_of_range", "error", details, {"with_logits_text": as_logits})
@@ -143,7 +144,7 @@ def bce_logits_manual(
     x, y = prediction, target
     probabilities = torch.sigmoid(x)
     entries = [
-        rf"\sigma({fmt(a)}) = {fmt(b)}"
+        rf"\sigma({latex_fixed(a)}) = {latex_fixed(b)}"
         for a, b in zip(first(x), probabilities.reshape(-1).tolist(), strict=False)
     ]
     sigmoid = Step("losses.step.bce_logits.sigmoid", items(entries, x.numel()), probabilities)
@@ -151,8 +152,8 @@ def bce_logits_manual(
     soft = torch.log1p(torch.exp(-x.abs()))
     contributions = linear + soft
     entries = [
-        rf"\max({fmt(a)}, 0) - {operand(a)} \cdot {operand(t)} + \log(1 + e^{{-{fmt(abs(a))}}})"
-        rf" = {fmt(b)} + {operand(c)} = {fmt(e)}"
+        rf"\max({latex_fixed(a)}, 0) - {operand(a)} \cdot {operand(t)} + \log(1 + e^{{-{latex_fixed(abs(a))}}})"
+        rf" = {latex_fixed(b)} + {operand(c)} = {latex_fixed(e)}"
         for a, t, b, c, e in zip(
             first(x),
             y.reshape(-1).tolist(),
@@ -193,7 +194,7 @@ def validate_bce_logits(
     if looks_like_probabilities and in_unit_interval(target):
         bce = F.binary_cross_entropy(prediction, target, reduction=reduction)
         findings.append(
-            Finding("losses.bce_with_logits_given_probabilities", "note", {"bce_value": fmt_plain(bce)})
+            Finding("losses.bce_with_logits_given_probabilities", "note", {"bce_value": plain_fixed(bce)})
         )
     return findings + nonfinite(prediction, target)
 

@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from nnlib.core.formatting import tensor_literal
-from nnlib.losses.latex import examples, fmt_plain, shape_of
+from nnlib.core.formatting import plain_fixed, tensor_literal
+from nnlib.losses.latex import examples, shape_of
 from nnlib.losses.record import Finding, LossInfo
 from nnlib.losses.steps import IGNORE_INDEX, class_dim
 
@@ -88,7 +88,7 @@ def same_shape_checks(
         if same_count:
             details = {**base, "count": prediction.numel()}
             if not unreduced:
-                details["reshaped_value"] = fmt_plain(reshaped_value)
+                details["reshaped_value"] = plain_fixed(reshaped_value)
             parts = {"reshaped_value": "losses.shape_mismatch_reshape.shown_after"} if unreduced else {}
             return [Finding("losses.shape_mismatch_reshape", "error", details, parts)]
         return [Finding("losses.shape_mismatch", "error", base)]
@@ -106,14 +106,14 @@ def same_shape_checks(
     if unreduced:
         parts["torch_value"] = "losses.silent_broadcast.tensor_of_broadcast_shape"
     else:
-        details["torch_value"] = fmt_plain(torch_value)
+        details["torch_value"] = plain_fixed(torch_value)
     code = "losses.silent_broadcast_no_reshape"
     if same_count:
         code = "losses.silent_broadcast"
         if unreduced:
             parts["reshaped_value"] = "losses.silent_broadcast.tensor_of_prediction_shape"
         else:
-            details["reshaped_value"] = fmt_plain(reshaped_value)
+            details["reshaped_value"] = plain_fixed(reshaped_value)
     return [Finding(code, "warning", details, parts, table=matrix, table_code="losses.broadcast_table")]
 
 
@@ -230,8 +230,8 @@ def probabilities_given(
             as_probabilities = as_probabilities.mean() if reduction == "mean" else as_probabilities.sum()
     details = {
         "loss": info.module_name,
-        "torch_value": fmt_plain(torch_value),
-        "loss_if_probabilities": fmt_plain(as_probabilities),
+        "torch_value": plain_fixed(torch_value),
+        "loss_if_probabilities": plain_fixed(as_probabilities),
     }
     return [Finding("losses.probabilities_to_cross_entropy", "warning", details)]
 

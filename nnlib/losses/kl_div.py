@@ -15,8 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nnlib.core.formatting import latex_fixed
 from nnlib.losses.checks import nonfinite, not_log_probabilities, same_shape_checks, target_range
-from nnlib.losses.latex import fmt, items, operand
+from nnlib.losses.latex import items, operand
 from nnlib.losses.record import Finding, LossInfo, Manual, Preset, Step
 from nnlib.losses.steps import first, reduce_step, scale
 
@@ -25,13 +26,13 @@ def kl_div_manual(prediction: Tensor, target: Tensor, reduction: str, params: Ma
     x, y = torch.broadcast_tensors(prediction, target)
     log_y = torch.where(y > 0, torch.log(y), torch.zeros_like(y))  # 0 · log 0 = 0, as torch.xlogy
     entries = [
-        rf"\log {fmt(b)} = {fmt(c)}" if b > 0 else rf"y_i = {fmt(b)}:\ 0 \cdot \log 0 = 0"
+        rf"\log {latex_fixed(b)} = {latex_fixed(c)}" if b > 0 else rf"y_i = {latex_fixed(b)}:\ 0 \cdot \log 0 = 0"
         for b, c in zip(first(y), log_y.reshape(-1).tolist(), strict=False)
     ]
     logs = Step("losses.step.kl_div.log_target", items(entries, y.numel(), header=r"\log y_i:"), log_y)
     contributions = torch.xlogy(y, y) - y * x
     entries = [
-        rf"{fmt(b)} \cdot ({fmt(c)} - {operand(a)}) = {fmt(e)}"
+        rf"{latex_fixed(b)} \cdot ({latex_fixed(c)} - {operand(a)}) = {latex_fixed(e)}"
         for a, b, c, e in zip(
             first(x),
             y.reshape(-1).tolist(),

@@ -2,49 +2,17 @@
 
 from __future__ import annotations
 
-import math
-
 from torch import Tensor
 
 from nnlib.core import messages
-from nnlib.core.formatting import shape_text
+from nnlib.core.formatting import latex_fixed, plain_short, shape_text
 
 SHOWN_SUM_TERMS = 6  # terms written out in a sum
 
 
-def fmt(value: float | Tensor, decimals: int = 4) -> str:
-    """A number for LaTeX: up to four decimals, trailing zeros dropped, powers of ten when tiny."""
-    x = float(value)
-    if math.isnan(x):
-        return r"\text{nan}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    if x == 0:
-        return "0"
-    if abs(x) < 10 ** (-decimals + 1) or abs(x) >= 1e7:
-        mantissa, exponent = f"{x:.3e}".split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    text = f"{x:.{decimals}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def fmt_plain(value: float | Tensor, decimals: int = 4) -> str:
-    """A number for a plain-text message detail: fixed decimals, nan and inf by name."""
-    x = float(value)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return f"{x:.{decimals}f}"
-
-
-def fmt_short(value: float | Tensor) -> str:
-    """A parameter as a student typed it: 1 rather than 1.0000, 0.25 as is."""
-    return fmt_plain(value).rstrip("0").rstrip(".")
-
-
 def operand(value: float | Tensor) -> str:
     """A number that may follow an operator: negatives (and powers of ten) in parentheses."""
-    text = fmt(value)
+    text = latex_fixed(value)
     return f"({text})" if text.startswith("-") or r"\times" in text else text
 
 
@@ -76,12 +44,12 @@ def sum_terms(flat: Tensor) -> str:
         tail = r" + \dots + " + operand(values[-1])
     if not shown:
         return "0"
-    return " + ".join(operand(v) if i else fmt(v) for i, v in enumerate(shown)) + tail
+    return " + ".join(operand(v) if i else latex_fixed(v) for i, v in enumerate(shown)) + tail
 
 
 def vector(flat: Tensor) -> str:
     values = flat.reshape(-1).tolist()
-    shown = ", ".join(fmt(v) for v in values[:SHOWN_SUM_TERMS])
+    shown = ", ".join(latex_fixed(v) for v in values[:SHOWN_SUM_TERMS])
     if len(values) > SHOWN_SUM_TERMS:
         shown += r", \dots"
     return rf"\left({shown}\right)"
@@ -95,4 +63,4 @@ def shape_of(tensor_or_shape: Tensor | tuple[int, ...]) -> str:
 
 def examples(values: Tensor) -> str:
     """Up to three of ``values`` for a message: "2.2, -0.85, -1.4"."""
-    return ", ".join(fmt_short(v) for v in values.reshape(-1)[:3].tolist())
+    return ", ".join(plain_short(v) for v in values.reshape(-1)[:3].tolist())

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nnlib.core.formatting import latex_fixed
 from nnlib.core.params import Param
 from nnlib.losses.checks import (
     ROW_SUM_TOLERANCE,
@@ -20,7 +21,7 @@ from nnlib.losses.checks import (
     not_log_probabilities,
     probabilities_given,
 )
-from nnlib.losses.latex import examples, fmt, items, operand, shape_of, vector
+from nnlib.losses.latex import examples, items, operand, shape_of, vector
 from nnlib.losses.record import Finding, LossInfo, Manual, Preset, Step
 from nnlib.losses.steps import (
     SHOWN_CLASSES,
@@ -65,7 +66,7 @@ def pick_step(
             continue
         entries.append(
             rf"\ell_{{{i + 1}}} = \mathrm{{LSE}}_{{{i + 1}}} - z_{{{i + 1},{int(flat_t[i])}}}"
-            rf" = {fmt(flat_lse[i])} - {operand(flat_z[i])} = {fmt(flat_l[i])}"
+            rf" = {latex_fixed(flat_lse[i])} - {operand(flat_z[i])} = {latex_fixed(flat_l[i])}"
         )
     return contributions, Step("losses.step.cross_entropy.pick", items(entries, len(flat_l)), contributions)
 
@@ -174,12 +175,12 @@ def cross_entropy_probability_manual(
     entries = []
     for i in range(min(SHOWN_ROWS, rows_y.shape[0])):
         terms = " + ".join(
-            rf"{fmt(t)} \cdot {operand(lp)}"
+            rf"{latex_fixed(t)} \cdot {operand(lp)}"
             for t, lp in zip(rows_y[i].tolist()[:SHOWN_CLASSES], rows_l[i].tolist(), strict=False)
         )
         if rows_y.shape[1] > SHOWN_CLASSES:
             terms += r" + \dots"
-        entries.append(rf"\ell_{{{i + 1}}} = -({terms}) = {fmt(flat_l[i])}")
+        entries.append(rf"\ell_{{{i + 1}}} = -({terms}) = {latex_fixed(flat_l[i])}")
     picking = Step("losses.step.cross_entropy_probability.sum", items(entries, len(flat_l)), contributions)
     value, reduced = reduce_step(contributions, reduction)
     return Manual((softmax, lse_step, picking, reduced), contributions, value)
@@ -296,7 +297,7 @@ def nll_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mappi
     flat_k = kept.reshape(-1).tolist()
     entries = [
         (
-            rf"\ell_{{{i + 1}}} = -\log p_{{{i + 1},{int(flat_t[i])}}} = -{operand(flat_p[i])} = {fmt(flat_l[i])}"
+            rf"\ell_{{{i + 1}}} = -\log p_{{{i + 1},{int(flat_t[i])}}} = -{operand(flat_p[i])} = {latex_fixed(flat_l[i])}"
         )
         if flat_k[i]
         else ignored_entry(i)

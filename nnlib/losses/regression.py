@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nnlib.core.formatting import latex_fixed, plain_short
 from nnlib.core.params import Param
 from nnlib.losses.checks import nonfinite, same_shape_checks
-from nnlib.losses.latex import fmt, fmt_short, items, operand
+from nnlib.losses.latex import items, operand
 from nnlib.losses.record import Finding, LossInfo, Manual, Preset, Step
 from nnlib.losses.steps import differences_step, elementwise_gradient, first, reduce_step
 
@@ -34,7 +35,7 @@ def mse_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mappi
     _, _, d, differences = differences_step(prediction, target)
     squares = d * d
     entries = [
-        f"{operand(a)}^2 = {fmt(b)}" for a, b in zip(first(d), squares.reshape(-1).tolist(), strict=False)
+        f"{operand(a)}^2 = {latex_fixed(b)}" for a, b in zip(first(d), squares.reshape(-1).tolist(), strict=False)
     ]
     squaring = Step(
         "losses.step.mse.squares", items(entries, d.numel(), header=r"\ell_i = (\hat{y}_i - y_i)^2:"), squares
@@ -87,7 +88,7 @@ def l1_manual(prediction: Tensor, target: Tensor, reduction: str, params: Mappin
     _, _, d, differences = differences_step(prediction, target)
     absolute = d.abs()
     entries = [
-        f"|{fmt(a)}| = {fmt(b)}" for a, b in zip(first(d), absolute.reshape(-1).tolist(), strict=False)
+        f"|{latex_fixed(a)}| = {latex_fixed(b)}" for a, b in zip(first(d), absolute.reshape(-1).tolist(), strict=False)
     ]
     absolutes = Step(
         "losses.step.l1.absolute", items(entries, d.numel(), header=r"\ell_i = |\hat{y}_i - y_i|:"), absolute
@@ -137,14 +138,14 @@ def smooth_l1_manual(prediction: Tensor, target: Tensor, reduction: str, params:
     entries = []
     for a, b in zip(first(z), contributions.reshape(-1).tolist(), strict=False):
         if beta and a < beta:
-            entries.append(rf"{fmt(a)} < {fmt(beta)}:\ 0.5 \cdot {fmt(a)}^2 / {fmt(beta)} = {fmt(b)}")
+            entries.append(rf"{latex_fixed(a)} < {latex_fixed(beta)}:\ 0.5 \cdot {latex_fixed(a)}^2 / {latex_fixed(beta)} = {latex_fixed(b)}")
         else:
-            entries.append(rf"{fmt(a)} \ge {fmt(beta)}:\ {fmt(a)} - 0.5 \cdot {fmt(beta)} = {fmt(b)}")
+            entries.append(rf"{latex_fixed(a)} \ge {latex_fixed(beta)}:\ {latex_fixed(a)} - 0.5 \cdot {latex_fixed(beta)} = {latex_fixed(b)}")
     pieces = Step(
         "losses.step.smooth_l1.pieces",
         items(entries, z.numel(), header=r"\ell_i:"),
         contributions,
-        {"beta": fmt_short(beta)},
+        {"beta": plain_short(beta)},
     )
     value, reduced = reduce_step(contributions, reduction)
     return Manual((differences, pieces, reduced), contributions, value)
@@ -204,16 +205,16 @@ def huber_manual(prediction: Tensor, target: Tensor, reduction: str, params: Map
     entries = []
     for a, b in zip(first(z), contributions.reshape(-1).tolist(), strict=False):
         if a < delta:
-            entries.append(rf"{fmt(a)} < {fmt(delta)}:\ 0.5 \cdot {fmt(a)}^2 = {fmt(b)}")
+            entries.append(rf"{latex_fixed(a)} < {latex_fixed(delta)}:\ 0.5 \cdot {latex_fixed(a)}^2 = {latex_fixed(b)}")
         else:
             entries.append(
-                rf"{fmt(a)} \ge {fmt(delta)}:\ {fmt(delta)} \cdot ({fmt(a)} - 0.5 \cdot {fmt(delta)}) = {fmt(b)}"
+                rf"{latex_fixed(a)} \ge {latex_fixed(delta)}:\ {latex_fixed(delta)} \cdot ({latex_fixed(a)} - 0.5 \cdot {latex_fixed(delta)}) = {latex_fixed(b)}"
             )
     pieces = Step(
         "losses.step.huber.pieces",
         items(entries, z.numel(), header=r"\ell_i:"),
         contributions,
-        {"delta": fmt_short(delta)},
+        {"delta": plain_short(delta)},
     )
     value, reduced = reduce_step(contributions, reduction)
     return Manual((differences, pieces, reduced), contributions, value)

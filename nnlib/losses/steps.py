@@ -9,7 +9,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from nnlib.losses.latex import fmt, items, operand, sum_terms, vector, worded
+from nnlib.core.formatting import latex_fixed
+from nnlib.losses.latex import items, operand, sum_terms, vector, worded
 from nnlib.losses.record import LossFunction, Step
 
 IGNORE_INDEX = -100  # CrossEntropyLoss / NLLLoss skip targets equal to this
@@ -28,12 +29,12 @@ def reduce_step(contributions: Tensor, reduction: str, count: int | None = None)
     total = flat.sum()
     terms = sum_terms(flat)
     if reduction == "sum":
-        latex = rf"\mathcal{{L}} = \sum_i \ell_i = {terms} = {fmt(total)}"
+        latex = rf"\mathcal{{L}} = \sum_i \ell_i = {terms} = {latex_fixed(total)}"
         return total, Step("losses.step.sum", latex, total)
     value = total / n if n else total * math.nan
     latex = (
         rf"\mathcal{{L}} = \frac{{1}}{{N}}\sum_i \ell_i = \frac{{{terms}}}{{{n}}}"
-        rf" = \frac{{{fmt(total)}}}{{{n}}} = {fmt(value)}"
+        rf" = \frac{{{latex_fixed(total)}}}{{{n}}} = {latex_fixed(value)}"
     )
     return value, Step("losses.step.mean", latex, value, {"n": n})
 
@@ -57,7 +58,7 @@ def differences_step(prediction: Tensor, target: Tensor) -> tuple[Tensor, Tensor
     p, y = torch.broadcast_tensors(prediction, target)
     d = p - y
     entries = [
-        f"{fmt(a)} - {operand(b)} = {fmt(c)}"
+        f"{latex_fixed(a)} - {operand(b)} = {latex_fixed(c)}"
         for a, b, c in zip(first(p), y.reshape(-1).tolist(), d.reshape(-1).tolist(), strict=False)
     ]
     step = Step("losses.step.differences", items(entries, d.numel(), header=r"\hat{y}_i - y_i:"), d)
@@ -104,13 +105,13 @@ def log_sum_exp_step(scores: Tensor, dim: int, maximum: Tensor, lse: Tensor) -> 
     lines = []
     for i in range(min(SHOWN_ROWS, rows.shape[0])):
         row = rows[i].tolist()
-        exps = " + ".join(f"e^{{{fmt(z)}}}" for z in row[:SHOWN_CLASSES])
-        shifted = " + ".join(f"e^{{{fmt(z - maxima[i])}}}" for z in row[:SHOWN_CLASSES])
+        exps = " + ".join(f"e^{{{latex_fixed(z)}}}" for z in row[:SHOWN_CLASSES])
+        shifted = " + ".join(f"e^{{{latex_fixed(z - maxima[i])}}}" for z in row[:SHOWN_CLASSES])
         if len(row) > SHOWN_CLASSES:
             exps += r" + \dots"
             shifted += r" + \dots"
         lines.append(rf"\mathrm{{LSE}}_{{{i + 1}}} &= \log({exps})")
-        lines.append(rf"&= {fmt(maxima[i])} + \log({shifted}) = {fmt(lses[i])}")
+        lines.append(rf"&= {latex_fixed(maxima[i])} + \log({shifted}) = {latex_fixed(lses[i])}")
     if rows.shape[0] > SHOWN_ROWS:
         lines.append(rf"&\dots\ ({worded('losses.latex.samples_in_all', samples=rows.shape[0])})")
     latex = r"\begin{aligned}" + r"\\ ".join(lines) + r"\end{aligned}"

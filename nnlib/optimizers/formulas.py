@@ -6,9 +6,10 @@ each line is a :class:`Substitution` (``lhs = symbolic = numbers = result``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from nnlib.core.formatting import latex_column, latex_significant
 
 Vector = tuple[float, float]
 State = dict[str, Vector]  # an optimizer's state after a step, by the symbol its formulas use
@@ -20,25 +21,6 @@ def zeros() -> Vector:
 
 def vector(values: list[float]) -> Vector:
     return (values[0], values[1])
-
-
-def latex_number(value: float, digits: int = 4) -> str:
-    """A number for LaTeX: ``digits`` significant digits, powers of ten written out."""
-    if math.isnan(value):
-        return r"\text{nan}"
-    if math.isinf(value):
-        return r"\infty" if value > 0 else r"-\infty"
-    text = f"{value:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        power = f"10^{{{int(exponent)}}}"
-        return power if mantissa == "1" else f"{mantissa} \\cdot {power}"
-    return text
-
-
-def latex_vector(values: Vector, digits: int = 4) -> str:
-    """A column vector (narrower on the page than a row when formulas get long)."""
-    return r"\begin{pmatrix}" + r" \\ ".join(latex_number(v, digits) for v in values) + r"\end{pmatrix}"
 
 
 @dataclass(frozen=True)
@@ -77,10 +59,10 @@ class StepNumbers:
     digits: int = 4
 
     def n(self, value: float) -> str:
-        return latex_number(value, self.digits)
+        return latex_significant(value, self.digits)
 
     def vec(self, values: Vector) -> str:
-        return latex_vector(values, self.digits)
+        return latex_column(values, self.digits)
 
     def prev(self, symbol: str) -> str:
         return self.vec(self.previous.get(symbol, zeros()))

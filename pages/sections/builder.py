@@ -28,8 +28,9 @@ import pandas as pd
 import streamlit as st
 
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import batch_shape_text, tensor_literal
 from nnlib.core.params import Param
-from nnlib.core.parsing import format_tensor_literal, parse_tensor
+from nnlib.core.parsing import parse_tensor
 from nnlib.core.settings import Settings
 from nnlib.layers import (
     BUILDER_LOSSES,
@@ -44,7 +45,6 @@ from nnlib.layers import (
     as_batch,
     build_model,
     default_class_name,
-    format_shape,
     layers_to_data,
     module_code,
     parse_shape,
@@ -99,7 +99,7 @@ def _default_sample_text(shape: tuple[int, ...]) -> str:
     if shape == (3,):
         return COURSE_004_X
     batch = 2 if math.prod(shape) <= 64 else 1
-    return format_tensor_literal(sample_input(shape, batch, seed=0).round(decimals=2), decimals=2)
+    return tensor_literal(sample_input(shape, batch, seed=0).round(decimals=2), decimals=2)
 
 
 def _set_stack(layers: list[dict]) -> None:
@@ -306,7 +306,7 @@ def _layer_row(position: int, row_id: int, summary: NetworkSummary) -> None:
         head, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="center")
         params = "" if row.params is None else f" · {row.params:,} parameters"
         head.markdown(f"**{position + 1}. {row.label}**")
-        head.caption(f"output `{format_shape(row.output_shape)}`{params}")
+        head.caption(f"output `{batch_shape_text(row.output_shape)}`{params}")
         up.button("", key=f"builder_up_{row_id}", icon=":material/arrow_upward:", help="Move up",
                   disabled=position == 0, on_click=_move, args=(position, -1))
         down.button("", key=f"builder_down_{row_id}", icon=":material/arrow_downward:", help="Move down",
@@ -383,7 +383,7 @@ def show_dataset_check(check_col, planned: str, misfits: list[Problem]) -> None:
         if not misfits:
             dataset = PLANNED_DATASETS[planned]
             st.success(f"Fits {dataset.label}: {dataset.sample_words} in, "
-                       f"{format_shape(('N', dataset.classes))} out, one score per class.",
+                       f"{batch_shape_text(('N', dataset.classes))} out, one score per class.",
                        icon=":material/check_circle:")
 
 
@@ -401,7 +401,7 @@ def show_architecture(summary: NetworkSummary) -> None:
 
 def show_layers(summary: NetworkSummary, input_shape: tuple[int, ...], settings: Settings) -> None:
     st.subheader("Layers")
-    st.caption(f"Input → `{format_shape(('N', *input_shape))}`")
+    st.caption(f"Input → `{batch_shape_text(('N', *input_shape))}`")
     for position, row_id in enumerate(state[ROW_IDS]):
         _layer_row(position, row_id, summary)
     full = len(state[LAYERS]) >= settings.max_layers
@@ -421,12 +421,12 @@ def show_overview(summary: NetworkSummary, input_shape: tuple[int, ...], setting
     st.subheader("Shapes and parameters")
     total_col, out_col, layers_col = st.columns(3)
     total_col.metric("Parameters", f"{summary.total_params:,}")
-    out_col.metric("Output shape", format_shape(summary.output_shape))
+    out_col.metric("Output shape", batch_shape_text(summary.output_shape))
     layers_col.metric("Layers", f"{len(summary.layers)} / {settings.max_layers}")
     st.dataframe(
         pd.DataFrame(
-            [{"#": "", "Layer": "input", "Output shape": format_shape(("N", *input_shape)), "Parameters": 0}]
-            + [{"#": str(row.index + 1), "Layer": row.label, "Output shape": format_shape(row.output_shape),
+            [{"#": "", "Layer": "input", "Output shape": batch_shape_text(("N", *input_shape)), "Parameters": 0}]
+            + [{"#": str(row.index + 1), "Layer": row.label, "Output shape": batch_shape_text(row.output_shape),
                 "Parameters": row.params} for row in summary.layers]
         ),
         hide_index=True,
@@ -460,7 +460,7 @@ def _sample(input_shape: tuple[int, ...], batch: int, seed: int, source: str, se
         except InputError as error:
             show_input_error(error)
             return None
-    text = st.text_area(f"Sample of shape {format_shape(('N', *input_shape))} or {input_shape}",
+    text = st.text_area(f"Sample of shape {batch_shape_text(('N', *input_shape))} or {input_shape}",
                         key="builder_sample_text", height=110, max_chars=settings.max_text_chars, **SHARED)
     try:
         return as_batch(parse_tensor(text, field="sample", settings=settings), input_shape)

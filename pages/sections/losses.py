@@ -7,7 +7,6 @@ steps, findings, table layout) comes from the loss's record, never from a branch
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ import streamlit as st
 import torch
 
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import readable_number
 from nnlib.core.params import Param
 from nnlib.losses import (
     LOSSES,
@@ -100,16 +100,6 @@ def load_preset() -> None:
 
 
 # --------------------------------------------------------------------------- drawing helpers
-
-
-def number(value: float, decimals: int = 4) -> str:
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if value != 0 and (abs(value) >= 1e6 or abs(value) < 10**-decimals):
-        return f"{value:.4g}"
-    return f"{value:.{decimals}f}"
 
 
 def show_tensor(tensor: torch.Tensor, caption: str | None = None) -> None:
@@ -287,7 +277,7 @@ def show_value(report: LossReport) -> None:
         first, second, third = st.columns(3)
         first.metric("PyTorch value", f"{float(report.torch_value):.4f}")
         second.metric("By hand", f"{float(report.manual.value):.4f}")
-        third.metric("Difference", number(report.max_difference, 2) if report.max_difference else "0")
+        third.metric("Difference", readable_number(report.max_difference, 2) if report.max_difference else "0")
     if report.matches:
         st.success("The value worked out from the formula equals PyTorch's.", icon=":material/check_circle:")
     else:
@@ -340,7 +330,7 @@ def show_metrics(report: LossReport) -> None:
 
 def show_metric(result: MetricResult) -> None:
     # As many digits as the course prints: tensor(45.0794), tensor(66.6667).
-    st.metric(result.name, f"{number(result.value)} %")
+    st.metric(result.name, f"{readable_number(result.value)} %")
     st.latex(result.formula)
     if result.predicted is not None:
         st.caption(
@@ -348,7 +338,7 @@ def show_metric(result: MetricResult) -> None:
             f"the labels {result.predicted.to(torch.int64).reshape(-1).tolist()}."
         )
     else:
-        errors = ", ".join(number(v) for v in result.per_element.reshape(-1)[:8].tolist())
+        errors = ", ".join(readable_number(v) for v in result.per_element.reshape(-1)[:8].tolist())
         st.caption(f"Absolute percentage error of each element: {errors}")
     for finding in result.findings:
         show_finding(finding)
@@ -477,11 +467,11 @@ def show_sigmoid_bce() -> None:
                 f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows
             ],
             "σ rounded?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
-            "BCELoss(σ(x))": [number(r.bce_value) for r in rows],
-            "BCEWithLogits(x)": [number(r.logits_value) for r in rows],
-            "exact (float64)": [number(r.exact_value) for r in rows],
-            "grad, σ + BCELoss": [number(r.bce_gradient) for r in rows],
-            "grad, with logits": [number(r.logits_gradient) for r in rows],
+            "BCELoss(σ(x))": [readable_number(r.bce_value) for r in rows],
+            "BCEWithLogits(x)": [readable_number(r.logits_value) for r in rows],
+            "exact (float64)": [readable_number(r.exact_value) for r in rows],
+            "grad, σ + BCELoss": [readable_number(r.bce_gradient) for r in rows],
+            "grad, with logits": [readable_number(r.logits_gradient) for r in rows],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
@@ -501,25 +491,25 @@ def show_sigmoid_bce() -> None:
     if wrong:
         st.warning(
             "Wrong value: Sigmoid + BCELoss gives "
-            + "; ".join(f"{number(r.bce_value)} for x = {r.logit:g}" for r in wrong)
+            + "; ".join(f"{readable_number(r.bce_value)} for x = {r.logit:g}" for r in wrong)
             + " — the exact losses are "
-            + ", ".join(number(r.exact_value) for r in wrong)
+            + ", ".join(readable_number(r.exact_value) for r in wrong)
             + ".",
             icon=":material/warning:",
         )
     if rounded:
         st.warning(
             "Lost gradient: through Sigmoid + BCELoss the gradient is "
-            + ", ".join(f"{number(r.bce_gradient)} at x = {r.logit:g}" for r in rounded)
+            + ", ".join(f"{readable_number(r.bce_gradient)} at x = {r.logit:g}" for r in rounded)
             + "; through BCEWithLogitsLoss it is "
-            + ", ".join(number(r.logits_gradient) for r in rounded)
+            + ", ".join(readable_number(r.logits_gradient) for r in rounded)
             + ".",
             icon=":material/warning:",
         )
     for r in lucky:
         st.caption(
             f"At x = {r.logit:g} the two values agree only by luck: the clamp at 100 happens to equal "
-            f"the exact loss {number(r.exact_value)}; the gradient is still lost."
+            f"the exact loss {readable_number(r.exact_value)}; the gradient is still lost."
         )
 
 
@@ -535,11 +525,11 @@ def show_log_zero() -> None:
                 "BCELoss()(tensor([1.]), tensor([1.]))",
             ],
             "PyTorch gives": [
-                number(demo.log_zero),
-                number(demo.zero_times_log_zero),
-                number(demo.bce_certain_wrong),
-                number(demo.bce_gradient_certain_wrong),
-                number(demo.bce_certain_right),
+                readable_number(demo.log_zero),
+                readable_number(demo.zero_times_log_zero),
+                readable_number(demo.bce_certain_wrong),
+                readable_number(demo.bce_gradient_certain_wrong),
+                readable_number(demo.bce_certain_right),
             ],
         }
     )
@@ -569,22 +559,22 @@ def show_softmax_overflow() -> None:
     frame = pd.DataFrame(
         {
             "z": [f"{v:g}" for v in demo.logits.tolist()],
-            "e^z (naive)": [number(v) for v in demo.naive_exp.tolist()],
-            "naive softmax": [number(v) for v in demo.naive_softmax.tolist()],
-            "z − max z": [number(v) for v in demo.shifted.tolist()],
-            "e^(z − max z)": [number(v) for v in demo.shifted_exp.tolist()],
-            "stable softmax": [number(v) for v in demo.stable_softmax.tolist()],
-            "torch.softmax": [number(v) for v in demo.torch_softmax.tolist()],
-            "−log(naive softmax)": [number(v) for v in demo.naive_cross_entropy.tolist()],
-            "CE loss if this class is true": [number(v) for v in demo.torch_cross_entropy.tolist()],
+            "e^z (naive)": [readable_number(v) for v in demo.naive_exp.tolist()],
+            "naive softmax": [readable_number(v) for v in demo.naive_softmax.tolist()],
+            "z − max z": [readable_number(v) for v in demo.shifted.tolist()],
+            "e^(z − max z)": [readable_number(v) for v in demo.shifted_exp.tolist()],
+            "stable softmax": [readable_number(v) for v in demo.stable_softmax.tolist()],
+            "torch.softmax": [readable_number(v) for v in demo.torch_softmax.tolist()],
+            "−log(naive softmax)": [readable_number(v) for v in demo.naive_cross_entropy.tolist()],
+            "CE loss if this class is true": [readable_number(v) for v in demo.torch_cross_entropy.tolist()],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     st.latex(rf"\log\sum_k e^{{z_k}} = m + \log\sum_k e^{{z_k - m}},\quad m = \max_k z_k = {demo.maximum:g}")
     first, second, third = st.columns(3)
-    first.metric("log Σ eᶻ, naive", number(demo.naive_log_sum_exp))
-    second.metric("with the max subtracted", number(demo.stable_log_sum_exp))
-    third.metric("torch.logsumexp", number(demo.torch_log_sum_exp))
+    first.metric("log Σ eᶻ, naive", readable_number(demo.naive_log_sum_exp))
+    second.metric("with the max subtracted", readable_number(demo.stable_log_sum_exp))
+    third.metric("torch.logsumexp", readable_number(demo.torch_log_sum_exp))
     st.markdown(
         "Subtracting the largest score changes nothing mathematically (it cancels in the fraction) "
         "but keeps every exponent ≤ 0, so nothing overflows. CrossEntropyLoss and LogSoftmax do this "

@@ -15,8 +15,8 @@ import streamlit as st
 
 from nnlib.core import messages
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import latex_significant
 from nnlib.optimizers import OPTIMIZERS
-from nnlib.optimizers.formulas import latex_number
 from nnlib.optimizers.paths import (
     STEP_RULES,
     Descent1D,
@@ -138,7 +138,7 @@ def show_descent(rule_key: str, curve_key: str, alpha: float, start: float, step
     rule = STEP_RULES[rule_key]
     st.markdown(f"#### {rule.title}")
     st.caption(rule.note)
-    st.latex(rule.latex.replace(r"\alpha", rf"\underbrace{{{latex_number(alpha)}}}_{{\alpha}}"))
+    st.latex(rule.latex.replace(r"\alpha", rf"\underbrace{{{latex_significant(alpha)}}}_{{\alpha}}"))
     try:
         descent = descend_1d(curve_key, rule_key, alpha, start, steps)
     except InputError as error:

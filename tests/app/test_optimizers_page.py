@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from nnlib.core.formatting import latex_column
 from nnlib.optimizers import OPTIMIZERS
-from nnlib.optimizers.formulas import latex_vector
 from nnlib.optimizers.paths import Hyperparameters, run_paths
 from nnlib.optimizers.surfaces import SURFACES
 from tests.app.conftest import app_test
@@ -95,8 +95,8 @@ def test_chosen_step_shows_torch_numbers_in_the_formulas(at: AppTest) -> None:
     step = paths["adam"].steps[4]
     shown = "\n".join(latex(at))
     assert r"\theta_{5} &= \theta_{4}" in shown
-    assert latex_vector(step.theta_next) in shown
-    assert latex_vector(step.state["m"]) in shown and latex_vector(step.state["v"]) in shown
+    assert latex_column(step.theta_next) in shown
+    assert latex_column(step.state["m"]) in shown and latex_column(step.state["v"]) in shown
     assert any("Step t = 5" in m.value for m in at.markdown)
 
 

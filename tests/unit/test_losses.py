@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from nnlib.core import messages
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import latex_fixed
 from nnlib.core.parsing import parse_tensor
 from nnlib.losses import (
     LOSSES,
@@ -24,7 +25,6 @@ from nnlib.losses import (
     check,
     evaluate,
     find_preset,
-    fmt,
     get_loss,
     log_zero_demo,
     resolve_params,
@@ -135,8 +135,8 @@ def test_steps_substitute_the_students_numbers() -> None:
     assert total.latex.endswith("= 1.74")
     ce = evaluate("CrossEntropyLoss", COURSE_LOGITS, COURSE_CLASSES).manual.steps
     lse = torch.logsumexp(COURSE_LOGITS, 1)
-    assert fmt(lse[0]) in ce[1].latex and r"e^{-1.2} + e^{2.2} + e^{0.2}" in ce[1].latex
-    assert rf"{fmt(lse[0])} - 2.2 = {fmt(lse[0] - 2.2)}" in ce[2].latex
+    assert latex_fixed(lse[0]) in ce[1].latex and r"e^{-1.2} + e^{2.2} + e^{0.2}" in ce[1].latex
+    assert rf"{latex_fixed(lse[0])} - 2.2 = {latex_fixed(lse[0] - 2.2)}" in ce[2].latex
     assert torch.allclose(ce[2].value, lse - COURSE_LOGITS[[0, 1, 2], [1, 2, 0]], atol=1e-6)
     nll = evaluate("NLLLoss", COURSE_LOGITS, COURSE_CLASSES).manual.steps
     assert torch.allclose(nll[1].value, torch.log_softmax(COURSE_LOGITS, 1), atol=1e-6)
@@ -699,7 +699,7 @@ def test_softmax_overflow_and_log_sum_exp() -> None:
     ],
 )
 def test_fmt(value: float, text: str) -> None:
-    assert fmt(value) == text
+    assert latex_fixed(value) == text
 
 
 # --------------------------------------------------------------------------- fields other registries read

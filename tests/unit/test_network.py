@@ -21,6 +21,7 @@ from torch import nn
 from nnlib.activations import ACTIVATIONS
 from nnlib.core import messages
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import batch_shape_text
 from nnlib.core.settings import Settings
 from nnlib.layers import (
     BUILDER_LOSSES,
@@ -38,7 +39,6 @@ from nnlib.layers import (
     course_layer_names,
     dataset_problems,
     default_class_name,
-    format_shape,
     layers_from_data,
     layers_to_data,
     linear,
@@ -732,7 +732,7 @@ def valid_stacks(draw) -> tuple[list[LayerSpec], tuple[int, ...]]:
 def test_analysis_equals_torch_on_random_stacks(stack, batch: int) -> None:
     layers, input_shape = stack
     assert_matches_torch(layers, input_shape, batch)
-    assert format_shape(analyze(layers, input_shape).output_shape).startswith("(N")
+    assert batch_shape_text(analyze(layers, input_shape).output_shape).startswith("(N")
 
 
 @settings(max_examples=100, deadline=None)

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from nnlib.core import messages
 from nnlib.core.errors import InputError
+from nnlib.core.formatting import latex_column, latex_significant
 from nnlib.optimizers import OPTIMIZERS, build_optimizer, get_optimizer, hyperparameter_values, optimizer_code
 from nnlib.optimizers.adam import adam_bias_corrected
-from nnlib.optimizers.formulas import latex_number, latex_vector
 from nnlib.optimizers.paths import (
     ALPHA_PRESETS,
     DESCENT_STATUSES,
@@ -275,10 +275,10 @@ def test_hyperparameter_errors_name_the_field() -> None:
 
 
 def test_latex_numbers() -> None:
-    assert latex_number(0.1234567) == "0.1235"
-    assert latex_number(1e-10) == "10^{-10}"
-    assert latex_number(2.5e-5) == r"2.5 \cdot 10^{-5}"
-    assert latex_vector((1.0, -2.0)) == r"\begin{pmatrix}1 \\ -2\end{pmatrix}"
+    assert latex_significant(0.1234567) == "0.1235"
+    assert latex_significant(1e-10) == "10^{-10}"
+    assert latex_significant(2.5e-5) == r"2.5 \cdot 10^{-5}"
+    assert latex_column((1.0, -2.0)) == r"\begin{pmatrix}1 \\ -2\end{pmatrix}"
 
 
 @pytest.mark.parametrize("optimizer_key", list(OPTIMIZERS))
@@ -289,20 +289,20 @@ def test_substituted_formulas_show_torch_numbers(optimizer_key: str) -> None:
     t = 3
     step = path.steps[t - 1]
     lines = substituted_formulas(path, t, hyper)
-    assert lines[0].lhs == "g_{3}" and lines[0].result == latex_vector(step.grad)
+    assert lines[0].lhs == "g_{3}" and lines[0].result == latex_column(step.grad)
     update = lines[-1]
-    assert (update.lhs, update.result) == (r"\theta_{3}", latex_vector(step.theta_next))
+    assert (update.lhs, update.result) == (r"\theta_{3}", latex_column(step.theta_next))
     assert update.symbolic.startswith(r"\theta_{2} - ")
-    assert update.numbers.startswith(latex_vector(step.theta) + " - ")
-    assert latex_number(hyper.lr(optimizer_key)) in update.numbers
+    assert update.numbers.startswith(latex_column(step.theta) + " - ")
+    assert latex_significant(hyper.lr(optimizer_key)) in update.numbers
     results = [line.result for line in lines]
     for value in step.state.values():  # torch's state after the step is each line's result
-        assert latex_vector(value) in results
+        assert latex_column(value) in results
     for value in path.steps[t - 2].state.values():  # the previous state is substituted on the right
-        assert any(latex_vector(value) in line.numbers for line in lines)
+        assert any(latex_column(value) in line.numbers for line in lines)
     if optimizer_key == "adam":
         m_hat, v_hat = adam_bias_corrected(step.state, t, hyper.values("adam"))
-        assert latex_vector(m_hat) in update.numbers and latex_vector(v_hat) in update.numbers
+        assert latex_column(m_hat) in update.numbers and latex_column(v_hat) in update.numbers
         assert m_hat[0] == pytest.approx(step.state["m"][0] / (1 - 0.9**3))
     # One line for the gradient, one per state the hand rule keeps (Adam's m-hat, v-hat too), one update.
     _, hand_state = OPTIMIZERS[optimizer_key].manual_step(step.theta, step.grad, path.steps[t - 2].state, t,
