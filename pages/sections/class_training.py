@@ -8,6 +8,7 @@ class database through an observer, so its leaderboard entry comes from the serv
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from dataclasses import dataclass
 
 import streamlit as st
@@ -17,7 +18,7 @@ from nnlib.classroom.reporting import ClassRunObserver
 from nnlib.classroom.storage import Student
 from nnlib.data.registry import DATASETS
 from nnlib.training import TrainConfig
-from nnlib.training.runner import BackgroundRun, shared_board
+from nnlib.training.runner import BackgroundRun
 from pages.components import membership
 from pages.components.i18n import _
 from pages.sections.classroom import goal_text
@@ -93,11 +94,10 @@ def apply_challenge(config: TrainConfig, context: ChallengeContext | None) -> Tr
 
 
 def report_to_class(run: BackgroundRun) -> None:
-    """A class member's new run reports itself to the class database (once per run)."""
+    """A class member's run reports itself to the class database (once per run, attached before it starts)."""
     member = membership.current_member()
-    token = shared_board().token_of(run)
-    if member is None or token is None or any(isinstance(o, ClassRunObserver) for o in run.observers):
+    if member is None or any(isinstance(o, ClassRunObserver) for o in run.observers):
         return
     context = current_challenge()
-    run.observers.append(ClassRunObserver(membership.store(), token, member.class_code, member.id,
-                                          context.challenge_id if context else None))
+    run.observers.append(ClassRunObserver(membership.store(), secrets.token_urlsafe(12), member.class_code,
+                                          member.id, context.challenge_id if context else None))

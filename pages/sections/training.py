@@ -330,8 +330,10 @@ def start(config: TrainConfig, dataset: datasets.Dataset, epochs: int | None = N
     active = current_run()
     if active is None or active.status == FAILED:  # a failed run is not tried again: plan anew
         active = new_run(config, dataset)
-    if active is not None and start_on_board("train", active, epochs):
-        report_to_class(active)
+    if active is None:
+        return
+    report_to_class(active)  # before it starts: a short run can end before the next line runs
+    if start_on_board("train", active, epochs):
         st.session_state[RUN_KEY] = active
         st.rerun()  # redraw with the settings locked and the live panel ticking
 
