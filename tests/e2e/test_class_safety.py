@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.archives import long_name_bomb, tiny_letters_archive
 from tests.support.browser import assert_no_exception, screenshot, wait_for_script
 from tests.support.server import running_server
 
@@ -145,35 +146,6 @@ def test_one_run_per_student_across_tabs_race_included(class_url: str, students)
     first.close()
 
 
-def tiny_archive(folder) -> str:
-    """A real notMNIST-layout archive with one image per letter: ten images in all."""
-    import numpy as np
-
-    from nnlib.data import write_notmnist_archive
-
-    images = np.zeros((10, 28, 28), dtype=np.uint8)
-    images[:, 8:20, 8:20] = 255
-    return str(write_notmnist_archive(images, np.arange(10), folder / "notMNIST_small.tar.gz"))
-
-
-def long_name_bomb(folder) -> str:
-    """A .tar.gz whose one GNU long-name header declares 2 GiB, then a few MB of zeros."""
-    import gzip
-
-    block = bytearray(512)
-    block[0:13] = b"././@LongLink"
-    block[100:108], block[108:116], block[116:124] = b"0000644\0", b"0000000\0", b"0000000\0"
-    block[124:136] = b"%011o\0" % (2 * 1024**3)
-    block[136:148] = b"00000000000\0"
-    block[156:157] = b"L"
-    block[257:265] = b"ustar  \0"
-    block[148:156] = b" " * 8
-    block[148:156] = b"%06o\0 " % sum(block)
-    path = folder / "letters.tar.gz"
-    path.write_bytes(gzip.compress(bytes(block) + bytes(4 * 1024 * 1024)))
-    return str(path)
-
-
 def open_letters(context, url: str):
     tab = context.new_page()
     tab.goto(f"{url}/training")
@@ -188,14 +160,14 @@ def test_an_upload_stays_with_its_student_and_a_bomb_is_refused_at_once(class_ur
                                                                         tmp_path) -> None:
     alice, bob = students(), students()
     mine = open_letters(alice, class_url)
-    mine.locator('input[type="file"]').set_input_files(tiny_archive(tmp_path))
+    mine.locator('input[type="file"]').set_input_files(str(tiny_letters_archive(tmp_path)))
     expect(mine.get_by_text("Your upload: notMNIST_small.tar.gz")).to_be_visible(timeout=30_000)
     expect(mine.get_by_text("notMNIST (your upload): 10 images from notMNIST_small.tar.gz").first).to_be_visible()
     assert_no_exception(mine)
     theirs = open_letters(bob, class_url)
     assert theirs.get_by_text("Your upload").count() == 0  # bob still trains on the class's letters
     expect(theirs.get_by_text("10,000 samples", exact=False).first).to_be_visible()
-    theirs.locator('input[type="file"]').set_input_files(long_name_bomb(tmp_path))
+    theirs.locator('input[type="file"]').set_input_files(str(long_name_bomb(tmp_path)))
     alert = theirs.locator('[data-testid="stAlert"]', has_text="letters.tar.gz")
     expect(alert).to_be_visible(timeout=15_000)
     assert ".part" not in alert.inner_text() and "/tmp" not in alert.inner_text()

@@ -14,77 +14,24 @@ import tarfile
 import tempfile
 import time
 import tracemalloc
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from nnlib import data as ds
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
+from tests.support.archives import GIB, gzip_parts, header, padded, pax, png_bytes, zeros
 
-GIB = 1024**3
 PEAK_LIMIT = 100 * ds.MEGABYTE
 TIME_LIMIT_S = 3.0  # generous: each of these is refused in well under a tenth of that
 
 
 # ------------------------------------------------------------------ building archives by hand
-
-
-def header(name: bytes, size: int, typeflag: bytes = b"0", *, base256: bool = False,
-           prefix: bytes = b"") -> bytes:
-    """One 512-byte ustar header with a correct checksum."""
-    block = bytearray(512)
-    block[0 : len(name)] = name
-    block[100:108] = b"0000644\0"
-    block[108:116] = b"0000000\0"
-    block[116:124] = b"0000000\0"
-    block[124:136] = b"\x80" + size.to_bytes(11, "big") if base256 else b"%011o\0" % size
-    block[136:148] = b"00000000000\0"
-    block[156:157] = typeflag
-    block[257:263] = b"ustar\0"
-    block[263:265] = b"00"
-    block[345 : 345 + len(prefix)] = prefix
-    block[148:156] = b" " * 8
-    block[148:156] = b"%06o\0 " % sum(block)
-    return bytes(block)
-
-
-def padded(data: bytes) -> bytes:
-    return data + bytes(-len(data) % 512)
-
-
-def pax(records: dict[bytes, bytes]) -> bytes:
-    out = b""
-    for key, value in records.items():
-        body = b" %s=%s\n" % (key, value)
-        length = len(body) + 1
-        while len(body) + len(str(length)) != length:  # the length counts its own digits
-            length = len(body) + len(str(length))
-        out += b"%d%s" % (length, body)
-    return out
-
-
-def gzip_parts(parts: Iterable[bytes], level: int = 6) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    return b"".join(compressor.compress(part) for part in parts) + compressor.flush()
-
-
-def zeros(megabytes: int) -> Iterator[bytes]:
-    chunk = bytes(ds.MEGABYTE)
-    for _ in range(megabytes):
-        yield chunk
-
-
-def png_bytes(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import json
 import re
 import sys
@@ -44,6 +43,7 @@ import urllib.parse
 from pathlib import Path
 
 from nnlib.core.settings import load_settings
+from tests.support.archives import long_name_bomb, tiny_letters_archive
 from tests.support.browser import BROWSER_ARGS, CHROMIUM
 from tools.classroom_load.browser_steps import PATIENCE_S, set_number, wait_for_quiet
 
@@ -75,34 +75,6 @@ def parse_mix(text: str) -> dict[str, int]:
 
 def students_in(mix: dict[str, int]) -> int:
     return sum(mix.values())
-
-
-def header_bomb(folder: Path) -> Path:
-    """A .tar.gz whose one GNU long-name header (type L) declares 2 GiB, then 4 MB of zeros."""
-    block = bytearray(512)
-    block[0:13] = b"././@LongLink"
-    block[100:108], block[108:116], block[116:124] = b"0000644\0", b"0000000\0", b"0000000\0"
-    block[124:136] = b"%011o\0" % (2 * 1024**3)
-    block[136:148] = b"00000000000\0"
-    block[156:157] = b"L"
-    block[257:265] = b"ustar  \0"
-    block[148:156] = b" " * 8
-    block[148:156] = b"%06o\0 " % sum(block)
-    path = folder / "letters.tar.gz"
-    path.write_bytes(gzip.compress(bytes(block) + bytes(4 * 1024 * 1024)))
-    return path
-
-
-def tiny_archive(folder: Path) -> Path:
-    """A valid notMNIST_small .tar.gz of 10 images, one letter of each class."""
-    import numpy as np
-
-    from nnlib import data as datasets
-
-    letters = datasets.load_offline_letters()
-    first = [int(np.flatnonzero(letters.labels == label)[0]) for label in range(len(letters.classes))]
-    return datasets.write_notmnist_archive(letters.images[first], letters.labels[first],
-                                           folder / datasets.NOTMNIST_ARCHIVE_NAME)
 
 
 def emit(record: dict) -> None:
@@ -225,7 +197,7 @@ async def open_letters(me: Adversary):
 async def bomb(browser, base: str, number: int, folder: Path) -> dict:
     async with Adversary(browser, base, "bomb", number) as me:
         page = await open_letters(me)
-        path = header_bomb(folder)
+        path = long_name_bomb(folder)
         me.record["file_bytes"] = path.stat().st_size
         sent = time.monotonic()
         await page.locator('input[type="file"]').set_input_files(str(path))
@@ -247,7 +219,7 @@ async def bomb(browser, base: str, number: int, folder: Path) -> dict:
 async def tiny(browser, base: str, number: int, folder: Path) -> dict:
     async with Adversary(browser, base, "tiny", number) as me:
         page = await open_letters(me)
-        path = tiny_archive(folder)
+        path = tiny_letters_archive(folder)
         sent = time.monotonic()
         await page.locator('input[type="file"]').set_input_files(str(path))
         try:
