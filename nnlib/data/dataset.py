@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from nnlib.core.settings import PROJECT_ROOT, get_settings
+from nnlib.data.words import Worded
 
 Progress = Callable[[int, int], None]
 
@@ -45,6 +46,8 @@ class Dataset:
 
     ``features`` is (150, 4) float32 for iris and (N, 28, 28) uint8 for the
     letters (255 = white letter, 0 = black background); ``labels`` is (N,) int64.
+    ``description`` is given as text or as :class:`~nnlib.data.words.Words` (a catalogue
+    code): it reads in the language of whoever reads it, since a loaded data set is shared.
     """
 
     name: str
@@ -52,7 +55,7 @@ class Dataset:
     labels: np.ndarray = field(repr=False)
     classes: tuple[str, ...]
     feature_names: tuple[str, ...] | None
-    description: str
+    description: str = Worded()  # type: ignore[assignment]  # text in the current language
     skipped: int = 0  # image files that did not decode
     refused: int = 0  # archive or folder entries not read: links, absolute or '..' paths
     source: str | None = None  # where the data was read from; "upload:<hash>" for a student's upload

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from nnlib.data.dataset import Dataset, read_only
+from nnlib.data.words import Words
 
 IRIS_FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
 
@@ -42,5 +43,5 @@ def load_iris() -> Dataset:
         labels=read_only(np.asarray(labels, dtype=np.int64)),
         classes=classes,
         feature_names=IRIS_FEATURE_NAMES,
-        description="Iris flowers (Fisher, 1936), scikit-learn's bundled copy",
+        description=Words("data.iris.description"),
     )

@@ -41,6 +41,7 @@ from nnlib.data.dataset import (
     data_dir_path,
     read_only,
 )
+from nnlib.data.words import Words
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +62,7 @@ def load_offline_letters() -> Dataset:
         labels=read_only(labels),
         classes=classes,
         feature_names=None,
-        description=f"Offline letters A-J rendered from {faces} open fonts (not the real notMNIST)",
+        description=Words("data.offline_letters.description", {"count": faces}),
         source=str(OFFLINE_LETTERS_FILE),
     )
 
@@ -219,7 +220,7 @@ def notmnist_dataset(images: np.ndarray, labels: np.ndarray, skipped: int, refus
         labels=read_only(labels),
         classes=LETTERS,
         feature_names=None,
-        description=f"notMNIST_small (real): {len(labels):,} images from {name}",
+        description=Words("data.notmnist.description", {"count": len(labels), "name": name}),
         skipped=skipped,
         refused=refused,
         source=source,

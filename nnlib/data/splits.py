@@ -7,6 +7,7 @@ import torch
 
 from nnlib.core.errors import InputError
 from nnlib.data.dataset import Dataset, Split
+from nnlib.data.words import kept_words
 
 
 def _check_fractions(val_fraction: float, test_fraction: float) -> None:
@@ -67,7 +68,8 @@ def split_dataset(
     train, val, test = stratified_indices(dataset.labels, val_fraction, test_fraction, seed)
     if not (len(train) and len(val) and len(test)):
         needed = _smallest_splittable_class(val_fraction, test_fraction)
-        raise InputError("data.too_few_samples", description=dataset.description, samples=len(dataset),
+        # The description quoted as Words: the message reads in the language of whoever shows it.
+        raise InputError("data.too_few_samples", description=kept_words(dataset, "description"), samples=len(dataset),
                          needed_per_class=needed)
     features = dataset.features.astype(np.float32)
     if dataset.is_image:

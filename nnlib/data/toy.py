@@ -16,6 +16,7 @@ import numpy as np
 
 from nnlib.core.errors import InputError
 from nnlib.data.dataset import Dataset
+from nnlib.data.words import Worded, Words, kept_words
 
 PLANE = (-1.75, 1.75)  # both axes: every toy set fits, with a margin for the boundary
 MIN_SAMPLES, MAX_SAMPLES = 20, 20_000
@@ -81,23 +82,24 @@ class ToySet:
     name: str
     make: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
     classes: tuple[str, ...]
-    description: str
-    title: str = ""  # as the page and the CLI's help name it
+    description: str = Worded()  # type: ignore[assignment]  # in the current language (data.toy.<name>.*)
+    title: str = Worded()  # type: ignore[assignment]  # as the page and the CLI's help name it
+
+
+def _toy_set(name: str, make: Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]],
+             classes: tuple[str, ...]) -> ToySet:
+    """A toy set whose description and title are its catalogue entries data.toy.<name>.description / .title."""
+    return ToySet(name, make, classes, Words(f"data.toy.{name}.description"), Words(f"data.toy.{name}.title"))
 
 
 TOY_SETS: dict[str, ToySet] = {
     toy.name: toy
     for toy in (
-        ToySet("circles", _circles, ("inside", "ring"), "A disc of one class inside a ring of the other.",
-               "Circles: a disc inside a ring"),
-        ToySet("moons", _moons, ("upper moon", "lower moon"), "Two interleaved half circles.",
-               "Moons: two interleaved half circles"),
-        ToySet("xor", _xor, ("different signs", "same signs"), "Class 1 where x and y have the same sign.",
-               "XOR: four squares"),
-        ToySet("spirals", _spirals, ("spiral A", "spiral B"), "Two spirals wound around each other.",
-               "Two spirals"),
-        ToySet("blobs", _blobs, ("blob 1", "blob 2", "blob 3"), "Three Gaussian clouds.",
-               "Blobs: three Gaussian clouds"),
+        _toy_set("circles", _circles, ("inside", "ring")),
+        _toy_set("moons", _moons, ("upper moon", "lower moon")),
+        _toy_set("xor", _xor, ("different signs", "same signs")),
+        _toy_set("spirals", _spirals, ("spiral A", "spiral B")),
+        _toy_set("blobs", _blobs, ("blob 1", "blob 2", "blob 3")),
     )
 }
 
@@ -114,7 +116,7 @@ def make_toy(name: str, samples: int = 400, noise: float = 0.1, seed: int = 0) -
     targets.setflags(write=False)
     return Dataset(
         name=name, features=features, labels=targets, classes=toy.classes, feature_names=("x", "y"),
-        description=toy.description, source=f"toy:{name}:{samples}:{noise:g}:{seed}",
+        description=kept_words(toy, "description"), source=f"toy:{name}:{samples}:{noise:g}:{seed}",
     )
 
 
@@ -150,7 +152,7 @@ def make_toy_dataset(name: str, samples: int = 400, noise: float = 0.1, seed: in
     expanded.setflags(write=False)
     return Dataset(
         name=name, features=expanded, labels=plain.labels, classes=plain.classes,
-        feature_names=("x", "y", *features), description=plain.description,
+        feature_names=("x", "y", *features), description=kept_words(plain, "description"),
         source=f"{plain.source}:{','.join(features)}",
     )
 

@@ -34,6 +34,7 @@ from nnlib.data.dataset import (
     read_only,
 )
 from nnlib.data.notmnist import notmnist_cache_file, notmnist_dataset, write_cache
+from nnlib.data.words import Words
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _DOWNLOAD_CHUNK = 256 * 1024
@@ -120,7 +121,7 @@ def load_notmnist_upload(
         labels=read_only(labels),
         classes=LETTERS,
         feature_names=None,
-        description=f"notMNIST (your upload): {len(labels):,} images from {display}",
+        description=Words("data.upload.description", {"count": len(labels), "name": display}),
         skipped=buffer.skipped,
         refused=refused,
         source=f"{UPLOAD_PREFIX}{digest[:24]}",

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.data import load_iris
 from nnlib.data.dataset import Split
@@ -211,8 +212,11 @@ def run_course_seeds(
 
 def course_code(seed: int = 0) -> str:
     """Text 004's code with its shuffle and initialisation seeded: plain PyTorch that trains what
-    :func:`run_course` trains for ``seed`` (iris from scikit-learn, in place of the course's data.pt)."""
+    :func:`run_course` trains for ``seed`` (iris from scikit-learn, in place of the course's data.pt).
+
+    The identifiers stay English; the comments are in the current language (``course.code_*``)."""
     seed = check_seed(seed)
+    shuffle = messages.word("course.code_shuffle")
     return "\n".join([
         "import torch",
         "from sklearn.datasets import load_iris",
@@ -222,7 +226,7 @@ def course_code(seed: int = 0) -> str:
         "iris = load_iris()",
         "X = torch.tensor(iris.data, dtype=torch.float32)",
         "y = torch.tensor(iris.target)",
-        f"order = torch.randperm(150, generator=torch.Generator().manual_seed({seed}))  # the one shuffle",
+        f"order = torch.randperm(150, generator=torch.Generator().manual_seed({seed}))  # {shuffle}",
         "X, y = X[order], y[order]",
         f"X_train, X_val = X[:{COURSE_TRAIN_SIZE}], X[{COURSE_TRAIN_SIZE}:]",
         f"y_train, y_val = y[:{COURSE_TRAIN_SIZE}], y[{COURSE_TRAIN_SIZE}:]",
