@@ -22,6 +22,7 @@ from torch import nn
 
 from nnlib.activations import get_activation
 from nnlib.backprop.network import Network
+from nnlib.core import messages
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,19 @@ class Hidden:
     key: str
     activation: str | None  # a name in nnlib.activations.ACTIVATIONS
     latex: str
-    label: str  # the page's tab
-    note: str  # what the tab shows, in the course's words
     t_formula: str = ""  # LaTeX of T from Z, e.g. ReLU(Z) = max(0, Z)
     t_numbers: Callable[[str], str] = str  # the same with Z's numbers (LaTeX) filled in
     slope_formula: str = ""  # LaTeX of act'(Z) in dL/dZ = dL/dT ⊙ act'(Z)
+
+    @property
+    def label(self) -> str:
+        """The page's tab (``backprop.hidden_<key>_label``), in the student's language."""
+        return messages.word(f"backprop.hidden_{self.key}_label")
+
+    @property
+    def note(self) -> str:
+        """What the tab shows, in the course's words (``backprop.hidden_<key>_note``)."""
+        return messages.word(f"backprop.hidden_{self.key}_note")
 
     def apply(self, z: torch.Tensor) -> torch.Tensor:
         if self.activation is None:
@@ -53,14 +62,9 @@ class Hidden:
 HIDDEN: dict[str, Hidden] = {
     hidden.key: hidden
     for hidden in (
+        Hidden("none", None, r"T = X \cdot W_1"),
         Hidden(
-            "none", None, r"T = X \cdot W_1", "Two linear layers (course)",
-            "Exactly the network of «Backpropagation. Математический аспект»: T = X·W₁, ŷ = T·W₂.",
-        ),
-        Hidden(
-            "relu", "ReLU", r"Z = X \cdot W_1,\quad T = \mathrm{ReLU}(Z) = \max(0, Z)", "With a ReLU in between",
-            "«А что с нелинейностью?»: a ReLU sits between the layers. The gradient passes it only where "
-            "its input Z was positive; everywhere else it is cut to 0, and W₁ gets nothing from there.",
+            "relu", "ReLU", r"Z = X \cdot W_1,\quad T = \mathrm{ReLU}(Z) = \max(0, Z)",
             t_formula=r"\mathrm{ReLU}(Z) = \max(0, Z)",
             t_numbers=lambda z: rf"\max\left(0, {z}\right)",
             slope_formula=r"\mathbf{1}[Z > 0]",
@@ -77,19 +81,21 @@ class Reduction:
     latex: str
     scale: Callable[[int], float]
     torch_name: str
-    label: str  # the page's choice
+
+    @property
+    def label(self) -> str:
+        """The page's choice (``backprop.reduction_<key>``), in the student's language."""
+        return messages.word(f"backprop.reduction_{self.key}")
 
 
 REDUCTIONS: dict[str, Reduction] = {
     # The course's formula: a plain sum of squared errors.
     "sum": Reduction(
         "sum", r"L = \sum_{i=1}^{N} (\hat{y}_i - y_i)^2", lambda n: 1.0, "sum",
-        "Sum of squared errors (the course's formula)",
     ),
     # torch.nn.MSELoss() by default: the mean.
     "mean": Reduction(
         "mean", r"L = \frac{1}{N}\sum_{i=1}^{N} (\hat{y}_i - y_i)^2", lambda n: 1.0 / n, "mean",
-        "Mean of squared errors (torch.nn.MSELoss default)",
     ),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from nnlib.core import messages
 from nnlib.core.formatting import batch_shape_text
 from nnlib.layers.analysis import NetworkSummary
 from nnlib.layers.kinds import LAYER_KINDS
@@ -31,11 +32,11 @@ def architecture_svg(summary: NetworkSummary, per_row: int = 6) -> str:
     so a network's narrowing or widening is visible at a glance.
     """
     box_width, gap, row_gap, pad = 132, 34, 44, 12
-    nodes = [("input", "Input", "", "", None, (BATCH, *summary.input_shape))]
+    nodes = [("input", messages.word("layers.drawing_input"), "", "", None, (BATCH, *summary.input_shape))]
     for row in summary.layers:
         kind = LAYER_KINDS.get(row.spec.kind)
         inner = row.label[len(row.spec.kind):].strip("()") if kind else ""
-        params = "" if not row.params else f"{row.params:,} params"
+        params = "" if not row.params else messages.word("layers.drawing_params", {"count": row.params})
         severities = {p.severity for p in summary.problems_for(row.index)}
         severity = "error" if "error" in severities else ("warning" if severities else None)
         nodes.append((kind.role if kind else "regularization", f"{row.index + 1}. {row.spec.kind}",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Sequence
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import batch_shape_text
 from nnlib.core.settings import Settings, get_settings
@@ -29,6 +30,11 @@ CLASS_NAMES = {"binary": "BinaryClassifier", "multiclass": "Classifier", "regres
 DEFAULT_CLASS_NAME = "Net"
 
 
+def _comment(code: str, **details) -> str:
+    """A comment of the exported code in the current language (the code itself stays English)."""
+    return messages.word(code, details)
+
+
 def _code_lines(layers: Sequence[LayerSpec], input_shape: Sequence[int], settings: Settings
                 ) -> tuple[list[tuple[LayerKind, dict, LayerSummary]], NetworkSummary]:
     checked = checked_layers(layers, settings)
@@ -44,10 +50,11 @@ def _example_lines(input_shape: Sequence[int], summary: NetworkSummary) -> list[
     return [
         "print(model)",
         "",
-        f"x = torch.randn({sizes})  # a batch of 2 samples",
+        f"x = torch.randn({sizes})  # {_comment('layers.code_batch', count=2)}",
         "y = model(x)",
         f"print(y.shape)  # torch.Size({list(output)})",
-        f"print(sum(p.numel() for p in model.parameters()))  # {summary.total_params} parameters",
+        "print(sum(p.numel() for p in model.parameters()))  # "
+        + _comment("layers.code_params", count=summary.total_params),
         "",
     ]
 
@@ -62,7 +69,7 @@ def sequential_code(
         "import torch",
         "from torch import nn",
         "",
-        f"# input: {batch_shape_text((BATCH, *summary.input_shape))}",
+        f"# {_comment('layers.code_input', shape=batch_shape_text((BATCH, *summary.input_shape)))}",
         "model = nn.Sequential(",
     ]
     for kind, params, row in rows:
@@ -167,20 +174,22 @@ def sequential_class_code(
         ]
         if hidden:
             lines += [
-                "            if idx < len(layer_dims) - 2:  # after every hidden layer",
+                f"            if idx < len(layer_dims) - 2:  # {_comment('layers.code_after_hidden')}",
                 f"                activation = {hidden}",
                 f'                self.add_module(f"{hidden_name}{{idx}}", activation)',
             ]
         if output:
             lines += [
-                f"            {'elif' if hidden else 'if'} idx == len(layer_dims) - 2:  # after the output layer",
+                f"            {'elif' if hidden else 'if'} idx == len(layer_dims) - 2:  "
+                f"# {_comment('layers.code_after_output')}",
                 f"                activation = {output}",
                 f'                self.add_module(f"{output_name}{{idx}}", activation)',
             ]
         lines += [
             "",
             "",
-            f"# input: {batch_shape_text((BATCH, *summary.input_shape))}, output: {batch_shape_text(summary.output_shape)}",
+            "# " + _comment("layers.code_input_output", shape=batch_shape_text((BATCH, *summary.input_shape)),
+                            output=batch_shape_text(summary.output_shape)),
             f"layer_dims = {dims}",
             f"model = {class_name}(layer_dims)",
         ]
@@ -189,7 +198,8 @@ def sequential_class_code(
         lines += [f'        self.add_module("{name}", {kind.constructor_code(params)})  '
                   f"# -> {batch_shape_text(row.output_shape)}"
                   for name, (kind, params, row) in zip(names, rows, strict=True)]
-        lines += ["", "", f"# input: {batch_shape_text((BATCH, *summary.input_shape))}", f"model = {class_name}()"]
+        lines += ["", "", f"# {_comment('layers.code_input', shape=batch_shape_text((BATCH, *summary.input_shape)))}",
+                  f"model = {class_name}()"]
     return "\n".join([*lines, *_example_lines(input_shape, summary)])
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from torch import nn
 
 from nnlib.activations import ACTIVATIONS, Activation
+from nnlib.core import messages
 from nnlib.core.formatting import batch_shape_text
 from nnlib.core.params import IF_CHANGED, KEYWORD, POSITIONAL, Param
 from nnlib.layers.shapes import BATCH, Shape, normalize_dim
@@ -91,9 +92,22 @@ class LayerKind:
     count_params: Callable[[dict], int]
     short: Callable[[dict], str]  # the arguments as a student reads them: "4 → 16"
     attribute: str  # attribute stem in the nn.Module form: linear_1, relu_1
-    description: str
+    describe: Callable[[], str]  # what the layer does, in the current language (see description)
     formula: Callable[[dict], str] | None = None  # the parameter count in LaTeX, with the numbers
     output: str | None = None  # PROBABILITIES, DISTRIBUTION, LOG_PROBABILITIES or None
+
+    @property
+    def description(self) -> str:
+        """What the layer does, in one sentence, worded when it is read (the student's language)."""
+        return self.describe()
+
+    def help_for(self, spec: Param) -> str:
+        """A parameter's help text in the current language: ``layers.help_<attribute>_<name>`` (or
+        ``layers.help_<name>`` for one every kind shares), else the parameter's own words."""
+        for code in (f"layers.help_{self.attribute}_{spec.name}", f"layers.help_{spec.name}"):
+            if messages.template(code) is not None:
+                return messages.word(code)
+        return spec.help
 
     def param(self, name: str) -> Param:
         for spec in self.params:
@@ -204,15 +218,19 @@ def _linear_formula(p: dict) -> str:
 
 def _batchnorm_formula(p: dict) -> str:
     if not p["affine"]:
-        return r"0 \quad (\text{affine=False: no } \gamma, \beta)"
+        return r"0 \quad (\text{" + messages.word("layers.formula_no_affine") + r"} \gamma, \beta)"
     c = p["num_features"]
     return rf"\underbrace{{{c}}}_{{\gamma}} + \underbrace{{{c}}}_{{\beta}} = {2 * c:,}".replace(",", "{,}")
 
 
 def dim_param() -> Param:
     """The ``dim`` of a layer that acts along one dimension (Softmax, LogSoftmax)."""
-    return Param("dim", "int", 1, style=KEYWORD, step=1,
-                 help="The dimension that sums to 1; dim=1 is the features of (N, C).")
+    return Param("dim", "int", 1, style=KEYWORD, step=1)  # its help: layers.help_dim
+
+
+def _worded(code: str) -> Callable[[], str]:
+    """A description read from the layers catalogue each time it is shown."""
+    return lambda: messages.word(code)
 
 
 def _dim_short(params: dict) -> str:
@@ -223,12 +241,9 @@ LINEAR = LayerKind(
     "Linear",
     nn.Linear,
     (
-        Param("in_features", "int", 4, minimum=1, width=True, step=1, style=POSITIONAL,
-              help="Features each sample brings in (the previous layer's width)."),
-        Param("out_features", "int", 16, minimum=1, width=True, step=1, style=POSITIONAL,
-              help="Features each sample leaves with (this layer's width)."),
-        Param("bias", "bool", True, style=IF_CHANGED, torch_default=True,
-              help="Add a learned bias vector b to X @ W.T."),
+        Param("in_features", "int", 4, minimum=1, width=True, step=1, style=POSITIONAL),
+        Param("out_features", "int", 16, minimum=1, width=True, step=1, style=POSITIONAL),
+        Param("bias", "bool", True, style=IF_CHANGED, torch_default=True),
     ),
     "linear",
     False,
@@ -236,21 +251,20 @@ LINEAR = LayerKind(
     lambda p: p["in_features"] * p["out_features"] + (p["out_features"] if p["bias"] else 0),
     lambda p: f"{p['in_features']} → {p['out_features']}",
     "linear",
-    "y = x @ W.T + b: every output feature is a weighted sum of every input feature.",
+    _worded("layers.kind_linear"),
     _linear_formula,
 )
 
 LOG_SOFTMAX = LayerKind(
     "LogSoftmax", nn.LogSoftmax, (dim_param(),), "activation", True, _along_dim_shape, _no_params, _dim_short,
-    "log_softmax", "log(softmax(x)), computed stably: the input NLLLoss expects.", output=LOG_PROBABILITIES,
+    "log_softmax", _worded("layers.kind_log_softmax"), output=LOG_PROBABILITIES,
 )
 
 DROPOUT = LayerKind(
     "Dropout",
     nn.Dropout,
     (
-        Param("p", "float", 0.5, minimum=0.0, maximum=1.0, step=0.05, style=KEYWORD,
-              help="The probability of zeroing each value while training."),
+        Param("p", "float", 0.5, minimum=0.0, maximum=1.0, step=0.05, style=KEYWORD),
     ),
     "regularization",
     False,
@@ -258,21 +272,18 @@ DROPOUT = LayerKind(
     _no_params,
     lambda p: f"p={p['p']:g}",
     "dropout",
-    "While training, zeroes random values and scales the rest by 1/(1-p); in eval mode passes the input through.",
+    _worded("layers.kind_dropout"),
 )
 
 BATCH_NORM = LayerKind(
     "BatchNorm1d",
     nn.BatchNorm1d,
     (
-        Param("num_features", "int", 16, minimum=1, width=True, step=1, style=POSITIONAL,
-              help="Channels C of an (N, C) or (N, C, L) input."),
+        Param("num_features", "int", 16, minimum=1, width=True, step=1, style=POSITIONAL),
         Param("eps", "float", 1e-5, minimum=0.0, minimum_inclusive=False, step=1e-5, style=IF_CHANGED,
-              torch_default=1e-5, help="Added to the variance before the square root."),
-        Param("momentum", "float", 0.1, minimum=0.0, maximum=1.0, step=0.05, style=IF_CHANGED, torch_default=0.1,
-              help="How fast the running mean and variance follow each batch."),
-        Param("affine", "bool", True, style=IF_CHANGED, torch_default=True,
-              help="Learn a scale γ and shift β per channel."),
+              torch_default=1e-5),
+        Param("momentum", "float", 0.1, minimum=0.0, maximum=1.0, step=0.05, style=IF_CHANGED, torch_default=0.1),
+        Param("affine", "bool", True, style=IF_CHANGED, torch_default=True),
     ),
     "normalization",
     False,
@@ -280,7 +291,7 @@ BATCH_NORM = LayerKind(
     lambda p: 2 * p["num_features"] if p["affine"] else 0,
     lambda p: str(p["num_features"]),
     "batch_norm",
-    "Normalizes each channel over the batch to mean 0 and variance 1, then scales by γ and shifts by β.",
+    _worded("layers.kind_batch_norm"),
     _batchnorm_formula,
 )
 
@@ -288,10 +299,8 @@ FLATTEN = LayerKind(
     "Flatten",
     nn.Flatten,
     (
-        Param("start_dim", "int", 1, step=1, style=IF_CHANGED, torch_default=1,
-              help="The first dimension to merge (0 is the batch)."),
-        Param("end_dim", "int", -1, step=1, style=IF_CHANGED, torch_default=-1,
-              help="The last dimension to merge (-1 is the last)."),
+        Param("start_dim", "int", 1, step=1, style=IF_CHANGED, torch_default=1),
+        Param("end_dim", "int", -1, step=1, style=IF_CHANGED, torch_default=-1),
     ),
     "reshape",
     False,
@@ -299,7 +308,7 @@ FLATTEN = LayerKind(
     _no_params,
     _flatten_short,
     "flatten",
-    "Merges dimensions into one: (N, 28, 28) → (N, 784).",
+    _worded("layers.kind_flatten"),
 )
 
 
@@ -328,7 +337,7 @@ def activation_kind(record: Activation) -> LayerKind:
     return LayerKind(
         record.name, record.module, params, "activation", True,
         _along_dim_shape if record.along_dim else _same_shape, _no_params, short,
-        record.attribute, record.layer_description, output=output,
+        record.attribute, lambda: record.layer_description, output=output,
     )
 
 

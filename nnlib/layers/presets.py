@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nnlib.core import messages
 from nnlib.core.formatting import batch_shape_text
 from nnlib.layers.analysis import NetworkSummary, logits_loss
 from nnlib.layers.kinds import LAYER_KINDS
@@ -15,12 +16,21 @@ from nnlib.losses import LOSSES
 
 @dataclass(frozen=True)
 class NetworkPreset:
+    """A course network; its title and description are ``layers.preset_<name>_title`` and
+    ``layers.preset_<name>_description``, worded when they are read (the student's language)."""
+
     name: str
-    title: str
     input_shape: tuple[int, ...]  # one sample, without the batch dimension
     layers: tuple[LayerSpec, ...]
-    description: str
     loss: str = "CrossEntropyLoss"  # what the course trains it with (a key of nnlib.losses.LOSSES)
+
+    @property
+    def title(self) -> str:
+        return messages.word(f"layers.preset_{self.name}_title")
+
+    @property
+    def description(self) -> str:
+        return messages.word(f"layers.preset_{self.name}_description")
 
 
 def linear(in_features: int, out_features: int) -> LayerSpec:
@@ -39,35 +49,18 @@ def binary_classifier_layers(layer_dims: Sequence[int]) -> tuple[LayerSpec, ...]
 PRESETS: dict[str, NetworkPreset] = {
     preset.name: preset
     for preset in (
+        NetworkPreset("iris", (4,), (linear(4, 16), LayerSpec("ReLU", {}), linear(16, 3))),
         NetworkPreset(
-            "iris", "Iris classifier 4 → 16 → 3", (4,),
-            (linear(4, 16), LayerSpec("ReLU", {}), linear(16, 3)),
-            "Course 004, «Обучаем нейросеть»: Sequential(Linear(4, 16), ReLU(), Linear(16, 3)). Four "
-            "flower measurements in, three class scores out; no Softmax, because CrossEntropyLoss "
-            "applies it.",
-        ),
-        NetworkPreset(
-            "notmnist", "notMNIST letters 784 → 256 → 10", (28, 28),
+            "notmnist", (28, 28),
             (LayerSpec("Flatten", {"start_dim": 1, "end_dim": -1}), linear(784, 256),
              LayerSpec("ReLU", {}), linear(256, 10)),
-            "Course 003, «Построение модели»: a 28 × 28 image reshaped to 28 * 28 = 784 features, "
-            "Linear to hidden_dim = 256, ReLU, Linear to 10 letters. The course's SimpleModel also ends "
-            "with Softmax(dim=1) before F.cross_entropy; add it here to see why that is a mistake.",
         ),
         NetworkPreset(
-            "regression", "Regression 3 → 10 → 20 → 1", (3,),
+            "regression", (3,),
             (linear(3, 10), LayerSpec("ReLU", {}), linear(10, 20), LayerSpec("ReLU", {}), linear(20, 1)),
-            "Course 004, «Собираем нейросеть»: three features mapped to 10, then to 20, then to one "
-            "predicted number, with ReLU between the linear layers.",
             loss="MSELoss",
         ),
-        NetworkPreset(
-            "binary", "Binary classifier [5, 5, 3, 1]", (5,),
-            binary_classifier_layers([5, 5, 3, 1]),
-            "Course 002, B.5.2: BinaryClassifier(layer_dims) with layer_dims = [5, 5, 3, 1], five "
-            "features, hidden layers of 5 and 3 units with ReLU, one output through Sigmoid.",
-            loss="BCELoss",
-        ),
+        NetworkPreset("binary", (5,), binary_classifier_layers([5, 5, 3, 1]), loss="BCELoss"),
     )
 }
 
@@ -80,11 +73,19 @@ class PlannedDataset:
     """A data set the Training page trains on, as far as the network must fit it."""
 
     name: str
-    label: str  # as a sentence names it
-    title: str
+    label: str  # as a sentence names it (a proper name: the same in every language)
     input_shape: tuple[int, ...]  # one sample, as the Training page hands it over
     classes: int
-    sample_words: str  # what one sample is, in words
+
+    @property
+    def title(self) -> str:
+        """The choice in a menu, ``layers.planned_<name>_title`` in the student's language."""
+        return messages.word(f"layers.planned_{self.name}_title")
+
+    @property
+    def sample_words(self) -> str:
+        """What one sample is, in words (``layers.planned_<name>_sample``)."""
+        return messages.word(f"layers.planned_{self.name}_sample")
 
     @property
     def images(self) -> bool:
@@ -94,9 +95,8 @@ class PlannedDataset:
 PLANNED_DATASETS: dict[str, PlannedDataset] = {
     dataset.name: dataset
     for dataset in (
-        PlannedDataset("iris", "Iris", "iris: 4 measurements → 3 species", (4,), 3, "4 flower measurements"),
-        PlannedDataset("notmnist", "notMNIST", "notMNIST: 28 × 28 images → 10 letters", (28, 28), 10,
-                       "28 × 28 images"),
+        PlannedDataset("iris", "Iris", (4,), 3),
+        PlannedDataset("notmnist", "notMNIST", (28, 28), 10),
     )
 }
 TRAINING_TASK = "multiclass"  # the Training page trains a choice among classes

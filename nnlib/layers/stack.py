@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.params import Param
 from nnlib.core.settings import Settings, get_settings
@@ -36,7 +37,9 @@ def layer_kind(name: Any, position: int | None = None) -> LayerKind:
 
 def owner(kind: LayerKind, position: int | None) -> str:
     """How a message names the layer: ``"Layer 3, Linear"``, or ``"Linear"`` without a place."""
-    return kind.name if position is None else f"Layer {position + 1}, {kind.name}"
+    if position is None:
+        return kind.name
+    return messages.word("layers.owner", {"position": position + 1, "kind": kind.name})
 
 
 def _check(spec: Param, value: Any, kind: LayerKind, position: int | None, settings: Settings) -> Any:
