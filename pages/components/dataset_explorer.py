@@ -21,15 +21,17 @@ import pandas as pd
 import streamlit as st
 
 from nnlib import data as datasets
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
 from nnlib.data import Dataset
 from pages.components import charts
+from pages.components.i18n import N_, _, ngettext
 from pages.components.ui import plain_markdown, show_input_error
 
 SOURCE_LABELS = {
-    "real": "notMNIST_small (the real one)",
-    "offline": "Offline letters (bundled, rendered from open fonts)",
+    "real": N_("notMNIST_small (the real one)"),
+    "offline": N_("Offline letters (bundled, rendered from open fonts)"),
 }
 SAMPLES_PER_CLASS = 3
 TILE_SCALE = 3  # 28 px -> 84 px, drawn pixel by pixel (no blur)
@@ -51,9 +53,15 @@ def _shared_cached_notmnist(data_dir: str, cache_files: tuple[str, ...]) -> Data
     return datasets.latest_cached_notmnist(data_dir)
 
 
+def _count(number: int) -> str:
+    """A whole number grouped as the student's language writes it: 18,700 in English, 18 700 in Russian."""
+    separator = messages.THOUSANDS_SEPARATORS.get(messages.current_language(), ",")
+    return f"{number:,}".replace(",", separator)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
-def _shared_chart_spec(chart: str, name: str, description: str, size: int, _dataset: Dataset) -> dict:
-    """A data set's chart, built once per server: everyone opening the same data sees the same chart."""
+def _shared_chart_spec(chart: str, name: str, description: str, size: int, language: str, _dataset: Dataset) -> dict:
+    """A data set's chart, built once per server and language: everyone opening the same data sees the same chart."""
     build = {"pair_plot": _pair_plot, "class_counts": _class_counts_chart}[chart]
     return charts.finished_spec(build(_dataset))
 
@@ -63,22 +71,25 @@ def _chart_spec(chart: str, dataset: Dataset) -> dict:
     if (dataset.source or "").startswith(datasets.UPLOAD_PREFIX):
         build = {"pair_plot": _pair_plot, "class_counts": _class_counts_chart}[chart]
         return charts.finished_spec(build(dataset))
-    return _shared_chart_spec(chart, dataset.name, dataset.description, len(dataset), dataset)
+    return _shared_chart_spec(chart, dataset.name, dataset.description, len(dataset), messages.current_language(),
+                              dataset)
 
 
 def _progress_callback(bar, verb: str, unit: str):
-    """A ``progress(done, total)`` for nnlib that moves a Streamlit progress bar."""
+    """A ``progress(done, total)`` for nnlib that moves a Streamlit progress bar (``verb`` already translated)."""
 
     def report(done: int, total: int) -> None:
         fraction = min(1.0, done / total) if total else 0.0
         if unit == "files" and total > 1:
-            text = f"{verb}… {done:,} of {total:,} files"
+            text = ngettext("{verb}… {done} of {total} file", "{verb}… {done} of {total} files", total).format(
+                verb=verb, done=_count(done), total=_count(total))
         elif unit == "bytes" and total > 1:
-            text = f"{verb}… {done / MEGABYTE:.1f} of {total / MEGABYTE:.1f} MB"
+            text = _("{verb}… {done:.1f} of {total:.1f} MB").format(
+                verb=verb, done=done / MEGABYTE, total=total / MEGABYTE)
         elif unit == "bytes":
-            text = f"{verb}… {done / MEGABYTE:.1f} MB"
+            text = _("{verb}… {done:.1f} MB").format(verb=verb, done=done / MEGABYTE)
         else:
-            text = f"{verb}…"
+            text = _("{verb}…").format(verb=verb)
         bar.progress(fraction, text=text)
 
     return report
@@ -86,10 +97,10 @@ def _progress_callback(bar, verb: str, unit: str):
 
 def _read_with_progress(source: Path) -> None:
     """Parse (and so cache) the real notMNIST, showing how far it has got."""
-    bar = st.progress(0.0, text="Reading notMNIST for the first time…")
+    bar = st.progress(0.0, text=_("Reading notMNIST for the first time…"))
     unit = "files" if source.is_dir() else "bytes"
     try:
-        datasets.load_notmnist(source, progress=_progress_callback(bar, "Reading notMNIST", unit))
+        datasets.load_notmnist(source, progress=_progress_callback(bar, _("Reading notMNIST"), unit))
     finally:
         bar.empty()
 
@@ -119,7 +130,8 @@ def _upload_key(key_prefix: str) -> str:
 def _upload_box(key_prefix: str, max_mb: int) -> None:
     """Parse an upload into this session only; on success switch the chooser to it."""
     uploaded = st.file_uploader(
-        f"…or upload your own {datasets.NOTMNIST_ARCHIVE_NAME} (at most {max_mb} MB, kept in this session only)",
+        _("…or upload your own {archive} (at most {max_mb} MB, kept in this session only)").format(
+            archive=datasets.NOTMNIST_ARCHIVE_NAME, max_mb=max_mb),
         type=["gz", "tgz", "tar"],
         key=f"{key_prefix}_upload",
         max_upload_size=max_mb,
@@ -132,10 +144,11 @@ def _upload_box(key_prefix: str, max_mb: int) -> None:
         if tried[1] is not None:  # the same file again: say why once more, without reading it again
             show_input_error(tried[1])
         return
-    bar = st.progress(0.0, text="Checking the upload…")
+    bar = st.progress(0.0, text=_("Checking the upload…"))
     try:
         dataset = datasets.load_notmnist_upload(
-            uploaded, uploaded.name, progress=_progress_callback(bar, "Reading the upload", "bytes"), max_mb=max_mb
+            uploaded, uploaded.name, progress=_progress_callback(bar, _("Reading the upload"), "bytes"),
+            max_mb=max_mb
         )
     except InputError as error:
         bar.empty()
@@ -153,27 +166,34 @@ def _get_real_data(key_prefix: str) -> None:
     """Download button (only while no archive is in place) and upload box (if the server allows)."""
     settings = get_settings()
     in_place = datasets.find_notmnist() is not None
-    ways = []
-    if not in_place:
-        ways.append("download it")
-    if settings.allow_uploads:
-        ways.append(f"upload your own `{datasets.NOTMNIST_ARCHIVE_NAME}` (for you only, in this session)")
-    st.markdown(
-        "The course uses **notMNIST_small**: about 18,700 letters A–J cut from real fonts, 8 MB. "
-        + (f"You can {' or '.join(ways)}; the" if ways else "The")
-        + " instructor puts the class's copy on the server with `python -m nnlib data import` "
-        "(see `data/README.md`)."
-    )
+    archive = datasets.NOTMNIST_ARCHIVE_NAME
+    # Whole sentences per case (word order differs between languages).
+    if not in_place and settings.allow_uploads:
+        ways = _("You can download it or upload your own `{archive}` (for you only, in this session); the "
+                 "instructor puts the class's copy on the server with `python -m nnlib data import` "
+                 "(see `data/README.md`).").format(archive=archive)
+    elif not in_place:
+        ways = _("You can download it; the instructor puts the class's copy on the server with "
+                 "`python -m nnlib data import` (see `data/README.md`).")
+    elif settings.allow_uploads:
+        ways = _("You can upload your own `{archive}` (for you only, in this session); the instructor puts the "
+                 "class's copy on the server with `python -m nnlib data import` (see `data/README.md`).").format(
+                     archive=archive)
+    else:
+        ways = _("The instructor puts the class's copy on the server with `python -m nnlib data import` "
+                 "(see `data/README.md`).")
+    st.markdown(_("The course uses **notMNIST_small**: about 18,700 letters A–J cut from real fonts, 8 MB.")
+                + " " + ways)
     download_col, upload_col = st.columns(2)
     with download_col:
         if in_place:
-            st.caption("The class's notMNIST_small is already on this server: choose it above.")
-        elif st.button("Download notMNIST_small", key=f"{key_prefix}_download", icon=":material/download:"):
-            bar = st.progress(0.0, text="Connecting…")
+            st.caption(_("The class's notMNIST_small is already on this server: choose it above."))
+        elif st.button(_("Download notMNIST_small"), key=f"{key_prefix}_download", icon=":material/download:"):
+            bar = st.progress(0.0, text=_("Connecting…"))
             try:
                 path = datasets.download_notmnist(
                     url=datasets.NOTMNIST_URL,
-                    progress=_progress_callback(bar, "Downloading", "bytes"),
+                    progress=_progress_callback(bar, _("Downloading"), "bytes"),
                     replace_existing=False,
                 )
                 bar.empty()
@@ -188,16 +208,18 @@ def _get_real_data(key_prefix: str) -> None:
         if settings.allow_uploads:
             _upload_box(key_prefix, settings.max_upload_mb)
         else:
-            st.caption("Uploads are off on this server: ask your instructor for the class's notMNIST_small.")
+            st.caption(_("Uploads are off on this server: ask your instructor for the class's notMNIST_small."))
 
 
 def _skipped_note(dataset: Dataset) -> str:
     note = ""
     if dataset.skipped:
-        note += f"; {dataset.skipped} file{'s' if dataset.skipped != 1 else ''} did not decode and " \
-                f"{'were' if dataset.skipped != 1 else 'was'} skipped, as in the course"
+        note += ngettext("; {count} file did not decode and was skipped, as in the course",
+                         "; {count} files did not decode and were skipped, as in the course",
+                         dataset.skipped).format(count=_count(dataset.skipped))
     if dataset.refused:
-        note += f"; {dataset.refused} link or unsafe entr{'ies' if dataset.refused != 1 else 'y'} ignored"
+        note += ngettext("; {count} link or unsafe entry ignored", "; {count} link or unsafe entries ignored",
+                         dataset.refused).format(count=_count(dataset.refused))
     return note
 
 
@@ -219,23 +241,24 @@ def choose_letters_source(key_prefix: str = "letters") -> Dataset:
         st.session_state[source_key] = switch_to
     elif st.session_state.get(source_key) not in options:
         st.session_state[source_key] = "real" if real_available else "offline"
-    labels = dict(SOURCE_LABELS)
+    labels = {key: _(label) for key, label in SOURCE_LABELS.items()}
     if upload is not None:
-        labels["upload"] = plain_markdown(f"Your upload: {upload_name}")
+        labels["upload"] = plain_markdown(_("Your upload: {name}").format(name=upload_name))
 
     choice = st.radio(
-        "Letters data",
+        _("Letters data"),
         options,
         format_func=labels.get,
         key=source_key,
         horizontal=True,
-        help="The offline letters always work; the real notMNIST is used whenever it is present. "
-        "An archive you upload is yours alone and is forgotten when your session ends.",
+        help=_("The offline letters always work; the real notMNIST is used whenever it is present. "
+               "An archive you upload is yours alone and is forgotten when your session ends."),
     )
     offline = datasets.load_offline_letters()
     if choice == "upload" and upload is not None:
-        st.caption(plain_markdown(f"{upload.description}, kept in your session only{_skipped_note(upload)}."))
-        with st.expander("Get the real notMNIST", expanded=False):
+        st.caption(plain_markdown(_("{description}, kept in your session only{skipped}.").format(
+            description=upload.description, skipped=_skipped_note(upload))))
+        with st.expander(_("Get the real notMNIST"), expanded=False):
             _get_real_data(key_prefix)
         return upload
     if choice == "real" and real_available:
@@ -243,19 +266,21 @@ def choose_letters_source(key_prefix: str = "letters") -> Dataset:
             real = _load_real()
         except InputError as error:
             show_input_error(error)
-            st.info("Using the offline letters until the real notMNIST can be read.")
+            st.info(_("Using the offline letters until the real notMNIST can be read."))
             return offline
         if real is not None:
-            st.caption(f"{len(real):,} images from `{Path(real.source or '').name}`{_skipped_note(real)}.")
+            st.caption(ngettext("{count} image from `{file}`{skipped}.", "{count} images from `{file}`{skipped}.",
+                                len(real)).format(count=_count(len(real)), file=Path(real.source or "").name,
+                                                  skipped=_skipped_note(real)))
             return real
 
     if choice == "real":
-        st.info("The real notMNIST is not here yet, so the offline letters are used for now.")
-    st.caption(
-        f"{offline.description}: 28×28, white on black like notMNIST. The real notMNIST was cut "
+        st.info(_("The real notMNIST is not here yet, so the offline letters are used for now."))
+    st.caption(_(
+        "{description}: 28×28, white on black like notMNIST. The real notMNIST was cut "
         "from thousands of web fonts and is harder."
-    )
-    with st.expander("Get the real notMNIST", expanded=choice == "real"):
+    ).format(description=offline.description))
+    with st.expander(_("Get the real notMNIST"), expanded=choice == "real"):
         _get_real_data(key_prefix)
     return offline
 
@@ -268,13 +293,14 @@ def _tile(image: np.ndarray) -> np.ndarray:
 
 
 def _class_counts_chart(dataset: Dataset) -> alt.Chart:
-    frame = pd.DataFrame({"class": list(dataset.classes), "samples": dataset.class_counts()})
+    counts = dataset.class_counts()
+    frame = pd.DataFrame({"class": list(dataset.classes), "samples": counts, "shown": [_count(n) for n in counts]})
     bars = alt.Chart(frame).mark_bar().encode(
         x=alt.X("class:N", sort=list(dataset.classes), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("samples:Q", title="samples"),
-        tooltip=["class", "samples"],
+        y=alt.Y("samples:Q", title=_("samples")),
+        tooltip=[alt.Tooltip("class:N", title=_("class")), alt.Tooltip("samples:Q", title=_("samples"))],
     )
-    labels = bars.mark_text(dy=-6).encode(text=alt.Text("samples:Q", format=","))
+    labels = bars.mark_text(dy=-6).encode(text="shown:N")  # grouped as the student's language writes it
     return (bars + labels).properties(height=220)
 
 
@@ -316,18 +342,20 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
                     x_name, fontSize=10, fontWeight="normal")).mark_bar(opacity=0.55, binSpacing=0).encode(
                     x=alt.X("start:Q", title=x_title, scale=alt.Scale(zero=False)),
                     x2="end:Q",
-                    y=alt.Y("samples:Q", title="samples" if column == 0 else None, stack=None),
+                    y=alt.Y("samples:Q", title=_("samples") if column == 0 else None, stack=None),
                     y2=alt.datum(0),  # bars stand on zero (x with x2 alone would draw thin horizontal ranges)
                     color=colour,
-                    tooltip=["class:N", alt.Tooltip("start:Q", format=".2f"), alt.Tooltip("end:Q", format=".2f"),
-                             "samples:Q"],
+                    tooltip=[alt.Tooltip("class:N", title=_("class")),
+                             alt.Tooltip("start:Q", format=".2f", title=_("from")),
+                             alt.Tooltip("end:Q", format=".2f", title=_("to")),
+                             alt.Tooltip("samples:Q", title=_("samples"))],
                 )
             else:
                 cell = alt.Chart(frame).mark_circle(size=22, opacity=0.7).encode(
                     x=alt.X(f"{x_name}:Q", title=x_title, scale=alt.Scale(zero=False)),
                     y=alt.Y(f"{y_name}:Q", title=y_name if column == 0 else None, scale=alt.Scale(zero=False)),
                     color=colour,
-                    tooltip=[*names, "class"],
+                    tooltip=[*names, alt.Tooltip("class:N", title=_("class"))],
                 )
             cells.append(cell.properties(width=PAIR_PLOT_CELL, height=PAIR_PLOT_CELL))
         rows.append(alt.hconcat(*cells))
@@ -350,7 +378,7 @@ def _show_samples(dataset: Dataset, key_prefix: str) -> None:
             st.markdown(f"**{dataset.classes[label]}**")
             for index in mine:
                 st.image(_tile(dataset.images[index]), caption=f"#{index}", width="stretch", output_format="PNG")
-    st.button("Show other samples", key=f"{key_prefix}_resample", on_click=next_samples,
+    st.button(_("Show other samples"), key=f"{key_prefix}_resample", on_click=next_samples,
               icon=":material/shuffle:")
 
 
@@ -359,33 +387,42 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
     counts = dataset.class_counts()
     sample_shape = "×".join(str(n) for n in dataset.features.shape[1:])
     first, second, third = st.columns(3)
-    first.metric("Samples", f"{len(dataset):,}")
-    second.metric("Classes", len(dataset.classes))
-    third.metric("One sample", f"{sample_shape} " + ("pixels" if dataset.is_image else "numbers"))
+    first.metric(_("Samples"), _count(len(dataset)))
+    second.metric(_("Classes"), len(dataset.classes))
+    if dataset.is_image:
+        one_sample = _("{shape} pixels").format(shape=sample_shape)
+    else:
+        one_sample = ngettext("{count} number", "{count} numbers", dataset.features.shape[1]).format(
+            count=dataset.features.shape[1])
+    third.metric(_("One sample"), one_sample)
 
     if dataset.is_image:
-        st.subheader("Sample images")
-        st.caption(
+        st.subheader(_("Sample images"))
+        st.caption(_(
             "Each picture is a 28×28 matrix of numbers from 0 (black) to 255 (white); "
             "the letter above a column is its label."
-        )
+        ))
         _show_samples(dataset, key_prefix)
-        with st.expander("One image as numbers"):
+        with st.expander(_("One image as numbers")):
             first_index = int(np.flatnonzero(dataset.labels == 0)[0])
-            st.caption(f"Image #{first_index}, letter {dataset.classes[0]}: the matrix the network sees.")
+            st.caption(_("Image #{index}, letter {letter}: the matrix the network sees.").format(
+                index=first_index, letter=dataset.classes[0]))
             st.dataframe(pd.DataFrame(dataset.images[first_index]), height=300)
     else:
-        st.subheader("Every pair of features")
-        st.caption("Each dot is one sample, coloured by its class. On the diagonal, one histogram per class: "
-                   "how many samples of that class have each value of the feature.")
+        st.subheader(_("Every pair of features"))
+        st.caption(_("Each dot is one sample, coloured by its class. On the diagonal, one histogram per class: "
+                     "how many samples of that class have each value of the feature."))
         st.vega_lite_chart(_chart_spec("pair_plot", dataset))
-        with st.expander("The first rows"):
+        with st.expander(_("The first rows")):
             frame = pd.DataFrame(dataset.features[:10], columns=list(dataset.feature_names or []) or None)
-            frame["class"] = [dataset.classes[label] for label in dataset.labels[:10]]
+            frame[_("class")] = [dataset.classes[label] for label in dataset.labels[:10]]
             st.dataframe(frame)
 
-    st.subheader("Samples per class")
-    balance = "balanced" if counts.min() == counts.max() else f"from {counts.min():,} to {counts.max():,}"
-    st.caption(f"{balance.capitalize()}: " + ", ".join(
-        f"{name} {count:,}" for name, count in zip(dataset.classes, counts, strict=True)))
+    st.subheader(_("Samples per class"))
+    each = ", ".join(f"{name} {_count(count)}" for name, count in zip(dataset.classes, counts, strict=True))
+    if counts.min() == counts.max():
+        st.caption(_("Balanced: {counts}").format(counts=each))
+    else:
+        st.caption(_("From {low} to {high}: {counts}").format(low=_count(counts.min()), high=_count(counts.max()),
+                                                             counts=each))
     st.vega_lite_chart(_chart_spec("class_counts", dataset))

@@ -28,11 +28,14 @@ from nnlib.data.toy import (
 from nnlib.training.boundary import GRID_RESOLUTION
 from nnlib.training.runner import BackgroundRun
 from pages.components.heatmap import boundary_image, run_pictures
+from pages.components.i18n import N_, _, ngettext
 from pages.components.ui import SHARED
 
 BOUNDARY_PIXELS = 360
 UNIT_PIXELS = 72
 PAGE_MAX_SAMPLES = min(MAX_SAMPLES, 5000)  # more points than this only slow the picture down
+# The boundary's class colours, in the order of the classes (pages/components/heatmap.py draws them).
+CLASS_COLOURS = (N_("orange"), N_("blue"), N_("green"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -47,24 +50,25 @@ def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
     names = datasets_of("toy")
     left, right = st.columns([3, 2])
     with left:
-        name = st.selectbox("Toy set", names, key="training_toy_set", disabled=locked, **SHARED,
+        name = st.selectbox(_("Toy set"), names, key="training_toy_set", disabled=locked, **SHARED,
                             format_func=lambda key: TOY_SETS[key].title)
-        noise = st.slider("Noise", 0.0, float(MAX_NOISE), 0.2, 0.05, key="training_toy_noise", disabled=locked,
+        noise = st.slider(_("Noise"), 0.0, float(MAX_NOISE), 0.2, 0.05, key="training_toy_noise", disabled=locked,
                           **SHARED)
-        samples = st.number_input("Points", MIN_SAMPLES, PAGE_MAX_SAMPLES, 400, 50, key="training_toy_samples",
+        samples = st.number_input(_("Points"), MIN_SAMPLES, PAGE_MAX_SAMPLES, 400, 50, key="training_toy_samples",
                                   disabled=locked, **SHARED)
-        seed = st.number_input("Seed of the points", 0, 2**31 - 1, 0, key="training_toy_seed", disabled=locked,
+        seed = st.number_input(_("Seed of the points"), 0, 2**31 - 1, 0, key="training_toy_seed", disabled=locked,
                                **SHARED)
-        features = st.multiselect("Extra inputs (besides x and y)", list(EXTRA_FEATURES),
+        features = st.multiselect(_("Extra inputs (besides x and y)"), list(EXTRA_FEATURES),
                                   key="training_toy_features", disabled=locked, **SHARED,
-                                  help="Features computed from x and y, as TensorFlow Playground offers: with x² "
-                                       "and y² even a network without hidden layers separates the circles.")
+                                  help=_("Features computed from x and y, as TensorFlow Playground offers: with x² "
+                                         "and y² even a network without hidden layers separates the circles."))
     chosen = tuple(f for f in EXTRA_FEATURES if f in features)  # a fixed column order, whatever the click order
     dataset = shared_toy_set(name, int(samples), float(noise), int(seed), chosen)
     with right:
         points = dataset.features[:, :2]
         st.image(boundary_image(None, GRID_RESOLUTION, 240, (points, dataset.labels), _no_points()),
-                 caption=f"{TOY_SETS[name].description} Both axes from {PLANE[0]} to {PLANE[1]}.", width=240,
+                 caption=_("{description} Both axes from {low} to {high}.").format(
+                     description=TOY_SETS[name].description, low=PLANE[0], high=PLANE[1]), width=240,
                  output_format="PNG")
     options = {"toy_samples": int(samples), "toy_noise": float(noise), "toy_seed": int(seed), "toy_features": chosen}
     return dataset, options
@@ -80,20 +84,23 @@ def show_boundary(run: BackgroundRun) -> None:
     trainer = run.trainer
     pictures = run_pictures(trainer.model if trainer is not None else None, split, run.config.toy_features,
                             BOUNDARY_PIXELS)
-    st.markdown("**What the network has learned, over the plane**")
+    st.markdown(_("**What the network has learned, over the plane**"))
     left, right = st.columns([1, 1])
     with left:
-        classes = ", ".join(f"{colour}: {name}" for colour, name in zip(("orange", "blue", "green"), split.classes,
-                                                                        strict=False))
+        classes = ", ".join(_("{colour}: {name}").format(colour=_(colour), name=name)
+                            for colour, name in zip(CLASS_COLOURS, split.classes, strict=False))
         st.image(pictures.boundary, width=BOUNDARY_PIXELS, output_format="PNG",
-                 caption=f"Decision boundary: the colour of the class the network predicts ({classes}), paler where "
-                         "it is unsure. Filled points: training data; hollow: test data.")
+                 caption=_("Decision boundary: the colour of the class the network predicts ({classes}), paler where "
+                           "it is unsure. Filled points: training data; hollow: test data.").format(classes=classes))
     with right:
         if trainer is None:
-            st.caption("The maps of the hidden units appear once the run has its training slot.")
+            st.caption(_("The maps of the hidden units appear once the run has its training slot."))
             return
         for hidden, (maps, images) in enumerate(pictures.hidden, start=1):
-            st.caption(f"Hidden layer {hidden} · {maps.name}: {len(maps.values)} units, model[{maps.layer}] "
-                       "(orange below 0, blue above)")
-            st.image(images, width=UNIT_PIXELS, caption=[f"unit {unit + 1}" for unit in range(len(images))],
+            st.caption(ngettext("Hidden layer {layer} · {name}: {count} unit, model[{index}] (orange below 0, blue above)",
+                                "Hidden layer {layer} · {name}: {count} units, model[{index}] (orange below 0, "
+                                "blue above)", len(maps.values)).format(
+                layer=hidden, name=maps.name, count=len(maps.values), index=maps.layer))
+            st.image(images, width=UNIT_PIXELS, caption=[_("unit {number}").format(number=unit + 1)
+                                                         for unit in range(len(images))],
                      output_format="PNG")
