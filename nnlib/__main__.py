@@ -11,6 +11,15 @@ this, never a page.
 
 The toy sets (circles, moons, xor, spirals, blobs) take `--samples`, `--noise`, `--toy-seed` and
 `--features "x²,y²"` (extra inputs, comma-separated; also x2, y2, sinx, siny as typed on any keyboard).
+
+Regression: `--dataset curve` (a 1-D curve; `--samples`, `--noise`, `--toy-seed` apply) and `--dataset
+diabetes` (scikit-learn's table, the course's 3 → 10 → 20 → 1 network) train with `--loss mse|l1|huber|
+smooth_l1` and report MSE, MAE and MAPE where a classification reports accuracy.
+
+A CSV table: `train --csv PATH --target COLUMN [--task classification|regression] [--inputs a,b,c]`
+reads the file as a page reads an upload (delimiter and encoding sniffed, text columns one-hot encoded
+or left out, rows with a missing value dropped: each said on stderr), guesses the task from the target
+unless `--task` says it, and prints the same JSON line as for the other data sets.
 """
 
 from __future__ import annotations
@@ -25,18 +34,32 @@ from nnlib import data as datasets
 from nnlib.core import messages
 from nnlib.core.device import DEVICE_CHOICES
 from nnlib.core.errors import InputError
-from nnlib.data.registry import DATASETS
+from nnlib.data.registry import DATASETS, ENGINE_DATASETS
+from nnlib.data.table import TASKS, load_csv_file
 from nnlib.data.toy import EXTRA_FEATURES
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import EpochRecord, Trainer, default_config, prepare_split
+from nnlib.training.config import DEFAULT_LOSSES, all_training_losses
+from nnlib.training.recipes import split_data
 from nnlib.training.speed import FAST_MODE_HELP
+
+# The data sets --dataset names: the Training page's and the regression sets (a CSV comes with --csv).
+CLI_DATASETS = [*DATASETS, *(name for name in ENGINE_DATASETS if name != "csv")]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m nnlib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a classifier and report its accuracy")
-    train.add_argument("--dataset", choices=list(DATASETS), default="iris")
+    train = commands.add_parser("train", help="train a classifier or a regression and report its accuracy or errors")
+    train.add_argument("--dataset", choices=CLI_DATASETS, default="iris")
+    train.add_argument("--csv", help="train on this CSV table instead of a --dataset (with --target)")
+    train.add_argument("--target", help="--csv: the column to predict")
+    train.add_argument("--task", choices=TASKS, help="--csv: classification or regression (default: guessed "
+                       "from the target: whole numbers with few values or text are classes)")
+    train.add_argument("--inputs", type=_names, help="--csv: the input columns, comma-separated (default: all "
+                       "but the target)")
+    train.add_argument("--loss", choices=sorted(all_training_losses()), help="default: cross_entropy for a "
+                       "classification, mse for a regression")
     train.add_argument("--data", dest="data_path", help="notMNIST_small folder or .tar.gz (default: the "
                        "real notMNIST if cached under data/, else the bundled offline letters)")
     train.add_argument("--network", help="preset name (iris, notmnist, ...); default: the dataset's")
@@ -50,9 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, help="PyTorch CPU threads for this run (default 0: chosen by "
                        "the trainer from the speed it measures)")
     train.add_argument("--fast", action="store_true", help=messages.word(FAST_MODE_HELP))
-    train.add_argument("--samples", type=int, help="toy sets: points in all (default 400)")
-    train.add_argument("--noise", type=float, help="toy sets: noise, 0 to 1 (default 0.2)")
-    train.add_argument("--toy-seed", type=int, help="toy sets: the points' seed (default 0)")
+    train.add_argument("--samples", type=int, help="toy sets and the curve: points in all (default 400; curve 200)")
+    train.add_argument("--noise", type=float, help="toy sets and the curve: noise, 0 to 1 (default 0.2; curve 0.1)")
+    train.add_argument("--toy-seed", type=int, help="toy sets and the curve: the points' seed (default 0)")
     train.add_argument("--features", type=_features, help="toy sets: extra inputs besides x and y, "
                        f"comma-separated, from {', '.join(EXTRA_FEATURES)}")
     train.add_argument("--json", action="store_true", help="end with one JSON line of results")
@@ -76,10 +99,31 @@ def _features(text: str) -> tuple[str, ...]:
     return tuple(FEATURE_SPELLINGS.get(name.replace(" ", "").lower(), name) for name in names)
 
 
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _csv_split(config: object, args: argparse.Namespace) -> object:
+    """Read the --csv table, say on stderr what was encoded, left out or dropped, and split it."""
+    loaded = load_csv_file(args.csv, args.target, args.task, args.inputs)
+    for note in loaded.table.notes:
+        print(messages.word(note.code, note.details), file=sys.stderr)
+    config.csv_task = loaded.table.task
+    if args.loss is None:
+        config.loss = DEFAULT_LOSSES[loaded.table.task]
+    config.validate()
+    return split_data(config, loaded.dataset)
+
+
 def train_command(args: argparse.Namespace) -> dict:
-    config = default_config(args.dataset)
+    if args.csv is None and (args.target or args.task or args.inputs):
+        raise InputError("data.csv_needs_file", field="data_path")
+    if args.csv is not None and not args.target:
+        raise InputError("data.csv_needs_file", field="target")
+    config = default_config("csv" if args.csv is not None else args.dataset)
     overrides = {
-        "data_path": args.data_path, "network": args.network, "optimizer": args.optimizer, "lr": args.lr,
+        "data_path": args.csv or args.data_path, "csv_target": args.target, "csv_task": args.task,
+        "loss": args.loss, "network": args.network, "optimizer": args.optimizer, "lr": args.lr,
         "momentum": args.momentum, "batch_size": args.batch_size, "epochs": args.epochs, "seed": args.seed,
         "device": args.device, "threads": args.threads, "fast": args.fast or None,
         "toy_samples": args.samples, "toy_noise": args.noise, "toy_seed": args.toy_seed, "toy_features": args.features,
@@ -93,10 +137,16 @@ def train_command(args: argparse.Namespace) -> dict:
         if not args.json and (done == total or done % 2000 == 0):
             print(f"\rloading {done}/{total} images", end="\n" if done == total else "", file=sys.stderr)
 
-    split = prepare_split(config, progress=progress)
+    split = _csv_split(config, args) if args.csv is not None else prepare_split(config, progress=progress)
 
     def report(record: object) -> None:
-        if isinstance(record, EpochRecord):
+        if not isinstance(record, EpochRecord):
+            return
+        if record.val_acc is None:
+            print(f"epoch {record.epoch_index:3d}  train loss {record.train_loss:.4f}  val loss {record.val_loss:.4f} "
+                  f"MAE {record.val_mae:.4f} MAPE {record.val_mape:.2f}%  {record.samples_per_s:,.0f} samples/s",
+                  flush=True)
+        else:
             print(f"epoch {record.epoch_index:3d}  train loss {record.train_loss:.4f} acc {record.train_acc:6.2%}  "
                   f"val loss {record.val_loss:.4f} acc {record.val_acc:6.2%}  {record.samples_per_s:,.0f} samples/s",
                   flush=True)
@@ -104,8 +154,13 @@ def train_command(args: argparse.Namespace) -> dict:
     trainer = Trainer(config, split, listeners=[report])
     trainer.run()
     summary = trainer.summary()
-    print(f"test accuracy {summary['test_acc']:.2%} after {summary['epochs']} epochs on {summary['device']} "
-          f"({summary['stop_reason']})")
+    if trainer.regression:
+        mape = "n/a (a target is 0)" if summary["test_mape"] is None else f"{summary['test_mape']:.2f}%"
+        print(f"test MSE {summary['test_mse']:.4f}, MAE {summary['test_mae']:.4f}, MAPE {mape} after "
+              f"{summary['epochs']} epochs on {summary['device']} ({summary['stop_reason']})")
+    else:
+        print(f"test accuracy {summary['test_acc']:.2%} after {summary['epochs']} epochs on {summary['device']} "
+              f"({summary['stop_reason']})")
     return summary
 
 

@@ -7,17 +7,23 @@
   index, blood pressure, serum triglycerides ``s5``) so the course's 3→10→20→1 network fits it.
 
 Targets are float32 values (``labels`` of the :class:`~nnlib.data.dataset.Dataset`), ``classes`` is
-empty: a data set with no classes is a regression.
+empty: a data set with no classes is a regression. :func:`split_regression` splits one the way
+:func:`~nnlib.data.splits.split_dataset` splits classes (seeded, inputs standardized on the
+training part only), with the targets kept as float32 values in their own units.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
 from nnlib.core.errors import InputError
-from nnlib.data.dataset import Dataset
+from nnlib.data.dataset import Dataset, Split
+from nnlib.data.splits import split_dataset, stratified_indices
+from nnlib.data.words import Words
 
 CURVE_RANGE = (-3.0, 3.0)
 DIABETES_INPUTS = ("bmi", "bp", "s5")
@@ -41,7 +47,7 @@ def make_curve(samples: int = 200, noise: float = 0.1, seed: int = 0) -> Dataset
     features.setflags(write=False)
     targets.setflags(write=False)
     return Dataset(name="curve", features=features, labels=targets, classes=(), feature_names=("x",),
-                   description="y = sin(2x) + 0.3x with noise", source=f"curve:{samples}:{noise:g}:{seed}")
+                   description=Words("data.curve.description"), source=f"curve:{samples}:{noise:g}:{seed}")
 
 
 def load_diabetes_table(inputs: Sequence[str] = DIABETES_INPUTS) -> Dataset:
@@ -60,5 +66,22 @@ def load_diabetes_table(inputs: Sequence[str] = DIABETES_INPUTS) -> Dataset:
     features.setflags(write=False)
     targets.setflags(write=False)
     return Dataset(name="diabetes", features=features, labels=targets, classes=(), feature_names=tuple(inputs),
-                   description="scikit-learn's diabetes table: disease progression one year after baseline",
+                   description=Words("data.diabetes.description"),
                    source="sklearn:diabetes")
+
+
+def split_regression(dataset: Dataset, val_fraction: float = 0.15, test_fraction: float = 0.15, seed: int = 0,
+                     standardize: bool = False) -> Split:
+    """A seeded train / validation / test split of a regression set: float32 inputs and (N,) float32 targets.
+
+    The rows are split as one group (there are no classes to stratify by), with the same
+    seeded permutation and standardization as :func:`~nnlib.data.splits.split_dataset`.
+    """
+    one_group = np.zeros(len(dataset), dtype=np.int64)
+    inputs = split_dataset(dataclasses.replace(dataset, labels=one_group, classes=("all",)), val_fraction,
+                           test_fraction, seed, standardize)
+    targets = torch.from_numpy(np.asarray(dataset.labels, dtype=np.float32).copy())
+    train, val, test = (torch.from_numpy(part) for part in
+                        stratified_indices(one_group, val_fraction, test_fraction, seed))
+    return Split(inputs.train_x, targets[train], inputs.val_x, targets[val], inputs.test_x, targets[test], (),
+                 inputs.mean, inputs.std)

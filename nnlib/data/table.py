@@ -7,18 +7,26 @@ text columns with few values one-hot encoded, others left out with a note; rows 
 value dropped and counted; the task detected from the target (whole numbers with few values:
 classification; otherwise regression) and changeable. Every refusal is one ``data.csv_*`` message.
 Standardization is left to training, which fits it on the training split only.
+
+:func:`table_dataset` makes a prepared table a :class:`~nnlib.data.dataset.Dataset` the trainer
+takes (no classes for a regression); :func:`load_csv_file` does all three for a file a person
+names on the command line (``python -m nnlib train --csv PATH --target COLUMN``).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from nnlib.core.errors import InputError
+from nnlib.data.dataset import Dataset
+from nnlib.data.words import Words
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
@@ -157,3 +165,44 @@ def _class_name(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)[:40]
+
+
+def table_dataset(table: PreparedTable, file_name: str, data: bytes = b"") -> Dataset:
+    """The prepared table as a data set to split and train: class indices, or float values (no classes)."""
+    features = np.ascontiguousarray(table.features, dtype=np.float32)
+    targets = np.ascontiguousarray(table.targets)
+    features.setflags(write=False)
+    targets.setflags(write=False)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    description = Words("data.csv.regression" if table.task == REGRESSION else "data.csv.classification",
+                        {"file": file_name[-80:], "target": table.target, "count": len(table.classes)})
+    return Dataset(name="csv", features=features, labels=targets, classes=table.classes,
+                   feature_names=table.feature_names, description=description, source=f"csv:{digest}")
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file read for training: the prepared table (its notes too) and the data set made of it."""
+
+    table: PreparedTable
+    dataset: Dataset
+
+
+def load_csv_file(path: str | Path, target: str, task: str | None = None, inputs: list[str] | None = None,
+                  max_bytes: int | None = None) -> CsvFile:
+    """Read, prepare and wrap the CSV at ``path`` (the command line's; a page passes an upload's bytes).
+
+    ``max_bytes`` defaults to the settings' upload cap, so the CLI refuses what a page would.
+    """
+    from nnlib.core.settings import get_settings
+
+    limit = max_bytes if max_bytes is not None else get_settings().max_upload_mb * 2**20
+    file = Path(path)
+    if not file.is_file():
+        raise InputError("data.csv_no_file", field="data_path", file=str(path)[-80:])
+    if file.stat().st_size > limit:
+        raise InputError("data.csv_too_big", file=file.name[-80:], megabytes=file.stat().st_size // 2**20,
+                         limit=limit // 2**20)
+    data = file.read_bytes()
+    table = prepare_table(read_csv_table(data, file.name, limit), target, task, inputs)
+    return CsvFile(table, table_dataset(table, file.name, data))

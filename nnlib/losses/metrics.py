@@ -4,7 +4,8 @@ A loss of 0.73 says little; "the model got 2 of 3 right" says a lot. Accuracy fo
 binary predictions rounds them, for multiclass predictions takes the argmax of each
 row; MAPE is the mean absolute percentage error and warns where a target is zero.
 Every function returns a :class:`MetricResult`; bad shapes raise
-:class:`~nnlib.core.errors.InputError`.
+:class:`~nnlib.core.errors.InputError`. :func:`regression_scores` gives a trained regression's
+MSE, MAE and MAPE as plain numbers (the trainer's epoch records and the CLI's JSON line).
 """
 
 from __future__ import annotations
@@ -132,6 +133,24 @@ def mape(prediction: Tensor, target: Tensor) -> MetricResult:
         findings=findings,
         details=details,
     )
+
+
+@dataclass(frozen=True)
+class RegressionScores:
+    """A regression's errors in the target's own units (MSE, MAE) and in percent (MAPE)."""
+
+    mse: float
+    mae: float
+    mape: float  # inf where a target is 0 (see :func:`mape`)
+
+
+def regression_scores(prediction: Tensor, target: Tensor) -> RegressionScores:
+    """MSE = mean (y − ŷ)², MAE = mean |y − ŷ|, MAPE = mean |y − ŷ| / |y| · 100 (course text 004)."""
+    prediction = prediction.detach().double()
+    target = _matched(prediction, target, prediction.shape, "MSE").detach().to(prediction.dtype)
+    difference = target - prediction
+    return RegressionScores(mse=float((difference * difference).mean()), mae=float(difference.abs().mean()),
+                            mape=mape(prediction, target).value)
 
 
 MetricFunction = Callable[[Tensor, Tensor], MetricResult]

@@ -10,7 +10,12 @@ One module per idea; this package gathers what they use:
   the PyTorch code that reproduces a run;
 - :mod:`nnlib.training.speed`: the fast mode, the thread policy and the lean inner loop;
 - :mod:`nnlib.training.runner`: runs in the background, shared fairly by a class on one server;
-- :mod:`nnlib.training.insights`: gradient norms, dead ReLU units, the confusion matrix.
+- :mod:`nnlib.training.insights`: gradient norms, dead ReLU units, the confusion matrix;
+- :mod:`nnlib.training.fit`: after a regression run, predicted vs true values, residuals, the fitted curve.
+
+A data set with no classes trains as a regression: float targets, a regression loss of the loss
+registry (``training_losses("regression")``: mse, l1, huber, smooth_l1), MSE, MAE and MAPE where a
+classification has accuracy.
 
 Every refusal and status is a ``training.*`` message code worded in
 ``locales/<language>/LC_MESSAGES/training.po``.
@@ -18,14 +23,22 @@ Every refusal and status is a ``training.*`` message code worded in
 
 from __future__ import annotations
 
-from nnlib.training.config import DATASETS, TrainConfig, training_losses
+from nnlib.training.config import DATASETS, TrainConfig, all_training_losses, training_losses
+from nnlib.training.fit import fitted_curve, predicted_vs_true
 from nnlib.training.insights import confusion_matrix
-from nnlib.training.recipes import build_network, default_config, planned_work, prepare_split, reproduce_code
+from nnlib.training.recipes import (
+    build_network,
+    default_config,
+    planned_work,
+    prepare_split,
+    reproduce_code,
+    split_data,
+)
 from nnlib.training.records import BatchRecord, EpochRecord, Listener, RunLog, make_train_state
 from nnlib.training.trainer import EVAL_CHUNK, Trainer, warm_up
 
 __all__ = [
     "DATASETS", "EVAL_CHUNK", "BatchRecord", "EpochRecord", "Listener", "RunLog", "TrainConfig", "Trainer",
-    "build_network", "confusion_matrix", "default_config", "make_train_state", "planned_work", "prepare_split",
-    "reproduce_code", "training_losses", "warm_up",
+    "all_training_losses", "build_network", "confusion_matrix", "default_config", "fitted_curve", "make_train_state",
+    "planned_work", "predicted_vs_true", "prepare_split", "reproduce_code", "split_data", "training_losses", "warm_up",
 ]

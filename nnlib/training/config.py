@@ -5,6 +5,11 @@ registry of each concept: a loss record of :mod:`nnlib.losses` with a ``training
 ("cross_entropy", "nll"), an optimizer of :data:`nnlib.optimizers.OPTIMIZERS` ("sgd", "adam", ...),
 a data set of :data:`nnlib.data.registry.DATASETS` ("iris", "notmnist", "moons", ...). The ``toy_*``
 settings make a 2-D toy set (its points, noise, seed and extra inputs); other data sets ignore them.
+
+A data set with no classes is a regression: it trains with a loss record whose ``task`` is
+"regression" (MSE by default, L1, Huber, SmoothL1), keyed by its functional name without
+``_loss`` ("mse", "l1", "huber", "smooth_l1"). ``dataset="csv"`` reads ``data_path`` (the CLI's
+``--csv``) with ``csv_target`` as the target and ``csv_task`` (None: guessed from the target).
 """
 
 from __future__ import annotations
@@ -27,11 +32,47 @@ from nnlib.training.speed import check_fast_mode
 DATASETS = tuple(DATASET_RECORDS)  # the names; the records are nnlib.data.registry.DATASETS
 
 
-def training_losses() -> dict[str, Any]:
-    """The losses a classifier can train with, by their config key (the loss records that have one)."""
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
+TASKS = (CLASSIFICATION, REGRESSION)
+DEFAULT_LOSSES = {CLASSIFICATION: "cross_entropy", REGRESSION: "mse"}
+
+
+def training_losses(task: str = CLASSIFICATION) -> dict[str, Any]:
+    """The losses a run of ``task`` trains with, by their config key.
+
+    Classification: the loss records with a ``training_key`` ("cross_entropy", "nll").
+    Regression: the records whose ``task`` is "regression", keyed by their functional name
+    without ``_loss`` ("mse", "l1", "smooth_l1", "huber").
+    """
     from nnlib.losses import LOSSES
 
+    if task == REGRESSION:
+        return {info.training_key or info.functional_name.removesuffix("_loss"): info
+                for info in LOSSES.values() if info.task == REGRESSION}
     return {info.training_key: info for info in LOSSES.values() if info.training_key}
+
+
+def all_training_losses() -> dict[str, Any]:
+    """Every loss a run can train with, classification's and regression's, by config key."""
+    return {key: info for task in TASKS for key, info in training_losses(task).items()}
+
+
+def loss_task(key: str) -> str:
+    """The task ("classification" or "regression") the training loss ``key`` serves."""
+    return REGRESSION if key in training_losses(REGRESSION) else CLASSIFICATION
+
+
+def check_loss_task(key: str, task: str) -> None:
+    """Refuse a loss that serves another task than the data's (MSE on classes, cross-entropy on values)."""
+    if loss_task(key) == task:
+        return
+    module, known, default = all_training_losses()[key].module_name, ", ".join(training_losses(task)), DEFAULT_LOSSES[task]
+    if task == CLASSIFICATION:
+        raise InputError("training.loss_for_regression", field="loss", loss=key, module=module, known=known,
+                         default=default)
+    raise InputError("training.loss_for_classification", field="loss", loss=key, module=module, known=known,
+                     default=default)
 
 
 @dataclass
@@ -65,6 +106,8 @@ class TrainConfig:
     toy_noise: float = 0.2
     toy_seed: int = 0  # the points' seed; ``seed`` is the run's (weights, shuffles, split)
     toy_features: tuple[str, ...] = ()  # extra inputs after x and y: "x²", "y²", "xy", "sin x", "sin y"
+    csv_target: str | None = None  # dataset "csv": the target column of the table at data_path
+    csv_task: str | None = None  # dataset "csv": "classification" or "regression"; None: guessed from the target
 
     def __post_init__(self) -> None:
         if isinstance(self.toy_features, list):  # from JSON
@@ -89,7 +132,8 @@ class TrainConfig:
     def data_options(self, progress: Any = None) -> DataOptions:
         """What the data set's loader takes from this config."""
         return DataOptions(data_path=self.data_path, samples=self.toy_samples, noise=self.toy_noise,
-                           seed=self.toy_seed, features=tuple(self.toy_features), progress=progress)
+                           seed=self.toy_seed, features=tuple(self.toy_features), progress=progress,
+                           target=self.csv_target, task=self.csv_task)
 
     def optimizer_hyperparameters(self) -> dict[str, float]:
         """The config's values of the hyperparameters its optimizer takes (Adam: beta1, beta2)."""
@@ -98,7 +142,8 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         settings = get_settings()
-        if get_dataset(self.dataset).toy:
+        record = get_dataset(self.dataset)
+        if record.toy:
             check_toy_options(self.dataset, self.toy_samples, self.toy_noise, self.toy_features)
             if isinstance(self.toy_seed, bool) or not isinstance(self.toy_seed, int) or \
                     not 0 <= self.toy_seed < 2**31:
@@ -106,9 +151,14 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise InputError("training.unknown_optimizer", field="optimizer", value=self.optimizer,
                              known=", ".join(OPTIMIZERS))
-        losses = training_losses()
+        losses = all_training_losses()
         if self.loss not in losses:
             raise InputError("training.unknown_loss", field="loss", value=self.loss, known=", ".join(losses))
+        if self.csv_task is not None and self.csv_task not in TASKS:
+            raise InputError("data.csv_task", field="csv_task", task=str(self.csv_task)[:20])
+        task = self.csv_task if self.dataset == "csv" else record.task
+        if task is not None:  # a CSV's guessed task is checked once the table is read
+            check_loss_task(self.loss, task)
         if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and 0 < self.lr <= 10):
             raise InputError("training.bad_lr", field="lr", value=self.lr)
         for name in ("momentum", "beta1", "beta2", "alpha"):

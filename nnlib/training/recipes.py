@@ -19,26 +19,34 @@ from torch import nn
 from nnlib.core.errors import InputError
 from nnlib.data.registry import get_dataset
 from nnlib.optimizers import optimizer_code
-from nnlib.training.config import TrainConfig, training_losses
-from nnlib.training.networks import SIZED_NETWORKS
+from nnlib.training.config import REGRESSION, TrainConfig, all_training_losses
+from nnlib.training.networks import DATA_NETWORKS, SIZED_NETWORKS
 
 
 def network_layers(network: str | list[dict[str, Any]], input_shape: tuple[int, ...], n_classes: int) -> list:
-    """The layer specs of a course preset, a preset sized to the data (the playground's) or a builder stack."""
+    """The layer specs of a course preset, a preset sized to the data (the playground's) or a builder stack.
+
+    ``n_classes`` 0 is a regression: a sized network ends in one output.
+    """
     from nnlib import layers as net
 
+    sized = {**SIZED_NETWORKS, **DATA_NETWORKS}
     if isinstance(network, str):
-        if network in SIZED_NETWORKS:
-            return list(SIZED_NETWORKS[network].layers(math.prod(input_shape), n_classes))
+        if network in sized:
+            return list(sized[network].layers(math.prod(input_shape), n_classes))
         if network not in net.PRESETS:
             raise InputError("training.unknown_network", field="network", value=network,
-                             known=", ".join([*net.PRESETS, *SIZED_NETWORKS]))
+                             known=", ".join([*net.PRESETS, *sized]))
         return list(net.PRESETS[network].layers)
     return net.layers_from_data(network)
 
 
 def build_network(network: str | list[dict[str, Any]], input_shape: tuple[int, ...], n_classes: int) -> nn.Sequential:
-    """A preset by name or a builder stack, checked against the data it will see."""
+    """A preset by name or a builder stack, checked against the data it will see.
+
+    A classification needs one score per class out; a regression (``n_classes`` 0) one value,
+    which is what a network ending in one output with MSE is.
+    """
     from nnlib import layers as net
 
     layers = network_layers(network, input_shape, n_classes)
@@ -47,7 +55,9 @@ def build_network(network: str | list[dict[str, Any]], input_shape: tuple[int, .
     if errors:
         raise InputError("training.bad_network", field="network", problem=errors[0].message)
     out_shape = summary.layers[-1].output_shape if summary.layers else input_shape
-    if out_shape[-1] != n_classes:
+    if not n_classes and out_shape[-1] != 1:
+        raise InputError("training.regression_outputs", field="network", outputs=out_shape[-1])
+    if n_classes and out_shape[-1] != n_classes:
         raise InputError("training.wrong_outputs", field="network", outputs=out_shape[-1], classes=n_classes)
     return net.build_model(layers)
 
@@ -79,12 +89,20 @@ def default_config(dataset: str) -> TrainConfig:
 
 
 def prepare_split(config: TrainConfig, progress: Callable[[int, int], None] | None = None) -> Any:
-    """Load and split the config's dataset (iris, the real notMNIST or the offline letters, a toy set)."""
-    from nnlib import data as datasets
+    """Load and split the config's dataset (iris, the real notMNIST or the offline letters, a toy set,
+    a regression set, a CSV table)."""
+    return split_data(config, get_dataset(config.dataset).load(config.data_options(progress)))
 
-    data = get_dataset(config.dataset).load(config.data_options(progress))
-    return datasets.split_dataset(data, val_fraction=config.val_fraction, test_fraction=config.test_fraction,
-                                  seed=config.seed, standardize=config.standardize)
+
+def split_data(config: TrainConfig, data: Any) -> Any:
+    """Split loaded data as the config says: stratified by class, or, with no classes, as one group
+    with float targets (:func:`nnlib.data.regression.split_regression`)."""
+    from nnlib import data as datasets
+    from nnlib.data.regression import split_regression
+
+    split = split_regression if not data.classes else datasets.split_dataset
+    return split(data, val_fraction=config.val_fraction, test_fraction=config.test_fraction, seed=config.seed,
+                 standardize=config.standardize)
 
 
 def data_shape(config: TrainConfig) -> tuple[tuple[int, ...], int]:
@@ -98,6 +116,12 @@ def data_shape(config: TrainConfig) -> tuple[tuple[int, ...], int]:
         from nnlib.data.toy import TOY_SETS
 
         return (2 + len(config.toy_features),), len(TOY_SETS[config.dataset].classes)
+    if config.dataset == "curve":
+        return (1,), 0
+    if config.dataset == "diabetes":
+        from nnlib.data.regression import DIABETES_INPUTS
+
+        return (len(DIABETES_INPUTS),), 0
     planned = PLANNED_DATASETS.get(config.dataset)
     return (planned.input_shape, planned.classes) if planned is not None else ((1,), 1)
 
@@ -106,6 +130,7 @@ def reproduce_code(config: TrainConfig) -> str:
     """Plain PyTorch that reproduces this run's recipe (model, loss, optimizer, loop)."""
     from nnlib import layers as net
 
+    regression = get_dataset(config.dataset).task == REGRESSION or config.csv_task == REGRESSION
     layers = network_layers(config.network, *data_shape(config))
     model_lines = [f"    {line}," for line in _layer_code_lines(net.build_model(layers))]
     batch = "len(X_train)" if not config.batch_size else str(config.batch_size)
@@ -115,7 +140,9 @@ def reproduce_code(config: TrainConfig) -> str:
         "import torch",
         "from torch import nn",
         "",
-        f"# Dataset: {config.dataset}; X_train, y_train, X_val, y_val as float32 / int64 tensors",
+        f"# Dataset: {config.dataset}; X_train, y_train, X_val, y_val as float32 / int64 tensors"
+        if not regression else
+        f"# Dataset: {config.dataset}; X_train, X_val as float32 (N, inputs), y_train, y_val as float32 (N, 1)",
         *([f"# made by nnlib.data.toy.make_toy_dataset({config.dataset!r}, samples={config.toy_samples}, "
            f"noise={config.toy_noise:g}, seed={config.toy_seed}, features={list(config.toy_features)!r})"]
           if get_dataset(config.dataset).toy else []),
@@ -123,7 +150,7 @@ def reproduce_code(config: TrainConfig) -> str:
         "model = nn.Sequential(",
         *model_lines,
         ")",
-        f"loss_fn = nn.{training_losses()[config.loss].module.__name__}()",
+        f"loss_fn = nn.{all_training_losses()[config.loss].module.__name__}()",
         f"optimizer = {optimizer}",
         f"generator = torch.Generator().manual_seed({config.seed})",
         f"batch_size = {batch}",
@@ -139,8 +166,11 @@ def reproduce_code(config: TrainConfig) -> str:
         "        optimizer.step()",
         "    model.eval()",
         "    with torch.no_grad():",
-        "        val_acc = (model(X_val).argmax(1) == y_val).float().mean().item()",
-        "    print(f'epoch {epoch + 1}: loss {loss.item():.4f}, val accuracy {val_acc:.2%}')",
+        *(["        val_acc = (model(X_val).argmax(1) == y_val).float().mean().item()",
+           "    print(f'epoch {epoch + 1}: loss {loss.item():.4f}, val accuracy {val_acc:.2%}')"]
+          if not regression else
+          ["        val_mae = (model(X_val) - y_val).abs().mean().item()",
+           "    print(f'epoch {epoch + 1}: loss {loss.item():.4f}, val MAE {val_mae:.4f}')"]),
     ])
 
 

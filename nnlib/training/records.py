@@ -34,11 +34,14 @@ class BatchRecord:
 class EpochRecord:
     epoch_index: int  # 1-based
     train_loss: float
-    train_acc: float
+    train_acc: float | None  # None for a regression
     val_loss: float
-    val_acc: float
+    val_acc: float | None  # None for a regression
     seconds: float  # this epoch's training time
     samples_per_s: float
+    val_mse: float | None = None  # a regression's validation errors (None for a classification)
+    val_mae: float | None = None
+    val_mape: float | None = None  # percent; inf where a target is 0
 
 
 Listener = Callable[[BatchRecord | EpochRecord], None]

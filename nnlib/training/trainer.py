@@ -12,6 +12,11 @@ the hardware has it, and ``TrainConfig.threads`` (0: automatic) picks the CPU th
 
 Why a run stopped is a message code (``training.stop_*``) with its numbers, worded by
 :attr:`Trainer.stop_reason` from the catalogue.
+
+A split with no classes is a regression: the targets are float32 values, shaped (N, 1) like the
+network's one output; the loss is a regression record of the loss registry (MSE, L1, Huber,
+SmoothL1); the epoch records carry the validation MSE, MAE and MAPE where a classification's
+carry accuracies, and ``predict`` gives predicted and true values.
 """
 
 from __future__ import annotations
@@ -27,8 +32,15 @@ from torch import nn
 
 from nnlib.core import messages
 from nnlib.core.device import resolve_device, synchronize
+from nnlib.losses.metrics import regression_scores
 from nnlib.optimizers import OPTIMIZERS, build_optimizer
-from nnlib.training.config import TrainConfig, training_losses
+from nnlib.training.config import (
+    CLASSIFICATION,
+    REGRESSION,
+    TrainConfig,
+    all_training_losses,
+    check_loss_task,
+)
 from nnlib.training.recipes import build_network
 from nnlib.training.records import BatchRecord, EpochRecord, Listener, make_train_state
 from nnlib.training.speed import (
@@ -72,12 +84,16 @@ class Trainer:
         self.config = config.validate()
         self.device = resolve_device(config.device)
         self.classes = tuple(split.classes)
+        self.task = CLASSIFICATION if self.classes else REGRESSION
+        self.regression = self.task == REGRESSION
+        check_loss_task(config.loss, self.task)
+        self.mean, self.std = getattr(split, "mean", None), getattr(split, "std", None)  # the inputs' scaling
         with _SEED_LOCK:
             torch.manual_seed(config.seed)
             if model is None:
                 model = build_network(config.network, tuple(split.train_x.shape[1:]), len(self.classes))
         self.model = model.to(self.device)
-        self.loss_fn = training_losses()[config.loss].module()
+        self.loss_fn = all_training_losses()[config.loss].module()
         self.fused = bool(fused and OPTIMIZERS[config.optimizer].supports_fused and self.device.type in ("cpu", "cuda"))
         self.optimizer = build_optimizer(config.optimizer, self.model.parameters(), config.lr,
                                          weight_decay=config.weight_decay, fused=self.fused,
@@ -88,6 +104,8 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.listeners: list[Listener] = list(listeners)
         self.state = make_train_state(config)
+        if self.regression:
+            self.state.update(val_mse=[], val_mae=[], val_mape=[], test_mse=-1, test_mae=-1, test_mape=-1)
         self.history: list[EpochRecord] = []
         self.samples_seen = 0
         self.train_seconds = 0.0
@@ -98,6 +116,9 @@ class Trainer:
         self._prepare_loop()
 
     def _to_device(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.regression:  # (N, 1) float values, the shape of the network's one output
+            return x.to(self.device, torch.float32).contiguous(), \
+                y.to(self.device, torch.float32).reshape(-1, 1).contiguous()
         return x.to(self.device, torch.float32).contiguous(), y.to(self.device, torch.int64).contiguous()
 
     def _prepare_loop(self) -> None:
@@ -113,7 +134,7 @@ class Trainer:
             rows = rows.to(FAST_DTYPE)  # what autocast would cast each batch to, cast once
         self._rows = rows
         self._batch_x = torch.empty(size, rows.shape[1], dtype=rows.dtype, device=self.device)
-        self._batch_y = torch.empty(size, dtype=torch.int64, device=self.device)
+        self._batch_y = torch.empty(size, *self.train_y.shape[1:], dtype=self.train_y.dtype, device=self.device)
         self._batch_views: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._predicted = torch.empty(n, dtype=torch.int64, device=self.device)
         sizes = [min(size, n - start) for start in range(0, n, size)]
@@ -228,7 +249,8 @@ class Trainer:
                 else:
                     loss, logits = self._autograd_step(xb.view(m, *self.sample_shape), yb)
                 self._step()
-                torch.argmax(logits, dim=1, out=self._predicted[start:stop])
+                if not self.regression:
+                    torch.argmax(logits, dim=1, out=self._predicted[start:stop])
                 losses.append(loss)
                 self.samples_seen += m
                 if policy is not None:
@@ -242,12 +264,13 @@ class Trainer:
                     if policy is not None:  # a listener's time (a chart, a pause) is not training speed
                         policy.exclude(time.perf_counter() - paused)
             loss_sum = torch.dot(torch.stack(losses).float(), self._batch_sizes)
-            correct = (self._predicted == self.train_y[order]).sum()
+            correct = None if self.regression else (self._predicted == self.train_y[order]).sum()
             synchronize(self.device)
             seconds = time.perf_counter() - started
             self.train_seconds += seconds
             val_loss, val_acc = self.evaluate(self.val_x, self.val_y)
-            train_loss, train_acc = float(loss_sum) / n, float(correct) / n
+            scores = self.scores("val") if self.regression else None
+            train_loss, train_acc = float(loss_sum) / n, None if correct is None else float(correct) / n
         finally:
             if caller_threads is not None and torch.get_num_threads() != caller_threads:
                 torch.set_num_threads(caller_threads)
@@ -259,6 +282,7 @@ class Trainer:
             val_acc=val_acc,
             seconds=seconds,
             samples_per_s=n / seconds if seconds > 0 else math.inf,
+            **({"val_mse": scores.mse, "val_mae": scores.mae, "val_mape": scores.mape} if scores else {}),
         )
         self._record(record)
         self._emit(record)
@@ -268,7 +292,8 @@ class Trainer:
         self.history.append(record)
         state = self.state
         state["epoch_index"] = record.epoch_index
-        for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+        for key in ("train_loss", "train_acc", "val_loss", "val_acc", *(("val_mse", "val_mae", "val_mape")
+                                                                        if self.regression else ())):
             state[key].append(getattr(record, key))
         config = self.config
         if record.val_loss < state["early_stopping_best_val"]:
@@ -278,7 +303,8 @@ class Trainer:
             state["early_stopping_step"] += 1
         if config.target_loss is not None and record.val_loss <= config.target_loss:
             self._stop("training.stop_target_loss", val_loss=record.val_loss, target=config.target_loss)
-        elif config.target_accuracy is not None and record.val_acc >= config.target_accuracy:
+        elif config.target_accuracy is not None and record.val_acc is not None and \
+                record.val_acc >= config.target_accuracy:
             self._stop("training.stop_target_accuracy", val_acc=record.val_acc, target=config.target_accuracy)
         elif config.patience is not None and state["early_stopping_step"] >= config.patience:
             self._stop("training.stop_patience", count=config.patience)
@@ -298,8 +324,8 @@ class Trainer:
         return done
 
     @torch.no_grad()
-    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """Mean loss and accuracy in eval mode, in chunks so memory stays bounded."""
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float | None]:
+        """Mean loss and accuracy (None for a regression) in eval mode, in chunks so memory stays bounded."""
         was_training = self.model.training
         self.model.eval()
         loss_sum = torch.zeros((), device=self.device)
@@ -308,32 +334,66 @@ class Trainer:
             logits = self.model(x[start:start + EVAL_CHUNK])
             target = y[start:start + EVAL_CHUNK]
             loss_sum += self.loss_fn(logits, target) * len(target)
-            correct += (logits.argmax(dim=1) == target).sum()
+            if not self.regression:
+                correct += (logits.argmax(dim=1) == target).sum()
         self.model.train(was_training)
         n = max(len(x), 1)
-        return float(loss_sum) / n, float(correct) / n
+        return float(loss_sum) / n, None if self.regression else float(correct) / n
 
-    def test(self) -> tuple[float, float]:
+    def test(self) -> tuple[float, float | None]:
         loss, acc = self.evaluate(self.test_x, self.test_y)
         self.state["test_loss"], self.state["test_acc"] = loss, acc
+        if self.regression:
+            scores = self.scores("test")
+            self.state.update(test_mse=scores.mse, test_mae=scores.mae, test_mape=scores.mape)
         return loss, acc
+
+    def _part(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
+        return {"train": (self.train_x, self.train_y), "val": (self.val_x, self.val_y),
+                "test": (self.test_x, self.test_y)}[part]
+
+    @torch.no_grad()
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's outputs for inputs already on the device (and scaled), in eval mode, in chunks."""
+        was_training = self.model.training
+        self.model.eval()
+        out = torch.cat([self.model(x[s:s + EVAL_CHUNK]) for s in range(0, len(x), EVAL_CHUNK)])
+        self.model.train(was_training)
+        return out
 
     @torch.no_grad()
     def predict(self, part: str = "test") -> tuple[torch.Tensor, torch.Tensor]:
-        """(predicted, true) class indices on the CPU for "train", "val" or "test"."""
-        x, y = {"train": (self.train_x, self.train_y), "val": (self.val_x, self.val_y),
-                "test": (self.test_x, self.test_y)}[part]
-        was_training = self.model.training
-        self.model.eval()
-        predicted = torch.cat([self.model(x[s:s + EVAL_CHUNK]).argmax(dim=1) for s in range(0, len(x), EVAL_CHUNK)])
-        self.model.train(was_training)
-        return predicted.cpu(), y.cpu()
+        """(predicted, true) on the CPU for "train", "val" or "test": class indices, or for a regression
+        the (N,) predicted and true values (a predicted-vs-true scatter; residuals are true − predicted)."""
+        x, y = self._part(part)
+        out = self.outputs(x)
+        if self.regression:
+            return out.reshape(-1).float().cpu(), y.reshape(-1).cpu()
+        return out.argmax(dim=1).cpu(), y.cpu()
+
+    def scores(self, part: str = "val") -> Any:
+        """A regression's MSE, MAE and MAPE on "train", "val" or "test"
+        (:class:`~nnlib.losses.metrics.RegressionScores`)."""
+        predicted, true = self.predict(part)
+        return regression_scores(predicted, true)
 
     def summary(self) -> dict[str, Any]:
         """The numbers a run is judged by (the CLI's JSON line)."""
         last = self.history[-1] if self.history else None
+        state = self.state
+
+        def tested(key: str) -> float | None:
+            value = state.get(key, -1)
+            return None if value is None or value == -1 or not math.isfinite(value) else value
+
+        def last_of(key: str) -> float | None:
+            value = getattr(last, key) if last else None
+            return None if value is None or not math.isfinite(value) else value
+
         return {
             "dataset": self.config.dataset,
+            "task": self.task,
+            "loss": self.config.loss,
             "device": str(self.device),
             "optimizer": self.config.optimizer,
             "fast": self.fast,
@@ -347,6 +407,12 @@ class Trainer:
             "val_acc": last.val_acc if last else None,
             "test_loss": self.state["test_loss"],
             "test_acc": self.state["test_acc"],
+            "val_mse": last_of("val_mse"),
+            "val_mae": last_of("val_mae"),
+            "val_mape": last_of("val_mape"),  # None where a target is 0 (MAPE is infinite there)
+            "test_mse": tested("test_mse"),
+            "test_mae": tested("test_mae"),
+            "test_mape": tested("test_mape"),
             "stop_reason": self.stop_reason,
         }
 
