@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from nnlib.core import messages
 from nnlib.core.params import Param, resolve
 
 Params = Mapping[str, float]
@@ -33,12 +34,17 @@ class Example:
     registry test checks every such answer against PyTorch.
     """
 
-    label: str  # the button's text
+    key: str  # its button's text is the catalogue's activations.example_<key>
     text: str  # the tensor as the student would type it
     dim: int | None = None  # for activations that act along a dim
     expected: Nested | None = None
     decimals: int = 4
     source: str = ""  # where the course prints the answer
+
+    @property
+    def label(self) -> str:
+        """The button's text, in the reader's language."""
+        return messages.word(f"activations.example_{self.key}")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,12 @@ class Activation:
     dim (Softmax) it is the diagonal of the Jacobian, ``d s_i / d x_i``. ``bounds(**params)``
     is the numeric output range behind ``output_range``; ``kinks(**params)`` the inputs where
     the slope jumps (the tests look there too).
+
+    Its prose is worded from the catalogue in the reader's language, under
+    ``activations.<name in lower case>.<part>``: ``strength``, ``weakness``, ``layer`` (the
+    builder's description; only for a layer kind), ``chart_note`` (what its curve on the charts
+    means, where that is not plain y = f(x); empty where it has none), and ``param_<name>``
+    (a parameter's label; its Param's own label where the catalogue has none).
     """
 
     name: str
@@ -60,18 +72,44 @@ class Activation:
     derivative_formula: str  # LaTeX
     output_range: str  # LaTeX
     bounds: Callable[..., tuple[float, float]]
-    strength: str
-    weakness: str
     color: str  # its line on every chart, so a chart keeps one colour per activation
     parameters: tuple[Param, ...] = ()
     along_dim: bool = False
     kinks: Callable[..., tuple[float, ...]] = no_kinks
-    # The network builder offers it as a layer kind (with this description and attribute stem).
+    # The network builder offers it as a layer kind (with its description and attribute stem).
     layer: bool = False
-    layer_description: str = ""
     attribute: str = ""  # the stem of its attribute name in an nn.Module: relu_1, leaky_relu_1
     examples: tuple[Example, ...] = ()
-    chart_note: str = ""  # what its curve on the charts means, where that is not plain y = f(x)
+
+    @property
+    def code(self) -> str:
+        """Where its prose lives in the catalogue: ``activations.relu``, ``activations.leakyrelu``."""
+        return f"activations.{self.name.lower()}"
+
+    def words(self, part: str, language: str | None = None) -> str:
+        """One part of its prose in ``language`` (default: the current one); empty where it has none."""
+        code = f"{self.code}.{part}"
+        return messages.word(code, None, language) if messages.template(code, language) is not None else ""
+
+    @property
+    def strength(self) -> str:
+        return self.words("strength")
+
+    @property
+    def weakness(self) -> str:
+        return self.words("weakness")
+
+    @property
+    def layer_description(self) -> str:
+        return self.words("layer")
+
+    @property
+    def chart_note(self) -> str:
+        return self.words("chart_note")
+
+    def parameter_label(self, param: Param) -> str:
+        """What a parameter's widget says, in the reader's language."""
+        return self.words(f"param_{param.name}") or param.shown_label
 
     def resolve(self, params: Params | None = None) -> dict[str, Any]:
         """The parameter values to use: defaults, overridden by ``params``, checked."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from nnlib.core import messages
 from nnlib.core.device import resolve_device
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import python_literal, shape_text
@@ -115,11 +116,20 @@ class FactoryArgs:
 
 @dataclass(frozen=True)
 class ArgsKind:
+    """What a factory's arguments look like; its field label and help are worded from the
+    catalogue (``tensors.args_<key>.label`` / ``.help``) in the reader's language."""
+
     key: str
-    label: str
     example: str
-    help: str
     parse: Callable[[str, Settings], FactoryArgs]
+
+    @property
+    def label(self) -> str:
+        return messages.word(f"tensors.args_{self.key}.label")
+
+    @property
+    def help(self) -> str:
+        return messages.word(f"tensors.args_{self.key}.help")
 
 
 def _shape_args(text: str, settings: Settings) -> FactoryArgs:
@@ -178,9 +188,9 @@ def _arange_args(text: str, settings: Settings) -> FactoryArgs:
 ARGS_KINDS: dict[str, ArgsKind] = {
     kind.key: kind
     for kind in (
-        ArgsKind("shape", "Shape (sizes, e.g. 2, 3)", "3, 2", "Sizes separated by commas, e.g. 3, 2 or (2, 3, 4); () is a single number.", _shape_args),
-        ArgsKind("eye", "Size n (or n, m)", "3", "n for an n×n identity matrix, or n, m for n rows and m columns.", _eye_args),
-        ArgsKind("arange", "end, or start, end[, step]", "0, 10, 2", "Like Python's range, but numbers may be floats: 0, 1, 0.25.", _arange_args),
+        ArgsKind("shape", "3, 2", _shape_args),
+        ArgsKind("eye", "3", _eye_args),
+        ArgsKind("arange", "0, 10, 2", _arange_args),
     )
 }
 
@@ -189,34 +199,40 @@ ARGS_KINDS: dict[str, ArgsKind] = {
 class Factory:
     """A tensor constructor of PyTorch, as the page offers it.
 
-    ``note`` is what the page adds under the made tensor (empty: nothing); ``whole_args``
-    says its arguments must be whole numbers when the dtype is an integer one.
+    ``summary`` and ``note`` (what the page adds under the made tensor; empty: nothing) are
+    worded from the catalogue (``tensors.factory_<name>.summary`` / ``.note``) in the reader's
+    language; ``whole_args`` says its arguments must be whole numbers when the dtype is an
+    integer one.
     """
 
     name: str
     args: str  # key into ARGS_KINDS
-    summary: str
     random: bool = False
     float_only: bool = False
     needs_fill: bool = False
-    note: str = ""
     whole_args: bool = False
+
+    @property
+    def summary(self) -> str:
+        return messages.word(f"tensors.factory_{self.name}.summary")
+
+    @property
+    def note(self) -> str:
+        code = f"tensors.factory_{self.name}.note"
+        return messages.word(code) if messages.template(code) is not None else ""
 
 
 FACTORIES: dict[str, Factory] = {
     factory.name: factory
     for factory in (
-        Factory("zeros", "shape", "every element is 0"),
-        Factory("ones", "shape", "every element is 1"),
-        Factory("rand", "shape", "uniform random numbers in [0, 1)", random=True, float_only=True),
-        Factory("randn", "shape", "normal random numbers: mean 0, standard deviation 1", random=True, float_only=True),
-        Factory(
-            "empty", "shape", "memory as it was found: not initialised, so the values are leftovers",
-            note="torch.empty does not clear the memory it takes: the values are whatever was there.",
-        ),
-        Factory("arange", "arange", "evenly spaced values from start up to, not including, end", whole_args=True),
-        Factory("eye", "eye", "the identity matrix: 1 on the diagonal, 0 elsewhere"),
-        Factory("full", "shape", "every element is the fill value", needs_fill=True),
+        Factory("zeros", "shape"),
+        Factory("ones", "shape"),
+        Factory("rand", "shape", random=True, float_only=True),
+        Factory("randn", "shape", random=True, float_only=True),
+        Factory("empty", "shape"),  # its note: the values are whatever was in memory
+        Factory("arange", "arange", whole_args=True),
+        Factory("eye", "eye"),
+        Factory("full", "shape", needs_fill=True),
     )
 }
 

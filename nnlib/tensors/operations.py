@@ -16,32 +16,33 @@ from nnlib.tensors.facts import Shape
 
 @dataclass(frozen=True)
 class Operation:
+    """``A op B`` as the page offers it; its name and summary are worded from the catalogue
+    (``tensors.operation_<key>.name`` / ``.summary``) in the reader's language."""
+
     label: str
     symbol: str
-    name: str
+    key: str
     elementwise: bool
     latex: str
-    summary: str
     apply: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+    @property
+    def name(self) -> str:
+        return messages.word(f"tensors.operation_{self.key}.name")
+
+    @property
+    def summary(self) -> str:
+        return messages.word(f"tensors.operation_{self.key}.summary")
 
 
 OPERATIONS: dict[str, Operation] = {
     op.label: op
     for op in (
-        Operation("A + B", "+", "sum", True, r"C_{ij} = A_{ij} + B_{ij}", "adds matching elements", operator.add),
-        Operation("A - B", "-", "difference", True, r"C_{ij} = A_{ij} - B_{ij}", "subtracts matching elements", operator.sub),
-        Operation(
-            "A * B", "*", "elementwise product", True, r"C_{ij} = A_{ij} \cdot B_{ij}",
-            "multiplies matching elements (this is not the matrix product)", operator.mul,
-        ),
-        Operation(
-            "A / B", "/", "elementwise quotient", True, r"C_{ij} = A_{ij} / B_{ij}",
-            "divides matching elements; the result is always floating point", operator.truediv,
-        ),
-        Operation(
-            "A @ B", "@", "matrix product", False, r"C_{ij} = \sum_k A_{ik} \, B_{kj}",
-            "each row of A times each column of B, summed", operator.matmul,
-        ),
+        Operation("A + B", "+", "sum", True, r"C_{ij} = A_{ij} + B_{ij}", operator.add),
+        Operation("A - B", "-", "difference", True, r"C_{ij} = A_{ij} - B_{ij}", operator.sub),
+        Operation("A * B", "*", "product", True, r"C_{ij} = A_{ij} \cdot B_{ij}", operator.mul),
+        Operation("A / B", "/", "quotient", True, r"C_{ij} = A_{ij} / B_{ij}", operator.truediv),
+        Operation("A @ B", "@", "matmul", False, r"C_{ij} = \sum_k A_{ik} \, B_{kj}", operator.matmul),
     )
 }
 

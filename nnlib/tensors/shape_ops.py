@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import shape_text
 from nnlib.core.settings import Settings, get_settings
@@ -18,14 +19,23 @@ from nnlib.tensors.sizes import parse_int_list
 
 @dataclass(frozen=True)
 class ShapeOp:
+    """``T.<name>(args)``; its field label and summary are worded from the catalogue
+    (``tensors.shape_op_<name>.args`` / ``.summary``) in the reader's language."""
+
     name: str
-    args_label: str
     example: str
-    summary: str
     min_args: int
     max_args: int
     call: Callable[[torch.Tensor, Shape], torch.Tensor]
     code: Callable[[Shape], str]
+
+    @property
+    def args_label(self) -> str:
+        return messages.word(f"tensors.shape_op_{self.name}.args")
+
+    @property
+    def summary(self) -> str:
+        return messages.word(f"tensors.shape_op_{self.name}.summary")
 
 
 def _dims_code(args: Shape) -> str:
@@ -47,35 +57,13 @@ def _squeeze_code(args: Shape) -> str:
 SHAPE_OPS: dict[str, ShapeOp] = {
     op.name: op
     for op in (
-        ShapeOp(
-            "reshape", "New shape (one size may be -1: PyTorch works it out)", "-1, 1",
-            "the same elements in a new shape; shares memory when it can, copies when it must",
-            0, 64, lambda t, a: t.reshape(a), lambda a: f"T.reshape({args_text(a)})",
-        ),
-        ShapeOp(
-            "view", "New shape (one size may be -1)", "1, -1",
-            "like reshape, but never copies: it fails when the memory layout does not allow it",
-            0, 64, lambda t, a: t.view(a), lambda a: f"T.view({args_text(a)})",
-        ),
-        ShapeOp(
-            "squeeze", "Dimension(s) to drop, or blank for every size-1 dimension", "",
-            "removes dimensions of size 1", 0, 64, _squeeze, _squeeze_code,
-        ),
-        ShapeOp(
-            "unsqueeze", "Where to insert the new size-1 dimension", "0",
-            "inserts a dimension of size 1 (e.g. a batch of one)",
-            1, 1, lambda t, a: t.unsqueeze(a[0]), lambda a: f"T.unsqueeze({a[0]})",
-        ),
-        ShapeOp(
-            "transpose", "The two dimensions to swap", "0, 1",
-            "swaps two dimensions (for a matrix: rows become columns); shares memory",
-            2, 2, lambda t, a: t.transpose(a[0], a[1]), lambda a: f"T.transpose({_dims_code(a)})",
-        ),
-        ShapeOp(
-            "flatten", "start_dim, end_dim (blank: all of them)", "",
-            "joins dimensions start_dim…end_dim into one",
-            0, 2, lambda t, a: t.flatten(*a), lambda a: f"T.flatten({_dims_code(a)})",
-        ),
+        ShapeOp("reshape", "-1, 1", 0, 64, lambda t, a: t.reshape(a), lambda a: f"T.reshape({args_text(a)})"),
+        ShapeOp("view", "1, -1", 0, 64, lambda t, a: t.view(a), lambda a: f"T.view({args_text(a)})"),
+        ShapeOp("squeeze", "", 0, 64, _squeeze, _squeeze_code),
+        ShapeOp("unsqueeze", "0", 1, 1, lambda t, a: t.unsqueeze(a[0]), lambda a: f"T.unsqueeze({a[0]})"),
+        ShapeOp("transpose", "0, 1", 2, 2, lambda t, a: t.transpose(a[0], a[1]),
+                lambda a: f"T.transpose({_dims_code(a)})"),
+        ShapeOp("flatten", "", 0, 2, lambda t, a: t.flatten(*a), lambda a: f"T.flatten({_dims_code(a)})"),
     )
 }
 

@@ -24,10 +24,6 @@ ELU = Activation(
     output_range=r"(-\alpha,\ +\infty)",
     bounds=lambda alpha: (-alpha, math.inf),
     kinks=lambda alpha: (0.0,),
-    strength="Smooth for negative inputs and pulls the mean output towards 0, with no dead "
-    "units.",
-    weakness="Costs an exponential for every negative input and flattens out at -α for very "
-    "negative ones.",
     color="#0c8599",
     parameters=(
         Param(

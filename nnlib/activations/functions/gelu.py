@@ -28,10 +28,6 @@ GELU = Activation(
     r"\varphi(x) = \tfrac{1}{\sqrt{2\pi}}\, e^{-x^2/2}",
     output_range=r"[\approx -0.170,\ +\infty)",
     bounds=lambda: (GELU_MINIMUM, math.inf),
-    strength="A smooth ReLU used in transformers (BERT, GPT): each input is weighted by the "
-    "chance that a standard normal value lies below it.",
-    weakness="Costlier than ReLU (an error function per element) and not monotonic: it dips "
-    "slightly below 0 around x ≈ -0.75.",
     color="#c2255c",
     attribute="gelu",
 )

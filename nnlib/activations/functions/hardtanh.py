@@ -22,9 +22,6 @@ HARDTANH = Activation(
     output_range=r"[a,\ b]",
     bounds=lambda min_val, max_val: (min_val, max_val),
     kinks=lambda min_val, max_val: (min_val, max_val),
-    strength="As cheap as ReLU, centred on zero like Tanh, with slope exactly 1 inside its range.",
-    weakness="Its slope is 0 outside [a, b], so a unit pushed past either end stops learning, "
-    "like a dead ReLU on both sides.",
     color="#862e9c",
     # The limits keep min_val below max_val whatever a slider says (torch refuses min_val >= max_val);
     # min_val = 0, max_val = 6 is ReLU6.
@@ -41,6 +38,5 @@ HARDTANH = Activation(
         ),
     ),
     layer=True,
-    layer_description="x clipped to [min_val, max_val]: a cheap Tanh with slope 1 inside.",
     attribute="hardtanh",
 )

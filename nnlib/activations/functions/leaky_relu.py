@@ -24,9 +24,6 @@ LEAKY_RELU = Activation(
     output_range=r"(-\infty,\ +\infty)",
     bounds=lambda negative_slope: (-math.inf if negative_slope > 0 else 0.0, math.inf),
     kinks=lambda negative_slope: (0.0,),
-    strength="Keeps a small slope α for negative inputs, so no unit dies completely.",
-    weakness="α is one more number to choose, and the gradient for negative inputs is still "
-    "α times smaller than for positive ones.",
     color="#1971c2",
     parameters=(
         Param(
@@ -36,6 +33,5 @@ LEAKY_RELU = Activation(
         ),
     ),
     layer=True,
-    layer_description="x for x > 0, negative_slope · x otherwise: negatives keep a small gradient.",
     attribute="leaky_relu",
 )

@@ -24,17 +24,12 @@ RELU = Activation(
     output_range=r"[0,\ +\infty)",
     bounds=lambda: (0.0, math.inf),
     kinks=lambda: (0.0,),
-    strength="Cheap, and its slope is exactly 1 for every positive input, so gradients pass "
-    "through deep stacks without shrinking.",
-    weakness="Its slope is 0 for every negative input: a unit whose inputs stay negative stops "
-    "learning (a dead neuron); the outputs are not centred on zero.",
     color="#d9480f",
     layer=True,
-    layer_description="max(0, x): keeps positives, zeroes negatives.",
     attribute="relu",
     examples=(
         Example(
-            "Course: ReLU on the 3×3 matrix", course.MATRIX,
+            "relu_course", course.MATRIX,
             expected=[[0.4, 0.0, 0.9], [0.3, 0.2, 0.0], [0.1, 0.7, 0.0]], source=course.SOURCE,
         ),
     ),

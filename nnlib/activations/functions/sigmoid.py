@@ -22,17 +22,12 @@ SIGMOID = Activation(
     derivative_formula=r"\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)",
     output_range=r"(0,\ 1)",
     bounds=lambda: (0.0, 1.0),
-    strength="Squashes any number into (0, 1), which reads as a probability: the usual last "
-    "layer for a yes/no answer.",
-    weakness="Its slope is at most 0.25 and almost 0 for |x| > 5, so gradients vanish "
-    "through stacked sigmoids; the outputs are not centred on zero.",
     color="#2f9e44",
     layer=True,
-    layer_description="1 / (1 + e^-x): squashes into (0, 1).",
     attribute="sigmoid",
     examples=(
         Example(
-            "Course: Sigmoid on a column", course.COLUMN,
+            "sigmoid_course", course.COLUMN,
             expected=[[0.9988], [0.0392], [0.7503]], source=course.SOURCE,
         ),
     ),

@@ -26,10 +26,6 @@ SILU = Activation(
     derivative_formula=r"\mathrm{SiLU}'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
     output_range=r"[\approx -0.278,\ +\infty)",
     bounds=lambda: (SILU_MINIMUM, math.inf),
-    strength="A smooth, self-gated ReLU (also called Swish) that often trains a little better "
-    "than ReLU in deep networks.",
-    weakness="Needs a sigmoid per element and, like GELU, dips below zero, so it is not "
-    "monotonic.",
     color="#5c940d",
     attribute="silu",
 )

@@ -24,27 +24,18 @@ SOFTMAX = Activation(
     r"\qquad \frac{\partial s_i}{\partial x_i} = s_i\,(1 - s_i)",
     output_range=r"(0,\ 1),\ \text{each slice along dim sums to } 1",
     bounds=lambda: (0.0, 1.0),
-    strength="Turns a vector of scores into probabilities that sum to 1: the last layer for "
-    "picking one of several classes.",
-    weakness="Not elementwise: every output depends on every input along dim, so the dim "
-    "matters; a naive exp overflows for large scores (PyTorch subtracts the max first).",
     color="#e8590c",
     along_dim=True,
     layer=True,
-    layer_description="e^x / Σ e^x along dim: turns scores into probabilities that sum to 1.",
     attribute="softmax",
     examples=(
         # The course writes Softmax() without dim; for its matrix PyTorch picks dim=1.
         Example(
-            "Course: Softmax over the rows", course.MATRIX, dim=1,
+            "softmax_course", course.MATRIX, dim=1,
             expected=[[0.3273, 0.1331, 0.5396], [0.3883, 0.3514, 0.2603], [0.2807, 0.5114, 0.2079]],
             source=course.SOURCE,
         ),
-        Example("Softmax of huge scores", "[[1000., 1001., 1002.], [1., 2., 3.]]", dim=1),
-        Example("Softmax along a dim of size 1", course.COLUMN, dim=1),
+        Example("softmax_huge_scores", "[[1000., 1001., 1002.], [1., 2., 3.]]", dim=1),
+        Example("softmax_dim_size_one", course.COLUMN, dim=1),
     ),
-    chart_note="Softmax acts on a whole vector, so it cannot be drawn as y = f(x) on its own. "
-    "The chart shows its first output for the two scores (x, 0), which is exactly Sigmoid(x), "
-    "and the slope drawn is the diagonal entry of its Jacobian, ∂s₁/∂x₁ = s₁(1 − s₁). "
-    "Section 2 shows the full Jacobian for a vector.",
 )

@@ -28,10 +28,6 @@ SOFTPLUS = Activation(
     output_range=r"(0,\ +\infty)",
     bounds=lambda: (0.0, math.inf),
     kinks=lambda: (SOFTPLUS_THRESHOLD,),
-    strength="A smooth ReLU whose slope is exactly the sigmoid: positive everywhere, so no "
-    "unit dies.",
-    weakness="Never exactly zero (no sparse outputs), and its slope still vanishes for very "
-    "negative inputs.",
     color="#495057",
     attribute="softplus",
 )

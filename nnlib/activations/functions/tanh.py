@@ -21,12 +21,7 @@ TANH = Activation(
     derivative_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
     output_range=r"(-1,\ 1)",
     bounds=lambda: (-1.0, 1.0),
-    strength="Centred on zero and smooth, with slope 1 at x = 0, four times the sigmoid's "
-    "best.",
-    weakness="Saturates like the sigmoid (slope almost 0 for |x| > 3), so deep stacks still "
-    "lose their gradients; needs exponentials.",
     color="#7048e8",
     layer=True,
-    layer_description="Squashes into (-1, 1), centred on zero.",
     attribute="tanh",
 )
