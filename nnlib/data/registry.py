@@ -16,7 +16,7 @@ from typing import Any
 
 from nnlib.core.errors import InputError
 from nnlib.data.dataset import Dataset, Progress
-from nnlib.data.words import Words
+from nnlib.data.words import Worded, Words, kept_words
 
 # The toy sets' training defaults (python -m bench.toy_accuracy measures them): 2 → 8 → 8 → classes
 # with Tanh (TensorFlow Playground's look) and Adam at 0.03; for the spirals, which that network
@@ -31,15 +31,15 @@ class DatasetFamily:
     """What the Training page offers in its first choice; a family holds one or more data sets."""
 
     name: str
-    label: str
+    label: str = Worded()  # type: ignore[assignment]  # text or Words, read in the current language
 
 
 FAMILIES: dict[str, DatasetFamily] = {
     family.name: family
     for family in (
-        DatasetFamily("iris", "Iris (150 flowers, 4 features, 3 species)"),
-        DatasetFamily("notmnist", "notMNIST letters A–J (28×28 images)"),
-        DatasetFamily("toy", "2-D toy data (circles, moons, XOR, spirals, blobs)"),
+        DatasetFamily("iris", Words("data.iris.title")),
+        DatasetFamily("notmnist", Words("data.notmnist.title")),
+        DatasetFamily("toy", Words("data.toy.title")),
     )
 }
 
@@ -62,7 +62,7 @@ class DataOptions:
 class DatasetInfo:
     name: str  # the config's and the CLI's name
     family: str  # a key of FAMILIES
-    title: str
+    title: str = Worded()  # type: ignore[assignment]  # text or Words, read in the current language
     load: Callable[[DataOptions], Dataset] = field(repr=False)
     training: Mapping[str, Any] = field(default_factory=dict)  # TrainConfig fields that teach well here
     toy: bool = False  # points in the plane: noise, samples, seed and extra inputs apply; boundary drawn
@@ -120,17 +120,17 @@ def _registry() -> dict[str, DatasetInfo]:
     from nnlib.data.toy import TOY_SETS
 
     records = [
-        DatasetInfo("iris", "iris", "Iris (150 flowers, 4 features, 3 species)", _load_iris,
+        DatasetInfo("iris", "iris", Words("data.iris.title"), _load_iris,
                     MappingProxyType({"network": "iris", "optimizer": "sgd", "lr": 0.1, "batch_size": 16,
                                       "epochs": 60})),
-        DatasetInfo("notmnist", "notmnist", "notMNIST letters A–J (28×28 images)", _load_letters,
+        DatasetInfo("notmnist", "notmnist", Words("data.notmnist.title"), _load_letters,
                     MappingProxyType({"network": "notmnist", "optimizer": "momentum", "lr": 0.1, "momentum": 0.9,
                                       "batch_size": 128, "epochs": 10, "standardize": False})),
     ]
     for toy in TOY_SETS.values():
         training = SPIRALS_TRAINING if toy.name == "spirals" else TOY_TRAINING
-        records.append(DatasetInfo(toy.name, "toy", toy.title, _toy_loader(toy.name), MappingProxyType(training),
-                                   toy=True))
+        records.append(DatasetInfo(toy.name, "toy", kept_words(toy, "title"), _toy_loader(toy.name),
+                                   MappingProxyType(training), toy=True))
     return {record.name: record for record in records}
 
 
