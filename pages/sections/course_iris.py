@@ -51,7 +51,7 @@ def _spread_chart(spread: course.CourseSpread) -> None:
                     "label": _("course: {accuracy:.0f} %").format(accuracy=course.COURSE_ACCURACY * 100)}]
     charts.show(
         _("Validation accuracy of each seed"), 220,
-        charts.layer(rows, {"type": "bar", "width": 10}, x=x, y=charts.quantitative("seeds", _("seeds")),
+        charts.layer(rows, {"type": "bar", "width": 10}, x=x, y=charts.quantitative("seeds", _("seeds"), axis={"tickMinStep": 1, "format": "d"}),
                      tooltip=charts.tooltip("accuracy", "seeds")),
         charts.layer(course_mark, {"type": "rule", "color": COURSE_COLOUR, "strokeDash": [4, 3], "size": 2},
                      x=charts.quantitative("accuracy")),
