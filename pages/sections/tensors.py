@@ -16,6 +16,7 @@ from nnlib.core.device import available_devices, device_label
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import latex_factor, shape_text
 from nnlib.core.settings import get_settings
+from pages.components.i18n import N_, _, ngettext
 from pages.components.ui import KEPT, SHARED, show_input_error
 
 # The course's examples (002 appendix B; 004 «Линейные слои»).
@@ -24,7 +25,7 @@ COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"
 COURSE_W = "[[0.2, 0.5, 1.0], [0.7, 0.4, 0.4]]"
 COURSE_AUTOGRAD_X = "[[1., 1., 1.], [1., 1., 1.]]"
 
-SOURCES = ("Type it", "Use a factory")
+SOURCES = (N_("Type it"), N_("Use a factory"))  # the values stay English; _() shows them
 
 # Each widget's default; a value only reaches the URL once it differs from this.
 DEFAULTS: dict[str, object] = {
@@ -44,10 +45,21 @@ DEFAULTS: dict[str, object] = {
     **{f"tensors_{op.name}_args": op.example for op in nt.SHAPE_OPS.values()},
 }
 
-DTYPE_HELP = (
+DTYPE_HELP = N_(
     "auto: what PyTorch picks itself — float32 for decimals, int64 for whole numbers, bool for "
     "True/False; for factories float32 (arange and full follow their numbers)."
 )
+
+
+# Code shown as it is written, the same in every language: torch's keyword, the course's chain.
+REQUIRES_GRAD = "requires_grad"
+Z_LABEL = "**z**"
+CHAIN_LATEX = r"w = 2x \qquad y = w^3 + 3w^2 + 2w + 1 \qquad z = \textstyle\sum y"
+CHAIN_RULE_LATEX = (
+    r"\frac{\partial z}{\partial x} = \frac{\partial z}{\partial y}\cdot\frac{\partial y}{\partial w}"
+    r"\cdot\frac{\partial w}{\partial x} = 1 \cdot (3w^2 + 6w + 2) \cdot 2"
+)
+FROM_ARRAY_CODE = "array = np.array(T.tolist())\ntorch.tensor(array)"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -76,20 +88,22 @@ def latex_shape(shape: tuple[int, ...], mark: int | None = None) -> str:
 
 
 def show_torch_error(error_type: str | None, message: str) -> None:
-    st.markdown("**PyTorch's error**")
+    st.markdown(_("**PyTorch's error**"))
     st.code(f"{error_type}: {message}", language=None, wrap_lines=True)
 
 
 def facts_metrics(facts: nt.TensorFacts) -> None:
     cols = st.columns(5)
-    cols[0].metric("Shape", shape_text(facts.shape), help=f"torch.Size({list(facts.shape)}): {facts.ndim} dimension(s)")
-    cols[1].metric("dtype", facts.dtype, help="The type of every element.")
-    cols[2].metric("Device", facts.device, help="Where the numbers live and where operations on them run.")
-    cols[3].metric("Elements", f"{facts.numel:,}", help="numel(): the product of the sizes.")
+    dimensions = ngettext("{count} dimension", "{count} dimensions", facts.ndim).format(count=facts.ndim)
+    cols[0].metric(_("Shape"), shape_text(facts.shape), help=f"torch.Size({list(facts.shape)}): {dimensions}")
+    cols[1].metric(_("dtype"), facts.dtype, help=_("The type of every element."))
+    cols[2].metric(_("Device"), facts.device, help=_("Where the numbers live and where operations on them run."))
+    cols[3].metric(_("Elements"), f"{facts.numel:,}", help=_("numel(): the product of the sizes."))
     cols[4].metric(
-        "Memory",
-        f"{facts.nbytes:,} B",
-        help=f"numel × element_size = {facts.numel:,} × {facts.element_size} bytes.",
+        _("Memory"),
+        _("{count} B").format(count=f"{facts.nbytes:,}"),
+        help=ngettext("numel × element_size = {numel} × {count} byte.", "numel × element_size = {numel} × {count} bytes.",
+                      facts.element_size).format(numel=f"{facts.numel:,}", count=facts.element_size),
     )
 
 
@@ -97,40 +111,40 @@ def facts_metrics(facts: nt.TensorFacts) -> None:
 
 
 def show_make_tensor(device: str) -> nt.MadeTensor | None:
-    st.header("1. Make a tensor T", divider="gray")
-    source = st.radio("Make T by", SOURCES, index=default_index(SOURCES, "tensors_source"), key="tensors_source",
-                      horizontal=True, **SHARED)
+    st.header(_("1. Make a tensor T"), divider="gray")
+    source = st.radio(_("Make T by"), SOURCES, index=default_index(SOURCES, "tensors_source"), key="tensors_source",
+                      horizontal=True, format_func=_, **SHARED)
     inputs, options = st.columns([3, 1])
     with options:
-        dtype = st.selectbox("dtype", nt.DTYPE_CHOICES, index=default_index(nt.DTYPE_CHOICES, "tensors_dtype"),
-                             key="tensors_dtype", help=DTYPE_HELP, **SHARED)
+        dtype = st.selectbox(_("dtype"), nt.DTYPE_CHOICES, index=default_index(nt.DTYPE_CHOICES, "tensors_dtype"),
+                             key="tensors_dtype", help=_(DTYPE_HELP), **SHARED)
         requires_grad = st.checkbox(
-            "requires_grad",
+            REQUIRES_GRAD,
             value=DEFAULTS["tensors_requires_grad"],
             key="tensors_requires_grad",
             **SHARED,
-            help="Ask autograd to record every operation on T, so gradients can flow back to it "
-            "(floating-point dtypes only).",
+            help=_("Ask autograd to record every operation on T, so gradients can flow back to it "
+                   "(floating-point dtypes only)."),
         )
     factory = None
     with inputs:
         try:
             if source == SOURCES[0]:
                 text = st.text_area(
-                    "T, typed as nested lists (Python or NumPy style)",
+                    _("T, typed as nested lists (Python or NumPy style)"),
                     value=DEFAULTS["tensors_text"],
                     key="tensors_text",
                     height=110,
                     max_chars=text_cap(),
                     **SHARED,
-                    help="For example [[1., 0.], [0., 1.]] or 1 2 3 on a line. A printed tensor(...) "
-                    "or array(...) is read too.",
+                    help=_("For example [[1., 0.], [0., 1.]] or 1 2 3 on a line. A printed tensor(...) "
+                           "or array(...) is read too."),
                 )
                 made = nt.tensor_from_text(text, dtype=dtype, device=device, requires_grad=requires_grad, field="T")
             else:
                 name_col, args_col, extra_col = st.columns(3)
                 name = name_col.selectbox(
-                    "Factory",
+                    _("Factory"),
                     list(nt.FACTORIES),
                     index=default_index(nt.FACTORIES, "tensors_factory"),
                     key="tensors_factory",
@@ -145,17 +159,17 @@ def show_make_tensor(device: str) -> nt.MadeTensor | None:
                 )
                 fill_text = seed_text = ""
                 if factory.needs_fill:
-                    fill_text = extra_col.text_input("Fill value", value=DEFAULTS["tensors_fill"], key="tensors_fill",
+                    fill_text = extra_col.text_input(_("Fill value"), value=DEFAULTS["tensors_fill"], key="tensors_fill",
                                                      max_chars=text_cap(), **SHARED)
                 if factory.random:
                     seed_text = extra_col.text_input(
-                        "Seed (torch.manual_seed)",
+                        _("Seed (torch.manual_seed)"),
                         value=DEFAULTS["tensors_seed"],
                         key="tensors_seed",
                         max_chars=text_cap(),
                         **SHARED,
-                        help="The same seed gives the same numbers every time; leave it blank for new "
-                        "numbers on every run.",
+                        help=_("The same seed gives the same numbers every time; leave it blank for new "
+                               "numbers on every run."),
                     )
                 st.caption(f"torch.{name}: {factory.summary}.")
                 made = nt.make_factory_tensor(
@@ -170,35 +184,35 @@ def show_make_tensor(device: str) -> nt.MadeTensor | None:
     facts_metrics(facts)
     printed_col, code_col = st.columns([1, 1])
     with printed_col:
-        st.markdown("**As PyTorch prints it**")
+        st.markdown(_("**As PyTorch prints it**"))
         st.code(facts.printed, language=None)
     with code_col:
-        st.markdown("**The one line of code that makes it**")
+        st.markdown(_("**The one line of code that makes it**"))
         st.code(made.code, language="python", wrap_lines=True)
         if factory is not None and factory.random:
             if made.setup:
-                st.caption(
+                st.caption(_(
                     "Seeded: the same numbers on every run. The course's seed 24 with rand(3, 2) gives "
                     "[[0.7644, 0.3751], [0.0751, 0.5308], [0.9660, 0.2770]] on the CPU."
-                )
+                ))
             else:
-                st.caption("No seed: new numbers on every run.")
+                st.caption(_("No seed: new numbers on every run."))
             if facts.device != "cpu":
-                st.caption("A GPU has its own generator: the same seed gives other numbers than on the CPU.")
+                st.caption(_("A GPU has its own generator: the same seed gives other numbers than on the CPU."))
         if factory is not None and factory.note:
             st.caption(factory.note)
         if facts.requires_grad:
-            st.caption("requires_grad=True: autograd records what is computed from T (see section 5).")
+            st.caption(_("requires_grad=True: autograd records what is computed from T (see section 5)."))
     return made
 
 
 def show_shape_operations(tensor: torch.Tensor | None) -> None:
-    st.header("2. Change its shape", divider="gray")
+    st.header(_("2. Change its shape"), divider="gray")
     if tensor is None:
-        st.info("Fix T in section 1 to try the shape operations on it.")
+        st.info(_("Fix T in section 1 to try the shape operations on it."))
         return
     name = st.radio(
-        "Shape operation on T", list(nt.SHAPE_OPS), index=default_index(nt.SHAPE_OPS, "tensors_shape_op"), key="tensors_shape_op",
+        _("Shape operation on T"), list(nt.SHAPE_OPS), index=default_index(nt.SHAPE_OPS, "tensors_shape_op"), key="tensors_shape_op",
         horizontal=True, format_func=lambda n: f"T.{n}", **SHARED,
     )
     op = nt.SHAPE_OPS[name]
@@ -206,7 +220,7 @@ def show_shape_operations(tensor: torch.Tensor | None) -> None:
     args_key = f"tensors_{name}_args"
     args_text = args_col.text_input(op.args_label, value=DEFAULTS[args_key], key=args_key, max_chars=text_cap(),
                                     **SHARED)
-    about_col.markdown(f"`T.{name}` {op.summary}.")
+    about_col.markdown(_("`T.{name}` {summary}.").format(name=name, summary=op.summary))
     try:
         result = nt.apply_shape_op(name, tensor, args_text)
     except InputError as error:
@@ -223,28 +237,31 @@ def show_shape_operations(tensor: torch.Tensor | None) -> None:
     with printed_col:
         st.code(after.printed, language=None)
     with notes_col:
-        memory = (
-            "shares T's memory (a view: no data was copied, so changing one changes the other)"
+        st.markdown(
+            _("The result shares T's memory (a view: no data was copied, so changing one changes the other).")
             if result.shares_memory
-            else "is a copy: it has its own memory"
+            else _("The result is a copy: it has its own memory.")
         )
-        st.markdown(f"The result {memory}.")
         if after.shape == before.shape:
-            st.caption(f"Same shape as before: {name} changed nothing for these arguments.")
-        layout = "contiguous" if after.is_contiguous else "not contiguous (its elements are not in row order in memory)"
-        st.caption(f"Strides {shape_text(after.stride)}: the result is {layout}.")
+            st.caption(_("Same shape as before: {name} changed nothing for these arguments.").format(name=name))
+        strides = shape_text(after.stride)
+        st.caption(
+            _("Strides {strides}: the result is contiguous.").format(strides=strides) if after.is_contiguous
+            else _("Strides {strides}: the result is not contiguous (its elements are not in row order in "
+                   "memory).").format(strides=strides)
+        )
 
 
 def broadcast_table(plan: nt.BroadcastPlan) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "dimension": dim.index,
-                "from the right": dim.from_right,
+                _("dimension"): dim.index,
+                _("from the right"): dim.from_right,
                 "A": "–" if dim.a is None else dim.a,
                 "B": "–" if dim.b is None else dim.b,
-                "rule": dim.rule_words,
-                "result": "✗" if dim.result is None else dim.result,
+                _("rule"): dim.rule_words,
+                _("result"): "✗" if dim.result is None else dim.result,
             }
             for dim in plan.dims
         ]
@@ -258,20 +275,21 @@ def matmul_rule(plan: nt.MatmulPlan) -> None:
     b_mark = 0 if len(plan.b_shape) == 1 else len(plan.b_shape) - 2
     result = latex_shape(plan.result_shape) if plan.result_shape is not None else r"\text{✗}"
     st.latex(rf"{latex_shape(plan.a_shape, a_mark)} \;@\; {latex_shape(plan.b_shape, b_mark)} \;\longrightarrow\; {result}")
-    relation = "=" if plan.inner_a == plan.inner_b else r"\neq"
     st.caption(
-        f"{sentence(plan.kind_words)}. The marked sizes meet and are summed over, so they "
-        f"must be equal: {plan.inner_a} {'=' if relation == '=' else '≠'} {plan.inner_b}."
+        _("{kind}. The marked sizes meet and are summed over, so they must be equal: {a} {relation} {b}.").format(
+            kind=sentence(plan.kind_words), a=plan.inner_a, b=plan.inner_b,
+            relation="=" if plan.inner_a == plan.inner_b else "≠",
+        )
     )
 
 
 def show_operations(device: str) -> None:
-    st.header("3. Combine two tensors", divider="gray")
-    st.markdown(
+    st.header(_("3. Combine two tensors"), divider="gray")
+    st.markdown(_(
         "A and B start as the course's X (4 objects × 2 features) and W (2 inputs × 3 outputs) from "
         "«Линейные слои». `*` multiplies matching elements; `@` is the matrix product a linear layer "
         "computes. The course tries `X * W` first: pick **A * B** to see PyTorch's error."
-    )
+    ))
     a_col, b_col = st.columns(2)
     operands = {}
     for col, name, key in ((a_col, "A", "tensors_a_text"), (b_col, "B", "tensors_b_text")):
@@ -282,15 +300,16 @@ def show_operations(device: str) -> None:
             except InputError as error:
                 show_input_error(error)
             else:
-                st.caption(f"{name}: shape {shape_text(operands[name].shape)}, {nt.dtype_name(operands[name].dtype)}")
-    label = st.radio("Operation on A and B", list(nt.OPERATIONS), index=default_index(nt.OPERATIONS, "tensors_op"),
+                st.caption(_("{name}: shape {shape}, {dtype}").format(
+                    name=name, shape=shape_text(operands[name].shape), dtype=nt.dtype_name(operands[name].dtype)))
+    label = st.radio(_("Operation on A and B"), list(nt.OPERATIONS), index=default_index(nt.OPERATIONS, "tensors_op"),
                      key="tensors_op", horizontal=True, **SHARED)
     op = nt.OPERATIONS[label]
     formula_col, summary_col = st.columns([1, 2])
     formula_col.latex(op.latex)
-    summary_col.markdown(f"**{sentence(op.name)}**: {op.summary}.")
+    summary_col.markdown(_("**{name}**: {summary}.").format(name=sentence(op.name), summary=op.summary))
     if len(operands) < 2:
-        st.info("Fix the input above to see the result.")
+        st.info(_("Fix the input above to see the result."))
         return
     try:
         result = nt.apply_operation(label, operands["A"], operands["B"])
@@ -301,26 +320,27 @@ def show_operations(device: str) -> None:
     result_col, why_col = st.columns([1, 1])
     with result_col:
         if result.ok:
-            st.markdown(f"**{result.code}** · shape {shape_text(result.facts.shape)} · {result.facts.dtype}")
+            st.markdown(_("**{code}** · shape {shape} · {dtype}").format(
+                code=result.code, shape=shape_text(result.facts.shape), dtype=result.facts.dtype))
             st.code(result.facts.printed, language=None)
             if result.facts.dtype != result.a.dtype or result.facts.dtype != result.b.dtype:
-                st.caption(
-                    f"dtypes: {result.a.dtype} {op.symbol} {result.b.dtype} → {result.facts.dtype} "
-                    "(PyTorch promotes to a type that holds both; / always gives floats)."
-                )
+                st.caption(_(
+                    "dtypes: {a} {symbol} {b} → {result} (PyTorch promotes to a type that holds both; "
+                    "/ always gives floats)."
+                ).format(a=result.a.dtype, symbol=op.symbol, b=result.b.dtype, result=result.facts.dtype))
         else:
             show_torch_error(result.torch_error_type, result.torch_error)
     with why_col:
         if result.broadcast is not None:
-            st.markdown("**Broadcasting: the shapes aligned from the right**")
+            st.markdown(_("**Broadcasting: the shapes aligned from the right**"))
             st.table(broadcast_table(result.broadcast), hide_index=True)
             shape = result.broadcast.result_shape
             st.caption(
-                f"Result shape: {shape_text(shape)}." if shape is not None
-                else "A clash in any dimension means no result shape."
+                _("Result shape: {shape}.").format(shape=shape_text(shape)) if shape is not None
+                else _("A clash in any dimension means no result shape.")
             )
         if result.matmul is not None:
-            st.markdown("**The matrix-product rule**")
+            st.markdown(_("**The matrix-product rule**"))
             matmul_rule(result.matmul)
             entry = result.first_entry
             if entry is not None and entry.terms:
@@ -329,18 +349,18 @@ def show_operations(device: str) -> None:
                 more = r" + \dots" if len(entry.terms) > len(shown) else ""
                 index = ", ".join("0" for _ in result.facts.shape) or r"\,"
                 st.latex(rf"C_{{{index}}} = {terms}{more} = {latex_factor(entry.value)}")
-                st.caption("The first entry: row 0 of A times column 0 of B, summed.")
+                st.caption(_("The first entry: row 0 of A times column 0 of B, summed."))
     if not result.ok:
         st.info(result.explanation.reason, icon=":material/lightbulb:")
         if result.explanation.suggestions:
-            st.markdown("**What would work**")
+            st.markdown(_("**What would work**"))
             st.table(
                 pd.DataFrame(
                     [
                         {
-                            "try": s.expression,
-                            "result shape": shape_text(s.result_shape),
-                            "what it does": s.words,
+                            _("try"): s.expression,
+                            _("result shape"): shape_text(s.result_shape),
+                            _("what it does"): s.words,
                         }
                         for s in result.explanation.suggestions
                     ]
@@ -350,110 +370,112 @@ def show_operations(device: str) -> None:
 
 
 def show_numpy_bridge(tensor: torch.Tensor | None) -> None:
-    st.header("4. Cross over to NumPy", divider="gray")
+    st.header(_("4. Cross over to NumPy"), divider="gray")
     if tensor is None:
-        st.info("Fix T in section 1 to see it as a NumPy array.")
+        st.info(_("Fix T in section 1 to see it as a NumPy array."))
         return
     bridge = nt.numpy_bridge(tensor)
-    shared_col, dtype_col = st.columns(2)
-    with shared_col:
-        st.markdown("**`.numpy()` shares memory with the tensor**")
-        st.code("\n".join((*bridge.code_lines, "print(array)")), language="python")
-        before_col, after_col = st.columns(2)
-        before_col.caption("array before")
-        before_col.code(np.array2string(bridge.array_before, precision=4), language=None)
-        after_col.caption("array after T changed")
-        after_col.code(np.array2string(bridge.array_after, precision=4), language=None)
-        if not bridge.changed:
-            st.caption("T has no elements, so there is nothing to change.")
-        elif bridge.shares_memory:
-            st.caption("Only T was changed, yet the array changed too: they are the same memory, nothing was copied.")
-        else:
+    with st.expander(_("`.numpy()` shares memory with T; `torch.tensor(array)` keeps NumPy's dtype"),
+                     key="tensors_numpy_details"):
+        shared_col, dtype_col = st.columns(2)
+        with shared_col:
+            st.markdown(_("**`.numpy()` shares memory with the tensor**"))
+            st.code("\n".join((*bridge.code_lines, "print(array)")), language="python")
+            before_col, after_col = st.columns(2)
+            before_col.caption(_("array before"))
+            before_col.code(np.array2string(bridge.array_before, precision=4), language=None)
+            after_col.caption(_("array after T changed"))
+            after_col.code(np.array2string(bridge.array_after, precision=4), language=None)
+            if not bridge.changed:
+                st.caption(_("T has no elements, so there is nothing to change."))
+            elif bridge.shares_memory:
+                st.caption(_("Only T was changed, yet the array changed too: they are the same memory, nothing "
+                             "was copied."))
+            else:
+                st.caption(_(
+                    "T lives on {device}: .cpu() copies it to main memory first, so this array is a "
+                    "separate copy and does not follow T."
+                ).format(device=tensor.device))
+            if tensor.requires_grad:
+                st.caption(_("T requires grad, so .numpy() needs .detach() first: NumPy cannot record gradients."))
+        with dtype_col:
+            st.markdown(_("**`torch.tensor(np_array)` keeps NumPy's dtype**"))
+            st.code(FROM_ARRAY_CODE, language="python")
+            st.code(bridge.from_array_printed, language=None)
             st.caption(
-                f"T lives on {tensor.device}: .cpu() copies it to main memory first, so this array is a "
-                "separate copy and does not follow T."
+                _("np.array makes {array_dtype} from Python numbers, and torch.tensor(array) keeps "
+                  "{from_array_dtype}; torch.tensor of the same list gives {from_list_dtype}. "
+                  "Call .float() before mixing a float64 tensor with float32 weights.").format(
+                    array_dtype=bridge.array_dtype, from_array_dtype=bridge.from_array_dtype,
+                    from_list_dtype=bridge.from_list_dtype)
+                + (" " + _("torch.from_numpy(array) shares the array's memory; torch.tensor(array) copies it.")
+                   if bridge.from_numpy_shares else "")
             )
-        if tensor.requires_grad:
-            st.caption("T requires grad, so .numpy() needs .detach() first: NumPy cannot record gradients.")
-    with dtype_col:
-        st.markdown("**`torch.tensor(np_array)` keeps NumPy's dtype**")
-        st.code("array = np.array(T.tolist())\ntorch.tensor(array)", language="python")
-        st.code(bridge.from_array_printed, language=None)
-        st.caption(
-            f"np.array makes {bridge.array_dtype} from Python numbers, and torch.tensor(array) keeps "
-            f"{bridge.from_array_dtype}; torch.tensor of the same list gives {bridge.from_list_dtype}. "
-            "Call .float() before mixing a float64 tensor with float32 weights. "
-            + ("torch.from_numpy(array) shares the array's memory; torch.tensor(array) copies it."
-               if bridge.from_numpy_shares else "")
-        )
 
 
 def show_autograd(device: str) -> None:
-    st.header("5. Follow autograd through the chain", divider="gray")
-    st.markdown(
+    st.header(_("5. Follow autograd through the chain"), divider="gray")
+    st.markdown(_(
         "The course's example (002, B.5.1): x starts as `torch.ones(2, 3, requires_grad=True)`; "
         "`z.backward()` then gives `x.grad` = 52 everywhere. Change x and watch both sides."
-    )
-    st.latex(r"w = 2x \qquad y = w^3 + 3w^2 + 2w + 1 \qquad z = \textstyle\sum y")
+    ))
+    st.latex(CHAIN_LATEX)
     input_col, out_col = st.columns([1, 1])
     with input_col:
-        text = st.text_area("x (float32, requires_grad=True)", value=DEFAULTS["tensors_x_text"], key="tensors_x_text",
-                            height=110, max_chars=text_cap(), **SHARED)
+        text = st.text_area(_("x (float32, requires_grad=True)"), value=DEFAULTS["tensors_x_text"],
+                            key="tensors_x_text", height=110, max_chars=text_cap(), **SHARED)
         try:
             chain = nt.autograd_from_text(text, device=device)
         except InputError as error:
             show_input_error(error)
             return
-        st.markdown("**z**")
+        st.markdown(Z_LABEL)
         st.code(chain.z_printed, language=None)
     with out_col:
-        st.markdown("**x.grad after z.backward()**")
+        st.markdown(_("**x.grad after z.backward()**"))
         st.code(str(chain.grad), language=None)
-        st.caption(
-            f"grad_fn of w: {chain.grad_fns['w']}, of y: {chain.grad_fns['y']}, of z: {chain.grad_fns['z']} — "
-            "the record autograd walks back through."
-        )
+        st.caption(_(
+            "grad_fn of w: {w}, of y: {y}, of z: {z} — the record autograd walks back through."
+        ).format(w=chain.grad_fns["w"], y=chain.grad_fns["y"], z=chain.grad_fns["z"]))
+        if chain.matches:
+            st.success(
+                _("Autograd agrees with the chain rule for every element (largest difference {difference}).").format(
+                    difference=f"{chain.max_difference:.3g}"),
+                icon=":material/check_circle:",
+            )
+        else:
+            st.warning(
+                _("Autograd and the hand formula differ by up to {difference}: floating-point rounding grows "
+                  "with large numbers.").format(difference=f"{chain.max_difference:.3g}"),
+            )
 
-    st.markdown("**The chain rule, by hand**")
-    st.latex(
-        r"\frac{\partial z}{\partial x} = \frac{\partial z}{\partial y}\cdot\frac{\partial y}{\partial w}"
-        r"\cdot\frac{\partial w}{\partial x} = 1 \cdot (3w^2 + 6w + 2) \cdot 2"
-    )
     rows = chain.rows()
-    if rows:
-        first = rows[0]
-        index = ", ".join(map(str, first["index"])) or r"\,"
-        w = latex_factor(first["w"])
-        st.latex(
-            rf"x_{{{index}}} = {latex_factor(first['x'])}:\quad w = 2 \cdot {latex_factor(first['x'])} = {w},\quad "
-            rf"3 \cdot {w}^2 + 6 \cdot {w} + 2 = {latex_factor(first['dy_dw'])},\quad "
-            rf"1 \cdot {latex_factor(first['dy_dw'])} \cdot 2 = {latex_factor(first['by_hand'])}"
+    with st.expander(_("The chain rule, by hand, for every element"), key="tensors_chain_rule"):
+        st.latex(CHAIN_RULE_LATEX)
+        if rows:
+            first = rows[0]
+            index = ", ".join(map(str, first["index"])) or r"\,"
+            w = latex_factor(first["w"])
+            st.latex(
+                rf"x_{{{index}}} = {latex_factor(first['x'])}:\quad w = 2 \cdot {latex_factor(first['x'])} = {w},\quad "
+                rf"3 \cdot {w}^2 + 6 \cdot {w} + 2 = {latex_factor(first['dy_dw'])},\quad "
+                rf"1 \cdot {latex_factor(first['dy_dw'])} \cdot 2 = {latex_factor(first['by_hand'])}"
+            )
+        table = pd.DataFrame(
+            [
+                {
+                    _("element"): str(list(row["index"])),
+                    "x": row["x"],
+                    "w = 2x": row["w"],
+                    "y": row["y"],
+                    "3w² + 6w + 2": row["dy_dw"],
+                    _("dz/dx by hand"): row["by_hand"],
+                    _("x.grad (autograd)"): row["grad"],
+                }
+                for row in rows
+            ]
         )
-    if chain.matches:
-        st.success(
-            f"Autograd agrees with the chain rule for every element (largest difference {chain.max_difference:.3g}).",
-            icon=":material/check_circle:",
-        )
-    else:
-        st.warning(
-            f"Autograd and the hand formula differ by up to {chain.max_difference:.3g}: floating-point "
-            "rounding grows with large numbers.",
-        )
-    table = pd.DataFrame(
-        [
-            {
-                "element": str(list(row["index"])),
-                "x": row["x"],
-                "w = 2x": row["w"],
-                "y": row["y"],
-                "3w² + 6w + 2": row["dy_dw"],
-                "dz/dx by hand": row["by_hand"],
-                "x.grad (autograd)": row["grad"],
-            }
-            for row in rows
-        ]
-    )
-    st.dataframe(table, hide_index=True, height=min(38 + 35 * len(rows), 320))
+        st.dataframe(table, hide_index=True, height=min(38 + 35 * len(rows), 320))
 
 
 def choose_device() -> str:
@@ -462,10 +484,10 @@ def choose_device() -> str:
     if st.session_state.get("tensors_device") not in devices:
         st.session_state["tensors_device"] = devices[0]
     return st.selectbox(
-        "Device for every tensor on this page",
+        _("Device for every tensor on this page"),
         devices,
         key="tensors_device",
         format_func=device_label,
-        help="The accelerator PyTorch detected comes first; the CPU is always there.",
+        help=_("The accelerator PyTorch detected comes first; the CPU is always there."),
         **KEPT,  # this machine's devices: not part of a shared link
     )
