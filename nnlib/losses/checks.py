@@ -27,7 +27,7 @@ def nonfinite(prediction: Tensor, target: Tensor) -> list[Finding]:
     findings = []
     for name, tensor in (("prediction", prediction), ("target", target)):
         if tensor.dtype.is_floating_point and not bool(torch.isfinite(tensor).all()):
-            findings.append(Finding("losses.nonfinite", "warning", {"field": name}))
+            findings.append(Finding("losses.nonfinite", "warning", {"field": name}, {"field": f"losses.field.{name}"}))
     return findings
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import tensor_literal
 from nnlib.core.params import resolve
@@ -27,6 +28,17 @@ def values_match(a: Tensor, b: Tensor, rtol: float = 1e-5, atol: float = 1e-6) -
     if a.shape != b.shape:
         return False
     return bool(torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+
+
+class EmptyInput(InputError):
+    """An empty prediction or target (``losses.empty``): the field is named in the reader's language."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("losses.empty", field=name, what=name)
+
+    def words(self, language: str | None = None) -> str:
+        what = messages.word(f"losses.field.{self.details['what']}", None, language)
+        return messages.word(self.code, {**self.details, "what": what}, language)
 
 
 class RefusedInputs(InputError):
@@ -110,7 +122,7 @@ def prepare_inputs(
     notes: list[Finding] = []
     for name, tensor in (("prediction", prediction), ("target", target)):
         if tensor.numel() == 0:
-            raise InputError("losses.empty", field=name, what=name)
+            raise EmptyInput(name)
     if not prediction.dtype.is_floating_point:
         dtype = str(prediction.dtype).replace("torch.", "")
         notes.append(Finding("losses.prediction_converted", "note", {"dtype": dtype}))

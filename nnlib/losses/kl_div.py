@@ -88,7 +88,7 @@ KL_DIV = LossInfo(
             "[[0.2, 0.5, 0.3]]",
             order=90,
             reduction="sum",
-            source="KL(P ‖ Q) of P = (0.2, 0.5, 0.3) from Q = (0.1, 0.7, 0.2), x = log Q",
+            code="kl_div",
         ),
     ),
     expects="log_probabilities",

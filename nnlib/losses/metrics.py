@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import shape_text
 from nnlib.losses.record import Finding
@@ -25,7 +26,11 @@ from nnlib.losses.record import Finding
 
 @dataclass(frozen=True)
 class MetricResult:
-    """A metric in percent, with the per-element values behind it."""
+    """A metric in percent, with the per-element values behind it.
+
+    ``name`` is its English name (a key, as the course's answers name it); ``code`` where its
+    words live in the metrics catalogue: ``title`` and ``latex`` say them in the reader's language.
+    """
 
     name: str
     value: float  # percent
@@ -34,6 +39,21 @@ class MetricResult:
     predicted: Tensor | None = None  # the labels the prediction stands for (accuracy)
     findings: tuple[Finding, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    code: str = ""
+
+    @property
+    def title(self) -> str:
+        """Its name as a page shows it (``metrics.<code>.name``)."""
+        code = f"metrics.{self.code}.name"
+        return messages.word(code) if self.code and messages.template(code) is not None else self.name
+
+    @property
+    def latex(self) -> str:
+        """``formula`` with its words (\\text{accuracy}) in the reader's language."""
+        english = r"\text{accuracy}"
+        if english not in self.formula:
+            return self.formula
+        return self.formula.replace(english, r"\text{" + messages.word("metrics.accuracy_symbol") + "}")
 
 
 def _matched(prediction: Tensor, target: Tensor, expected_shape: torch.Size, what: str) -> Tensor:
@@ -74,6 +94,7 @@ def binary_accuracy(prediction: Tensor, target: Tensor, *, from_logits: bool = F
         per_element=correct,
         predicted=labels,
         details={"correct": int(correct.sum()), "total": correct.numel()},
+        code="accuracy_binary",
     )
 
 
@@ -97,6 +118,7 @@ def multiclass_accuracy(prediction: Tensor, target: Tensor) -> MetricResult:
         per_element=correct,
         predicted=labels,
         details={"correct": int(correct.sum()), "total": correct.numel()},
+        code="accuracy_multiclass",
     )
 
 
@@ -132,6 +154,7 @@ def mape(prediction: Tensor, target: Tensor) -> MetricResult:
         per_element=errors,
         findings=findings,
         details=details,
+        code="mape",
     )
 
 

@@ -93,6 +93,9 @@ class Finding:
 class Preset:
     """A worked example: inputs as a student would type them, and the course's answer if it gives one.
 
+    ``name`` is its key (the Example menu's value, kept in a page's address); ``code`` says where
+    its words live in the losses catalogue: ``losses.preset.<code>`` its title as a menu shows it,
+    ``losses.preset.<code>.source`` where its answer comes from (absent where it names none).
     ``order`` places it in the page's Example menu (the course's teaching order: its worked
     answers first, then the other losses on the same numbers, then the classic mistakes).
     ``expected_metrics`` holds the course's answers for the metrics beside the loss
@@ -107,9 +110,21 @@ class Preset:
     params: Mapping[str, Any] = field(default_factory=dict)
     expected: float | None = None  # the course's answer, where it gives one
     expected_metrics: Mapping[str, float] = field(default_factory=dict)
-    source: str = ""
     mistake: bool = False  # shows a classic mistake: the checks must flag it
     loss: str = ""
+    code: str = ""
+
+    @property
+    def title(self) -> str:
+        """Its name as the Example menu shows it, in the reader's language (``name`` where none)."""
+        code = f"losses.preset.{self.code}"
+        return messages.word(code) if messages.template(code) is not None else self.name
+
+    @property
+    def source(self) -> str:
+        """Where its answer comes from ("004 «Функции потерь»: MSE = 0.58"), or ""."""
+        code = f"losses.preset.{self.code}.source"
+        return messages.word(code) if messages.template(code) is not None else ""
 
 
 LossFunction = Callable[[Tensor, Tensor, str, Mapping[str, Any]], Tensor]
@@ -152,6 +167,17 @@ class LossInfo:
     def module_name(self) -> str:
         return self.module.__name__
 
+    def _part(self, code: str) -> str | None:
+        return messages.word(code) if messages.template(code) is not None else None
+
+    def param_label(self, spec: Param) -> str:
+        """What an argument's widget says (``<card>.param_<name>.label``), in the reader's language."""
+        return self._part(f"{self.card}.param_{spec.name}.label") or spec.shown_label
+
+    def param_help(self, spec: Param) -> str:
+        """An argument's help text (``<card>.param_<name>.help``), in the reader's language; "" for none."""
+        return self._part(f"{self.card}.param_{spec.name}.help") or spec.help
+
     def words(self, part: str, language: str | None = None) -> str:
         """One part of its card (``CARD_PARTS``) in ``language``."""
         return messages.word(f"{self.card}.{part}", None, language)
@@ -178,12 +204,25 @@ class LossInfo:
 
     def formula_latex(self, reduction: str) -> str:
         """The formula as written for ``reduction``: the mean's 1/N goes for "sum" and "none"."""
+        formula = worded_latex(self.formula)
         if reduction == "mean":
-            return self.formula
-        return self.formula.replace(r"\frac{1}{N}\sum", r"\sum")
+            return formula
+        return formula.replace(r"\frac{1}{N}\sum", r"\sum")
 
     def gradient_latex(self, reduction: str) -> str | None:
         if self.gradient_formula is None:
             return None
         scale = r"\frac{1}{N}\," if reduction == "mean" else ""
-        return self.gradient_formula.replace("{s}", scale)
+        return worded_latex(self.gradient_formula).replace("{s}", scale)
+
+
+# Words a formula writes in \text{...}, each worded in the reader's language by the losses catalogue.
+LATEX_WORDS = {r"\text{otherwise}": "losses.latex.otherwise"}
+
+
+def worded_latex(latex: str) -> str:
+    """``latex`` with its words (``LATEX_WORDS``) in the reader's language."""
+    for english, code in LATEX_WORDS.items():
+        if english in latex:
+            latex = latex.replace(english, r"\text{" + messages.word(code) + "}")
+    return latex

@@ -49,13 +49,9 @@ ADAGRAD = Optimizer(
         r"G_t = G_{t-1} + \vec{\nabla} L(\theta_t) \odot \vec{\nabla} L(\theta_t)",
         r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{G_t + \epsilon}} \odot \vec{\nabla} L(\theta_t)",
     ),
-    course_difference="Text 003 puts ε inside the root, η / √(G_t + ε). torch adds ε = 1e−10 after the root, "
-    "η / (√G_t + ε), and starts from G_0 = 0 (initial_accumulator_value = 0). The two differ only "
-    "while G is about as small as ε.",
     color="#2f9e44",
     constants={"eps": 1e-10},
     state_symbols={"sum": "G"},
-    title="AdaGrad",
     summary_formula=r"G \leftarrow G + (\nabla_w L)^2,\quad w \leftarrow w - \eta \frac{\nabla_w L}{\sqrt{G} + \varepsilon}",
     supports_fused=True,
 )

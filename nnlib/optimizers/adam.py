@@ -87,27 +87,23 @@ ADAM = Optimizer(
         r"g_t = \mu g_{t-1} + (1 - \mu) \nabla L(\theta_t) \odot \nabla L(\theta_t)",
         r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{g_t + \epsilon}} \odot v_{t+1}",
     ),
-    course_difference="Text 003 names the first moment v and the second g (decay μ), puts ε inside the root and "
-    "has no bias correction. torch divides by 1 − β^t: both moments start at 0, so early on they are too small. "
-    "With the correction the first step moves each coordinate by almost exactly η; without it, by "
-    "η(1 − β₁)/√(1 − β₂) ≈ 3.16η for β₁ = 0.9, β₂ = 0.999.",
     color="#9c36b5",
     hyperparameters=(
         Hyperparameter("beta1", default=0.9, minimum=0.0, maximum=0.999, step=0.01, label="β₁ (Adam)",
-                       symbol=r"\beta_1"),
+                       symbol=r"\beta_1", code="optimizers.adam.race_beta1"),
         Hyperparameter("beta2", default=0.999, minimum=0.0, maximum=0.9999, step=0.001, label="β₂ (Adam)",
-                       symbol=r"\beta_2", number_format="%g"),
+                       symbol=r"\beta_2", number_format="%g", code="optimizers.adam.race_beta2"),
     ),
     torch_arguments=adam_arguments,
     constants={"eps": 1e-8},
     state_symbols={"exp_avg": "m", "exp_avg_sq": "v"},
-    title="Adam",
     summary_formula=r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
     r"w \leftarrow w - \eta \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \varepsilon}",
     supports_fused=True,
     training_hyperparameters=(
         # The Training page's address calls it betas (it sets β₁; β₂ stays torch's 0.999).
         Hyperparameter("beta1", default=0.9, minimum=0.0, maximum=0.999, step=0.01, label="β₁ (first moment)",
-                       help="Decay of the running mean of gradients.", url_key="betas"),
+                       help="Decay of the running mean of gradients.", url_key="betas",
+                       code="optimizers.adam.training_beta1"),
     ),
 )

@@ -42,21 +42,18 @@ MOMENTUM = Optimizer(
     numbers=momentum_numbers,
     formulas=(r"b_t = \mu\, b_{t-1} + g_t,\quad b_0 = 0", r"\theta_t = \theta_{t-1} - \eta\, b_t"),
     course_formulas=(r"v_{t+1} = \mu v_t - \eta \vec{\nabla} L(\theta_t)", r"\theta_{t+1} = \theta_t + v_{t+1}"),
-    course_difference="Text 003 keeps a velocity v_{t+1} = μv_t − η∇L and adds it to θ. torch keeps "
-    "b_t = μb_{t−1} + g_t and subtracts ηb_t. While η stays fixed these are the same path (v_t = −ηb_t); "
-    "a unit test checks it step for step.",
     color="#f08c00",
     # Momentum 0 is plain SGD (torch then keeps no buffer to show), so the race starts above 0.
     hyperparameters=(
         Hyperparameter("momentum", default=0.9, minimum=0.0, minimum_inclusive=False, maximum=0.999, step=0.01,
-                       label="μ (Momentum)", symbol=r"\mu"),
+                       label="μ (Momentum)", symbol=r"\mu", code="optimizers.momentum.race_momentum"),
     ),
     state_symbols={"momentum_buffer": "b"},
-    title="SGD with momentum",
     summary_formula=r"v \leftarrow \mu v + \nabla_w L,\quad w \leftarrow w - \eta v",
     supports_fused=True,
     training_hyperparameters=(
         Hyperparameter("momentum", default=0.9, minimum=0.0, maximum=0.999, step=0.01, label="Momentum μ",
-                       help="How much of the last step carries into the next."),
+                       help="How much of the last step carries into the next.",
+                       code="optimizers.momentum.training_momentum"),
     ),
 )

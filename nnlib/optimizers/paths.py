@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
 from nnlib.optimizers import OPTIMIZERS
@@ -44,8 +45,16 @@ class StepRule:
     key: str
     latex: str
     direction: Callable[[float], float]
-    title: str  # the heading of its column on the page
-    note: str  # why the course takes it at this point
+
+    @property
+    def title(self) -> str:
+        """The heading of its column on the page (``optimizers.rule.<key>.title``)."""
+        return messages.word(f"optimizers.rule.{self.key}.title")
+
+    @property
+    def note(self) -> str:
+        """Why the course takes it at this point (``optimizers.rule.<key>.note``)."""
+        return messages.word(f"optimizers.rule.{self.key}.note")
 
 
 STEP_RULES: dict[str, StepRule] = {
@@ -53,15 +62,11 @@ STEP_RULES: dict[str, StepRule] = {
         "sign",
         r"w_1 = w_1 - \alpha\ \text{sign}\left(\frac{\partial \mathcal{L}}{\partial w_1}\right)",
         lambda derivative: float(math.copysign(1.0, derivative)) if derivative != 0 else 0.0,
-        "1. Fixed step against the sign",
-        "Course text 004 starts here: step a fixed α left or right, whichever way the curve goes down.",
     ),
     "gradient": StepRule(
         "gradient",
         r"w_1 = w_1 - \alpha\ \frac{\partial \mathcal{L}}{\partial w_1}",
         lambda derivative: derivative,
-        "2. Step by the derivative",
-        "Then the derivative itself sets the step: long where the curve is steep, short near the bottom.",
     ),
 }
 
@@ -76,16 +81,21 @@ class AlphaPreset:
 
     key: str
     alpha: float
-    label: str  # with {alpha} for the value
+
+    @property
+    def label(self) -> str:
+        """Its button's words with {alpha} for the value (``optimizers.alpha_preset.<key>``)."""
+        code = f"optimizers.alpha_preset.{self.key}"
+        return messages.template(code) or code
 
 
 # The course's alpha = 0.3 first, then one too large and one too small.
 ALPHA_PRESETS: dict[str, AlphaPreset] = {
     preset.key: preset
     for preset in (
-        AlphaPreset("course", 0.3, "Course: α = {alpha}"),
-        AlphaPreset("too_large", 1.1, "Too large: α = {alpha}"),
-        AlphaPreset("too_small", 0.02, "Too small: α = {alpha}"),
+        AlphaPreset("course", 0.3),
+        AlphaPreset("too_large", 1.1),
+        AlphaPreset("too_small", 0.02),
     )
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.params import Param, resolve
 from nnlib.optimizers.formulas import State, StepNumbers, Substitution, Vector
@@ -30,11 +31,27 @@ class Hyperparameter(Param):
 
     ``number_format`` is the box's printf format ("" = Streamlit's own, two decimals);
     ``url_key`` the name its value has in a page's address where that differs from ``name``
-    (links handed out before the name changed keep working).
+    (links handed out before the name changed keep working). ``code`` is where its words live
+    in the optimizers catalogue (``<code>.label``, ``<code>.help``): a page shows
+    ``shown_label`` and ``shown_help``, in the reader's language (``label`` and ``help`` stay
+    the English ones).
     """
 
     number_format: str = ""
     url_key: str = ""
+    code: str = ""
+
+    def _words(self, part: str) -> str | None:
+        code = f"{self.code}.{part}"
+        return messages.word(code) if self.code and messages.template(code) is not None else None
+
+    @property
+    def shown_label(self) -> str:
+        return self._words("label") or self.label or self.name
+
+    @property
+    def shown_help(self) -> str:
+        return self._words("help") or self.help
 
     @property
     def key(self) -> str:
@@ -64,7 +81,9 @@ class Optimizer:
     they are torch's. ``state_symbols`` maps a torch state name to the symbol the formulas use;
     ``manual_step`` is the update written out in plain floats in exactly the form ``formulas``
     shows; ``numbers`` writes those formulas with one step's numbers in them. ``course_formulas``
-    is what course text 003 writes, ``course_difference`` how it differs from torch.
+    is what course text 003 writes, ``course_difference`` how it differs from torch. Its words
+    (``title``, ``course_difference``) come from the optimizers catalogue
+    (``optimizers.<key>.title``, ``optimizers.<key>.course_difference``) in the reader's language.
     """
 
     key: str
@@ -74,7 +93,6 @@ class Optimizer:
     numbers: Callable[[StepNumbers], list[Substitution]]
     formulas: tuple[str, ...]
     course_formulas: tuple[str, ...]
-    course_difference: str
     color: str  # its line on every chart
     default_lr: float = 0.01  # its learning rate on a surface that lists none for it
     hyperparameters: tuple[Hyperparameter, ...] = ()
@@ -82,10 +100,19 @@ class Optimizer:
     constants: Mapping[str, float] = field(default_factory=dict)
     state_symbols: Mapping[str, str] = field(default_factory=dict)
     # What the Training page and the trainer read.
-    title: str = ""  # its name alone in a list (the Training page): "SGD with momentum"
     summary_formula: str = ""  # the update on one line (LaTeX)
     supports_fused: bool = False  # torch has a fused kernel for it (fused=True), which the trainer calls directly
     training_hyperparameters: tuple[Hyperparameter, ...] = ()  # the Training page's widgets (TrainConfig fields)
+
+    @property
+    def title(self) -> str:
+        """Its name alone in a list (the Training page): "SGD with momentum"."""
+        return messages.word(f"optimizers.{self.key}.title")
+
+    @property
+    def course_difference(self) -> str:
+        """How course text 003 writes its update differently from torch."""
+        return messages.word(f"optimizers.{self.key}.course_difference")
 
     @property
     def hyperparameter_names(self) -> tuple[str, ...]:

@@ -52,23 +52,22 @@ RMSPROP = Optimizer(
         r"G_t = \mu G_{t-1} + (1 - \mu) \vec{\nabla} L(\theta_t) \odot \vec{\nabla} L(\theta_t)",
         r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{G_t + \epsilon}} \odot \vec{\nabla} L(\theta_t)",
     ),
-    course_difference="Text 003 calls the decay μ; torch calls it alpha (default 0.99) and adds ε = 1e−8 after "
-    "the root, not inside it.",
     color="#1971c2",
     hyperparameters=(
         # The Optimizers page's address has called it rms_alpha since before the registry.
         Hyperparameter("alpha", default=0.99, minimum=0.0, maximum=0.9999, step=0.01, label="α (RMSProp decay)",
-                       symbol=r"\alpha", number_format="%g", url_key="rms_alpha"),
+                       symbol=r"\alpha", number_format="%g", url_key="rms_alpha",
+                       code="optimizers.rmsprop.race_alpha"),
     ),
     constants={"eps": 1e-8},
     state_symbols={"square_avg": "v"},
-    title="RMSProp",
     summary_formula=r"E \leftarrow \alpha E + (1-\alpha)(\nabla_w L)^2,\quad "
     r"w \leftarrow w - \eta \frac{\nabla_w L}{\sqrt{E} + \varepsilon}",
     # torch has no fused RMSprop.
     supports_fused=False,
     training_hyperparameters=(
         Hyperparameter("alpha", default=0.99, minimum=0.0, maximum=0.999, step=0.01, label="α (smoothing)",
-                       help="Decay of the running mean of squared gradients."),
+                       help="Decay of the running mean of squared gradients.",
+                       code="optimizers.rmsprop.training_alpha"),
     ),
 )

@@ -27,10 +27,7 @@ SGD = Optimizer(
     numbers=sgd_numbers,
     formulas=(r"\theta_t = \theta_{t-1} - \eta\, g_t",),
     course_formulas=(r"\theta_{t+1} = \theta_t + \alpha \vec{\nabla} L(\theta_t, x_i, y_i)",),
-    course_difference="Text 003 writes θ_{t+1} = θ_t + α∇L with a plus. The step goes against the gradient "
-    "(the text itself says «антиградиент»), so torch, and this page, subtract.",
     color="#e03131",
-    title="SGD",
     summary_formula=r"w \leftarrow w - \eta \, \nabla_w L",
     supports_fused=True,
 )

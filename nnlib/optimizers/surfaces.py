@@ -2,7 +2,9 @@
 
 A curve or surface is a record: its formula, its function (element-wise on tensors, so one
 function draws the grid and gives autograd its gradient), its range, its start, where its minima
-are, and what the page says about it.
+are, and what the page says about it. Its words (a curve's label, a surface's name and note) are
+worded by the optimizers catalogue (``optimizers.curve.<key>``, ``optimizers.surface.<key>.name``
+and ``.note``) in the reader's language.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 import torch
 
+from nnlib.core import messages
 from nnlib.optimizers.formulas import Vector
 
 # ---------------------------------------------------------------- one dimension
@@ -28,7 +31,11 @@ class Curve:
     w_range: Vector
     start: float
     minimum: float  # where the lowest point is (the global one)
-    label: str  # how a page offers it
+
+    @property
+    def label(self) -> str:
+        """How a page offers it: "Parabola (one minimum)"."""
+        return messages.word(f"optimizers.curve.{self.key}")
 
 
 CURVES: dict[str, Curve] = {
@@ -39,7 +46,6 @@ CURVES: dict[str, Curve] = {
         (-2.5, 4.5),
         -1.5,
         1.0,
-        "Parabola (one minimum)",
     ),
     "two_valleys": Curve(
         "two_valleys",
@@ -48,7 +54,6 @@ CURVES: dict[str, Curve] = {
         (-2.6, 2.4),
         2.2,
         -1.5257,
-        "Two valleys (a local and a global minimum)",
     ),
 }
 
@@ -69,7 +74,6 @@ class Surface:
     """A loss of two parameters; ``fn(x, y)`` works element-wise on tensors."""
 
     key: str
-    name: str
     latex: str
     fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     x_range: Vector
@@ -79,13 +83,21 @@ class Surface:
     minima: tuple[Vector, ...]
     learning_rates: Mapping[str, float]  # a sensible learning rate for each optimizer here
     steps: int
-    note: str  # what to watch for on it
+
+    @property
+    def name(self) -> str:
+        """Its name in a list: "Saddle"."""
+        return messages.word(f"optimizers.surface.{self.key}.name")
+
+    @property
+    def note(self) -> str:
+        """What to watch for on it."""
+        return messages.word(f"optimizers.surface.{self.key}.note")
 
 
 SURFACES: dict[str, Surface] = {
     "bowl": Surface(
         "bowl",
-        "Ill-conditioned bowl",
         r"\mathcal{L}(x, y) = 0.1\,x^2 + 2\,y^2",
         lambda x, y: 0.1 * x**2 + 2 * y**2,
         (-5.0, 5.0),
@@ -95,12 +107,9 @@ SURFACES: dict[str, Surface] = {
         ((0.0, 0.0),),
         {"sgd": 0.45, "momentum": 0.05, "adagrad": 0.8, "rmsprop": 0.05, "adam": 0.3},
         100,
-        "Steep across the valley (y), shallow along it (x): the curvatures differ 20 times. "
-        "Plain SGD zig-zags across while it creeps along; adaptive methods rescale each coordinate.",
     ),
     "rosenbrock": Surface(
         "rosenbrock",
-        "Rosenbrock",
         r"\mathcal{L}(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
         lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
         (-2.0, 2.0),
@@ -110,12 +119,9 @@ SURFACES: dict[str, Surface] = {
         ((1.0, 1.0),),
         {"sgd": 0.001, "momentum": 0.0005, "adagrad": 0.5, "rmsprop": 0.01, "adam": 0.05},
         1000,
-        "A long curved valley with a flat floor. Reaching the valley is easy; following it to the "
-        "minimum at (1, 1) is slow for plain SGD.",
     ),
     "saddle": Surface(
         "saddle",
-        "Saddle",
         r"\mathcal{L}(x, y) = x^2 - y^2 + \tfrac{1}{4}\,y^4",
         lambda x, y: x**2 - y**2 + 0.25 * y**4,
         (-3.0, 3.0),
@@ -125,12 +131,9 @@ SURFACES: dict[str, Surface] = {
         ((0.0, math.sqrt(2.0)), (0.0, -math.sqrt(2.0))),
         {"sgd": 0.05, "momentum": 0.01, "adagrad": 0.5, "rmsprop": 0.02, "adam": 0.05},
         200,
-        "At (0, 0) the slope is zero but it is no minimum: up along x, down along y. Starting almost on "
-        "the ridge (y = 0.001), the push along y is tiny at first; the valleys are at y = ±√2 with L = −1.",
     ),
     "himmelblau": Surface(
         "himmelblau",
-        "Himmelblau",
         r"\mathcal{L}(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
         lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
         (-5.0, 5.0),
@@ -140,8 +143,6 @@ SURFACES: dict[str, Surface] = {
         ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848127)),
         {"sgd": 0.01, "momentum": 0.002, "adagrad": 1.0, "rmsprop": 0.05, "adam": 0.1},
         300,
-        "Four minima, all with L = 0. Which one a method finds depends on the start and on how it "
-        "scales its steps.",
     ),
 }
 
