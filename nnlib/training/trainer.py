@@ -292,8 +292,9 @@ class Trainer:
         self.history.append(record)
         state = self.state
         state["epoch_index"] = record.epoch_index
-        for key in ("train_loss", "train_acc", "val_loss", "val_acc", *(("val_mse", "val_mae", "val_mape")
-                                                                        if self.regression else ())):
+        keys = ("train_loss", "val_loss", "val_mse", "val_mae", "val_mape") if self.regression else \
+            ("train_loss", "train_acc", "val_loss", "val_acc")
+        for key in keys:
             state[key].append(getattr(record, key))
         config = self.config
         if record.val_loss < state["early_stopping_best_val"]:
@@ -319,7 +320,7 @@ class Trainer:
             if should_pause is not None and should_pause():
                 break
             done.append(self.run_epoch())
-        if self.finished and self.state["test_acc"] == -1:
+        if self.finished and self.state["test_loss"] == -1:
             self.test()
         return done
 
@@ -342,8 +343,10 @@ class Trainer:
 
     def test(self) -> tuple[float, float | None]:
         loss, acc = self.evaluate(self.test_x, self.test_y)
-        self.state["test_loss"], self.state["test_acc"] = loss, acc
-        if self.regression:
+        self.state["test_loss"] = loss
+        if not self.regression:
+            self.state["test_acc"] = acc
+        else:  # a regression has no accuracy: its test_acc stays -1, as the course's train state starts it
             scores = self.scores("test")
             self.state.update(test_mse=scores.mse, test_mae=scores.mae, test_mape=scores.mape)
         return loss, acc
@@ -406,7 +409,7 @@ class Trainer:
             "val_loss": last.val_loss if last else None,
             "val_acc": last.val_acc if last else None,
             "test_loss": self.state["test_loss"],
-            "test_acc": self.state["test_acc"],
+            "test_acc": None if self.regression else self.state["test_acc"],
             "val_mse": last_of("val_mse"),
             "val_mae": last_of("val_mae"),
             "val_mape": last_of("val_mape"),  # None where a target is 0 (MAPE is infinite there)

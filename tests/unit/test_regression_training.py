@@ -139,6 +139,8 @@ def test_the_epoch_records_carry_mse_mae_and_mape_where_classification_has_accur
     assert last.val_loss == pytest.approx(last.val_mae, rel=1e-5)  # the L1 loss is the MAE
     assert last.val_mape == pytest.approx(float(((true - predicted).abs() / true.abs()).mean() * 100), rel=1e-5)
     assert trainer.state["val_mae"][-1] == last.val_mae and len(trainer.state["val_mape"]) == 4
+    # The course's train state keeps its keys: no accuracies for a regression, test_acc stays -1.
+    assert trainer.state["train_acc"] == trainer.state["val_acc"] == [] and trainer.state["test_acc"] == -1
     summary = trainer.summary()
     assert summary["task"] == "regression" and summary["test_acc"] is None
     assert summary["val_mae"] == last.val_mae and summary["test_mse"] == trainer.state["test_mse"] > 0
