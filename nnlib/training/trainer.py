@@ -343,12 +343,12 @@ class Trainer:
 
     def test(self) -> tuple[float, float | None]:
         loss, acc = self.evaluate(self.test_x, self.test_y)
-        self.state["test_loss"] = loss
-        if not self.regression:
-            self.state["test_acc"] = acc
-        else:  # a regression has no accuracy: its test_acc stays -1, as the course's train state starts it
+        if self.regression:  # no accuracy: test_acc stays -1, as the course's train state starts it
             scores = self.scores("test")
             self.state.update(test_mse=scores.mse, test_mae=scores.mae, test_mape=scores.mape)
+        else:
+            self.state["test_acc"] = acc
+        self.state["test_loss"] = loss  # last: a reader that sees it sees the test's other numbers too
         return loss, acc
 
     def _part(self, part: str) -> tuple[torch.Tensor, torch.Tensor]:
