@@ -1,6 +1,8 @@
 """The Activations page's sections, in page order; everything shown is computed by nnlib.activations.
 
 Every widget key starts with ``activations_`` and is SHARED: a link reopens the same choices.
+The first screen holds the picker, the formulas and both curves; the chart's settings sit under
+the curves, and what is read less often (output range, PyTorch code, the saturation table) in tabs.
 """
 
 from __future__ import annotations
@@ -34,11 +36,25 @@ from nnlib.core.errors import InputError
 from nnlib.core.formatting import tensor_literal
 from nnlib.core.settings import get_settings
 from pages.components import charts
+from pages.components.i18n import N_, _, ngettext
 from pages.components.ui import SHARED, show_input_error, tensor_frame, tensor_input
 
 COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"
 CURVE_POINTS = 601
 NOTE_ICON = ":material/info:"
+
+# Formulas and code shown as written, the same in every language.
+JACOBIAN_LATEX = r"J_{ij} = \frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),\qquad J = \operatorname{diag}(s) - s\,s^\top"
+NAIVE_LATEX = r"s_i = \frac{e^{x_i}}{\sum_j e^{x_j}}"
+STABLE_LATEX = r"s_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},\qquad m = \max_j x_j"
+COLLAPSE_LATEX = (
+    r"\hat y = ((X W_1 + b_1) W_2 + b_2) W_3 + b_3 = X\,\underbrace{W_1 W_2 W_3}_{W}"
+    r" + \underbrace{b_1 W_2 W_3 + b_2 W_3 + b_3}_{b}"
+)
+CHAIN_LATEX = (
+    r"h_0 = x_0,\quad h_k = f(z_k),\ z_k = w\,h_{k-1} + b,\qquad "
+    r"\frac{d h_n}{d x_0} = \prod_{k=1}^{n} w\, f'(z_k)"
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -63,9 +79,13 @@ def all_params() -> dict[str, dict[str, float]]:
 
 
 def show_table(
-    tensor: torch.Tensor, key: str, number_format: str = "%.4f", rows: str = "row ", columns: str = "col "
+    tensor: torch.Tensor, key: str, number_format: str = "%.4f", rows: str | None = None, columns: str | None = None
 ) -> None:
-    """A tensor as a table (a vector as one row), in a container keyed so tests can find it."""
+    """A tensor as a table (a vector as one row), in a container keyed so tests can find it.
+
+    Rows and columns are numbered after a prefix: "row 0", "col 0" unless told otherwise."""
+    rows = _("row") + " " if rows is None else rows
+    columns = _("col") + " " if columns is None else columns
     frame = tensor_frame(tensor, vector="row", column_prefix=columns, row_prefix=rows)
     with st.container(key=key):
         st.dataframe(
@@ -90,8 +110,10 @@ def load_example(name: str, text: str, dim: int | None) -> None:
 
 
 def curve_chart(curve_set: CurveSet, drawn: list[str], chosen_name: str, x_min: float, x_max: float,
-                shade_which: str, quantity: str, title: str) -> alt.LayerChart:
-    """f or f' of every drawn activation over [x_min, x_max], saturation regions shaded."""
+                shade_which: str, quantity: str, title: str, words: dict[str, str]) -> alt.LayerChart:
+    """f or f' of every drawn activation over [x_min, x_max], saturation regions shaded.
+
+    ``words`` are the tooltip's titles in the reader's language (``activation``, ``value``)."""
     rows = pd.DataFrame(curve_set.records())
     # A field of its own for the bands, so their (hidden) fill legend does not swallow the lines' one.
     bands = pd.DataFrame(curve_set.interval_records(), columns=["activation", "start", "end"])
@@ -105,7 +127,8 @@ def curve_chart(curve_set: CurveSet, drawn: list[str], chosen_name: str, x_min: 
             x=alt.X("x:Q", title="x", scale=alt.Scale(domain=[x_min, x_max], nice=False)),
             y=alt.Y("value:Q", title=title),
             color=alt.Color("activation:N", scale=color_scale(drawn), title=None, legend=alt.Legend(orient="top")),
-            tooltip=["activation", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("value:Q", format=".4f")],
+            tooltip=[alt.Tooltip("activation:N", title=words["activation"]), alt.Tooltip("x:Q", format=".3f"),
+                     alt.Tooltip("value:Q", format=".4f", title=quantity)],
         )
     )
     shade = (
@@ -113,35 +136,41 @@ def curve_chart(curve_set: CurveSet, drawn: list[str], chosen_name: str, x_min: 
         .mark_rect(opacity=0.12)
         .encode(x="start:Q", x2="end:Q", fill=alt.Fill("saturated:N", scale=color_scale(drawn), legend=None))
     )
-    return (shade + lines).properties(height=320, title=title)
+    return (shade + lines).properties(height=300, title=title)
 
 
-CURVE_CHARTS = (("f(x)", "f(x)"), ("f'(x)", "f'(x), the slope"))  # (quantity, title)
+CURVE_CHARTS = (("f(x)", "f(x)"), ("f'(x)", N_("f'(x), the slope")))  # (quantity, title: translated where drawn)
+
+
+def chart_words() -> tuple[tuple[str, str], ...]:
+    """The charts' words in the reader's language, as a hashable cache key: a title per chart, then the tooltip's."""
+    return (*((quantity, _(title)) for quantity, title in CURVE_CHARTS), ("activation", _("activation")))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def curve_chart_specs(drawn: tuple[str, ...], chosen_name: str, x_min: float, x_max: float, params: dict,
-                      threshold_ratio: float, shade_which: str) -> dict[str, dict]:
-    """Both curve charts, built once per server for each setting: a class mostly shares the defaults."""
+                      threshold_ratio: float, shade_which: str, words: tuple[tuple[str, str], ...]) -> dict[str, dict]:
+    """Both curve charts, built once per server for each setting and language: a class mostly shares the defaults."""
     curve_set = curves(list(drawn), x_min=x_min, x_max=x_max, points=CURVE_POINTS, params=params,
                        threshold_ratio=threshold_ratio)
+    named = dict(words)
     return {quantity: charts.finished_spec(curve_chart(curve_set, list(drawn), chosen_name, x_min, x_max,
-                                                       shade_which, quantity, title))
-            for quantity, title in CURVE_CHARTS}
+                                                       shade_which, quantity, named[quantity], named))
+            for quantity, _title in CURVE_CHARTS}
 
 
-def show_choice() -> Activation:
-    """The activation picker, its parameters, formulas, PyTorch code, strengths and weaknesses."""
-    st.header("1 · The functions and their slopes")
-    pick_col, param_col = st.columns([1, 2])
+def show_choice() -> tuple[Activation, list[str]]:
+    """The activation picker, its parameters, the others to draw too, and both formulas."""
+    st.header(_("1 · The functions and their slopes"))
+    pick_col, param_col, compare_col = st.columns([1, 1, 2])
     with pick_col:
-        chosen_name = st.selectbox("Activation", list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
+        chosen_name = st.selectbox(_("Activation"), list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
                                    key="activations_name", **SHARED)
     chosen = ACTIVATIONS[chosen_name]
     with param_col:
         for parameter in chosen.parameters:
             st.slider(
-                f"{parameter.label} (`{parameter.name}`)",
+                f"{chosen.parameter_label(parameter)} (`{parameter.name}`)",
                 min_value=parameter.minimum,
                 max_value=parameter.maximum,
                 value=parameter.default,
@@ -150,110 +179,126 @@ def show_choice() -> Activation:
                 **SHARED,
             )
         if not chosen.parameters:
-            st.caption(f"{chosen.name} has no parameters to set.")
-    chosen_params = params_of(chosen)
-
-    formula_col, slope_col = st.columns(2)
-    with formula_col:
-        st.markdown("**Function**")
-        st.latex(chosen.formula)
-        st.markdown("**Output range**")
-        st.latex(chosen.output_range)
-    with slope_col:
-        st.markdown("**Derivative (slope)**")
-        st.latex(chosen.derivative_formula)
-        if chosen.parameters:
-            st.latex(r",\ ".join(f"{p.symbol} = {chosen_params[p.name]:g}" for p in chosen.parameters))
-        st.markdown("**In PyTorch**")
-        st.code(f"from torch import nn\nlayer = {chosen.torch_code(chosen_params)}", language="python")
-    good_col, bad_col = st.columns(2)
-    good_col.success(chosen.strength, icon=":material/thumb_up:")
-    bad_col.warning(chosen.weakness, icon=":material/thumb_down:")
-    return chosen
-
-
-def show_curves(chosen: Activation) -> None:
-    """f(x) and f'(x) of the chosen activation and any others, with their saturation regions."""
-    st.subheader("Function and derivative")
-    range_cols = st.columns([2, 1, 1, 2])
-    with range_cols[0]:
+            st.caption(_("{name} has no parameters to set.").format(name=chosen.name))
+    with compare_col:
         others = st.multiselect(
-            "Draw these too",
+            _("Draw these too"),
             [name for name in ACTIVATIONS if name != chosen.name],
             default=[name for name in ("Sigmoid", "Tanh") if name != chosen.name],
             key="activations_compare",
             **SHARED,
         )
+    chosen_params = params_of(chosen)
+
+    formula_col, slope_col = st.columns(2)
+    with formula_col:
+        st.markdown(_("**Function**"))
+        st.latex(chosen.formula)
+    with slope_col:
+        st.markdown(_("**Derivative (slope)**"))
+        st.latex(chosen.derivative_formula)
+        if chosen.parameters:
+            st.latex(r",\ ".join(f"{p.symbol} = {chosen_params[p.name]:g}" for p in chosen.parameters))
+    return chosen, others
+
+
+SHADE_CHOICES = {"chosen": N_("the chosen activation only"), "all": N_("every activation drawn")}
+
+
+def show_curves(chosen: Activation, others: list[str]) -> None:
+    """f(x) and f'(x) of the chosen activation and any others, with their saturation regions, then
+    the chart's settings; below them the strengths, the weaknesses and the details in tabs."""
+    charts_place = st.container()  # drawn once the settings below are read
+    range_cols = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
+    with range_cols[0]:
+        x_min = st.number_input(_("x from"), value=-6.0, step=1.0, key="activations_x_min", **SHARED)
     with range_cols[1]:
-        x_min = st.number_input("x from", value=-6.0, step=1.0, key="activations_x_min", **SHARED)
+        x_max = st.number_input(_("x to"), value=6.0, step=1.0, key="activations_x_max", **SHARED)
     with range_cols[2]:
-        x_max = st.number_input("x to", value=6.0, step=1.0, key="activations_x_max", **SHARED)
-    with range_cols[3]:
         threshold_percent = st.slider(
-            "Saturated where the slope is below … % of its peak",
+            _("Saturated where the slope is below … % of its peak"),
             min_value=1,
             max_value=20,
             value=5,
             key="activations_threshold",
             **SHARED,
-            help="The shaded bands: where |f'(x)| is this small, a gradient passing through is "
-            "almost wiped out.",
+            help=_("The shaded bands: where |f'(x)| is this small, a gradient passing through is "
+                   "almost wiped out."),
+        )
+    with range_cols[3]:
+        shade_which = st.radio(
+            _("Shade the saturation regions of"),
+            list(SHADE_CHOICES),
+            format_func=lambda choice: _(SHADE_CHOICES[choice]),
+            key="activations_shade",
+            **SHARED,
         )
 
     drawn = [chosen.name, *[name for name in others if name != chosen.name]]
-    shade_which = st.radio(
-        "Shade the saturation regions of",
-        ["chosen", "all"],
-        format_func={"chosen": "the chosen activation only", "all": "every activation drawn"}.get,
-        horizontal=True,
-        key="activations_shade",
-        **SHARED,
-    )
     try:
         curve_set = curves(
             drawn, x_min=float(x_min), x_max=float(x_max), points=CURVE_POINTS, params=all_params(),
             threshold_ratio=threshold_percent / 100,
         )
     except InputError as error:
-        show_input_error(error)
+        with charts_place:
+            show_input_error(error)
         return
-    function_col, derivative_col = st.columns(2)
-    specs = None
-    if len(drawn) * CURVE_POINTS <= charts.MAX_INLINE_ROWS:  # else Streamlit sends them as Arrow tables
-        specs = curve_chart_specs(tuple(drawn), chosen.name, float(x_min), float(x_max), all_params(),
-                                  threshold_percent / 100, shade_which)
-    for column, (quantity, title) in zip((function_col, derivative_col), CURVE_CHARTS, strict=True):
-        with column:
-            if specs is None:
-                st.altair_chart(curve_chart(curve_set, drawn, chosen.name, float(x_min), float(x_max), shade_which,
-                                            quantity, title), width="stretch")
-            else:
-                st.vega_lite_chart(specs[quantity], width="stretch")
-    st.caption(
-        f"Shaded: where |f'(x)| < {threshold_percent} % of the largest slope the function reaches "
-        "(its saturation regions). A gradient flowing back through such a region is multiplied by "
-        "almost 0. GELU and SiLU are also flat for a moment around their minimum."
-    )
+    words = chart_words()
+    with charts_place:
+        function_col, derivative_col = st.columns(2)
+        specs = None
+        if len(drawn) * CURVE_POINTS <= charts.MAX_INLINE_ROWS:  # else Streamlit sends them as Arrow tables
+            specs = curve_chart_specs(tuple(drawn), chosen.name, float(x_min), float(x_max), all_params(),
+                                      threshold_percent / 100, shade_which, words)
+        for column, (quantity, title) in zip((function_col, derivative_col), words[:2], strict=True):
+            with column:
+                if specs is None:
+                    st.altair_chart(curve_chart(curve_set, drawn, chosen.name, float(x_min), float(x_max),
+                                                shade_which, quantity, title, dict(words)), width="stretch")
+                else:
+                    st.vega_lite_chart(specs[quantity], width="stretch")
+    st.caption(_(
+        "Shaded: where |f'(x)| < {percent} % of the largest slope the function reaches (its saturation "
+        "regions). A gradient flowing back through such a region is multiplied by almost 0. GELU and SiLU "
+        "are also flat for a moment around their minimum."
+    ).format(percent=threshold_percent))
     if chosen.chart_note:
         st.info(chosen.chart_note, icon=NOTE_ICON)
-    saturation_rows = [
-        {
-            "activation": curve.name,
-            "peak slope": curve.peak_slope,
-            "threshold": curve.threshold,
-            "saturated for x in": ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in curve.saturated) or "nowhere",
-        }
-        for curve in curve_set.curves
-    ]
-    with st.container(key="activations_table_saturation"):
-        st.dataframe(
-            pd.DataFrame(saturation_rows),
-            hide_index=True,
-            column_config={
-                "peak slope": st.column_config.NumberColumn(format="%.4f"),
-                "threshold": st.column_config.NumberColumn(format="%.4f"),
-            },
-        )
+
+    good_col, bad_col = st.columns(2)
+    good_col.success(chosen.strength, icon=":material/thumb_up:")
+    bad_col.warning(chosen.weakness, icon=":material/thumb_down:")
+    code_tab, saturation_tab = st.tabs([_("Output range and PyTorch code"), _("Where each one saturates")])
+    with code_tab:
+        range_col, code_col = st.columns(2)
+        with range_col:
+            st.markdown(_("**Output range**"))
+            st.latex(chosen.output_range)
+        with code_col:
+            st.markdown(_("**In PyTorch**"))
+            code = f"from torch import nn\nlayer = {chosen.torch_code(params_of(chosen))}"  # code: as written
+            st.code(code, language="python")
+    with saturation_tab:
+        activation, peak, threshold, where = _("activation"), _("peak slope"), _("threshold"), _("saturated for x in")
+        saturation_rows = [
+            {
+                activation: curve.name,
+                peak: curve.peak_slope,
+                threshold: curve.threshold,
+                where: ", ".join(f"[{a:.2f}, {b:.2f}]" for a, b in curve.saturated) or _("nowhere"),
+            }
+            for curve in curve_set.curves
+        ]
+        with st.container(key="activations_table_saturation"):
+            st.dataframe(
+                pd.DataFrame(saturation_rows),
+                hide_index=True,
+                column_config={
+                    peak: st.column_config.NumberColumn(format="%.4f"),
+                    threshold: st.column_config.NumberColumn(format="%.4f"),
+                },
+            )
 
 
 # --------------------------------------------------------------------------- 2 · on a matrix
@@ -270,34 +315,40 @@ def choose_dim(matrix: torch.Tensor) -> int:
     ):
         st.session_state["activations_dim"] = dims[-1]
     st.session_state["activations_dim_ndim"] = matrix.dim()
-    names = {0: "down each column", 1: "across each row"} if matrix.dim() == 2 else {}
+    names = {0: N_("dim={dim}: down each column"), 1: N_("dim={dim}: across each row")} if matrix.dim() == 2 else {}
 
     def describe_dim(d: int) -> str:
         # The label is what a shared link holds, so it names the dim but not its size:
         # a link stays valid while the tensor's sizes change.
-        return f"dim={d}: {names.get(d, f'along axis {d}')}"
+        template = names.get(d, N_("dim={dim}: along axis {dim}"))
+        return _(template).format(dim=d)
 
-    chosen_dim = st.selectbox("dim (the numbers that compete)", dims, index=len(dims) - 1,
+    chosen_dim = st.selectbox(_("dim (the numbers that compete)"), dims, index=len(dims) - 1,
                               format_func=describe_dim, key="activations_dim", **SHARED)
     slice_size = matrix.shape[chosen_dim] if matrix.dim() else 1
     st.caption(
-        f"X has shape {tuple(matrix.shape)}: each slice along dim={chosen_dim} holds {slice_size} "
-        f"number{'' if slice_size == 1 else 's'}, and they sum to 1. The course writes `Softmax()` without `dim`: for a "
-        f"{matrix.dim()}-D tensor PyTorch then guesses dim={implicit_softmax_dim(matrix.dim())} "
-        "and warns that guessing is deprecated. Always pass `dim`; for a batch of score rows "
-        "that is `dim=1` (or `dim=-1`, the last)."
+        ngettext(
+            "X has shape {shape}: each slice along dim={dim} holds {count} number, and they sum to 1.",
+            "X has shape {shape}: each slice along dim={dim} holds {count} numbers, and they sum to 1.",
+            slice_size,
+        ).format(shape=tuple(matrix.shape), dim=chosen_dim, count=slice_size)
+        + " "
+        + _("The course writes `Softmax()` without `dim`: for a {ndim}-D tensor PyTorch then guesses "
+            "dim={guess} and warns that guessing is deprecated. Always pass `dim`; for a batch of score "
+            "rows that is `dim=1` (or `dim=-1`, the last).").format(
+            ndim=matrix.dim(), guess=implicit_softmax_dim(matrix.dim()))
     )
     return chosen_dim
 
 
 def show_on_a_matrix(chosen: Activation) -> Applied | None:
     """The chosen activation on a tensor the student types: outputs, slopes, notes, the code."""
-    st.header("2 · On a matrix you type")
-    st.markdown(
-        f"Type a tensor and apply **{chosen.name}** (chosen above) with PyTorch. Most activations act on "
+    st.header(_("2 · On a matrix you type"))
+    st.markdown(_(
+        "Type a tensor and apply **{name}** (chosen above) with PyTorch. Most activations act on "
         "every number on its own; Softmax works along one dimension, `dim`. The buttons load the "
         "course's examples."
-    )
+    ).format(name=chosen.name))
     examples = [(record.name, example) for record in ACTIVATIONS.values() for example in record.examples]
     with st.container(horizontal=True, wrap=True):
         for index, (name, example) in enumerate(examples):
@@ -307,8 +358,8 @@ def show_on_a_matrix(chosen: Activation) -> Applied | None:
     input_col, result_col = st.columns([1, 2])
     with input_col:
         matrix = tensor_input(
-            "Input tensor X", "activations_matrix_text", course.MATRIX, height=120,
-            help="Nested lists like [[1, 2], [3, 4]], or rows of numbers on separate lines.",
+            _("Input tensor X"), "activations_matrix_text", course.MATRIX, height=120,
+            help=_("Nested lists like [[1, 2], [3, 4]], or rows of numbers on separate lines."),
         )
         chosen_dim = choose_dim(matrix) if matrix is not None and chosen.along_dim else None
 
@@ -322,7 +373,7 @@ def show_on_a_matrix(chosen: Activation) -> Applied | None:
 
     with result_col:
         if applied is None:
-            st.info("The results appear here once the input reads as a tensor.", icon=NOTE_ICON)
+            st.info(_("The results appear here once the input reads as a tensor."), icon=NOTE_ICON)
             return None
         out_col, slope_out_col = st.columns(2)
         with out_col:
@@ -330,23 +381,25 @@ def show_on_a_matrix(chosen: Activation) -> Applied | None:
             show_table(applied.output, "activations_table_output")
         with slope_out_col:
             st.markdown(
-                "**Slope ∂sᵢ/∂xᵢ = s(1 − s)** (Jacobian diagonal)" if chosen.along_dim else "**Slope f′(X)**"
+                _("**Slope ∂sᵢ/∂xᵢ = s(1 − s)** (Jacobian diagonal)") if chosen.along_dim else _("**Slope f′(X)**")
             )
             show_table(applied.slope, "activations_table_slope")
         st.caption(
-            f"Shape {tuple(applied.output.shape)}, dtype {str(applied.output.dtype).replace('torch.', '')}. "
-            + ("Tensors with more than 2 dims are shown as rows of their last dim. " if applied.output.dim() > 2 else "")
-            + "The slope is the derivative at each number: how much a small change of that input "
-            "moves the output."
+            _("Shape {shape}, dtype {dtype}.").format(
+                shape=tuple(applied.output.shape), dtype=str(applied.output.dtype).replace("torch.", ""))
+            + (" " + _("Tensors with more than 2 dims are shown as rows of their last dim.")
+               if applied.output.dim() > 2 else "")
+            + " " + _("The slope is the derivative at each number: how much a small change of that input "
+                      "moves the output.")
         )
         show_notes(applied)
-        st.code(
+        code = (  # code: as written in every language
             "import torch\nfrom torch import nn\n\n"
             f"X = torch.tensor({tensor_literal(applied.input)})\n"
-            f"layer = {applied.code}\nprint(layer(X))",
-            language="python",
+            f"layer = {applied.code}\nprint(layer(X))"
         )
-        st.caption("prints")
+        st.code(code, language="python")
+        st.caption(_("prints"))
         with st.container(key="activations_printed_output"):
             st.code(str(applied.output), language="text")
     return applied
@@ -356,18 +409,18 @@ def show_along_dim_detail(applied: Applied) -> None:
     """For an activation that acts along a dim: the full Jacobian of one slice, and the naive
     formula next to the stable computation PyTorch does."""
     slices = slices_along(applied.input, applied.dim)
-    st.subheader("The full Jacobian of one slice")
+    st.subheader(_("The full Jacobian of one slice"))
     explain_col, jacobian_col = st.columns(2)
     with explain_col:
-        st.markdown(
+        st.markdown(_(
             "Every output of Softmax depends on every input along dim, so its derivative is a "
             "matrix, the Jacobian, not one slope per number:"
-        )
-        st.latex(r"J_{ij} = \frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),\qquad J = \operatorname{diag}(s) - s\,s^\top")
+        ))
+        st.latex(JACOBIAN_LATEX)
         if st.session_state.get("activations_jacobian_slice", 0) >= slices.shape[0]:
             st.session_state["activations_jacobian_slice"] = 0
         slice_index = st.number_input(
-            f"Slice along dim={applied.dim} (0 to {slices.shape[0] - 1})",
+            _("Slice along dim={dim} (0 to {last})").format(dim=applied.dim, last=slices.shape[0] - 1),
             min_value=0,
             max_value=slices.shape[0] - 1,
             step=1,
@@ -378,35 +431,35 @@ def show_along_dim_detail(applied: Applied) -> None:
     with jacobian_col:
         st.markdown(f"x = `{tensor_literal(vector)}`")
         show_table(softmax_jacobian(vector), "activations_table_jacobian", rows="∂s", columns="∂x")
-        st.caption(
+        st.caption(_(
             "Row i, column j: ∂sᵢ/∂xⱼ. The diagonal is the slope table above; each row sums to 0, "
             "because adding the same number to every score leaves softmax unchanged."
-        )
+        ))
 
     steps = softmax_steps(applied.input, applied.dim)
-    st.subheader("Naive formula vs what PyTorch computes")
-    with st.expander("Show both computations", expanded=applied.note("activations.naive_overflow") is not None):
+    st.subheader(_("Naive formula vs what PyTorch computes"))
+    with st.expander(_("Show both computations"), expanded=applied.note("activations.naive_overflow") is not None):
         naive_col, stable_col = st.columns(2)
         with naive_col:
-            st.markdown("**Taken literally:** e^x, then divide by the sum")
-            st.latex(r"s_i = \frac{e^{x_i}}{\sum_j e^{x_j}}")
+            st.markdown(_("**Taken literally:** e^x, then divide by the sum"))
+            st.latex(NAIVE_LATEX)
         with stable_col:
-            st.markdown("**Stable (PyTorch):** subtract the largest score m of each slice first")
-            st.latex(r"s_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},\qquad m = \max_j x_j")
+            st.markdown(_("**Stable (PyTorch):** subtract the largest score m of each slice first"))
+            st.latex(STABLE_LATEX)
         d = steps.dim
         session = [
             ("torch.exp(X)", steps.exp),
-            (f"torch.exp(X) / torch.exp(X).sum(dim={d}, keepdim=True)   # naive", steps.naive),
-            (f"m = X.amax(dim={d}, keepdim=True); X - m   # every value <= 0", steps.shifted),
-            (f"torch.exp(X - m) / torch.exp(X - m).sum(dim={d}, keepdim=True)   # stable", steps.stable),
+            (f"torch.exp(X) / torch.exp(X).sum(dim={d}, keepdim=True)   # " + _("naive"), steps.naive),
+            (f"m = X.amax(dim={d}, keepdim=True); X - m   # " + _("every value <= 0"), steps.shifted),
+            (f"torch.exp(X - m) / torch.exp(X - m).sum(dim={d}, keepdim=True)   # " + _("stable"), steps.stable),
         ]
         with st.container(key="activations_stability_code"):
             st.code("\n".join(f">>> {line}\n{value}" for line, value in session), language="python")
-        st.caption(
+        st.caption(_(
             "The m cancels between numerator and denominator, so both are equal in exact "
             "arithmetic; only the shifted one survives float32, and it is what torch.softmax "
             "and nn.Softmax compute."
-        )
+        ))
 
 
 # --------------------------------------------------------------------------- 3 · why nonlinearity
@@ -418,19 +471,20 @@ TYPED_WEIGHTS = {  # layer count -> the typed weights' defaults
         "w2": "[[0.3], [-0.8], [0.5]]", "b2": "[0.2]"},
 }
 RANDOM_SIZES = {3: {1: 3, 2: 2, 3: 1}, 2: {1: 3, 2: 1}}  # layer count -> default units per layer
+WEIGHT_MODES = {"random": N_("Random (seeded)"), "typed": N_("Typed")}
 
 
 def random_weights(layer_count: int, inputs: int):
     size_cols = st.columns(layer_count)
     sizes = [inputs]
     for k in range(1, layer_count + 1):
-        label = "outputs" if k == layer_count else f"units in layer {k}"
+        label = _("outputs") if k == layer_count else _("units in layer {layer}").format(layer=k)
         with size_cols[k - 1]:
             sizes.append(int(st.number_input(
                 label, min_value=1, max_value=get_settings().max_units, value=RANDOM_SIZES[layer_count][k], step=1,
                 key=f"activations_collapse_size_{layer_count}_{k}", **SHARED,
             )))
-    seed = st.number_input("Seed", min_value=0, value=0, step=1, key="activations_collapse_seed", **SHARED)
+    seed = st.number_input(_("Seed"), min_value=0, value=0, step=1, key="activations_collapse_seed", **SHARED)
     try:
         return random_stack(sizes, seed=int(seed))
     except InputError as error:
@@ -446,7 +500,7 @@ def typed_weights(layer_count: int):
         with w_col:
             weights.append(tensor_input(
                 f"W{k}", f"activations_collapse_w{k}_{layer_count}", defaults[f"w{k}"], height=90,
-                help="Rows = inputs of the layer, columns = its outputs (the course's X @ W form).",
+                help=_("Rows = inputs of the layer, columns = its outputs (the course's X @ W form)."),
             ))
         with b_col:
             biases.append(tensor_input(
@@ -462,31 +516,28 @@ def typed_weights(layer_count: int):
 
 
 def show_collapse() -> None:
-    """Stacked linear layers multiply out into one; an activation between them stops it."""
-    st.header("3 · Why a network needs nonlinearity")
-    st.markdown(
+    """Stacked linear layers multiply out into one; an activation between them stops it (drawn in
+    the page's first tab, whose label is the section's title)."""
+    st.markdown(_(
         "Without activations, a network is linear layers one after another: "
         "each maps a row of features x to x W + b. Then the whole stack multiplies out into **one** "
         "layer, however many layers and units it has:"
-    )
-    st.latex(
-        r"\hat y = ((X W_1 + b_1) W_2 + b_2) W_3 + b_3 = X\,\underbrace{W_1 W_2 W_3}_{W}"
-        r" + \underbrace{b_1 W_2 W_3 + b_2 W_3 + b_3}_{b}"
-    )
+    ))
+    st.latex(COLLAPSE_LATEX)
     setup_col, shown_col = st.columns([1, 2])
     with setup_col:
         collapse_x = tensor_input(
-            "Inputs X (one row per example)", "activations_collapse_x", COURSE_X, height=110,
-            help="The course's 4 examples with 2 features each.",
+            _("Inputs X (one row per example)"), "activations_collapse_x", COURSE_X, height=110,
+            help=_("The course's 4 examples with 2 features each."),
         )
-        layer_count = st.radio("Linear layers", [2, 3], index=1, horizontal=True, key="activations_collapse_layers",
+        layer_count = st.radio(_("Linear layers"), [2, 3], index=1, horizontal=True, key="activations_collapse_layers",
                                **SHARED)
         mode = st.radio(
-            "Weights", ["random", "typed"], horizontal=True, key="activations_collapse_mode",
-            format_func={"random": "Random (seeded)", "typed": "Typed"}.get, **SHARED,
+            _("Weights"), list(WEIGHT_MODES), horizontal=True, key="activations_collapse_mode",
+            format_func=lambda mode: _(WEIGHT_MODES[mode]), **SHARED,
         )
         inserted = st.selectbox(
-            "Activation to insert between the layers", list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
+            _("Activation to insert between the layers"), list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
             key="activations_collapse_activation", **SHARED,
         )
         if mode == "random":
@@ -503,45 +554,47 @@ def show_collapse() -> None:
             except InputError as error:
                 show_input_error(error)
         if demo is None:
-            st.info("Fix the inputs on the left to see the comparison.", icon=NOTE_ICON)
+            st.info(_("Fix the inputs on the left to see the comparison."), icon=NOTE_ICON)
             return
-        st.markdown(
-            f"Layer sizes {' → '.join(str(s) for s in stack.sizes)}: the {len(stack.weights)} weight "
-            f"matrices multiply out to one W of shape {tuple(demo.weight.shape)}."
-        )
+        st.markdown(ngettext(
+            "Layer sizes {sizes}: the {count} weight matrix multiplies out to one W of shape {shape}.",
+            "Layer sizes {sizes}: the {count} weight matrices multiply out to one W of shape {shape}.",
+            len(stack.weights),
+        ).format(sizes=" → ".join(str(s) for s in stack.sizes), count=len(stack.weights), shape=tuple(demo.weight.shape)))
         w_col, b_col = st.columns([3, 2])
         with w_col:
             st.markdown("**W = W₁ W₂" + (" W₃**" if len(stack.weights) == 3 else "**"))
             show_table(demo.weight, "activations_table_collapsed_w")
         with b_col:
-            st.markdown("**b (biases folded in)**")
+            st.markdown(_("**b (biases folded in)**"))
             show_table(demo.bias, "activations_table_collapsed_b")
         stack_col, one_col, act_col = st.columns(3)
         with stack_col:
-            st.markdown("**The layers one after another**")
+            st.markdown(_("**The layers one after another**"))
             show_table(demo.stack_output, "activations_table_stack")
         with one_col:
-            st.markdown("**One layer: X W + b**")
+            st.markdown(_("**One layer: X W + b**"))
             show_table(demo.collapsed_output, "activations_table_one_layer")
         with act_col:
-            st.markdown(f"**With {inserted} in between**")
+            st.markdown(_("**With {name} in between**").format(name=inserted))
             show_table(demo.nonlinear_output, "activations_table_with_activation")
         metric_a, metric_b = st.columns(2)
-        metric_a.metric("max |layers − one layer|", f"{demo.max_abs_diff:.1e}")
-        metric_b.metric(f"max |with {inserted} − one layer|", f"{demo.nonlinear_diff:.4g}")
-        st.markdown(
+        metric_a.metric(_("max |layers − one layer|"), f"{demo.max_abs_diff:.1e}")
+        metric_b.metric(_("max |with {name} − one layer|").format(name=inserted), f"{demo.nonlinear_diff:.4g}")
+        st.markdown(_(
             "Without activations the difference is only float32 rounding: the stack *is* one linear "
             "layer, so extra layers add nothing a single layer could not do (the course: it stays "
             "linear regression). With the activation in between, the formula no longer simplifies."
-        )
+        ))
         if demo.nonlinear_diff is not None and demo.nonlinear_diff < 1e-5:
             st.info(
-                f"Here {inserted} changed nothing: every number that reached it lay where it is a "
-                "straight line through the origin (for ReLU: all hidden values were positive). An "
-                "activation only breaks the collapse where it bends; try other weights or inputs.",
+                _("Here {name} changed nothing: every number that reached it lay where it is a "
+                  "straight line through the origin (for ReLU: all hidden values were positive). An "
+                  "activation only breaks the collapse where it bends; try other weights or inputs.").format(
+                    name=inserted),
                 icon=NOTE_ICON,
             )
-        with st.expander("The model as PyTorch prints it"):
+        with st.expander(_("The model as PyTorch prints it")):
             st.code(demo.model_text, language="text")
 
 
@@ -549,27 +602,24 @@ def show_collapse() -> None:
 
 
 def show_vanishing_gradients() -> None:
-    """|dh_n/dx0| of a chain of n activations, by autograd, for the activations picked."""
+    """|dh_n/dx0| of a chain of n activations, by autograd, for the activations picked (drawn in the
+    page's second tab, whose label is the section's title)."""
     settings = get_settings()
-    st.header("4 · Vanishing gradients")
-    st.markdown(
+    st.markdown(_(
         "Backpropagation multiplies the slopes of every layer on the way back (the chain rule). Chain "
         "the same activation n times, with a one-number linear layer w·h + b before each:"
-    )
-    st.latex(
-        r"h_0 = x_0,\quad h_k = f(z_k),\ z_k = w\,h_{k-1} + b,\qquad "
-        r"\frac{d h_n}{d x_0} = \prod_{k=1}^{n} w\, f'(z_k)"
-    )
-    st.markdown(
+    ))
+    st.latex(CHAIN_LATEX)
+    st.markdown(_(
         "With w = 1 and b = 0 this is the pure composition f(f(…f(x₀))). Sigmoid's slope is at most "
         "0.25, so n sigmoids shrink the gradient at least 4ⁿ-fold; ReLU's slope is exactly 1 for "
         "positive inputs and 0 for negative ones. The numbers are from autograd (float64)."
-    )
+    ))
     chain_setup, chain_plot = st.columns([1, 2])
     with chain_setup:
-        chain_names = st.multiselect("Activations", elementwise_names(), default=["Sigmoid", "Tanh", "ReLU"],
+        chain_names = st.multiselect(_("Activations"), elementwise_names(), default=["Sigmoid", "Tanh", "ReLU"],
                                      key="activations_chain_names", **SHARED)
-        depth = st.slider("Largest n", min_value=1, max_value=settings.max_layers,
+        depth = st.slider(_("Largest n"), min_value=1, max_value=settings.max_layers,
                           value=min(20, settings.max_layers), key="activations_chain_depth", **SHARED)
         chain_cols = st.columns(3)
         chain_inputs = {}
@@ -589,7 +639,7 @@ def show_vanishing_gradients() -> None:
                 show_input_error(error)
     with chain_plot:
         if not chains:
-            st.info("Pick at least one activation.", icon=NOTE_ICON)
+            st.info(_("Pick at least one activation."), icon=NOTE_ICON)
             return
         points = pd.DataFrame(
             [
@@ -604,21 +654,22 @@ def show_vanishing_gradients() -> None:
             alt.Chart(points)
             .mark_line(point=True)
             .encode(
-                x=alt.X("n:Q", title="n (activations in the chain)", scale=alt.Scale(domain=[1, depth])),
-                y=alt.Y("|dh_n/dx0|:Q", scale=alt.Scale(type="log"), title="|dhₙ/dx₀| (log scale)"),
-                color=alt.Color("activation:N", scale=color_scale([c.name for c in chains]), title="Activation"),
-                tooltip=["activation:N", "n:Q", alt.Tooltip("|dh_n/dx0|:Q", format=".3e")],
+                x=alt.X("n:Q", title=_("n (activations in the chain)"), scale=alt.Scale(domain=[1, depth])),
+                y=alt.Y("|dh_n/dx0|:Q", scale=alt.Scale(type="log"), title=_("|dhₙ/dx₀| (log scale)")),
+                color=alt.Color("activation:N", scale=color_scale([c.name for c in chains]), title=_("Activation")),
+                tooltip=[alt.Tooltip("activation:N", title=_("activation")), "n:Q",
+                         alt.Tooltip("|dh_n/dx0|:Q", format=".3e", title="|dhₙ/dx₀|")],
             )
             .properties(height=340)
         )
         st.altair_chart(chart, width="stretch")
         zero = [chain.name for chain in chains if any(g == 0 for g in chain.gradients)]
         if zero:
-            st.caption(
-                f"Not drawn where the gradient is exactly 0 (a log scale has no 0): {', '.join(zero)}. "
+            st.caption(_(
+                "Not drawn where the gradient is exactly 0 (a log scale has no 0): {names}. "
                 "For ReLU that means an input ≤ 0 somewhere along the chain: a dead unit passes no "
                 "gradient at all."
-            )
+            ).format(names=", ".join(zero)))
 
     table = pd.DataFrame({"n": chains[0].depths})
     for chain in chains:
@@ -630,7 +681,7 @@ def show_vanishing_gradients() -> None:
         for g, p in zip(chain.gradients, chain.slope_products, strict=True)
         if g != 0
     ) if any(g != 0 for chain in chains for g in chain.gradients) else 0.0
-    with st.expander("The numbers", expanded=False):
+    with st.expander(_("The numbers"), expanded=False):
         with st.container(key="activations_table_chain"):
             st.dataframe(
                 table,
@@ -639,7 +690,7 @@ def show_vanishing_gradients() -> None:
                     c: st.column_config.NumberColumn(format="%.3e") for c in table.columns if c != "n"
                 },
             )
-        st.caption(
+        st.caption(_(
             "Autograd agrees with the product of the closed-form slopes from section 1 to a relative "
-            f"difference of {worst:.1e}."
-        )
+            "difference of {difference}."
+        ).format(difference=f"{worst:.1e}"))

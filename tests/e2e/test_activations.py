@@ -50,20 +50,41 @@ def section_screenshot(page: object, heading: str, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+def open_tab(page: object, label: str) -> None:
+    """Sections 3 and 4 share one place as tabs: show one."""
+    page.get_by_role("tab", name=label).click()
+    page.wait_for_timeout(400)
+
+
+def tab_screenshot(page: object, label: str, name: str) -> None:
+    """The window scrolled to the tabs of sections 3 and 4, with one of them shown."""
+    tab = page.get_by_role("tab", name=label)
+    tab.click()
+    tab.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def test_defaults_render_charts_and_the_course_relu(server_url: str, page: object) -> None:
     open_page(page, server_url)
     assert page.locator("h1").first.inner_text().strip() == "Activation functions"
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     expect(charts).to_have_count(3, timeout=30_000)  # f(x), f'(x), and the vanishing-gradient chart
-    for index in range(3):
-        canvas = charts.nth(index).locator("canvas, svg").first
-        canvas.wait_for(state="attached", timeout=30_000)
+    # Both curves are on the first screen of a 1400 × 900 window.
+    for index in range(2):
+        charts.nth(index).locator("canvas, svg").first.wait_for(state="attached", timeout=30_000)
         box = charts.nth(index).bounding_box()
-        assert box["width"] > 300 and box["height"] > 250
+        assert box["width"] > 300 and box["height"] > 250 and box["y"] < 900
     expect(page.locator(".katex").nth(4)).to_be_attached(timeout=30_000)  # at least 5 formulas
     expect_text(keyed(page, "activations_printed_output"), "[0.4000, 0.0000, 0.9000]")
     screenshot(page, "activations")
-    section_screenshot(page, "Function and derivative", "activations_charts")
+    section_screenshot(page, "1 · The functions and their slopes", "activations_charts")
+    # The vanishing-gradient chart is drawn in its tab.
+    open_tab(page, "4 · Vanishing gradients")
+    charts.nth(2).locator("canvas, svg").first.wait_for(state="attached", timeout=30_000)
+    box = charts.nth(2).bounding_box()
+    assert box["width"] > 300 and box["height"] > 250
 
 
 def test_sigmoid_on_the_course_column(server_url: str, page: object) -> None:
@@ -109,5 +130,5 @@ def test_collapse_and_vanishing_sections(server_url: str, page: object) -> None:
     same = float(metrics.nth(0).locator('[data-testid="stMetricValue"]').inner_text())
     bent = float(metrics.nth(1).locator('[data-testid="stMetricValue"]').inner_text())
     assert same < 1e-6 < 1e-3 < bent
-    section_screenshot(page, "3 · Why a network needs nonlinearity", "activations_collapse")
-    section_screenshot(page, "4 · Vanishing gradients", "activations_vanishing")
+    tab_screenshot(page, "3 · Why a network needs nonlinearity", "activations_collapse")
+    tab_screenshot(page, "4 · Vanishing gradients", "activations_vanishing")
