@@ -159,6 +159,21 @@ def duration_text(seconds: float, language: str | None = None) -> str:
     return messages.word(f"training.duration_{unit}_fraction", {"value": value}, language)
 
 
+def status_words(status: str, language: str | None = None) -> str:
+    """A run's status as a student reads it: "running" (training.status_running), "выполняется"."""
+    return messages.word(f"training.status_{status}", None, language)
+
+
+class RunStatus(str):
+    """A status handed to a message as a detail: the status itself, worded in the language the
+    message is read in (the current one) when the message is formatted."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return format(status_words(str(self)), spec)
+
+
 @dataclass(frozen=True)
 class RunMessage:
     """A status or stop reason: a message code and its details, worded in any language."""
@@ -650,7 +665,7 @@ class RunBoard:
             if len(busy) >= self.settings.runs_per_student:
                 kind = busy[0].kind if busy[0].kind in ("train", "race") else "run"
                 raise InputError(f"training.busy_with_{kind}", limit=self.settings.runs_per_student,
-                                 kind=busy[0].kind, status=busy[0].run.status)
+                                 kind=busy[0].kind, status=RunStatus(busy[0].run.status))
             if token is None:
                 token = secrets.token_urlsafe(12)
                 self._entries[token] = BoardEntry(token, owner, kind, run, now)

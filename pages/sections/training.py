@@ -26,7 +26,7 @@ import torch
 from nnlib import data as datasets
 from nnlib import layers as net
 from nnlib.core import messages
-from nnlib.core.device import DEVICE_NAMES, available_devices
+from nnlib.core.device import available_devices, device_label
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
 from nnlib.data.registry import DATASETS, FAMILIES, get_dataset
@@ -44,10 +44,12 @@ from nnlib.training.runner import (
     check_run_work,
     shared_board,
     shared_slots,
+    status_words,
 )
 from nnlib.training.speed import FAST_MODE_HELP, FAST_MODE_LABEL, fast_mode_support
 from pages.components import charts
 from pages.components.dataset_explorer import choose_letters_source, show_dataset_explorer
+from pages.components.i18n import N_, _, ngettext
 from pages.components.identity import student_key
 from pages.components.presence import touch
 from pages.components.ui import KEPT, SHARED, show_input_error
@@ -59,20 +61,37 @@ RACE_KEY = "training_race"
 RUN_PARAM = "run"  # the run's token in the page's address
 DEFAULTS_OF_KEY = "training_defaults_of"  # the data set whose defaults the settings started from
 LIVE_CHART_POINTS = 400  # per line: enough to see the curve, little to send every second
+LIVE_CHART_HEIGHT = 200  # the live panel's two charts, one above the other beside the settings
+# The legend of the live charts (the stored split names stay "train" and "val").
+SPLIT_NAMES = {"train": N_("training"), "val": N_("validation")}
+# The Start button's word comes from the training catalogue: the pages catalogue's "Start" is the
+# navigation's group (Начало), and a button says something else (Запустить).
+START_LABEL = "training.start_button"
+NETWORK_SOURCES = {"preset": N_("A preset from the course"), "builder": N_("The one from the network builder")}
 # What a race's two legs share: only the optimizer and its learning rate differ between them.
 RACE_SHARED = ("dataset", "data_path", "network", "batch_size", "epochs", "seed", "device", "standardize", "fast",
                "toy_samples", "toy_noise", "toy_seed", "toy_features")
 
 
-@st.cache_resource(show_spinner="Loading iris…")
-def shared_iris() -> datasets.Dataset:
+@st.cache_resource(show_spinner=False)
+def _shared_iris() -> datasets.Dataset:
     return datasets.load_iris()
 
 
-@st.cache_resource(show_spinner="Splitting the data…", max_entries=8)
-def shared_split(dataset_name: str, source: str, seed: int, standardize: bool, _dataset: datasets.Dataset):
+def shared_iris() -> datasets.Dataset:
+    with st.spinner(_("Loading iris…")):
+        return _shared_iris()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _shared_split(dataset_name: str, source: str, seed: int, standardize: bool, _dataset: datasets.Dataset):
     """One split per (dataset, source, seed, scaling) for the whole server, read-only."""
     return datasets.split_dataset(_dataset, seed=seed, standardize=standardize)
+
+
+def shared_split(dataset_name: str, source: str, seed: int, standardize: bool, dataset: datasets.Dataset):
+    with st.spinner(_("Splitting the data…")):
+        return _shared_split(dataset_name, source, seed, standardize, dataset)
 
 
 @dataclass(frozen=True)
@@ -110,6 +129,17 @@ def _toy(locked: bool) -> DataChoice:
 # The page's widgets per family; the families, their labels and the data sets in each are the registry's.
 FAMILY_WIDGETS: dict[str, Callable[[bool], DataChoice | None]] = {"iris": _iris, "notmnist": _letters, "toy": _toy}
 DATASET_CHOICES = {name: DatasetChoice(family.label, FAMILY_WIDGETS[name]) for name, family in FAMILIES.items()}
+
+
+def grouped(number: float) -> str:
+    """A whole number with the language's thousands separator: 13,638 in English, 13 638 in Russian."""
+    separator = messages.THOUSANDS_SEPARATORS.get(messages.current_language(), ",")
+    return f"{number:,.0f}".replace(",", separator)
+
+
+def tip(field: str, title: str, number_format: str | None = None) -> dict:
+    """A tooltip line: the field's value under a title the student reads."""
+    return {"field": field, "title": title, **({"format": number_format} if number_format else {})}
 
 
 # ------------------------------------------------------------------ whose runs
@@ -180,16 +210,19 @@ def start_on_board(kind: str, run: BackgroundRun, epochs: int | None = None) -> 
 
 def show_data(locked: bool) -> DataChoice:
     """1 · Data: the dataset, its summary and the explorer; stops the page while there is none."""
-    st.header("1 · Data")
-    family = st.radio("Dataset", list(DATASET_CHOICES), horizontal=True, key="training_dataset", disabled=locked,
-                      **SHARED, format_func=lambda key: DATASET_CHOICES[key].label)
+    st.subheader(_("1 · Data"))
+    family = st.radio(_("Dataset"), list(DATASET_CHOICES), horizontal=True, key="training_dataset", disabled=locked,
+                      label_visibility="collapsed", **SHARED, format_func=lambda key: DATASET_CHOICES[key].label)
     choice = DATASET_CHOICES[family].load(locked)
     if choice is None:
         st.stop()
     take_dataset_defaults(choice.name, locked)
     dataset = choice.dataset
-    st.caption(f"**{dataset.description}** · {len(dataset.labels):,} samples · classes: {', '.join(dataset.classes)}")
-    with st.expander("Explore the data", expanded=False):
+    count = len(dataset.labels)
+    st.caption(ngettext("{count} sample · classes: {classes}", "{count} samples · classes: {classes}", count).format(
+        count=grouped(count), classes=", ".join(dataset.classes)))
+    with st.expander(_("Explore the data"), expanded=False):
+        st.caption(dataset.description)
         show_dataset_explorer(dataset, key_prefix="training_explorer")
     return choice
 
@@ -206,24 +239,26 @@ def network_choices(name: str, input_shape: tuple[int, ...]) -> list[str]:
 
 def show_network(name: str, dataset: datasets.Dataset, locked: bool) -> str | list:
     """2 · Network: a preset that fits the data, or the network builder's stack."""
-    st.header("2 · Network")
+    st.subheader(_("2 · Network"))
     input_shape = tuple(int(s) for s in dataset.features.shape[1:])
     builder_layers = st.session_state.get("builder_layers")
     builder_shape = tuple(st.session_state.get("builder_input_shape") or ())
-    sources = ["preset"] + (["builder"] if builder_layers else [])
-    source = st.radio(
-        "Network", sources, horizontal=True, key="training_network_source", disabled=locked, **SHARED,
-        format_func=lambda k: {"preset": "A preset from the course", "builder": "The one from the network builder"}[k],
-    )
+    source = "preset"
+    if builder_layers:  # a choice only once the builder has a network
+        source = st.radio(
+            _("Network"), list(NETWORK_SOURCES), horizontal=True, key="training_network_source", disabled=locked,
+            **SHARED, format_func=lambda k: _(NETWORK_SOURCES[k]),
+        )
     if source == "builder":
         if builder_shape != input_shape:
-            st.warning(f"The builder's network expects inputs of shape (N, {', '.join(map(str, builder_shape))}) "
-                       f"but this dataset's are (N, {', '.join(map(str, input_shape))}).")
+            st.warning(_("The builder's network expects inputs of shape (N, {builder}) but this dataset's are "
+                         "(N, {data}).").format(builder=", ".join(map(str, builder_shape)),
+                                                data=", ".join(map(str, input_shape))))
         return builder_layers
     fitting = network_choices(name, input_shape)
     titles = {**{key: preset.title for key, preset in net.PRESETS.items()},
               **{key: sized.title for key, sized in SIZED_NETWORKS.items()}}
-    chosen = st.selectbox("Preset", fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
+    chosen = st.selectbox(_("Preset"), fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
                           format_func=lambda k: titles.get(k, k))
     if chosen in SIZED_NETWORKS:
         st.caption(SIZED_NETWORKS[chosen].description)
@@ -235,37 +270,45 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
     settings = get_settings()
     name, dataset = choice.name, choice.dataset
     defaults = dataclasses.replace(default_config(name), **choice.settings)
-    st.header("3 · Optimizer and schedule")
-    left, middle, right = st.columns(3)
-    with left:
-        optimizer_key = st.selectbox("Optimizer", list(OPTIMIZERS), key="training_optimizer", disabled=locked,
-                                     **SHARED, index=list(OPTIMIZERS).index(defaults.optimizer),
-                                     format_func=lambda k: OPTIMIZERS[k].title)
-        record = OPTIMIZERS[optimizer_key]
-        lr = st.number_input("Learning rate η", min_value=1e-5, max_value=10.0, value=defaults.lr, format="%.4f",
-                             key=f"training_lr_{name}", disabled=locked, **SHARED)
-        st.latex(record.summary_formula)
-    with middle:
-        hyper = {spec.name: st.number_input(spec.label, min_value=spec.minimum, max_value=spec.maximum,
-                                            value=spec.default, step=spec.step, key=f"training_{spec.key}",
-                                            help=spec.help, disabled=locked, **SHARED)
-                 for spec in record.training_hyperparameters}
-        batch_size = st.number_input("Batch size (0 = the whole training set)", min_value=0, max_value=100_000,
-                                     value=defaults.batch_size, step=16, key=f"training_batch_{name}",
-                                     disabled=locked, **SHARED)
-        epochs = st.number_input("Epochs", min_value=1, max_value=settings.max_epochs, value=defaults.epochs,
-                                 key=f"training_epochs_{name}", disabled=locked, **SHARED)
-    with right:
-        device = st.selectbox("Device", available_devices(), key="training_device", disabled=locked, **KEPT,
-                              format_func=DEVICE_NAMES.get)
-        fast = show_fast_mode_switch(device, locked)
-        seed = st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, key="training_seed",
-                               disabled=locked, **SHARED)
-        with st.expander("Stop early when…"):
-            target_acc = st.number_input("validation accuracy reaches (%) — 0 = off", 0.0, 100.0, 0.0,
-                                         key="training_target_acc", disabled=locked, **SHARED)
-            patience = st.number_input("no better validation loss for N epochs — 0 = off", 0, 1000, 0,
-                                       key="training_patience", disabled=locked, **SHARED)
+    st.subheader(_("3 · Optimizer and schedule"))
+    # One row per pair, so that a label on two lines moves only its own row.
+    left, right = st.columns(2)
+    optimizer_key = left.selectbox(_("Optimizer"), list(OPTIMIZERS), key="training_optimizer", disabled=locked,
+                                   **SHARED, index=list(OPTIMIZERS).index(defaults.optimizer),
+                                   format_func=lambda k: OPTIMIZERS[k].title)
+    record = OPTIMIZERS[optimizer_key]
+    lr = right.number_input(_("Learning rate η"), min_value=1e-5, max_value=10.0, value=defaults.lr, format="%.4f",
+                            key=f"training_lr_{name}", disabled=locked, **SHARED)
+    left, right = st.columns(2)
+    batch_size = left.number_input(_("Batch size (0 = the whole training set)"), min_value=0, max_value=100_000,
+                                   value=defaults.batch_size, step=16, key=f"training_batch_{name}",
+                                   disabled=locked, **SHARED)
+    epochs = right.number_input(_("Epochs"), min_value=1, max_value=settings.max_epochs, value=defaults.epochs,
+                                key=f"training_epochs_{name}", disabled=locked, **SHARED)
+    # The optimizer's own hyperparameters two to a row; the formula beside a single one, else below.
+    specs = record.training_hyperparameters
+    hyper, formula_place = {}, st.container()
+    for start in range(0, len(specs), 2):
+        columns = st.columns(2)
+        for column, spec in zip(columns, specs[start:start + 2], strict=False):
+            hyper[spec.name] = column.number_input(spec.label, min_value=spec.minimum, max_value=spec.maximum,
+                                                   value=spec.default, step=spec.step, key=f"training_{spec.key}",
+                                                   help=spec.help, disabled=locked, **SHARED)
+        if len(specs) == 1:
+            formula_place = columns[1]
+    formula_place.latex(record.summary_formula)
+    left, right = st.columns(2)
+    device = left.selectbox(_("Device"), available_devices(), key="training_device", disabled=locked, **KEPT,
+                            format_func=device_label)
+    seed = right.number_input(_("Seed"), min_value=0, max_value=2**31 - 1, value=0, key="training_seed",
+                              help=_("The seed of the random split, of the initial weights and of the batches' "
+                                     "order: the same seed repeats the same run."), disabled=locked, **SHARED)
+    fast = show_fast_mode_switch(device, locked)
+    with st.expander(_("Stop early when…")):
+        target_acc = st.number_input(_("validation accuracy reaches (%) — 0 = off"), 0.0, 100.0, 0.0,
+                                     key="training_target_acc", disabled=locked, **SHARED)
+        patience = st.number_input(_("no better validation loss for N epochs — 0 = off"), 0, 1000, 0,
+                                   key="training_patience", disabled=locked, **SHARED)
     return dataclasses.replace(
         defaults, data_path=dataset.source_path, network=network,
         optimizer=optimizer_key, lr=float(lr), **{key: float(value) for key, value in hyper.items()},
@@ -340,33 +383,33 @@ def start(config: TrainConfig, dataset: datasets.Dataset, epochs: int | None = N
 
 def show_controls(config: TrainConfig, dataset: datasets.Dataset, locked: bool) -> None:
     """4 · Train: Start, Pause, Resume, +1 epoch, Stop, Reset."""
-    st.header("4 · Train")
+    st.subheader(_("4 · Train"))
     run = current_run()
-    buttons = st.columns(6)
+    buttons = st.container(horizontal=True)
     status = run.status if run else "ready"
     ended = run is not None and run.finished
-    if buttons[0].button("Start", type="primary", key="training_start",
-                         disabled=run is not None and (run.in_progress or ended)):
+    if buttons.button(messages.word(START_LABEL), type="primary", key="training_start",
+                      disabled=run is not None and (run.in_progress or ended)):
         start(config, dataset)
-    if buttons[1].button("Pause", key="training_pause", disabled=status not in (QUEUED, RUNNING),
-                         help="Pausing gives the training slot back to the class; Resume queues again."):
+    if buttons.button(_("Pause"), key="training_pause", disabled=status not in (QUEUED, RUNNING),
+                      help=_("Pausing gives the training slot back to the class; Resume queues again.")):
         run.pause()
         st.rerun()
-    if buttons[2].button("Resume", key="training_resume", disabled=status != PAUSED):
+    if buttons.button(_("Resume"), key="training_resume", disabled=status != PAUSED):
         run.resume()
         st.rerun()
-    if buttons[3].button("+1 epoch", key="training_step", help="Train exactly one more epoch, then wait "
-                         "(from a pause: finish the epoch under way)",
-                         disabled=ended or status in (QUEUED, RUNNING)):
+    if buttons.button(_("+1 epoch"), key="training_step", help=_("Train exactly one more epoch, then wait "
+                                                                 "(from a pause: finish the epoch under way)"),
+                      disabled=ended or status in (QUEUED, RUNNING)):
         if status == PAUSED:
             run.step_epoch()
             st.rerun()
         else:
             start(config, dataset, epochs=1)
-    if buttons[4].button("Stop", key="training_stop", disabled=status not in IN_PROGRESS):
+    if buttons.button(_("Stop"), key="training_stop", disabled=status not in IN_PROGRESS):
         run.stop()
         st.rerun()
-    if buttons[5].button("Reset", key="training_reset", disabled=run is None):
+    if buttons.button(_("Reset"), key="training_reset", disabled=run is None):
         if run is not None:
             shared_board().drop(run)
             run.stop()
@@ -374,7 +417,7 @@ def show_controls(config: TrainConfig, dataset: datasets.Dataset, locked: bool) 
         st.query_params.pop(RUN_PARAM, None)
         st.rerun()
     if locked:
-        st.caption("Settings are locked while this run exists: press Reset to change them.")
+        st.caption(_("Settings are locked while this run exists: press Reset to change them."))
 
 
 # ------------------------------------------------------------------ the live panel
@@ -395,81 +438,89 @@ def draw_live(active: BackgroundRun) -> None:
     total = active.config.epochs
     done_fraction = (progress.epoch + (progress.batch / progress.batches if progress.batches and
                                        progress.status in ("running", "paused") else 0)) / total
-    if progress.status == "queued":
-        st.info(f"Waiting for a free training slot: you are number {progress.queue_position} in the queue "
-                f"({shared_slots().active} run(s) training on this server). It starts by itself.",
+    if progress.status == QUEUED:
+        active_runs = shared_slots().active
+        st.info(ngettext("Waiting for a free training slot: you are number {position} in the queue ({count} run "
+                         "training on this server). It starts by itself.",
+                         "Waiting for a free training slot: you are number {position} in the queue ({count} runs "
+                         "training on this server). It starts by itself.", active_runs).format(
+                    position=progress.queue_position, count=active_runs),
                 icon=":material/hourglass_top:")
     elif progress.status == PAUSED:
-        st.info(progress.message or "Paused: the training slot is free for others until you resume.",
+        st.info(progress.message or _("Paused: the training slot is free for others until you resume."),
                 icon=":material/pause_circle:")
-    shown_epoch = min(progress.epoch + 1, total) if progress.status == "running" else progress.epoch
-    label = (f"{progress.status.capitalize()} · epoch {shown_epoch}/{total}"
-             f" · batch {progress.batch}/{progress.batches} · {progress.samples_per_s:,.0f} samples/s")
+    shown_epoch = min(progress.epoch + 1, total) if progress.status == RUNNING else progress.epoch
+    speed = round(progress.samples_per_s)
+    label = ngettext("{status} · epoch {epoch}/{total} · batch {batch}/{batches} · {speed} sample/s",
+                     "{status} · epoch {epoch}/{total} · batch {batch}/{batches} · {speed} samples/s", speed).format(
+        status=status_words(progress.status).capitalize(), epoch=shown_epoch, total=total, batch=progress.batch,
+        batches=progress.batches, speed=grouped(speed))
     st.progress(min(max(done_fraction, 0.0), 1.0), text=label)
     if progress.message and progress.status in ("failed", "stopped", "finished", "ready"):
         (st.error if progress.status == "failed" else st.caption)(progress.message)
     frame = history_frame(active)
     if frame.empty and not progress.batch_losses:
-        st.caption("The charts appear after the first batches.")
+        st.caption(_("The charts appear after the first batches."))
         return
-    chart_left, chart_right = st.columns(2)
-    names = {"train": "training", "val": "validation"}
+    names = {split: _(word) for split, word in SPLIT_NAMES.items()}
     frame["split"] = frame["split"].map(names)
     epochs = frame.to_dict("records")
     color = charts.nominal("split", scale={"domain": list(names.values())})
-    epoch = charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1})
-    with chart_left:
-        layers = []
-        if progress.batch_losses:
-            batches = [{"epoch": at, "loss": loss}
-                       for at, loss in charts.every_nth(progress.batch_losses, LIVE_CHART_POINTS)]
-            layers.append(charts.layer(batches, {"type": "line", "opacity": 0.35, "color": "#888"},
-                                       x=epoch, y=charts.quantitative("loss", "loss")))
-        if epochs:
-            layers.append(charts.layer(epochs, {"type": "line", "point": True}, x=epoch,
-                                       y=charts.quantitative("loss", "loss"), color=color,
-                                       tooltip=charts.tooltip("epoch", "split", {"field": "loss", "format": ".4f"})))
-        charts.show("Loss (grey: per batch)", 260, *layers)
-    with chart_right:
-        if epochs:
-            charts.show("Accuracy", 260, charts.layer(
-                epochs, {"type": "line", "point": True}, x=epoch, color=color,
-                y=charts.quantitative("accuracy", "accuracy", axis={"format": "%"}, scale={"domain": [0, 1]}),
-                tooltip=charts.tooltip("epoch", "split", {"field": "accuracy", "format": ".2%"})))
+    epoch = charts.quantitative("epoch", _("epoch"), axis={"format": "d", "tickMinStep": 1})
+    layers = []
+    if progress.batch_losses:
+        batches = [{"epoch": at, "loss": loss}
+                   for at, loss in charts.every_nth(progress.batch_losses, LIVE_CHART_POINTS)]
+        layers.append(charts.layer(batches, {"type": "line", "opacity": 0.35, "color": "#888"},
+                                   x=epoch, y=charts.quantitative("loss", "")))
+    if epochs:
+        layers.append(charts.layer(epochs, {"type": "line", "point": True}, x=epoch,
+                                   y=charts.quantitative("loss", ""), color=color,
+                                   tooltip=charts.tooltip(tip("epoch", _("epoch")), tip("split", _("split")),
+                                                          tip("loss", _("loss"), ".4f"))))
+    charts.show(_("Loss (grey: per batch)"), LIVE_CHART_HEIGHT, *layers)  # the titles name the y axes
+    if epochs:
+        charts.show(_("Accuracy"), LIVE_CHART_HEIGHT, charts.layer(
+            epochs, {"type": "line", "point": True}, x=epoch, color=color,
+            y=charts.quantitative("accuracy", "", axis={"format": "%"}, scale={"domain": [0, 1]}),
+            tooltip=charts.tooltip(tip("epoch", _("epoch")), tip("split", _("split")),
+                                   tip("accuracy", _("accuracy"), ".2%"))))
 
 
 def draw_insights(progress) -> None:
     """Gradient norms per layer (vanishing / exploding) and dead ReLU units, as the run goes."""
-    st.markdown("**Inside the network**")
-    left, right = st.columns(2)
-    with left:
+    with st.expander(_("Inside the network: gradient norms and dead ReLU units")):
         # Thin by sample time, not by row: every layer keeps the same points.
-        times = set(charts.every_nth(sorted({at for at, _, _ in progress.grad_norms}), LIVE_CHART_POINTS))
+        times = set(charts.every_nth(sorted({at for at, _layer, _norm in progress.grad_norms}), LIVE_CHART_POINTS))
         norms = [{"epoch": at, "layer": layer, "norm": norm}
                  for at, layer, norm in progress.grad_norms if norm > 0 and at in times]
         if norms:
-            charts.show("Gradient norm of each Linear layer's weights", 220, charts.layer(
+            charts.show(_("Gradient norm of each Linear layer's weights"), 200, charts.layer(
                 norms, {"type": "line"},
-                x=charts.quantitative("epoch", "epoch"),
+                x=charts.quantitative("epoch", _("epoch")),
                 y=charts.quantitative("norm", "‖∂L/∂W‖", scale={"type": "log"}),
                 color=charts.nominal("layer"),
-                tooltip=charts.tooltip("layer", "epoch", {"field": "norm", "format": ".3g"})))
-            st.caption("Norms shrinking towards zero layer by layer mean vanishing gradients; norms growing "
-                       "without bound mean exploding ones (lower the learning rate).")
-    with right:
+                tooltip=charts.tooltip(tip("layer", _("layer")), tip("epoch", _("epoch")),
+                                       tip("norm", "‖∂L/∂W‖", ".3g"))))
+            st.caption(_("Norms shrinking towards zero layer by layer mean vanishing gradients; norms growing "
+                         "without bound mean exploding ones (lower the learning rate)."))
         if progress.dead_units:
-            dead = [{"epoch": epoch, "layer": f"ReLU at position {relu}", "dead": count, "units": units,
-                     "share": count / units} for epoch, relu, count, units in progress.dead_units]
-            charts.show("Dead ReLU units (0 for every validation sample)", 220, charts.layer(
+            dead = [{"epoch": epoch, "layer": _("ReLU at position {position}").format(position=relu), "dead": count,
+                     "units": units, "share": count / units} for epoch, relu, count, units in progress.dead_units]
+            charts.show(_("Dead ReLU units"), 200, charts.layer(
                 dead, {"type": "line", "point": True},
-                x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
-                y=charts.quantitative("share", "dead units", axis={"format": "%"}, scale={"domain": [0, 1]}),
+                x=charts.quantitative("epoch", _("epoch"), axis={"format": "d", "tickMinStep": 1}),
+                y=charts.quantitative("share", _("dead units"), axis={"format": "%"}, scale={"domain": [0, 1]}),
                 color=charts.nominal("layer"),
-                tooltip=charts.tooltip("layer", "epoch", "dead", "units", {"field": "share", "format": ".1%"})))
-            st.caption("A dead unit passes no gradient, so it stops learning. Many dead units: try a smaller "
-                       "learning rate or LeakyReLU.")
+                tooltip=charts.tooltip(tip("layer", _("layer")), tip("epoch", _("epoch")),
+                                       tip("dead", _("dead units")), tip("units", _("units in the layer")),
+                                       tip("share", _("share"), ".1%"))))
+            st.caption(_("A unit is dead when it outputs 0 for every validation sample: it passes no gradient, so "
+                         "it stops learning. Many dead units: try a smaller learning rate or LeakyReLU."))
         elif progress.epoch:
-            st.caption("This network has no ReLU, so no unit can die.")
+            st.caption(_("This network has no ReLU, so no unit can die."))
+        if not norms and not progress.epoch:
+            st.caption(_("The gradient norms appear after the first batches, the dead units after the first epoch."))
 
 
 def redraw_seconds(active: BackgroundRun | None) -> float | None:
@@ -492,7 +543,7 @@ def live_panel(watched_status: str | None) -> None:
     touch()  # the panel's ticks are this student's heartbeat
     active = current_run()
     if active is None:
-        st.caption("Press Start to train, or Step one epoch to go slowly.")
+        st.caption(_("Press Start to train, or +1 epoch to go one epoch at a time."))
         return
     draw_live(active)
     if DATASETS[active.config.dataset].toy:
@@ -516,15 +567,15 @@ def show_results(dataset: datasets.Dataset) -> None:
     if run is None or not run.finished or run.is_alive:
         return
     trainer = run.trainer
-    st.header("5 · Results on the test set")
+    st.header(_("5 · Results on the test set"))
     test_loss, test_acc = trainer.state["test_loss"], trainer.state["test_acc"]
     metrics = st.columns(4)
-    metrics[0].metric("Test accuracy", f"{test_acc:.2%}")
-    metrics[1].metric("Test loss", f"{test_loss:.4f}")
-    metrics[2].metric("Epochs", trainer.epoch)
-    metrics[3].metric("Samples / s", f"{trainer.summary()['samples_per_s']:,.0f}")
-    st.caption(f"Stopped because {trainer.stop_reason}. Accuracy = correct predictions / test samples "
-               f"= {round(test_acc * len(trainer.test_y))} / {len(trainer.test_y)}.")
+    metrics[0].metric(_("Test accuracy"), f"{test_acc:.2%}")
+    metrics[1].metric(_("Test loss"), f"{test_loss:.4f}")
+    metrics[2].metric(_("Epochs"), trainer.epoch)
+    metrics[3].metric(_("Samples / s"), grouped(trainer.summary()["samples_per_s"]))
+    st.caption(_("Stopped because {reason}. Accuracy = correct predictions / test samples = {correct} / {total}.").format(
+        reason=trainer.stop_reason, correct=round(test_acc * len(trainer.test_y)), total=len(trainer.test_y)))
     predicted, true = trainer.predict("test")
     classes = list(trainer.classes)
     show_confusion(confusion_matrix(predicted, true, len(classes)), classes)
@@ -532,12 +583,12 @@ def show_results(dataset: datasets.Dataset) -> None:
     buffer = io.BytesIO()
     torch.save(trainer.weights(), buffer)
     downloads = st.columns(2)
-    downloads[0].download_button("Download the trained weights (.pt)", buffer.getvalue(),
+    downloads[0].download_button(_("Download the trained weights (.pt)"), buffer.getvalue(),
                                  file_name=f"{trainer.config.dataset}_weights.pt", key="training_download_weights",
-                                 help="Load with torch.load(path, weights_only=True) into the same nn.Sequential.")
-    downloads[1].download_button("Download the config (.json)", json.dumps(trainer.config.to_dict(), indent=2),
+                                 help=_("Load with torch.load(path, weights_only=True) into the same nn.Sequential."))
+    downloads[1].download_button(_("Download the config (.json)"), json.dumps(trainer.config.to_dict(), indent=2),
                                  file_name=f"{trainer.config.dataset}_config.json", key="training_download_config")
-    with st.expander("The PyTorch code that reproduces this run"):
+    with st.expander(_("The PyTorch code that reproduces this run")):
         st.code(reproduce_code(trainer.config), language="python")
 
 
@@ -548,18 +599,22 @@ def show_confusion(matrix: torch.Tensor, classes: list[str]) -> None:
     )
     cm_left, cm_right = st.columns([3, 2])
     with cm_left:
-        base = alt.Chart(cm_frame).encode(x=alt.X("predicted:N", sort=classes), y=alt.Y("true:N", sort=classes))
+        base = alt.Chart(cm_frame).encode(x=alt.X("predicted:N", sort=classes, title=_("predicted")),
+                                          y=alt.Y("true:N", sort=classes, title=_("true")))
         st.altair_chart(
-            (base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="oranges")))
+            (base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="oranges"), title=_("count")),
+                                     tooltip=[alt.Tooltip("true:N", title=_("true")),
+                                              alt.Tooltip("predicted:N", title=_("predicted")),
+                                              alt.Tooltip("count:Q", title=_("count"))])
              + base.mark_text().encode(text="count:Q"))
-            .properties(title="Confusion matrix (rows: true class)", height=300),
+            .properties(title=_("Confusion matrix (rows: true class)"), height=300),
             width="stretch",
         )
     with cm_right:
         per_class = matrix.diag().double() / matrix.sum(dim=1).clamp(min=1).double()
         st.dataframe(
-            pd.DataFrame({"class": classes, "test samples": matrix.sum(dim=1).tolist(),
-                          "accuracy": [f"{v:.1%}" for v in per_class.tolist()]}),
+            pd.DataFrame({_("class"): classes, _("test samples"): matrix.sum(dim=1).tolist(),
+                          _("accuracy"): [f"{v:.1%}" for v in per_class.tolist()]}),
             hide_index=True, width="stretch",
         )
 
@@ -572,9 +627,9 @@ def show_misclassified(run: BackgroundRun, dataset: datasets.Dataset, predicted:
     wrong = (predicted != true).nonzero().flatten()[:24]
     split = run.legs[0].split
     split_stats = (split.mean, split.std) if split.mean is not None else None
-    st.subheader(f"Misclassified ({int((predicted != true).sum())} of {len(true)})")
+    st.subheader(_("Misclassified ({wrong} of {total})").format(wrong=int((predicted != true).sum()), total=len(true)))
     if len(wrong) == 0:
-        st.success("Every test sample is classified correctly.")
+        st.success(_("Every test sample is classified correctly."))
     elif trainer.test_x.dim() == 3:
         images = trainer.test_x[wrong].cpu()
         low = images.amin(dim=(1, 2), keepdim=True)
@@ -590,8 +645,8 @@ def show_misclassified(run: BackgroundRun, dataset: datasets.Dataset, predicted:
         known = dataset.feature_names if dataset.name == trainer.config.dataset else None
         names = list(known or [f"x{i}" for i in range(rows.shape[1])])
         table = pd.DataFrame(rows, columns=names)
-        table["true"] = [classes[int(true[i])] for i in wrong]
-        table["predicted"] = [classes[int(predicted[i])] for i in wrong]
+        table[_("true")] = [classes[int(true[i])] for i in wrong]
+        table[_("predicted")] = [classes[int(predicted[i])] for i in wrong]
         st.dataframe(table, hide_index=True)
 
 
@@ -600,12 +655,11 @@ def show_misclassified(run: BackgroundRun, dataset: datasets.Dataset, predicted:
 
 def show_race(config: TrainConfig, dataset: datasets.Dataset) -> None:
     """Two optimizers on the same data, network, seed and schedule, trained in turn in one slot."""
-    st.header("Race two optimizers")
-    st.markdown(
+    st.caption(_(
         "The same data, network, seed, batch size and epochs as above; only the optimizer and its learning rate "
         "differ, so the curves show what the optimizer alone changes. The two train in turn, one epoch each, "
         "in one training slot."
-    )
+    ))
     race = current_race()
     if race is not None and not race.in_progress and any(
             getattr(race.config, name) != getattr(config, name) for name in RACE_SHARED):
@@ -619,16 +673,16 @@ def show_race(config: TrainConfig, dataset: datasets.Dataset) -> None:
     for column, side, default_optimizer, default_lr in ((race_columns[0], "a", "sgd", 0.1),
                                                         (race_columns[1], "b", "adam", 0.01)):
         with column:
-            chosen = st.selectbox(f"Optimizer {side.upper()}", list(OPTIMIZERS),
+            chosen = st.selectbox(_("Optimizer {side}").format(side=side.upper()), list(OPTIMIZERS),
                                   key=f"training_race_{side}_optimizer", index=list(OPTIMIZERS).index(default_optimizer),
                                   disabled=racing, **KEPT, format_func=lambda k: OPTIMIZERS[k].title)
-            rate = st.number_input(f"Learning rate {side.upper()}", min_value=1e-5, max_value=10.0, value=default_lr,
+            rate = st.number_input(_("Learning rate {side}").format(side=side.upper()), min_value=1e-5, max_value=10.0, value=default_lr,
                                    format="%.4f", key=f"training_race_{side}_lr", disabled=racing, **KEPT)
             rivals.append((f"{side.upper()}: {OPTIMIZERS[chosen].title}, η={rate:g}", chosen, float(rate)))
     race_buttons = st.columns(2)
-    if race_buttons[0].button("Race", type="primary", key="training_race_start", disabled=racing):
+    if race_buttons[0].button(_("Race"), type="primary", key="training_race_start", disabled=racing):
         start_race(config, dataset, rivals, race)
-    if race_buttons[1].button("Stop the race", key="training_race_stop", disabled=not racing):
+    if race_buttons[1].button(_("Stop the race"), key="training_race_stop", disabled=not racing):
         race.stop()
         st.rerun()
     st.fragment(race_panel, run_every=redraw_seconds(race))(race.status if race is not None else None)
@@ -660,26 +714,31 @@ def race_panel(watched_status: str | None) -> None:
         return
     legs = active.legs
     rows = [
-        {"epoch": r.epoch_index, "optimizer": leg.label, "validation loss": r.val_loss, "validation accuracy": r.val_acc}
+        {"epoch": r.epoch_index, "optimizer": leg.label, "loss": r.val_loss, "accuracy": r.val_acc}
         for leg in legs for r in leg.history()
     ]
-    st.caption(f"{active.status.capitalize()} · " + " · ".join(f"{leg.label}: epoch {leg.epoch}" for leg in legs))
+    st.caption(" · ".join([status_words(active.status).capitalize(),
+                           *(_("{leg}: epoch {epoch}").format(leg=leg.label, epoch=leg.epoch) for leg in legs)]))
     progress = active.progress()
     if progress.status == QUEUED:
-        st.info(f"Waiting for a free training slot: number {progress.queue_position} in the queue.",
-                icon=":material/hourglass_top:")
+        st.info(_("Waiting for a free training slot: number {position} in the queue.").format(
+            position=progress.queue_position), icon=":material/hourglass_top:")
     elif progress.message and progress.status != "finished":
         st.caption(progress.message)
     if rows:
         left, right = st.columns(2)
-        for column, measure, axis in ((left, "validation loss", {}), (right, "validation accuracy", {"format": "%"})):
+        for column, field, title, measure, axis, number_format in (
+                (left, "loss", _("Validation loss"), _("loss"), {}, ".4f"),
+                (right, "accuracy", _("Validation accuracy"), _("accuracy"), {"format": "%"}, ".2%")):
             with column:
-                charts.show(measure.capitalize(), 240, charts.layer(
+                charts.show(title, 240, charts.layer(
                     rows, {"type": "line", "point": True},
-                    x=charts.quantitative("epoch", "epoch", axis={"format": "d", "tickMinStep": 1}),
-                    y=charts.quantitative(measure, measure, axis=axis), color=charts.nominal("optimizer"),
-                    tooltip=charts.tooltip("optimizer", "epoch", {"field": measure, "format": ".4f"})))
+                    x=charts.quantitative("epoch", _("epoch"), axis={"format": "d", "tickMinStep": 1}),
+                    y=charts.quantitative(field, "", axis=axis), color=charts.nominal("optimizer"),
+                    tooltip=charts.tooltip(tip("optimizer", _("optimizer")), tip("epoch", _("epoch")),
+                                           tip(field, measure, number_format))))
     if active.finished:
-        st.markdown(" · ".join(f"**{leg.label}** test accuracy {leg.trainer.state['test_acc']:.2%}" for leg in legs))
+        st.markdown(" · ".join(_("**{leg}** test accuracy {accuracy:.2%}").format(
+            leg=leg.label, accuracy=leg.trainer.state["test_acc"]) for leg in legs))
     if active.status != watched_status:
         st.rerun()
