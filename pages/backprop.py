@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import predict
+from pages.components.i18n import _
 from pages.components.startup import use_app_navigation
 from pages.sections import backprop as sections
 
@@ -17,19 +18,13 @@ use_app_navigation()
 
 sections.init_state()
 
-st.title("Backpropagation")
-st.markdown(
-    "A network learns by nudging each weight against the gradient of the loss. Backpropagation gets "
-    "every gradient with the chain rule, layer by layer from the loss back to the input. Below: the "
-    "two-layer network of course text 003 worked out by hand with your numbers, next to what PyTorch's "
-    "autograd gets, then the mistakes with autograd that trip students up, each run for real."
-)
+st.title(_("Backpropagation"))
+st.markdown(_(
+    "A network learns by nudging each weight against the gradient of the loss; backpropagation gets every "
+    "gradient with the chain rule, from the loss back to the input. Below: course text 003's network by hand "
+    "next to PyTorch's autograd, then the autograd mistakes that trip students up, each run for real."
+))
 
 predict.ask("backprop")  # predict, then run: the course's questions for this page
 sections.show_chain_rule()
-
-st.header("What trips students up")
-sections.show_accumulation()
-sections.show_in_place_update()
-sections.show_train_and_eval()
-sections.show_no_grad_savings()
+sections.show_mistakes()  # secondary: one tab per mistake

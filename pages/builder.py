@@ -11,6 +11,7 @@ import streamlit as st
 
 from nnlib.core.settings import get_settings
 from nnlib.layers import analyze, dataset_problems
+from pages.components.i18n import _
 from pages.components.startup import use_app_navigation
 from pages.sections import builder as sections
 
@@ -27,15 +28,17 @@ specs = sections.current_specs()
 summary = analyze(specs, input_shape, loss=st.session_state["builder_loss"], settings=settings)
 misfits = [] if planned == sections.NO_DATASET else dataset_problems(summary, planned)
 sections.show_dataset_check(check_col, planned, misfits)
-sections.show_architecture(summary)
+sections.show_network_problems(summary)
 
+# The first screen: the stack editor next to its shapes, parameter count and print(model).
 editor, overview = st.columns([1, 1], gap="large")
 with editor:
     sections.show_layers(summary, input_shape, settings)
 with overview:
     sections.show_overview(summary, input_shape, settings)
+    sections.show_printed_model(specs, summary, settings)
 
-sections.show_printed_model(specs, summary, settings)
+sections.show_architecture(summary)
 sections.show_forward_pass(specs, summary, input_shape, settings)
 sections.show_export(specs, summary, input_shape, settings)
-st.caption("This network stays in the session: the Training page can train it.")
+st.caption(_("This network stays in the session: the Training page can train it."))

@@ -27,6 +27,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import batch_shape_text, tensor_literal
 from nnlib.core.params import Param
@@ -38,6 +39,7 @@ from nnlib.layers import (
     PLANNED_DATASETS,
     PRESETS,
     Fix,
+    LayerKind,
     LayerSpec,
     NetworkSummary,
     Problem,
@@ -57,6 +59,7 @@ from nnlib.layers import (
     suggested_layer,
     trace_forward,
 )
+from pages.components.i18n import N_, _, ngettext
 from pages.components.ui import KEPT, SHARED, plain_markdown, show_input_error
 
 LAYERS = "builder_layers"
@@ -72,7 +75,11 @@ COURSE_004_X = "[[0.4, -0.5, 0.9], [0.3, 0.2, -0.1], [0.1, 0.7, -0.2]]"
 DEFAULT_STACK_TEXT = stack_text(layers_to_data(PRESETS[DEFAULT_PRESET].layers))
 # The widgets below the overview are drawn on every run, even while the stack is broken: a
 # widget that skips a run comes back showing its default instead of the value it still holds.
-FIX_FIRST = "Fix the problems above first: this part needs a network that can run."
+FIX_FIRST = N_("Fix the problems above first: this part needs a network that can run.")
+SAMPLE_SOURCES = {"Random": N_("Random"), "Typed": N_("Typed")}  # the stored value is the English key
+# Code a student reads (the same in every language): titles that are PyTorch calls.
+PRINT_MODEL = "print(model)"
+SEQUENTIAL_TAB = "nn.Sequential"
 
 state = st.session_state
 
@@ -125,9 +132,8 @@ def _open_link(settings: Settings) -> None:
         try:
             _set_stack(stack_from_link(text, settings))
         except InputError as error:
-            # The message quotes the link's text (a layer kind, a parameter name): shown as typed.
-            state[LINK_PROBLEM] = (f"The network in this link could not be used: {plain_markdown(error.message)} "
-                                   "The default network is shown instead.")
+            # Kept as the error, worded where it is shown (in the language of the moment).
+            state[LINK_PROBLEM] = error
     shape_text = st.query_params.get("builder_input_text")
     if shape_text is not None:
         try:
@@ -267,6 +273,11 @@ def _new_typed_sample() -> None:
 # ---------------------------------------------------------------- drawing helpers
 
 
+def _grouped(number: int) -> str:
+    """A whole number with the language's thousands separator: 203,530 or 203 530."""
+    return f"{number:,}".replace(",", messages.THOUSANDS_SEPARATORS.get(messages.current_language(), ","))
+
+
 def _number_format(step: float | None) -> str:
     if step is None or step >= 0.01:
         return "%.2f"
@@ -275,16 +286,17 @@ def _number_format(step: float | None) -> str:
     return "%.1e"
 
 
-def _param_widget(spec: Param, row_id: int, container) -> None:
-    key = _widget_key(row_id, spec.name)
+def _param_widget(kind: LayerKind, spec: Param, row_id: int, container) -> None:
+    # The label is the PyTorch keyword (in_features, p, dim): the same in every language.
+    key, label, help_text = _widget_key(row_id, spec.name), spec.name, kind.help_for(spec) or None
     with container:
         if spec.kind == "bool":
-            st.checkbox(spec.name, key=key, help=spec.help)
+            st.checkbox(label, key=key, help=help_text)
         elif spec.kind == "int":
-            st.number_input(spec.name, step=1, format="%d", key=key, help=spec.help)
+            st.number_input(label, step=1, format="%d", key=key, help=help_text)
         else:
-            st.number_input(spec.name, step=spec.step or 0.01, format=_number_format(spec.step), key=key,
-                            help=spec.help)
+            st.number_input(label, step=spec.step or 0.01, format=_number_format(spec.step), key=key,
+                            help=help_text)
 
 
 def _show_problems(problems: tuple[Problem, ...] | list[Problem], where: str) -> None:
@@ -304,19 +316,23 @@ def _layer_row(position: int, row_id: int, summary: NetworkSummary) -> None:
     count = len(state[LAYERS])
     with st.container(border=True):
         head, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="center")
-        params = "" if row.params is None else f" · {row.params:,} parameters"
         head.markdown(f"**{position + 1}. {row.label}**")
-        head.caption(f"output `{batch_shape_text(row.output_shape)}`{params}")
-        up.button("", key=f"builder_up_{row_id}", icon=":material/arrow_upward:", help="Move up",
+        shape = batch_shape_text(row.output_shape)
+        if row.params is None:
+            head.caption(_("output `{shape}`").format(shape=shape))
+        else:
+            head.caption(ngettext("output `{shape}` · {count} parameter", "output `{shape}` · {count} parameters",
+                                  row.params).format(shape=shape, count=_grouped(row.params)))
+        up.button("", key=f"builder_up_{row_id}", icon=":material/arrow_upward:", help=_("Move up"),
                   disabled=position == 0, on_click=_move, args=(position, -1))
-        down.button("", key=f"builder_down_{row_id}", icon=":material/arrow_downward:", help="Move down",
+        down.button("", key=f"builder_down_{row_id}", icon=":material/arrow_downward:", help=_("Move down"),
                     disabled=position == count - 1, on_click=_move, args=(position, 1))
-        remove.button("", key=f"builder_remove_{row_id}", icon=":material/delete:", help="Remove this layer",
+        remove.button("", key=f"builder_remove_{row_id}", icon=":material/delete:", help=_("Remove this layer"),
                       on_click=_remove, args=(position,))
         if kind is not None and kind.params:
             columns = st.columns(max(len(kind.params), 2))
             for spec, column in zip(kind.params, columns, strict=False):
-                _param_widget(spec, row_id, column)
+                _param_widget(kind, spec, row_id, column)
         elif kind is not None:
             st.caption(kind.description)
         _show_problems(summary.problems_for(position), str(row_id))
@@ -326,130 +342,145 @@ def _layer_row(position: int, row_id: int, summary: NetworkSummary) -> None:
 
 
 def show_intro() -> None:
-    st.title("Network builder")
-    st.markdown(
+    st.title(_("Network builder"))
+    st.markdown(_(
         "Stack layers the way `nn.Sequential` does and watch the shape of the data after every layer, "
         "the number of parameters each one learns, and what `print(model)` shows. Mistakes are caught "
         "before anything runs, each with a one-click fix. The presets are the networks from the course."
-    )
+    ))
 
 
 def show_settings(settings: Settings):
     """Preset, input shape, loss and planned data set; returns the input shape, the planned data
     set and the column where the data set check goes."""
     preset_col, load_col, shape_col, loss_col = st.columns([3, 1.2, 2, 2.3], vertical_alignment="bottom")
-    preset_col.selectbox("Preset from the course", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET),
+    preset_col.selectbox(_("Preset from the course"), list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET),
                          key="builder_preset", format_func=lambda name: PRESETS[name].title, **SHARED)
-    load_col.button("Load preset", key="builder_load_preset", on_click=_load_preset, icon=":material/download:")
+    load_col.button(_("Load preset"), key="builder_load_preset", on_click=_load_preset, icon=":material/download:")
     with shape_col:
         shape_text = st.text_input(
-            "Input shape of one sample", key="builder_input_text", max_chars=settings.max_text_chars,
-            help="Without the batch dimension N: 4 for iris's four measurements, 28, 28 for a notMNIST image.",
+            _("Input shape of one sample"), key="builder_input_text", max_chars=settings.max_text_chars,
+            help=_("Without the batch dimension N: 4 for iris's four measurements, 28, 28 for a notMNIST image."),
             **SHARED,
         )
         try:
             state[INPUT_SHAPE] = list(parse_shape(shape_text, settings))
         except InputError as error:
             show_input_error(error)
-            st.caption(f"Still using the last shape that worked: {tuple(state[INPUT_SHAPE])}.")
+            st.caption(_("Still using the last shape that worked: {shape}.").format(shape=tuple(state[INPUT_SHAPE])))
     loss_col.selectbox(
-        "Loss you will train with", list(BUILDER_LOSSES), key="builder_loss",
-        help="The last layer is checked against it. " + " ".join(
+        _("Loss you will train with"), list(BUILDER_LOSSES), key="builder_loss",
+        help=_("The last layer is checked against it.") + " " + " ".join(
             f"{loss.name}: {loss.output_note}" for loss in BUILDER_LOSSES.values()),
         **SHARED,
     )
     st.caption(PRESETS[state["builder_preset"]].description)
     dataset_col, check_col = st.columns([1, 2.3], gap="medium")
     planned = dataset_col.selectbox(
-        "Planned dataset", [NO_DATASET, *PLANNED_DATASETS], key="builder_dataset",
-        format_func=lambda name: "Not decided yet" if name == NO_DATASET else PLANNED_DATASETS[name].title,
-        help="The data set you will train this network on in the Training page: its input shape and its "
-             "number of classes are checked here, before anything runs.",
+        _("Planned dataset"), [NO_DATASET, *PLANNED_DATASETS], key="builder_dataset",
+        format_func=lambda name: _("Not decided yet") if name == NO_DATASET else PLANNED_DATASETS[name].title,
+        help=_("The data set you will train this network on in the Training page: its input shape and its "
+               "number of classes are checked here, before anything runs."),
         **SHARED,
     )
     if LINK_PROBLEM in state and stack_text(state[LAYERS]) == DEFAULT_STACK_TEXT:
-        st.warning(state[LINK_PROBLEM], icon=":material/link_off:")
+        problem = state[LINK_PROBLEM]
+        # The message quotes the link's text (a layer kind, a parameter name): shown as typed.
+        reason = plain_markdown(problem.words(messages.current_language()) if isinstance(problem, InputError)
+                                else str(problem))
+        st.warning(_("The network in this link could not be used: {reason} The default network is shown "
+                     "instead.").format(reason=reason), icon=":material/link_off:")
     return tuple(state[INPUT_SHAPE]), planned, check_col
 
 
 def show_dataset_check(check_col, planned: str, misfits: list[Problem]) -> None:
     """Said as soon as the plan or the network changes: not first after Start on the Training page."""
     if planned == NO_DATASET:
-        check_col.caption("Choose the data set you will train on: the builder then checks its input shape and "
-                          "its number of classes right away, before the Training page.")
+        check_col.caption(_("Choose the data set you will train on: the builder then checks its input shape and "
+                            "its number of classes right away, before the Training page."))
         return
     with check_col, st.container(key="builder_dataset_check"):
         _show_problems(misfits, "dataset")
         if not misfits:
             dataset = PLANNED_DATASETS[planned]
-            st.success(f"Fits {dataset.label}: {dataset.sample_words} in, "
-                       f"{batch_shape_text(('N', dataset.classes))} out, one score per class.",
-                       icon=":material/check_circle:")
+            st.success(_("Fits {dataset}: {sample} in, {shape} out, one score per class.").format(
+                dataset=dataset.label, sample=dataset.sample_words, shape=batch_shape_text(("N", dataset.classes))),
+                icon=":material/check_circle:")
 
 
-def show_architecture(summary: NetworkSummary) -> None:
-    st.subheader("Architecture")
+def show_network_problems(summary: NetworkSummary) -> None:
+    """What is wrong with the network as a whole, above the editor (a layer's own problems sit in its row)."""
     _show_problems(summary.problems_for(None), "network")
     if summary.errors:
         count = len(summary.errors)
-        st.error(f"{count} {'problem' if count == 1 else 'problems'} must be fixed before the network can run: "
-                 "see the layers outlined in red.", icon=":material/block:")
-    st.image(architecture_svg(summary), caption="One box per layer with its output shape; a box's height "
-             "grows with the number of features it outputs. Blue: Linear · orange: activation · purple: "
-             "normalization · grey: dropout · green: reshape; a red outline marks an error, yellow a warning.")
+        st.error(ngettext("{count} problem must be fixed before the network can run: see the layers outlined "
+                          "in red.",
+                          "{count} problems must be fixed before the network can run: see the layers outlined "
+                          "in red.", count).format(count=count), icon=":material/block:")
+
+
+def show_architecture(summary: NetworkSummary) -> None:
+    st.subheader(_("Architecture"))
+    st.image(architecture_svg(summary), caption=_(
+        "One box per layer with its output shape; a box's height grows with the number of features it "
+        "outputs. Blue: Linear · orange: activation · purple: normalization · grey: dropout · green: reshape; "
+        "a red outline marks an error, yellow a warning."))
 
 
 def show_layers(summary: NetworkSummary, input_shape: tuple[int, ...], settings: Settings) -> None:
-    st.subheader("Layers")
-    st.caption(f"Input → `{batch_shape_text(('N', *input_shape))}`")
+    st.subheader(_("Layers"))
+    st.caption(_("Input → `{shape}`").format(shape=batch_shape_text(("N", *input_shape))))
     for position, row_id in enumerate(state[ROW_IDS]):
         _layer_row(position, row_id, summary)
     full = len(state[LAYERS]) >= settings.max_layers
-    kind_col, add_col, clear_col = st.columns([3, 1.5, 1.2], vertical_alignment="bottom")
+    kind_col, add_col, clear_col = st.columns([2.4, 1.6, 1.6], vertical_alignment="bottom")
     # Which layer the Add button makes next is a passing choice, not part of the network: kept, not shared.
-    kind_col.selectbox("Layer to add", list(LAYER_KINDS), key="builder_add_kind",
+    kind_col.selectbox(_("Layer to add"), list(LAYER_KINDS), key="builder_add_kind",
                        help=LAYER_KINDS[state["builder_add_kind"]].description, **KEPT)
-    add_col.button("Add", key="builder_add", icon=":material/add:", on_click=_add_layer, args=(settings.max_layers,),
-                   disabled=full, type="primary")
-    clear_col.button("Clear", key="builder_clear", icon=":material/delete_sweep:", on_click=_clear,
+    add_col.button(_("Add"), key="builder_add", icon=":material/add:", on_click=_add_layer,
+                   args=(settings.max_layers,), disabled=full, type="primary")
+    clear_col.button(_("Clear"), key="builder_clear", icon=":material/delete_sweep:", on_click=_clear,
                      disabled=not state[LAYERS])
     if full:
-        st.caption(f"The stack has the most layers allowed here ({settings.max_layers}).")
+        st.caption(_("The stack has the most layers allowed here ({limit}).").format(limit=settings.max_layers))
 
 
 def show_overview(summary: NetworkSummary, input_shape: tuple[int, ...], settings: Settings) -> None:
-    st.subheader("Shapes and parameters")
+    st.subheader(_("Shapes and parameters"))
     total_col, out_col, layers_col = st.columns(3)
-    total_col.metric("Parameters", f"{summary.total_params:,}")
-    out_col.metric("Output shape", batch_shape_text(summary.output_shape))
-    layers_col.metric("Layers", f"{len(summary.layers)} / {settings.max_layers}")
+    total_col.metric(_("Parameters"), _grouped(summary.total_params))
+    out_col.metric(_("Output shape"), batch_shape_text(summary.output_shape))
+    layers_col.metric(_("Layers"), f"{len(summary.layers)} / {settings.max_layers}")
+    layer, shape, params = _("Layer"), _("Output shape"), _("Parameters")
     st.dataframe(
         pd.DataFrame(
-            [{"#": "", "Layer": "input", "Output shape": batch_shape_text(("N", *input_shape)), "Parameters": 0}]
-            + [{"#": str(row.index + 1), "Layer": row.label, "Output shape": batch_shape_text(row.output_shape),
-                "Parameters": row.params} for row in summary.layers]
+            [{"#": "", layer: _("input"), shape: batch_shape_text(("N", *input_shape)), params: 0}]
+            + [{"#": str(row.index + 1), layer: row.label, shape: batch_shape_text(row.output_shape),
+                params: row.params} for row in summary.layers]
         ),
         hide_index=True,
-        column_config={"Parameters": st.column_config.NumberColumn(format="localized")},
+        column_config={params: st.column_config.NumberColumn(format="localized")},
     )
     formulas = [(row, LAYER_KINDS[row.spec.kind].formula) for row in summary.layers
                 if row.params and LAYER_KINDS[row.spec.kind].formula]
     if formulas:
-        st.markdown("A Linear layer learns a weight matrix `W` of shape (out, in) and a bias `b` of "
-                    "length out; BatchNorm1d learns a scale γ and a shift β per channel:")
-        for row, formula in formulas:
-            st.latex(rf"\text{{{row.index + 1}. {row.spec.kind}:}}\quad " + formula(row.spec.params))
-        st.latex(r"\text{total} = " + " + ".join(f"{row.params:,}" for row, _ in formulas).replace(",", "{,}")
-                 + f" = {summary.total_params:,}".replace(",", "{,}"))
+        with st.expander(_("How the parameters are counted")):
+            st.markdown(_("A Linear layer learns a weight matrix `W` of shape (out, in) and a bias `b` of "
+                          "length out; BatchNorm1d learns a scale γ and a shift β per channel:"))
+            for row, formula in formulas:
+                st.latex(rf"\text{{{row.index + 1}. {row.spec.kind}:}}\quad " + formula(row.spec.params))
+            total = r"\text{" + _("total") + "}"
+            st.latex(total + " = " + " + ".join(f"{row.params:,}" for row, _formula in formulas).replace(",", "{,}")
+                     + f" = {summary.total_params:,}".replace(",", "{,}"))
 
 
 def show_printed_model(specs: list[LayerSpec], summary: NetworkSummary, settings: Settings) -> None:
-    st.subheader("print(model)")
+    st.subheader(PRINT_MODEL)
     model = build_model(specs, settings=settings) if summary.ok else None
     if model is not None:
-        st.code(str(model), language="text")
+        st.code(str(model), language="text", wrap_lines=True)
     else:
-        st.info(FIX_FIRST, icon=":material/info:")
+        st.info(_(FIX_FIRST), icon=":material/info:")
 
 
 def _sample(input_shape: tuple[int, ...], batch: int, seed: int, source: str, settings: Settings):
@@ -460,35 +491,36 @@ def _sample(input_shape: tuple[int, ...], batch: int, seed: int, source: str, se
         except InputError as error:
             show_input_error(error)
             return None
-    text = st.text_area(f"Sample of shape {batch_shape_text(('N', *input_shape))} or {input_shape}",
+    text = st.text_area(_("Sample of shape {batch_shape} or {shape}").format(
+                            batch_shape=batch_shape_text(("N", *input_shape)), shape=input_shape),
                         key="builder_sample_text", height=110, max_chars=settings.max_text_chars, **SHARED)
     try:
         return as_batch(parse_tensor(text, field="sample", settings=settings), input_shape)
     except InputError as error:
         show_input_error(error)
-        st.button(f"New random sample of shape {input_shape}", key="builder_new_sample",
+        st.button(_("New random sample of shape {shape}").format(shape=input_shape), key="builder_new_sample",
                   on_click=_new_typed_sample)
         return None
 
 
 def show_forward_pass(specs: list[LayerSpec], summary: NetworkSummary, input_shape: tuple[int, ...],
                       settings: Settings) -> None:
-    st.subheader("Forward pass")
-    st.markdown("Run a sample through the network and see the tensor after every layer. The weights are "
-                "random (PyTorch's initialization from the seed), as before any training.")
+    st.subheader(_("Forward pass"))
+    st.markdown(_("Run a sample through the network and see the tensor after every layer. The weights are "
+                  "random (PyTorch's initialization from the seed), as before any training."))
     source_col, batch_col, seed_col, mode_col = st.columns([2, 1, 1, 1.6], vertical_alignment="bottom")
-    source = source_col.radio("Sample input", ["Random", "Typed"], key="builder_sample_source", horizontal=True,
-                              **SHARED)
-    batch = batch_col.number_input("Batch size N", value=2, step=1, format="%d", key="builder_batch",
-                                   disabled=source != "Random", help="Samples in the random batch.", **SHARED)
-    seed = seed_col.number_input("Seed", value=0, step=1, format="%d", key="builder_seed",
-                                 help="Seeds both the random sample and the weights.", **SHARED)
-    train_mode = mode_col.checkbox("Training mode", key="builder_train_mode",
-                                   help="model.train(): Dropout drops values and BatchNorm1d uses the batch's "
-                                        "statistics. Off: model.eval().", **SHARED)
+    source = source_col.radio(_("Sample input"), list(SAMPLE_SOURCES), key="builder_sample_source", horizontal=True,
+                              format_func=lambda value: _(SAMPLE_SOURCES[value]), **SHARED)
+    batch = batch_col.number_input(_("Batch size N"), value=2, step=1, format="%d", key="builder_batch",
+                                   disabled=source != "Random", help=_("Samples in the random batch."), **SHARED)
+    seed = seed_col.number_input(_("Seed"), value=0, step=1, format="%d", key="builder_seed",
+                                 help=_("Seeds both the random sample and the weights."), **SHARED)
+    train_mode = mode_col.checkbox(_("Training mode"), key="builder_train_mode",
+                                   help=_("model.train(): Dropout drops values and BatchNorm1d uses the batch's "
+                                          "statistics. Off: model.eval()."), **SHARED)
     sample = _sample(input_shape, batch, seed, source, settings)
     if not summary.ok:
-        st.info(FIX_FIRST, icon=":material/info:")
+        st.info(_(FIX_FIRST), icon=":material/info:")
         return
     if sample is None:
         return
@@ -498,7 +530,7 @@ def show_forward_pass(specs: list[LayerSpec], summary: NetworkSummary, input_sha
         show_input_error(error)
         steps = []
     for number, step in enumerate(steps):
-        title = "Input" if step.index is None else f"{step.index + 1}. {step.label}"
+        title = _("Input") if step.index is None else f"{step.index + 1}. {step.label}"
         with st.expander(f"{title} → {tuple(step.shape)}", expanded=number in (0, len(steps) - 1)):
             values = step.output
             if values.dim() == 2 and values.shape[1] <= 32:
@@ -509,32 +541,33 @@ def show_forward_pass(specs: list[LayerSpec], summary: NetworkSummary, input_sha
 
 def _code_block(code: str, file_name: str, key: str) -> None:
     st.code(code, language="python")
-    st.download_button(f"Download {file_name}", code, file_name=file_name, mime="text/x-python", key=key,
-                       icon=":material/download:")
+    st.download_button(_("Download {file_name}").format(file_name=file_name), code, file_name=file_name,
+                       mime="text/x-python", key=key, icon=":material/download:")
 
 
 def show_export(specs: list[LayerSpec], summary: NetworkSummary, input_shape: tuple[int, ...],
                 settings: Settings) -> None:
-    st.subheader("Export as PyTorch code")
-    st.markdown("The same network as code you can paste into a notebook: the copy button is at the top "
-                "right of each block. Running it prints the model, the output shape and the parameter count.")
+    st.subheader(_("Export as PyTorch code"))
+    st.markdown(_("The same network as code you can paste into a notebook: the copy button is at the top "
+                  "right of each block. Running it prints the model, the output shape and the parameter count."))
     if not summary.ok:
-        st.info(FIX_FIRST, icon=":material/info:")
+        st.info(_(FIX_FIRST), icon=":material/info:")
         return
     sequential_tab, module_tab, course_tab = st.tabs(
-        ["nn.Sequential", "nn.Module class", "Sequential class, as in course 002"])
+        [SEQUENTIAL_TAB, _("nn.Module class"), _("Sequential class, as in course 002")])
     with sequential_tab:
         _code_block(sequential_code(specs, input_shape, settings=settings), "model_sequential.py",
                     "builder_download_sequential")
     with module_tab:
         _code_block(module_code(specs, input_shape, settings=settings), "model_module.py", "builder_download_module")
     with course_tab:
-        st.caption("Course 002 (B.5.2) writes its network as a class that extends nn.Sequential and adds "
-                   "each module by name, so print(model) shows the class's name and (linear0), (relu0)… "
-                   "A stack of Linear layers with one activation between them is built from layer_dims "
-                   "in the course's own loop.")
+        st.caption(_("Course 002 (B.5.2) writes its network as a class that extends nn.Sequential and adds "
+                     "each module by name, so print(model) shows the class's name and (linear0), (relu0)… "
+                     "A stack of Linear layers with one activation between them is built from layer_dims "
+                     "in the course's own loop."))
         class_name = default_class_name(state["builder_loss"])
-        st.caption(f"The class is named {class_name} after the loss you will train with (BinaryClassifier "
-                   "for a binary loss, as in the course); rename it freely in your copy.")
+        st.caption(_("The class is named {class_name} after the loss you will train with (BinaryClassifier "
+                     "for a binary loss, as in the course); rename it freely in your copy.").format(
+                         class_name=class_name))
         _code_block(sequential_class_code(specs, input_shape, class_name, settings=settings), "model_class.py",
                     "builder_download_class")

@@ -49,6 +49,11 @@ def add(app, kind: str) -> None:
     app.button(key="builder_add").click().run()
 
 
+def trace(app) -> list[str]:
+    """The forward pass's expanders, one per layer (the parameter count has one of its own)."""
+    return [e.label for e in app.expander if " → (" in e.label]
+
+
 def messages(app) -> list[str]:
     return [e.value for e in app.error] + [w.value for w in app.warning]
 
@@ -64,7 +69,7 @@ def test_opens_with_the_iris_network_from_course_004() -> None:
     assert app.code[0].value == str(build_model(PRESETS["iris"].layers))
     assert app.code[1].value == sequential_code(PRESETS["iris"].layers, (4,)).rstrip()
     # The forward pass shows each layer's output for a batch of 2.
-    assert [e.label for e in app.expander] == [
+    assert trace(app) == [
         "Input → (2, 4)", "1. Linear(4 → 16) → (2, 16)", "2. ReLU → (2, 16)", "3. Linear(16 → 3) → (2, 3)"]
     assert not messages(app)
 
@@ -234,7 +239,7 @@ def test_notmnist_shapes_and_course_004_typed_sample() -> None:
     app.button(key="builder_load_preset").click().run()
     app.radio(key="builder_sample_source").set_value("Typed").run()
     assert app.text_area(key="builder_sample_text").value.startswith("[[0.4, -0.5, 0.9]")
-    assert [e.label.split(" → ")[-1] for e in app.expander] == [
+    assert [label.split(" → ")[-1] for label in trace(app)] == [
         "(3, 3)", "(3, 10)", "(3, 10)", "(3, 20)", "(3, 20)", "(3, 1)"]
 
 

@@ -17,9 +17,15 @@ def open_page(page: object, server_url: str) -> None:
     wait_for_script(page)
     page.goto(f"{server_url}/{URL_PATH}")
     wait_for_script(page)
-    keyed(page, "backprop_saved").wait_for(timeout=60_000)
+    keyed(page, "backprop_accumulation").wait_for(timeout=60_000)  # the first mistake's tab
     wait_for_script(page)
     assert_no_exception(page)
+
+
+def open_tab(page: object, name: str) -> None:
+    """The mistakes sit in tabs: show one (the others stay in the page, hidden)."""
+    page.get_by_role("tab", name=name).click()
+    page.wait_for_timeout(500)
 
 
 
@@ -40,13 +46,15 @@ def test_course_numbers_hand_equals_autograd(server_url: str, page: object) -> N
     for value in ("2.3000", "4.1000", "−0.2200", "−1.6800"):
         assert value in text, value
     assert page.get_by_text("Same to every digit shown").count() >= 4
-    # The mistakes, run for real.
-    assert "in-place operation" in keyed(page, "backprop_inplace_error").inner_text()
+    # The mistakes, run for real, one tab each.
     table = keyed(page, "backprop_accumulation").inner_text()
     for value in ("52", "104", "156"):
         assert value in table
-    assert "64 × 784" in keyed(page, "backprop_saved").inner_text()
     screenshot(page, "backprop")
+    open_tab(page, "2 · Updating a weight in place")
+    assert "in-place operation" in keyed(page, "backprop_inplace_error").inner_text()
+    open_tab(page, "4 · What no_grad() saves")
+    assert "64 × 784" in keyed(page, "backprop_saved").inner_text()
 
 
 def test_relu_tab_and_bad_shape(server_url: str, page: object) -> None:
@@ -58,6 +66,7 @@ def test_relu_tab_and_bad_shape(server_url: str, page: object) -> None:
     assert_no_exception(page)
     assert page.get_by_text("W1 needs one row per column of X").count() == 1
     # The rest of the page keeps working.
+    open_tab(page, "2 · Updating a weight in place")
     assert "in-place operation" in keyed(page, "backprop_inplace_error").inner_text()
     page.get_by_role("button", name="Random numbers").click()
     wait_for_script(page)
