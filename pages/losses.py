@@ -9,22 +9,20 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.components import predict
+from pages.components.i18n import _
 from pages.components.startup import use_app_navigation
 from pages.sections import losses as sections
 
 use_app_navigation()
 
 # Every input is mirrored in the URL and kept across page switches (pages.components.ui.SHARED).
-st.title("Loss functions")
-st.markdown(
-    "A loss turns the model's predictions and the true values into one number: the smaller, the "
-    "better. Choose one of the course's examples or type your own tensors, choose a loss and a "
-    "reduction, and see PyTorch's value next to the same number worked out from the formula, each "
-    "element's share, the gradient, and the metrics a person can read."
-)
+# The first screen holds the inputs and the result side by side; the worked steps, the gradient
+# and numerical stability follow below it.
+st.title(_("Loss functions"))
 st.caption(
-    "Everything you type or choose here is kept in the page's address: copy it to share this "
-    "exact example, and a reload or a visit to another page loses nothing."
+    _("A loss turns the model's predictions and the true values into one number: the smaller, the "
+      "better. Choose a course example or type your own tensors: PyTorch's value appears on the right, "
+      "next to the same number worked out from the formula, with the metrics a person can read.")
 )
 
 predict.ask("losses")  # predict, then run: the course's questions for this page
@@ -43,3 +41,7 @@ if report is not None:
     sections.show_report_tabs(report)
 
 sections.show_stability()
+st.caption(
+    _("Everything you type or choose here is kept in the page's address: copy it to share this "
+      "exact example, and a reload or a visit to another page loses nothing.")
+)

@@ -7,6 +7,7 @@ steps, findings, table layout) comes from the loss's record, never from a branch
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import readable_number
 from nnlib.core.params import Param
@@ -33,6 +35,7 @@ from nnlib.losses import (
     softmax_overflow_demo,
 )
 from nnlib.losses.metrics import MetricResult, metrics_for
+from pages.components.i18n import N_, _
 from pages.components.ui import SHARED, show_input_error, tensor_frame, tensor_input
 
 DEFAULT_PRESET = "MSE — course example (004)"
@@ -47,22 +50,30 @@ SEVERITY_BOX = {"error": st.error, "warning": st.warning, "note": st.info}
 SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:", "note": ":material/info:"}
 
 REDUCTION_HELP = {
-    "mean": "Average of the per-element losses (PyTorch's default).",
-    "sum": "Sum of the per-element losses.",
-    "none": "No reduction: one loss per element (per sample for cross-entropy).",
+    "mean": N_("Average of the per-element losses (PyTorch's default)."),
+    "sum": N_("Sum of the per-element losses."),
+    "none": N_("No reduction: one loss per element (per sample for cross-entropy)."),
 }
+# Column headers of the contribution table, by the engine's row keys (translated where drawn).
 CONTRIBUTION_LABELS = {
-    "element": "element",
-    "sample": "sample",
-    "prediction": "ŷ (prediction)",
-    "scores": "scores z (logits)",
-    "target": "y (target)",
+    "element": N_("element"),
+    "sample": N_("sample"),
+    "prediction": N_("ŷ (prediction)"),
+    "scores": N_("scores z (logits)"),
+    "target": N_("y (target)"),
     "softmax": "softmax(z)",
-    "contribution": "ℓ contribution",
-    "share": "share of the sum",
+    "contribution": N_("ℓ contribution"),
+    "share": N_("share of the sum"),
     "gradient": "∂L/∂ŷ (autograd)",
-    "closed_form": "∂L/∂ŷ (formula)",
+    "closed_form": N_("∂L/∂ŷ (formula)"),
 }
+REDUCED = {"mean": N_("their mean"), "sum": N_("their sum"), "none": N_("the output, unreduced")}
+# Code names shown as labels: the same in every language.
+LOGSUMEXP = "torch.logsumexp"
+BCE_LATEX = (
+    r"\text{BCELoss: } -[y\log\sigma(x) + (1-y)\log(1-\sigma(x))]"
+    r"\qquad \text{BCEWithLogitsLoss: } \max(x,0) - xy + \log(1 + e^{-|x|})"
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,27 @@ class Chosen:
 
 
 # --------------------------------------------------------------------------- state
+
+
+def accept_linked_label(key: str, options: Iterable[Any], label_of: Callable[[Any], str]) -> None:
+    """Let a link's option label in any language choose that option, before the bound widget is drawn.
+
+    A bound select keeps the label it shows in the address, and a translated label depends on the
+    language: ``?optimizers_surface=Saddle`` opened in Russian, or a Russian link opened in English,
+    would otherwise be ignored. Only a fresh session (a link, a reload) reads the address; within a
+    session the widget keeps its value whatever the language.
+    """
+    if key in st.session_state:
+        return
+    asked = st.query_params.get(key)
+    if asked is None or asked in [label_of(option) for option in options]:
+        return  # nothing asked, or a label of the current language: Streamlit takes it as usual
+    for language in messages.languages():
+        with messages.in_language(language):
+            found = [option for option in options if label_of(option) == asked]
+        if found:
+            st.session_state[key] = found[0]
+            return
 
 
 def param_key(spec: Param) -> str:
@@ -124,24 +156,24 @@ def show_param_widgets(info: LossInfo) -> dict[str, Any]:
         key = param_key(spec)
         if spec.kind == "bool":
             params[spec.name] = st.checkbox(
-                spec.shown_label, value=spec.default, key=key, help=spec.help or None, **SHARED
+                info.param_label(spec), value=spec.default, key=key, help=info.param_help(spec) or None, **SHARED
             )
         else:
             params[spec.name] = st.number_input(
-                spec.shown_label,
+                info.param_label(spec),
                 value=spec.default,
                 key=key,
                 min_value=spec.minimum,
                 step=spec.step or 0.1,
                 format="%.3f",
-                help=spec.help or None,
+                help=info.param_help(spec) or None,
                 **SHARED,
             )
     return params
 
 
-def parse_input(label: str, key: str, default: str, help_text: str) -> torch.Tensor | None:
-    return tensor_input(label, key, default, help=help_text, height=110)
+def parse_input(label: str, key: str, default: str, help_text: str, height: int = 110) -> torch.Tensor | None:
+    return tensor_input(label, key, default, help=help_text, height=height)
 
 
 # --------------------------------------------------------------------------- the example and the inputs
@@ -150,63 +182,67 @@ def parse_input(label: str, key: str, default: str, help_text: str) -> torch.Ten
 def show_example_picker() -> str:
     """The Example menu and the button that reloads it; returns the chosen example's name."""
     preset_column, button_column = st.columns([4, 1.2], vertical_alignment="bottom")
+    accept_linked_label("losses_preset", list(PRESETS), lambda name: PRESETS[name].title)
     with preset_column:
         preset_name = st.selectbox(
-            "Example",
+            _("Example"),
             list(PRESETS),
             index=list(PRESETS).index(DEFAULT_PRESET),
+            format_func=lambda name: PRESETS[name].title,
             key="losses_preset",
             on_change=load_preset,
-            help="Choosing an example puts its numbers into the inputs below; edit them freely afterwards.",
+            help=_("Choosing an example puts its numbers into the inputs below; edit them freely afterwards."),
             **SHARED,
         )
     with button_column:
         st.button(
-            "Reload example",
+            _("Reload example"),
             key="losses_load",
             on_click=load_preset,
             icon=":material/restart_alt:",
             width="stretch",
-            help="Put the chosen example's numbers back after your own edits.",
+            help=_("Put the chosen example's numbers back after your own edits."),
         )
     return preset_name
 
 
 def show_loss_card(info: LossInfo) -> None:
-    st.markdown(f"**Prediction:** {info.prediction_spec}")
-    st.markdown(f"**Target:** {info.target_spec}")
-    st.markdown(f"**When to use:** {info.when_to_use}")
+    st.markdown(_("**Prediction:** {text}").format(text=info.prediction_spec))
+    st.markdown(_("**Target:** {text}").format(text=info.target_spec))
+    st.markdown(_("**When to use:** {text}").format(text=info.when_to_use))
 
 
 def show_inputs() -> Chosen:
     """The loss, its reduction and arguments, what it takes, and the two tensors."""
     loss_name = st.selectbox(
-        "Loss", list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED
+        _("Loss"), list(LOSSES), index=list(LOSSES).index(FIRST.loss), key="losses_loss", **SHARED
     )
     info = LOSSES[loss_name]
     reduction = st.radio(
-        "Reduction",
+        _("Reduction"),
         REDUCTIONS,
         index=REDUCTIONS.index(FIRST.reduction),
         key="losses_reduction",
         horizontal=True,
-        help=" ".join(f"{r}: {REDUCTION_HELP[r]}" for r in REDUCTIONS),
+        help=" ".join(f"{r}: {_(REDUCTION_HELP[r])}" for r in REDUCTIONS),
         **SHARED,
     )
     params = show_param_widgets(info)
-    with st.expander(f"What {info.name} takes and when to use it"):
+    with st.expander(_("{loss}: what it takes and when to use it").format(loss=info.name)):
         show_loss_card(info)
     prediction = parse_input(
-        "Prediction ŷ (the model's output)",
+        _("Prediction ŷ (the model's output)"),
         "losses_prediction_text",
         FIRST.prediction,
-        "Nested lists like [[0.6], [0.2], [0.5]], or rows of numbers on separate lines.",
+        _("Nested lists like [[0.6], [0.2], [0.5]], or rows of numbers on separate lines."),
+        height=90,
     )
     target = parse_input(
-        "Target y (the true values)",
+        _("Target y (the true values)"),
         "losses_target_text",
         FIRST.target,
-        "For CrossEntropyLoss: class numbers such as [1, 2, 0].",
+        _("For CrossEntropyLoss: class numbers such as [1, 2, 0]."),
+        height=90,
     )
     return Chosen(info, reduction, params, prediction, target)
 
@@ -222,14 +258,14 @@ def show_evaluation(chosen: Chosen) -> LossReport | None:
         if isinstance(error, RefusedInputs):
             torch_error = error.details.get("torch_error")
             if torch_error:
-                st.caption(f"PyTorch's own error message: “{torch_error}”")
+                st.caption(_("PyTorch's own error message: “{message}”").format(message=torch_error))
             for finding in error.others:
                 show_finding(finding)
         return None
     for finding in report.findings:
         show_finding(finding)
     for message in report.torch_warnings:
-        st.caption(f"PyTorch's UserWarning: “{message}”")
+        st.caption(_("PyTorch's UserWarning: “{message}”").format(message=message))
     return report
 
 
@@ -247,17 +283,26 @@ def show_example_note(place: Any, chosen: Chosen, preset_name: str) -> Preset | 
     if found is None:
         # A link or the student's own edits changed the inputs: the example's answer is not theirs.
         place.caption(
-            "The inputs below are not this example: choose another one, or press **Reload example** to "
-            "put this one back."
+            _("The inputs below are not this example: choose another one, or press **Reload example** to "
+              "put this one back.")
         )
         return None
     name, course = found
-    answer = f" The course's answer: {course.expected:.4f}." if course.expected is not None else ""
+    answer = (
+        [_("The course's answer: {answer}.").format(answer=f"{course.expected:.4f}")]
+        if course.expected is not None
+        else []
+    )
     if name != preset_name:
-        source = f" ({course.source})" if course.source else ""
-        place.caption(f"The inputs below are not this example but «{name}»{source}.{answer}")
-    elif course.source or course.expected is not None:
-        place.caption(f"{course.source}.{answer}" if course.source else answer.strip())
+        other = (
+            _("The inputs below are not this example but «{name}» ({source}).").format(
+                name=course.title, source=course.source)
+            if course.source
+            else _("The inputs below are not this example but «{name}».").format(name=course.title)
+        )
+        place.caption(" ".join([other, *answer]))
+    elif course.source or answer:
+        place.caption(" ".join([f"{course.source}." if course.source else "", *answer]).strip())
     return course
 
 
@@ -271,18 +316,19 @@ def show_value(report: LossReport) -> None:
             st.markdown(f'**PyTorch** `nn.{report.info.module_name}(reduction="none")`')
             show_tensor(report.torch_value)
         with right:
-            st.markdown("**By hand**, from the formula")
+            st.markdown(_("**By hand**, from the formula"))
             show_tensor(report.manual.value)
     else:
         first, second, third = st.columns(3)
-        first.metric("PyTorch value", f"{float(report.torch_value):.4f}")
-        second.metric("By hand", f"{float(report.manual.value):.4f}")
-        third.metric("Difference", readable_number(report.max_difference, 2) if report.max_difference else "0")
+        first.metric(_("PyTorch value"), f"{float(report.torch_value):.4f}")
+        second.metric(_("By hand"), f"{float(report.manual.value):.4f}")
+        third.metric(_("Difference"), readable_number(report.max_difference, 2) if report.max_difference else "0")
     if report.matches:
-        st.success("The value worked out from the formula equals PyTorch's.", icon=":material/check_circle:")
+        st.success(_("The value worked out from the formula equals PyTorch's."), icon=":material/check_circle:")
     else:
         st.error(
-            f"The hand computation differs from PyTorch's by {report.max_difference:.3g}.",
+            _("The hand computation differs from PyTorch's by {difference}.").format(
+                difference=f"{report.max_difference:.3g}"),
             icon=":material/error:",
         )
 
@@ -290,24 +336,23 @@ def show_value(report: LossReport) -> None:
 def show_result(chosen: Chosen, report: LossReport | None, course: Preset | None) -> None:
     """The formula, PyTorch's value next to the one by hand, the course's answer, the metrics."""
     info, reduction = chosen.info, chosen.reduction
-    st.subheader(f"{info.name}, reduction “{reduction}”")
+    st.markdown("#### " + _("{loss}, reduction “{reduction}”").format(loss=info.name, reduction=reduction))
     st.latex(info.formula_latex(reduction))
     if reduction == "none":
-        st.caption("With reduction “none” PyTorch returns every term of the sum, without adding them.")
+        st.caption(_("With reduction “none” PyTorch returns every term of the sum, without adding them."))
     if report is None:
-        st.info("Fix the inputs on the left to see the loss.", icon=":material/info:")
+        st.info(_("Fix the inputs on the left to see the loss."), icon=":material/info:")
         return
     show_value(report)
     if course is not None and course.expected is not None:
         agrees = abs(float(report.torch_value) - course.expected) < 5e-5
+        numbers = {"source": course.source, "answer": f"{course.expected:.4f}",
+                   "value": f"{float(report.torch_value):.4f}"}
         st.caption(
-            f"Course answer ({course.source}): {course.expected:.4f} "
-            + ("— PyTorch agrees." if agrees else f"— PyTorch gives {float(report.torch_value):.4f}.")
+            _("Course answer ({source}): {answer} — PyTorch agrees.").format(**numbers)
+            if agrees
+            else _("Course answer ({source}): {answer} — PyTorch gives {value}.").format(**numbers)
         )
-    st.markdown(
-        "**Metrics** — a loss value is hard to read; a metric says how good the predictions are "
-        "in words (course text 004 «Метрики»)."
-    )
     show_metrics(report)
 
 
@@ -320,7 +365,7 @@ def show_metrics(report: LossReport) -> None:
         show_input_error(error)
         return
     if not results:
-        st.caption("No metric fits this loss.")
+        st.caption(_("No metric fits this loss."))
         return
     columns = st.columns(len(results))
     for column, result in zip(columns, results, strict=True):
@@ -330,16 +375,22 @@ def show_metrics(report: LossReport) -> None:
 
 def show_metric(result: MetricResult) -> None:
     # As many digits as the course prints: tensor(45.0794), tensor(66.6667).
-    st.metric(result.name, f"{readable_number(result.value)} %")
-    st.latex(result.formula)
+    st.metric(
+        result.title,
+        f"{readable_number(result.value)} %",
+        help=_("**Metrics** — a loss value is hard to read; a metric says how good the predictions are "
+               "in words (course text 004 «Метрики»)."),
+    )
+    st.latex(result.latex)
     if result.predicted is not None:
         st.caption(
-            f"{result.details['correct']} of {result.details['total']} correct; the prediction stands for "
-            f"the labels {result.predicted.to(torch.int64).reshape(-1).tolist()}."
+            _("{correct} of {total} correct; the prediction stands for the labels {labels}.").format(
+                correct=result.details["correct"], total=result.details["total"],
+                labels=result.predicted.to(torch.int64).reshape(-1).tolist())
         )
     else:
         errors = ", ".join(readable_number(v) for v in result.per_element.reshape(-1)[:8].tolist())
-        st.caption(f"Absolute percentage error of each element: {errors}")
+        st.caption(_("Absolute percentage error of each element: {errors}").format(errors=errors))
     for finding in result.findings:
         show_finding(finding)
 
@@ -349,7 +400,7 @@ def show_metric(result: MetricResult) -> None:
 
 def show_report_tabs(report: LossReport) -> None:
     steps_tab, table_tab, gradient_tab, code_tab = st.tabs(
-        ["Step by step", "Each element's contribution", "Gradient", "PyTorch code"]
+        [_("Step by step"), _("Each element's contribution"), _("Gradient"), _("PyTorch code")]
     )
     with steps_tab:
         show_steps(report)
@@ -367,7 +418,7 @@ def show_steps(report: LossReport) -> None:
         st.markdown(f"**{index}. {step.label}**")
         st.latex(step.latex)
         if step.value.dim() > 0 and step.value.numel() > 1:
-            with st.expander("the intermediate tensor", expanded=False):
+            with st.expander(_("the intermediate tensor"), expanded=False):
                 show_tensor(step.value)
 
 
@@ -377,44 +428,46 @@ def show_contributions(report: LossReport) -> None:
     config: dict[str, Any] = {}
     for column in frame.columns:
         if column == "share":
-            config[column] = st.column_config.NumberColumn(CONTRIBUTION_LABELS[column], format="%.1f %%")
+            config[column] = st.column_config.NumberColumn(_(CONTRIBUTION_LABELS[column]), format="%.1f %%")
         elif frame[column].dtype.kind == "f":
-            config[column] = st.column_config.NumberColumn(CONTRIBUTION_LABELS[column], format="%.4f")
+            config[column] = st.column_config.NumberColumn(_(CONTRIBUTION_LABELS[column]), format="%.4f")
         else:
-            config[column] = st.column_config.TextColumn(CONTRIBUTION_LABELS[column])
+            config[column] = st.column_config.TextColumn(_(CONTRIBUTION_LABELS[column]))
     st.dataframe(
         frame, column_config=config, hide_index=True, width="stretch", height=min(38 + 35 * len(frame), 420)
     )
-    what = "sample" if report.info.rows == "samples" else "element"
-    reduced = {"mean": "their mean", "sum": "their sum", "none": "the output, unreduced"}[report.reduction]
-    st.caption(f"One row per {what}: ℓ is its loss before the reduction; the loss is {reduced}.")
+    what = CONTRIBUTION_LABELS["sample" if report.info.rows == "samples" else "element"]
+    st.caption(_("One row per {what}: ℓ is its loss before the reduction; the loss is {reduced}.").format(
+        what=_(what), reduced=_(REDUCED[report.reduction])))
     if report.info.rows == "elements" and "gradient" not in frame.columns:
-        st.caption("The gradient has the prediction's shape, not the broadcast shape: see the Gradient tab.")
+        st.caption(_("The gradient has the prediction's shape, not the broadcast shape: see the Gradient tab."))
 
 
 def show_gradient(report: LossReport) -> None:
-    what = "of the sum of the outputs" if report.reduction == "none" else "of the loss"
     st.markdown(
-        f"The gradient {what} with respect to each prediction: how the loss changes when that number "
-        "moves a little. PyTorch gets it from `loss.backward()`."
+        _("The gradient of the sum of the outputs with respect to each prediction: how the loss changes when "
+          "that number moves a little. PyTorch gets it from `loss.backward()`.")
+        if report.reduction == "none"
+        else _("The gradient of the loss with respect to each prediction: how the loss changes when that "
+               "number moves a little. PyTorch gets it from `loss.backward()`.")
     )
     formula = report.info.gradient_latex(report.reduction)
     if formula:
         st.latex(formula)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Autograd** (`prediction.grad`)")
+        st.markdown(_("**Autograd** (`prediction.grad`)"))
         show_tensor(report.gradient)
     if report.closed_form is not None:
         with right:
-            st.markdown("**From the formula above**")
+            st.markdown(_("**From the formula above**"))
             show_tensor(report.closed_form)
         if report.gradient_matches:
-            st.success("The formula gives the same gradient as autograd.", icon=":material/check_circle:")
+            st.success(_("The formula gives the same gradient as autograd."), icon=":material/check_circle:")
         else:
             st.warning(
-                "The formula and autograd differ here (at a kink such as |d| = 0, or where the "
-                "inputs are nan/inf).",
+                _("The formula and autograd differ here (at a kink such as |d| = 0, or where the "
+                  "inputs are nan/inf)."),
                 icon=":material/warning:",
             )
 
@@ -423,15 +476,15 @@ def show_gradient(report: LossReport) -> None:
 
 
 def show_stability() -> None:
-    st.header("Numerical stability")
-    st.markdown(
-        "Floats have limits: float32 holds numbers up to about 3.4·10³⁸ and cannot tell 1 − 10⁻⁹ "
-        "from 1. The course (texts 000 and 001) recommends feeding raw scores to "
-        "`BCEWithLogitsLoss` and `CrossEntropyLoss` rather than applying Sigmoid or Softmax "
-        "yourself. Here is why, in numbers PyTorch computes now."
+    st.header(_("Numerical stability"))
+    st.caption(
+        _("Floats have limits: float32 holds numbers up to about 3.4·10³⁸ and cannot tell 1 − 10⁻⁹ "
+          "from 1. The course (texts 000 and 001) recommends feeding raw scores to "
+          "`BCEWithLogitsLoss` and `CrossEntropyLoss` rather than applying Sigmoid or Softmax "
+          "yourself. Here is why, in numbers PyTorch computes now.")
     )
     sigmoid_tab, log_tab, softmax_tab = st.tabs(
-        ["Sigmoid + BCELoss vs BCEWithLogitsLoss", "log(0)", "Softmax overflow and log-sum-exp"]
+        [_("Sigmoid + BCELoss vs BCEWithLogitsLoss"), "log(0)", _("Softmax overflow and log-sum-exp")]
     )
     with sigmoid_tab:
         show_sigmoid_bce()
@@ -445,13 +498,13 @@ def show_sigmoid_bce() -> None:
     left, right = st.columns([3, 1])
     with left:
         logits = parse_input(
-            "Logits x (raw scores)",
+            _("Logits x (raw scores)"),
             "losses_stability_text",
             STABILITY_LOGITS,
-            "Each number is run through Sigmoid + BCELoss and through BCEWithLogitsLoss.",
+            _("Each number is run through Sigmoid + BCELoss and through BCEWithLogitsLoss."),
         )
     with right:
-        target = st.radio("Target y", [0, 1], key="losses_stability_target", horizontal=True, **SHARED)
+        target = st.radio(_("Target y"), [0, 1], key="losses_stability_target", horizontal=True, **SHARED)
     if logits is None:
         return
     try:
@@ -466,50 +519,48 @@ def show_sigmoid_bce() -> None:
             "σ(x), float32": [
                 f"{r.sigmoid:.10f}".rstrip("0").rstrip(".") if r.sigmoid else "0" for r in rows
             ],
-            "σ rounded?": ["yes" if r.sigmoid_rounded else "no" for r in rows],
+            _("σ rounded?"): [_("yes") if r.sigmoid_rounded else _("no") for r in rows],
             "BCELoss(σ(x))": [readable_number(r.bce_value) for r in rows],
             "BCEWithLogits(x)": [readable_number(r.logits_value) for r in rows],
-            "exact (float64)": [readable_number(r.exact_value) for r in rows],
-            "grad, σ + BCELoss": [readable_number(r.bce_gradient) for r in rows],
-            "grad, with logits": [readable_number(r.logits_gradient) for r in rows],
+            _("exact (float64)"): [readable_number(r.exact_value) for r in rows],
+            _("grad, σ + BCELoss"): [readable_number(r.bce_gradient) for r in rows],
+            _("grad, with logits"): [readable_number(r.logits_gradient) for r in rows],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.latex(
-        r"\text{BCELoss: } -[y\log\sigma(x) + (1-y)\log(1-\sigma(x))]"
-        r"\qquad \text{BCEWithLogitsLoss: } \max(x,0) - xy + \log(1 + e^{-|x|})"
-    )
-    st.markdown(
-        "Once σ(x) rounds to exactly 1.0 (or 0.0) in float32, BCELoss has to take log(1 − 1) = log 0 = −∞. "
-        "It clamps the log at −100, so the loss can never exceed 100, and the gradient through the "
-        "Sigmoid is exactly 0: the model stops learning from the examples it gets most wrong. "
-        "BCEWithLogitsLoss never forms σ(x), so its value and gradient stay exact."
-    )
+    with st.expander(_("Why: the two formulas, and the clamp at −100")):
+        st.latex(BCE_LATEX)
+        st.markdown(
+            _("Once σ(x) rounds to exactly 1.0 (or 0.0) in float32, BCELoss has to take log(1 − 1) = log 0 = −∞. "
+              "It clamps the log at −100, so the loss can never exceed 100, and the gradient through the "
+              "Sigmoid is exactly 0: the model stops learning from the examples it gets most wrong. "
+              "BCEWithLogitsLoss never forms σ(x), so its value and gradient stay exact.")
+        )
     rounded = [r for r in rows if r.sigmoid_rounded]
     wrong = [r for r in rounded if abs(r.bce_error) > 1e-3]
     lucky = [r for r in rounded if abs(r.bce_error) <= 1e-3]
     if wrong:
+        given = "; ".join(
+            _("{value} for x = {x}").format(value=readable_number(r.bce_value), x=f"{r.logit:g}") for r in wrong
+        )
         st.warning(
-            "Wrong value: Sigmoid + BCELoss gives "
-            + "; ".join(f"{readable_number(r.bce_value)} for x = {r.logit:g}" for r in wrong)
-            + " — the exact losses are "
-            + ", ".join(readable_number(r.exact_value) for r in wrong)
-            + ".",
+            _("Wrong value: Sigmoid + BCELoss gives {given} — the exact losses are {exact}.").format(
+                given=given, exact=", ".join(readable_number(r.exact_value) for r in wrong)),
             icon=":material/warning:",
         )
     if rounded:
+        lost = ", ".join(
+            _("{value} at x = {x}").format(value=readable_number(r.bce_gradient), x=f"{r.logit:g}") for r in rounded
+        )
         st.warning(
-            "Lost gradient: through Sigmoid + BCELoss the gradient is "
-            + ", ".join(f"{readable_number(r.bce_gradient)} at x = {r.logit:g}" for r in rounded)
-            + "; through BCEWithLogitsLoss it is "
-            + ", ".join(readable_number(r.logits_gradient) for r in rounded)
-            + ".",
+            _("Lost gradient: through Sigmoid + BCELoss the gradient is {lost}; through BCEWithLogitsLoss it "
+              "is {kept}.").format(lost=lost, kept=", ".join(readable_number(r.logits_gradient) for r in rounded)),
             icon=":material/warning:",
         )
     for r in lucky:
         st.caption(
-            f"At x = {r.logit:g} the two values agree only by luck: the clamp at 100 happens to equal "
-            f"the exact loss {readable_number(r.exact_value)}; the gradient is still lost."
+            _("At x = {x} the two values agree only by luck: the clamp at 100 happens to equal the exact loss "
+              "{exact}; the gradient is still lost.").format(x=f"{r.logit:g}", exact=readable_number(r.exact_value))
         )
 
 
@@ -517,14 +568,14 @@ def show_log_zero() -> None:
     demo = log_zero_demo()
     frame = pd.DataFrame(
         {
-            "expression": [
+            _("expression"): [
                 "torch.log(torch.tensor(0.))",
                 "0 * torch.log(torch.tensor(0.))",
                 "BCELoss()(tensor([0.]), tensor([1.]))",
-                "its gradient ∂L/∂ŷ",
+                _("its gradient ∂L/∂ŷ"),
                 "BCELoss()(tensor([1.]), tensor([1.]))",
             ],
-            "PyTorch gives": [
+            _("PyTorch gives"): [
                 readable_number(demo.log_zero),
                 readable_number(demo.zero_times_log_zero),
                 readable_number(demo.bce_certain_wrong),
@@ -535,19 +586,19 @@ def show_log_zero() -> None:
     )
     st.dataframe(frame, hide_index=True, width="content")
     st.markdown(
-        "log 0 is −∞, and 0 · (−∞) is nan, so a BCE written naively breaks even on the term that "
-        "should vanish (y = 0 multiplies log ŷ). PyTorch's BCELoss clamps each log at −100: a "
-        "prediction of exactly 0 for a true 1 costs 100, and the gradient is divided by "
-        "max(ŷ(1 − ŷ), 10⁻¹²), which makes it huge."
+        _("log 0 is −∞, and 0 · (−∞) is nan, so a BCE written naively breaks even on the term that "
+          "should vanish (y = 0 multiplies log ŷ). PyTorch's BCELoss clamps each log at −100: a "
+          "prediction of exactly 0 for a true 1 costs 100, and the gradient is divided by "
+          "max(ŷ(1 − ŷ), 10⁻¹²), which makes it huge.")
     )
 
 
 def show_softmax_overflow() -> None:
     logits = parse_input(
-        "Scores z for one sample",
+        _("Scores z for one sample"),
         "losses_overflow_text",
         OVERFLOW_LOGITS,
-        "Try large scores: e^z overflows float32 for z above about 88.7.",
+        _("Try large scores: e^z overflows float32 for z above about 88.7."),
     )
     if logits is None:
         return
@@ -559,24 +610,24 @@ def show_softmax_overflow() -> None:
     frame = pd.DataFrame(
         {
             "z": [f"{v:g}" for v in demo.logits.tolist()],
-            "e^z (naive)": [readable_number(v) for v in demo.naive_exp.tolist()],
-            "naive softmax": [readable_number(v) for v in demo.naive_softmax.tolist()],
+            _("e^z (naive)"): [readable_number(v) for v in demo.naive_exp.tolist()],
+            _("naive softmax"): [readable_number(v) for v in demo.naive_softmax.tolist()],
             "z − max z": [readable_number(v) for v in demo.shifted.tolist()],
             "e^(z − max z)": [readable_number(v) for v in demo.shifted_exp.tolist()],
-            "stable softmax": [readable_number(v) for v in demo.stable_softmax.tolist()],
+            _("stable softmax"): [readable_number(v) for v in demo.stable_softmax.tolist()],
             "torch.softmax": [readable_number(v) for v in demo.torch_softmax.tolist()],
-            "−log(naive softmax)": [readable_number(v) for v in demo.naive_cross_entropy.tolist()],
-            "CE loss if this class is true": [readable_number(v) for v in demo.torch_cross_entropy.tolist()],
+            _("−log(naive softmax)"): [readable_number(v) for v in demo.naive_cross_entropy.tolist()],
+            _("CE loss if this class is true"): [readable_number(v) for v in demo.torch_cross_entropy.tolist()],
         }
     )
     st.dataframe(frame, hide_index=True, width="stretch")
     st.latex(rf"\log\sum_k e^{{z_k}} = m + \log\sum_k e^{{z_k - m}},\quad m = \max_k z_k = {demo.maximum:g}")
     first, second, third = st.columns(3)
-    first.metric("log Σ eᶻ, naive", readable_number(demo.naive_log_sum_exp))
-    second.metric("with the max subtracted", readable_number(demo.stable_log_sum_exp))
-    third.metric("torch.logsumexp", readable_number(demo.torch_log_sum_exp))
+    first.metric(_("log Σ eᶻ, naive"), readable_number(demo.naive_log_sum_exp))
+    second.metric(_("with the max subtracted"), readable_number(demo.stable_log_sum_exp))
+    third.metric(LOGSUMEXP, readable_number(demo.torch_log_sum_exp))
     st.markdown(
-        "Subtracting the largest score changes nothing mathematically (it cancels in the fraction) "
-        "but keeps every exponent ≤ 0, so nothing overflows. CrossEntropyLoss and LogSoftmax do this "
-        "inside: that is why they take raw scores."
+        _("Subtracting the largest score changes nothing mathematically (it cancels in the fraction) "
+          "but keeps every exponent ≤ 0, so nothing overflows. CrossEntropyLoss and LogSoftmax do this "
+          "inside: that is why they take raw scores.")
     )

@@ -29,6 +29,7 @@ from nnlib.optimizers.paths import (
 )
 from nnlib.optimizers.record import Hyperparameter
 from nnlib.optimizers.surfaces import CURVES, SURFACES, curve_points, surface_grid
+from pages.components.i18n import _
 from pages.components.ui import SHARED, show_input_error
 
 state = st.session_state
@@ -114,27 +115,28 @@ def descent_chart(descent: Descent1D) -> alt.LayerChart:
             x=x,
             y=y,
             color=alt.Color("step:Q", scale=alt.Scale(scheme="oranges"), legend=None),
-            tooltip=["step", alt.Tooltip("w:Q", format=".4f"), alt.Tooltip("L:Q", format=".4f")],
+            tooltip=[alt.Tooltip("step:Q", title=_("step")), alt.Tooltip("w:Q", title="w₁", format=".4f"),
+                     alt.Tooltip("L:Q", title="𝓛", format=".4f")],
         )
     )
-    return (line + segments + dots).properties(height=280)
+    return (line + segments + dots).properties(height=220)
 
 
 def descent_table(descent: Descent1D) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "step": [s.step for s in descent.steps],
+            _("step"): [s.step for s in descent.steps],
             "w₁": [s.w for s in descent.steps],
             "𝓛(w₁)": [s.loss for s in descent.steps],
             "∂𝓛/∂w₁": [s.derivative for s in descent.steps],
-            "update": [s.update for s in descent.steps],
-            "new w₁": [s.w_next for s in descent.steps],
+            _("update"): [s.update for s in descent.steps],
+            _("new w₁"): [s.w_next for s in descent.steps],
         }
     )
 
 
 def show_descent(rule_key: str, curve_key: str, alpha: float, start: float, steps: int) -> None:
-    """One column: a step rule's formula with alpha in it, its path on the curve, how it ended, its steps."""
+    """One column: a step rule's formula with alpha in it, how it ended, its path on the curve, its steps."""
     rule = STEP_RULES[rule_key]
     st.markdown(f"#### {rule.title}")
     st.caption(rule.note)
@@ -144,17 +146,19 @@ def show_descent(rule_key: str, curve_key: str, alpha: float, start: float, step
     except InputError as error:
         show_input_error(error)
         return
-    st.altair_chart(descent_chart(descent), width="stretch")
+    # How it ended first, so the first screen shows the outcome next to the controls; then the path.
     STATUS_STYLE[descent.status](messages.word(descent.status_code))
+    st.altair_chart(descent_chart(descent), width="stretch")
     columns = st.columns(3)
-    columns[0].metric("steps taken", len(descent.steps))
-    columns[1].metric("last w₁", f"{descent.final_w:.6g}")
-    columns[2].metric("last 𝓛", f"{descent.final_loss:.3g}")
+    columns[0].metric(_("steps taken"), len(descent.steps))
+    columns[1].metric(_("last w₁"), f"{descent.final_w:.6g}")
+    columns[2].metric(_("last 𝓛"), f"{descent.final_loss:.3g}")
     number = st.column_config.NumberColumn(format="%.4g")
-    st.container(key=f"optimizers_table_{rule_key}").dataframe(
-        descent_table(descent), hide_index=True, height=230, width="stretch",
-        column_config={name: number for name in ("w₁", "𝓛(w₁)", "∂𝓛/∂w₁", "update", "new w₁")},
-    )
+    with st.expander(_("Every step: w₁, 𝓛, the derivative and the update")):
+        st.container(key=f"optimizers_table_{rule_key}").dataframe(
+            descent_table(descent), hide_index=True, height=230, width="stretch",
+            column_config={name: number for name in ("w₁", "𝓛(w₁)", "∂𝓛/∂w₁", _("update"), _("new w₁"))},
+        )
 
 
 def show_descents(curve_key: str, alpha: float, start: float, steps: int) -> None:
@@ -173,9 +177,10 @@ def show_optimizer_settings(surface_key: str) -> None:
     learning_rates = surface_learning_rates(surface_key)
     lr_columns = st.columns(len(OPTIMIZERS))
     for column, (key, record) in zip(lr_columns, OPTIMIZERS.items(), strict=True):
-        column.checkbox(record.label, value=True, key=f"optimizers_show_{key}", **SHARED)
+        column.checkbox(_("Run {optimizer}").format(optimizer=record.label), value=True,
+                        key=f"optimizers_show_{key}", **SHARED)
         column.number_input(
-            f"η ({record.label})", min_value=1e-6, max_value=10.0, value=learning_rates[key], step=0.001,
+            _("η ({optimizer})").format(optimizer=record.label), min_value=1e-6, max_value=10.0, value=learning_rates[key], step=0.001,
             format="%g", key=f"optimizers_lr_{key}", **SHARED,
         )
     specs = [spec for record in OPTIMIZERS.values() for spec in record.hyperparameters]
@@ -200,7 +205,7 @@ def chosen_hyperparameters() -> Hyperparameters:
     )
 
 
-@st.cache_data(max_entries=32, show_spinner="Running the optimizers…")
+@st.cache_data(max_entries=32, show_spinner=False)
 def compute_paths(
     surface_key: str, keys: tuple[str, ...], learning_rates: tuple[tuple[str, float], ...],
     settings: tuple[tuple[str, tuple[tuple[str, float], ...]], ...], start: tuple[float, float], steps: int,
@@ -214,10 +219,11 @@ def race(
 ) -> dict[str, OptimizerPath]:
     """The chosen optimizers' paths (cached by their settings), or none after showing why."""
     try:
-        return compute_paths(
-            surface_key, keys, tuple((key, hyper.lr(key)) for key in keys),
-            tuple((key, tuple(sorted(hyper.settings.get(key, {}).items()))) for key in keys), start, steps,
-        )
+        with st.spinner(_("Running the optimizers…")):
+            return compute_paths(
+                surface_key, keys, tuple((key, hyper.lr(key)) for key in keys),
+                tuple((key, tuple(sorted(hyper.settings.get(key, {}).items()))) for key in keys), start, steps,
+            )
     except InputError as error:
         show_input_error(error)
         return {}
@@ -278,7 +284,7 @@ def surface_chart(surface_key: str, paths: dict[str, OptimizerPath], marked_step
             color=alt.Color(
                 "level:Q",
                 scale=alt.Scale(type="quantize", scheme=alt.SchemeParams("greys", count=9), nice=True),
-                legend=alt.Legend(title=["log₁₀(1 + L − L*)", "light = low"], orient="right"),
+                legend=alt.Legend(title=["log₁₀(1 + L − L*)", _("light = low")], orient="right"),
             ),
         )
     )
@@ -296,8 +302,9 @@ def surface_chart(surface_key: str, paths: dict[str, OptimizerPath], marked_step
             y=alt.Y("y:Q", scale=y_scale),
             color=color,
             order="step:Q",
-            tooltip=["optimizer", "step", alt.Tooltip("x:Q", format=".4f"), alt.Tooltip("y:Q", format=".4f"),
-                     alt.Tooltip("loss:Q", format=".4g")],
+            tooltip=[alt.Tooltip("optimizer:N", title=_("optimizer")), alt.Tooltip("step:Q", title=_("step")),
+                     alt.Tooltip("x:Q", format=".4f"), alt.Tooltip("y:Q", format=".4f"),
+                     alt.Tooltip("loss:Q", title="L", format=".4g")],
         )
     )
     marked = pd.DataFrame(
@@ -335,10 +342,11 @@ def loss_chart(surface_key: str, paths: dict[str, OptimizerPath]) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("step:Q", title="step t"),
+            x=alt.X("step:Q", title=_("step t")),
             y=alt.Y("gap:Q", title="L(θ_t) − L*", scale=alt.Scale(type="log")),
             color=alt.Color("optimizer:N", scale=optimizer_palette(paths), legend=None),
-            tooltip=["optimizer", "step", alt.Tooltip("loss:Q", format=".4g")],
+            tooltip=[alt.Tooltip("optimizer:N", title=_("optimizer")), alt.Tooltip("step:Q", title=_("step")),
+                     alt.Tooltip("loss:Q", title="L", format=".4g")],
         )
         .properties(height=460)
     )
@@ -352,16 +360,16 @@ def summary_frame(surface_key: str, paths: dict[str, OptimizerPath], hyper: Hype
         reached = path.steps_to_reach(floor + 1e-3)
         rows.append(
             {
-                "optimizer": OPTIMIZERS[key].label,
+                _("optimizer"): OPTIMIZERS[key].label,
                 "η": f"{hyper.lr(key):g}",
-                "steps run": str(len(path.steps)),
-                "last θ": f"({x:.4f}, {y:.4f})",
-                "last L": f"{path.final_loss:.4g}",
-                "steps until L − L* ≤ 0.001": "never" if reached is None else str(reached),
-                "diverged": "yes" if path.diverged else "no",
+                _("steps run"): str(len(path.steps)),
+                _("last θ"): f"({x:.4f}, {y:.4f})",
+                _("last L"): f"{path.final_loss:.4g}",
+                _("steps until L − L* ≤ 0.001"): _("never") if reached is None else str(reached),
+                _("diverged"): _("yes") if path.diverged else _("no"),
             }
         )
-    return pd.DataFrame(rows).set_index("optimizer")
+    return pd.DataFrame(rows).set_index(_("optimizer"))
 
 
 def show_step_formulas(paths: dict[str, OptimizerPath], step: int, hyper: Hyperparameters) -> None:
@@ -376,14 +384,14 @@ def show_step_formulas(paths: dict[str, OptimizerPath], step: int, hyper: Hyperp
                 continue
             formula_column, course_column = st.columns([3, 2], gap="large")
             with formula_column:
-                st.markdown("**As torch computes it**")
+                st.markdown(_("**As torch computes it**"))
                 for line in record.formulas:
                     st.latex(line)
-                st.markdown(f"**Step t = {step}**")
+                st.markdown(_("**Step t = {step}**").format(step=step))
                 for line in substituted_formulas(path, step, hyper):
                     st.latex(line.latex)
             with course_column:
-                st.markdown("**As course text 003 writes it**")
+                st.markdown(_("**As course text 003 writes it**"))
                 for line in record.course_formulas:
                     st.latex(line)
                 st.caption(record.course_difference)
@@ -399,22 +407,22 @@ def show_race(surface_key: str, paths: dict[str, OptimizerPath], hyper: Hyperpar
     charts = st.container()
     st.container(key="optimizers_summary").table(summary_frame(surface_key, paths, hyper))
 
-    st.subheader("One step, with its numbers")
+    st.subheader(_("One step, with its numbers"))
     step = 1
     if longest > 1:
-        step = st.slider("Step t", min_value=1, max_value=longest, value=1, key="optimizers_step", **SHARED)
+        step = st.slider(_("Step t"), min_value=1, max_value=longest, value=1, key="optimizers_step", **SHARED)
     step = min(int(step), longest)
     with charts:
         chart_column, loss_column = st.columns([3, 2], gap="medium")
         with chart_column:
-            st.markdown("**Paths on the surface** (yellow crosses: minima; diamonds: the step chosen below)")
+            st.markdown(_("**Paths on the surface** (yellow crosses: minima; diamonds: the step chosen below)"))
             st.altair_chart(surface_chart(surface_key, paths, step), width="stretch")
         with loss_column:
-            st.markdown("**Loss against step** (log scale, distance to the lowest loss L*)")
+            st.markdown(_("**Loss against step** (log scale, distance to the lowest loss L*)"))
             st.altair_chart(loss_chart(surface_key, paths), width="stretch")
     st.markdown(
-        "Each line is the formula as `torch.optim` computes it, then the same with torch's numbers "
-        "for step t substituted, then the result torch got. The gradient g_t comes from autograd at the "
-        "point before the step."
+        _("Each line is the formula as `torch.optim` computes it, then the same with torch's numbers "
+          "for step t substituted, then the result torch got. The gradient g_t comes from autograd at the "
+          "point before the step.")
     )
     show_step_formulas(paths, step, hyper)
