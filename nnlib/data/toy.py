@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.data.dataset import Dataset
 from nnlib.data.words import Worded, Words, kept_words
@@ -102,6 +103,20 @@ TOY_SETS: dict[str, ToySet] = {
         _toy_set("blobs", _blobs, ("blob 1", "blob 2", "blob 3")),
     )
 }
+
+
+def class_words(dataset: Dataset) -> tuple[str, ...]:
+    """A data set's class names as a student reads them: a toy set's in the current language
+    (``data.toy.<name>.class_<i>``), any other's as they are (iris species, letters)."""
+    return class_names(dataset.name, dataset.classes)
+
+
+def class_names(name: str, classes: Sequence[str]) -> tuple[str, ...]:
+    """:func:`class_words` for a data set's name and classes (a run's config and split)."""
+    toy = TOY_SETS.get(name)
+    if toy is None or tuple(classes) != toy.classes:
+        return tuple(classes)
+    return tuple(messages.word(f"data.toy.{toy.name}.class_{index}") for index in range(len(toy.classes)))
 
 
 def make_toy(name: str, samples: int = 400, noise: float = 0.1, seed: int = 0) -> Dataset:

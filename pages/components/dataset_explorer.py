@@ -25,6 +25,7 @@ from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
 from nnlib.data import Dataset
+from nnlib.data.toy import class_words
 from pages.components import charts
 from pages.components.i18n import N_, _, ngettext
 from pages.components.ui import plain_markdown, show_input_error
@@ -34,6 +35,7 @@ SOURCE_LABELS = {
     "offline": N_("Offline letters (bundled, rendered from open fonts)"),
 }
 SAMPLES_PER_CLASS = 3
+SAMPLE_COLUMNS = 5  # letters side by side in one row of samples
 TILE_SCALE = 3  # 28 px -> 84 px, drawn pixel by pixel (no blur)
 MEGABYTE = datasets.MEGABYTE
 
@@ -60,8 +62,10 @@ def _count(number: int) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _shared_chart_spec(chart: str, name: str, description: str, size: int, language: str, _dataset: Dataset) -> dict:
-    """A data set's chart, built once per server and language: everyone opening the same data sees the same chart."""
+def _shared_chart_spec(chart: str, name: str, source: str, size: int, language: str, _dataset: Dataset) -> dict:
+    """A data set's chart, built once per server and language: everyone opening the same data sees the same chart.
+
+    Keyed by the data's source (a toy set's carries its points, noise, seed and extra inputs), not by its name."""
     build = {"pair_plot": _pair_plot, "class_counts": _class_counts_chart}[chart]
     return charts.finished_spec(build(_dataset))
 
@@ -71,7 +75,7 @@ def _chart_spec(chart: str, dataset: Dataset) -> dict:
     if (dataset.source or "").startswith(datasets.UPLOAD_PREFIX):
         build = {"pair_plot": _pair_plot, "class_counts": _class_counts_chart}[chart]
         return charts.finished_spec(build(dataset))
-    return _shared_chart_spec(chart, dataset.name, dataset.description, len(dataset), messages.current_language(),
+    return _shared_chart_spec(chart, dataset.name, dataset.source or "", len(dataset), messages.current_language(),
                               dataset)
 
 
@@ -294,10 +298,13 @@ def _tile(image: np.ndarray) -> np.ndarray:
 
 def _class_counts_chart(dataset: Dataset) -> alt.Chart:
     counts = dataset.class_counts()
-    frame = pd.DataFrame({"class": list(dataset.classes), "samples": counts, "shown": [_count(n) for n in counts]})
+    names = list(class_words(dataset))
+    frame = pd.DataFrame({"class": names, "samples": counts, "shown": [_count(n) for n in counts]})
+    separator = messages.THOUSANDS_SEPARATORS.get(messages.current_language(), ",")
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("class:N", sort=list(dataset.classes), title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("samples:Q", title=_("samples")),
+        x=alt.X("class:N", sort=names, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("samples:Q", title=_("samples"),
+                axis=alt.Axis(labelExpr=f"replace(datum.label, /,/g, '{separator}')") if separator != "," else alt.Undefined),
         tooltip=[alt.Tooltip("class:N", title=_("class")), alt.Tooltip("samples:Q", title=_("samples"))],
     )
     labels = bars.mark_text(dy=-6).encode(text="shown:N")  # grouped as the student's language writes it
@@ -305,7 +312,8 @@ def _class_counts_chart(dataset: Dataset) -> alt.Chart:
 
 
 PAIR_PLOT_BINS = 12  # bars per histogram on the pair plot's diagonal
-PAIR_PLOT_CELL = 105  # px, one cell of the pair plot
+PAIR_PLOT_CELL = 60  # px, one cell of the pair plot: four features fit the settings column
+PAIR_PLOT_SPACING = 4  # px between two cells
 CLASS_COLOURS = alt.Scale(scheme="tableau10")
 
 
@@ -314,7 +322,7 @@ def histogram_rows(dataset: Dataset, column: int, bins: int = PAIR_PLOT_BINS) ->
     values = np.asarray(dataset.features[:, column], dtype=np.float64)
     edges = np.histogram_bin_edges(values, bins=bins)
     rows = []
-    for label, name in enumerate(dataset.classes):
+    for label, name in enumerate(class_words(dataset)):
         counts, _ = np.histogram(values[dataset.labels == label], bins=edges)
         rows += [{"class": name, "start": float(edges[i]), "end": float(edges[i + 1]), "samples": int(count)}
                  for i, count in enumerate(counts)]
@@ -329,7 +337,8 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
     """
     names = list(dataset.feature_names or [f"x{i}" for i in range(dataset.features.shape[1])])
     frame = pd.DataFrame(dataset.features, columns=names)
-    frame["class"] = [dataset.classes[label] for label in dataset.labels]
+    classes = class_words(dataset)
+    frame["class"] = [classes[label] for label in dataset.labels]
     colour = alt.Color("class:N", scale=CLASS_COLOURS, legend=alt.Legend(orient="top", title=None))
     last = len(names) - 1
     rows = []
@@ -358,8 +367,8 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
                     tooltip=[*names, alt.Tooltip("class:N", title=_("class"))],
                 )
             cells.append(cell.properties(width=PAIR_PLOT_CELL, height=PAIR_PLOT_CELL))
-        rows.append(alt.hconcat(*cells))
-    return alt.vconcat(*rows)
+        rows.append(alt.hconcat(*cells, spacing=PAIR_PLOT_SPACING))
+    return alt.vconcat(*rows, spacing=PAIR_PLOT_SPACING).configure_axis(labelFontSize=9, titleFontSize=10)
 
 
 def _show_samples(dataset: Dataset, key_prefix: str) -> None:
@@ -371,13 +380,17 @@ def _show_samples(dataset: Dataset, key_prefix: str) -> None:
         st.session_state[seed_key] += 1
 
     picked = datasets.sample_indices(dataset, SAMPLES_PER_CLASS, seed=st.session_state[seed_key])
-    columns = st.columns(len(dataset.classes))
-    for label, column in enumerate(columns):
-        mine = [int(i) for i in picked if dataset.labels[i] == label]
-        with column:
-            st.markdown(f"**{dataset.classes[label]}**")
-            for index in mine:
-                st.image(_tile(dataset.images[index]), caption=f"#{index}", width="stretch", output_format="PNG")
+    # At most SAMPLE_COLUMNS letters side by side (A–E, then F–J): each picture and its number stay readable
+    # in the settings column.
+    for first in range(0, len(dataset.classes), SAMPLE_COLUMNS):
+        for label, column in enumerate(st.columns(SAMPLE_COLUMNS), start=first):
+            if label >= len(dataset.classes):
+                break
+            mine = [int(i) for i in picked if dataset.labels[i] == label]
+            with column:
+                st.markdown(f"**{dataset.classes[label]}**")
+                for index in mine:
+                    st.image(_tile(dataset.images[index]), caption=f"#{index}", width="stretch", output_format="PNG")
     st.button(_("Show other samples"), key=f"{key_prefix}_resample", on_click=next_samples,
               icon=":material/shuffle:")
 
@@ -389,12 +402,8 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
     first, second, third = st.columns(3)
     first.metric(_("Samples"), _count(len(dataset)))
     second.metric(_("Classes"), len(dataset.classes))
-    if dataset.is_image:
-        one_sample = _("{shape} pixels").format(shape=sample_shape)
-    else:
-        one_sample = ngettext("{count} number", "{count} numbers", dataset.features.shape[1]).format(
-            count=dataset.features.shape[1])
-    third.metric(_("One sample"), one_sample)
+    # The unit in the label, so the value stays short enough for the settings column.
+    third.metric(_("Image size") if dataset.is_image else _("Features"), sample_shape)
 
     if dataset.is_image:
         st.subheader(_("Sample images"))
@@ -415,11 +424,13 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
         st.vega_lite_chart(_chart_spec("pair_plot", dataset))
         with st.expander(_("The first rows")):
             frame = pd.DataFrame(dataset.features[:10], columns=list(dataset.feature_names or []) or None)
-            frame[_("class")] = [dataset.classes[label] for label in dataset.labels[:10]]
+            frame[_("class")] = [class_words(dataset)[label] for label in dataset.labels[:10]]
             st.dataframe(frame)
 
     st.subheader(_("Samples per class"))
-    each = ", ".join(f"{name} {_count(count)}" for name, count in zip(dataset.classes, counts, strict=True))
+    # A class and its count stay on one line where the count has a no-break space in it ("A 1 000").
+    joint = "\u00a0" if messages.THOUSANDS_SEPARATORS.get(messages.current_language(), ",") != "," else " "
+    each = ", ".join(f"{name}{joint}{_count(count)}" for name, count in zip(class_words(dataset), counts, strict=True))
     if counts.min() == counts.max():
         st.caption(_("Balanced: {counts}").format(counts=each))
     else:

@@ -23,6 +23,7 @@ from nnlib.data.toy import (
     MIN_SAMPLES,
     PLANE,
     TOY_SETS,
+    class_names,
     make_toy_dataset,
 )
 from nnlib.training.boundary import GRID_RESOLUTION
@@ -48,7 +49,7 @@ def shared_toy_set(name: str, samples: int, noise: float, seed: int, features: t
 def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
     """The toy set's widgets; returns the data set and the TrainConfig fields it brings."""
     names = datasets_of("toy")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([3, 2])  # the picture takes its column's width (the settings column is narrow)
     with left:
         name = st.selectbox(_("Toy set"), names, key="training_toy_set", disabled=locked, **SHARED,
                             format_func=lambda key: TOY_SETS[key].title)
@@ -60,6 +61,7 @@ def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
                                **SHARED)
         features = st.multiselect(_("Extra inputs (besides x and y)"), list(EXTRA_FEATURES),
                                   key="training_toy_features", disabled=locked, **SHARED,
+                                  placeholder=_("None: x and y only"),
                                   help=_("Features computed from x and y, as TensorFlow Playground offers: with x² "
                                          "and y² even a network without hidden layers separates the circles."))
     chosen = tuple(f for f in EXTRA_FEATURES if f in features)  # a fixed column order, whatever the click order
@@ -68,7 +70,7 @@ def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
         points = dataset.features[:, :2]
         st.image(boundary_image(None, GRID_RESOLUTION, 240, (points, dataset.labels), _no_points()),
                  caption=_("{description} Both axes from {low} to {high}.").format(
-                     description=TOY_SETS[name].description, low=PLANE[0], high=PLANE[1]), width=240,
+                     description=TOY_SETS[name].description, low=PLANE[0], high=PLANE[1]), width="stretch",
                  output_format="PNG")
     options = {"toy_samples": int(samples), "toy_noise": float(noise), "toy_seed": int(seed), "toy_features": chosen}
     return dataset, options
@@ -85,22 +87,21 @@ def show_boundary(run: BackgroundRun) -> None:
     pictures = run_pictures(trainer.model if trainer is not None else None, split, run.config.toy_features,
                             BOUNDARY_PIXELS)
     st.markdown(_("**What the network has learned, over the plane**"))
-    left, right = st.columns([1, 1])
-    with left:
-        classes = ", ".join(_("{colour}: {name}").format(colour=_(colour), name=name)
-                            for colour, name in zip(CLASS_COLOURS, split.classes, strict=False))
-        st.image(pictures.boundary, width=BOUNDARY_PIXELS, output_format="PNG",
-                 caption=_("Decision boundary: the colour of the class the network predicts ({classes}), paler where "
-                           "it is unsure. Filled points: training data; hollow: test data.").format(classes=classes))
-    with right:
-        if trainer is None:
-            st.caption(_("The maps of the hidden units appear once the run has its training slot."))
-            return
-        for hidden, (maps, images) in enumerate(pictures.hidden, start=1):
-            st.caption(ngettext("Hidden layer {layer} · {name}: {count} unit, model[{index}] (orange below 0, blue above)",
-                                "Hidden layer {layer} · {name}: {count} units, model[{index}] (orange below 0, "
-                                "blue above)", len(maps.values)).format(
-                layer=hidden, name=maps.name, count=len(maps.values), index=maps.layer))
-            st.image(images, width=UNIT_PIXELS, caption=[_("unit {number}").format(number=unit + 1)
-                                                         for unit in range(len(images))],
-                     output_format="PNG")
+    # One under the other: the boundary, then the hidden units' maps (the panel beside the settings is narrow).
+    names = class_names(run.config.dataset, split.classes)
+    classes = ", ".join(_("{colour}: {name}").format(colour=_(colour), name=name)
+                        for colour, name in zip(CLASS_COLOURS, names, strict=False))
+    st.image(pictures.boundary, width=BOUNDARY_PIXELS, output_format="PNG",
+             caption=_("Decision boundary: the colour of the class the network predicts ({classes}), paler where "
+                       "it is unsure. Filled points: training data; hollow: test data.").format(classes=classes))
+    if trainer is None:
+        st.caption(_("The maps of the hidden units appear once the run has its training slot."))
+        return
+    for hidden, (maps, images) in enumerate(pictures.hidden, start=1):
+        st.caption(ngettext("Hidden layer {layer} · {name}: {count} unit, model[{index}] (orange below 0, blue above)",
+                            "Hidden layer {layer} · {name}: {count} units, model[{index}] (orange below 0, "
+                            "blue above)", len(maps.values)).format(
+            layer=hidden, name=maps.name, count=len(maps.values), index=maps.layer))
+        st.image(images, width=UNIT_PIXELS, caption=[_("unit {number}").format(number=unit + 1)
+                                                     for unit in range(len(images))],
+                 output_format="PNG")

@@ -75,7 +75,7 @@ def test_offline_letters_by_default(data_dir: Path) -> None:
     assert chosen(app) == "chosen: offline_letters (10000)"
     assert "not the real notMNIST" in captions(app)
     assert "Balanced: A 1,000, B 1,000" in captions(app)
-    assert [m.value for m in app.metric] == ["10,000", "10", "28×28 pixels"]
+    assert [m.value for m in app.metric] == ["10,000", "10", "28×28"]
     # Ten letter columns with their labels above the sample images.
     letters = [m.value for m in app.markdown if m.value.startswith("**")]
     assert letters == [f"**{letter}**" for letter in "ABCDEFGHIJ"]
@@ -266,7 +266,7 @@ def test_iris_explorer(data_dir: Path) -> None:
     app.radio(key="demo_which").set_value("iris").run()
     assert not app.exception
     assert chosen(app) == "chosen: iris (150)"
-    assert [m.value for m in app.metric] == ["150", "3", "4 numbers"]
+    assert [m.value for m in app.metric] == ["150", "3", "4"]
     assert "Balanced: setosa 50, versicolor 50, virginica 50" in captions(app)
     first_rows = app.dataframe[0].value
     assert list(first_rows.columns) == [*datasets.IRIS_FEATURE_NAMES, "class"]
