@@ -70,7 +70,7 @@ class Activation:
     derivative: Callable[..., Tensor]
     formula: str  # LaTeX
     derivative_formula: str  # LaTeX
-    output_range: str  # LaTeX
+    range_latex: str  # LaTeX; {words} in it stands for the catalogue's <code>.output_range (see output_range)
     bounds: Callable[..., tuple[float, float]]
     color: str  # its line on every chart, so a chart keeps one colour per activation
     parameters: tuple[Param, ...] = ()
@@ -90,6 +90,11 @@ class Activation:
         """One part of its prose in ``language`` (default: the current one); empty where it has none."""
         code = f"{self.code}.{part}"
         return messages.word(code, None, language) if messages.template(code, language) is not None else ""
+
+    @property
+    def output_range(self) -> str:
+        """The output range in LaTeX, its words (if any) in the reader's language."""
+        return self.range_latex.replace("{words}", self.words("output_range"))
 
     @property
     def strength(self) -> str:

@@ -647,3 +647,26 @@ def test_chain_arguments_are_checked() -> None:
         chain_gradients("ReLU", 3, x0=math.nan)
     assert error.value.code == "activations.not_finite" and error.value.field == "x0"
     assert "Softmax" not in elementwise_names() and "ReLU" in elementwise_names()
+
+
+def test_each_records_prose_is_read_in_the_current_language() -> None:
+    """Strengths, weaknesses, descriptions, notes, parameter labels and example buttons come from the
+    catalogue when read: English by default, Russian inside a Russian run, the data unchanged."""
+    from nnlib.core import messages
+
+    for record in ACTIVATIONS.values():
+        english = (record.strength, record.weakness, record.layer_description, record.chart_note, record.output_range,
+                   tuple(record.parameter_label(p) for p in record.parameters), tuple(e.label for e in record.examples))
+        assert all(english[:2]) and bool(english[2]) == record.layer
+        with messages.in_language("ru"):
+            russian = (record.strength, record.weakness, record.layer_description, record.chart_note,
+                       record.output_range, tuple(record.parameter_label(p) for p in record.parameters),
+                       tuple(e.label for e in record.examples))
+        for en, ru in zip(english, russian, strict=True):
+            assert bool(en) == bool(ru)
+            if en and en not in (record.range_latex,):
+                assert en != ru and re.search("[а-яё]", str(ru), re.IGNORECASE), (record.name, en, ru)
+    softmax = ACTIVATIONS["Softmax"]
+    assert softmax.output_range == r"(0,\ 1),\ \text{each slice along dim sums to } 1"
+    assert softmax.examples[1].label == "Softmax of huge scores" and softmax.chart_note.startswith("Softmax acts on")
+    assert ACTIVATIONS["LeakyReLU"].parameter_label(ACTIVATIONS["LeakyReLU"].parameters[0]) == "Slope α for negative inputs"

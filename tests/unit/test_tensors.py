@@ -602,3 +602,24 @@ def _message(call) -> str:
     with pytest.raises(InputError) as caught:
         call()
     return caught.value.message
+
+
+def test_what_the_page_says_about_each_operation_is_read_in_the_current_language() -> None:
+    """Operation, shape operation and factory words come from the catalogue when read."""
+    from nnlib.core import messages
+
+    def words() -> list[str]:
+        return [
+            *(text for op in nt.OPERATIONS.values() for text in (op.name, op.summary)),
+            *(text for op in nt.SHAPE_OPS.values() for text in (op.args_label, op.summary)),
+            *(text for kind in nt.ARGS_KINDS.values() for text in (kind.label, kind.help)),
+            *(factory.summary for factory in nt.FACTORIES.values()),
+        ]
+
+    english = words()
+    with messages.in_language("ru"):
+        russian = words()
+    assert all(english) and all(re.search("[а-яё]", text, re.IGNORECASE) for text in russian)
+    assert nt.OPERATIONS["A @ B"].summary == "each row of A times each column of B, summed"
+    assert nt.SHAPE_OPS["reshape"].args_label == "New shape (one size may be -1: PyTorch works it out)"
+    assert nt.FACTORIES["empty"].note.startswith("torch.empty does not clear") and nt.FACTORIES["zeros"].note == ""

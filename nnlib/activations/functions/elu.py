@@ -21,7 +21,7 @@ ELU = Activation(
     derivative=elu_slope,
     formula=r"\mathrm{ELU}(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
     derivative_formula=r"\mathrm{ELU}'(x) = \begin{cases} 1 & x > 0 \\ \alpha\, e^{x} & x \le 0 \end{cases}",
-    output_range=r"(-\alpha,\ +\infty)",
+    range_latex=r"(-\alpha,\ +\infty)",
     bounds=lambda alpha: (-alpha, math.inf),
     kinks=lambda alpha: (0.0,),
     color="#0c8599",

@@ -26,7 +26,7 @@ GELU = Activation(
     formula=r"\mathrm{GELU}(x) = x\,\Phi(x),\quad \Phi(x) = \tfrac12\bigl(1 + \operatorname{erf}(x/\sqrt2)\bigr)",
     derivative_formula=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x),\quad "
     r"\varphi(x) = \tfrac{1}{\sqrt{2\pi}}\, e^{-x^2/2}",
-    output_range=r"[\approx -0.170,\ +\infty)",
+    range_latex=r"[\approx -0.170,\ +\infty)",
     bounds=lambda: (GELU_MINIMUM, math.inf),
     color="#c2255c",
     attribute="gelu",

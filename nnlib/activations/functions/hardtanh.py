@@ -19,7 +19,7 @@ HARDTANH = Activation(
     derivative=hardtanh_slope,
     formula=r"\mathrm{Hardtanh}(x) = \begin{cases} a & x < a \\ x & a \le x \le b \\ b & x > b \end{cases}",
     derivative_formula=r"\mathrm{Hardtanh}'(x) = \begin{cases} 1 & a < x < b \\ 0 & \text{otherwise} \end{cases}",
-    output_range=r"[a,\ b]",
+    range_latex=r"[a,\ b]",
     bounds=lambda min_val, max_val: (min_val, max_val),
     kinks=lambda min_val, max_val: (min_val, max_val),
     color="#862e9c",

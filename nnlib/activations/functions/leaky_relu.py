@@ -21,7 +21,7 @@ LEAKY_RELU = Activation(
     derivative=leaky_relu_slope,
     formula=r"\mathrm{LeakyReLU}(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
     derivative_formula=r"\mathrm{LeakyReLU}'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
-    output_range=r"(-\infty,\ +\infty)",
+    range_latex=r"(-\infty,\ +\infty)",
     bounds=lambda negative_slope: (-math.inf if negative_slope > 0 else 0.0, math.inf),
     kinks=lambda negative_slope: (0.0,),
     color="#1971c2",

@@ -21,7 +21,7 @@ RELU = Activation(
     derivative=relu_slope,
     formula=r"\mathrm{ReLU}(x) = \max(0,\ x)",
     derivative_formula=r"\mathrm{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
-    output_range=r"[0,\ +\infty)",
+    range_latex=r"[0,\ +\infty)",
     bounds=lambda: (0.0, math.inf),
     kinks=lambda: (0.0,),
     color="#d9480f",

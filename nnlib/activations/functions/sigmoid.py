@@ -20,7 +20,7 @@ SIGMOID = Activation(
     derivative=sigmoid_slope,
     formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
     derivative_formula=r"\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)",
-    output_range=r"(0,\ 1)",
+    range_latex=r"(0,\ 1)",
     bounds=lambda: (0.0, 1.0),
     color="#2f9e44",
     layer=True,

@@ -24,7 +24,7 @@ SILU = Activation(
     derivative=silu_slope,
     formula=r"\mathrm{SiLU}(x) = x\,\sigma(x)",
     derivative_formula=r"\mathrm{SiLU}'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
-    output_range=r"[\approx -0.278,\ +\infty)",
+    range_latex=r"[\approx -0.278,\ +\infty)",
     bounds=lambda: (SILU_MINIMUM, math.inf),
     color="#5c940d",
     attribute="silu",

@@ -22,7 +22,7 @@ SOFTMAX = Activation(
     formula=r"\mathrm{Softmax}(\mathbf{x})_i = \frac{e^{x_i}}{\sum_j e^{x_j}}",
     derivative_formula=r"\frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),"
     r"\qquad \frac{\partial s_i}{\partial x_i} = s_i\,(1 - s_i)",
-    output_range=r"(0,\ 1),\ \text{each slice along dim sums to } 1",
+    range_latex=r"(0,\ 1),\ \text{{words} } 1",  # {words}: the catalogue's activations.softmax.output_range
     bounds=lambda: (0.0, 1.0),
     color="#e8590c",
     along_dim=True,

@@ -25,7 +25,7 @@ SOFTPLUS = Activation(
     derivative_formula=r"\mathrm{Softplus}'(x) = \sigma(x) = \frac{1}{1 + e^{-x}}"
     rf"\quad(\text{{PyTorch returns }} x \text{{ itself for }} x > {SOFTPLUS_THRESHOLD:g}"
     r"\text{, so there the slope is } 1)",
-    output_range=r"(0,\ +\infty)",
+    range_latex=r"(0,\ +\infty)",
     bounds=lambda: (0.0, math.inf),
     kinks=lambda: (SOFTPLUS_THRESHOLD,),
     color="#495057",

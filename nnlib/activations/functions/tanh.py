@@ -19,7 +19,7 @@ TANH = Activation(
     derivative=tanh_slope,
     formula=r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
     derivative_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
-    output_range=r"(-1,\ 1)",
+    range_latex=r"(-1,\ 1)",
     bounds=lambda: (-1.0, 1.0),
     color="#7048e8",
     layer=True,
