@@ -96,7 +96,9 @@ def accept_linked_label(key: str, options: Iterable[Any], label_of: Callable[[An
     A bound select keeps the label it shows in the address, and a translated label depends on the
     language: ``?optimizers_surface=Saddle`` opened in Russian, or a Russian link opened in English,
     would otherwise be ignored. Only a fresh session (a link, a reload) reads the address; within a
-    session the widget keeps its value whatever the language.
+    session the widget keeps its value whatever the language. The address is rewritten to this
+    language's label and the run starts again, so the widget takes it from the address as usual
+    (and keeps it there for the next reload).
     """
     if key in st.session_state:
         return
@@ -107,8 +109,8 @@ def accept_linked_label(key: str, options: Iterable[Any], label_of: Callable[[An
         with messages.in_language(language):
             found = [option for option in options if label_of(option) == asked]
         if found:
-            st.session_state[key] = found[0]
-            return
+            st.query_params[key] = label_of(found[0])
+            st.rerun()
 
 
 def param_key(spec: Param) -> str:
