@@ -39,6 +39,10 @@ with overview:
     sections.show_printed_model(specs, summary, settings)
 
 sections.show_architecture(summary)
-sections.show_forward_pass(specs, summary, input_shape, settings)
-sections.show_export(specs, summary, input_shape, settings)
+# Running a sample through it and the code to take away: one place, two tabs.
+trace_tab, export_tab = st.tabs([_("Forward pass"), _("Export as PyTorch code")])
+with trace_tab:
+    sections.show_forward_pass(specs, summary, input_shape, settings)
+with export_tab:
+    sections.show_export(specs, summary, input_shape, settings)
 st.caption(_("This network stays in the session: the Training page can train it."))

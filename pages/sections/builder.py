@@ -505,7 +505,6 @@ def _sample(input_shape: tuple[int, ...], batch: int, seed: int, source: str, se
 
 def show_forward_pass(specs: list[LayerSpec], summary: NetworkSummary, input_shape: tuple[int, ...],
                       settings: Settings) -> None:
-    st.subheader(_("Forward pass"))
     st.markdown(_("Run a sample through the network and see the tensor after every layer. The weights are "
                   "random (PyTorch's initialization from the seed), as before any training."))
     source_col, batch_col, seed_col, mode_col = st.columns([2, 1, 1, 1.6], vertical_alignment="bottom")
@@ -547,7 +546,6 @@ def _code_block(code: str, file_name: str, key: str) -> None:
 
 def show_export(specs: list[LayerSpec], summary: NetworkSummary, input_shape: tuple[int, ...],
                 settings: Settings) -> None:
-    st.subheader(_("Export as PyTorch code"))
     st.markdown(_("The same network as code you can paste into a notebook: the copy button is at the top "
                   "right of each block. Running it prints the model, the output shape and the parameter count."))
     if not summary.ok:

@@ -111,9 +111,11 @@ def test_class_export_as_in_course_002(server_url: str, page: object) -> None:
     wait_for_script(page)
     main.get_by_role("button", name="Load preset").click()
     _settle(page)
+    main.get_by_role("tab", name="Export as PyTorch code").click()  # the forward pass shares its place
+    page.wait_for_timeout(300)
     main.get_by_role("tab", name="Sequential class, as in course 002").click()
     page.wait_for_timeout(500)
-    panel = main.get_by_role("tabpanel").filter(has_text="layer_dims")
+    panel = main.get_by_role("tabpanel").filter(has_text="layer_dims").last  # the inner tab, in the export tab
     expect(panel).to_contain_text("class BinaryClassifier(nn.Sequential):", timeout=30_000)
     expect(panel).to_contain_text("layer_dims = [5, 5, 3, 1]")
     expect(panel).to_contain_text('self.add_module(f"sigmoid{idx}", activation)')
