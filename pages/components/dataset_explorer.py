@@ -312,7 +312,8 @@ def _class_counts_chart(dataset: Dataset) -> alt.Chart:
 
 
 PAIR_PLOT_BINS = 12  # bars per histogram on the pair plot's diagonal
-PAIR_PLOT_CELL = 60  # px, one cell of the pair plot: four features fit the settings column
+PAIR_PLOT_WIDTH = 240  # px shared by the cells of one row: four features fit the settings column
+PAIR_PLOT_CELL = (40, 130)  # px, the smallest and largest cell
 PAIR_PLOT_SPACING = 4  # px between two cells
 CLASS_COLOURS = alt.Scale(scheme="tableau10")
 
@@ -341,6 +342,7 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
     frame["class"] = [classes[label] for label in dataset.labels]
     colour = alt.Color("class:N", scale=CLASS_COLOURS, legend=alt.Legend(orient="top", title=None))
     last = len(names) - 1
+    size = min(max(PAIR_PLOT_WIDTH // len(names), PAIR_PLOT_CELL[0]), PAIR_PLOT_CELL[1])
     rows = []
     for row, y_name in enumerate(names):
         cells = []
@@ -366,7 +368,7 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
                     color=colour,
                     tooltip=[*names, alt.Tooltip("class:N", title=_("class"))],
                 )
-            cells.append(cell.properties(width=PAIR_PLOT_CELL, height=PAIR_PLOT_CELL))
+            cells.append(cell.properties(width=size, height=size))
         rows.append(alt.hconcat(*cells, spacing=PAIR_PLOT_SPACING))
     return alt.vconcat(*rows, spacing=PAIR_PLOT_SPACING).configure_axis(labelFontSize=9, titleFontSize=10)
 
