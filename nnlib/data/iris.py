@@ -8,10 +8,19 @@ from pathlib import Path
 
 import numpy as np
 
+from nnlib.core import messages
 from nnlib.data.dataset import Dataset, read_only
 from nnlib.data.words import Words
 
 IRIS_FEATURE_NAMES = ("sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)")
+
+
+def feature_words(dataset: Dataset) -> tuple[str, ...] | None:
+    """A data set's feature names as a student reads them: iris's measurements in the current language
+    (``data.iris.feature_<i>``), any other's as they are (x, y, a CSV's columns)."""
+    if dataset.feature_names is None or tuple(dataset.feature_names) != IRIS_FEATURE_NAMES:
+        return dataset.feature_names
+    return tuple(messages.word(f"data.iris.feature_{index}") for index in range(len(IRIS_FEATURE_NAMES)))
 
 
 def _sklearn_iris_csv() -> Path | None:

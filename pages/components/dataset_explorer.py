@@ -25,6 +25,7 @@ from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
 from nnlib.data import Dataset
+from nnlib.data.iris import feature_words
 from nnlib.data.toy import class_words
 from pages.components import charts
 from pages.components.i18n import N_, _, ngettext
@@ -336,7 +337,7 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
     A feature against itself would only be a line of dots, so the diagonal shows how the classes
     spread along that one feature (overlaid, not stacked, so each class's own shape shows).
     """
-    names = list(dataset.feature_names or [f"x{i}" for i in range(dataset.features.shape[1])])
+    names = list(feature_words(dataset) or [f"x{i}" for i in range(dataset.features.shape[1])])
     frame = pd.DataFrame(dataset.features, columns=names)
     classes = class_words(dataset)
     frame["class"] = [classes[label] for label in dataset.labels]
@@ -425,7 +426,7 @@ def show_dataset_explorer(dataset: Dataset, key_prefix: str = "explorer") -> Non
                      "how many samples of that class have each value of the feature."))
         st.vega_lite_chart(_chart_spec("pair_plot", dataset))
         with st.expander(_("The first rows")):
-            frame = pd.DataFrame(dataset.features[:10], columns=list(dataset.feature_names or []) or None)
+            frame = pd.DataFrame(dataset.features[:10], columns=list(feature_words(dataset) or []) or None)
             frame[_("class")] = [class_words(dataset)[label] for label in dataset.labels[:10]]
             st.dataframe(frame)
 
