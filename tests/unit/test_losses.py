@@ -760,3 +760,33 @@ def test_kl_div_mean_keeps_torchs_warning_and_probabilities_are_flagged() -> Non
     assert codes(findings) == ["losses.kl_div_not_log_probabilities"]
     assert "take their log first" in findings[0].message and "0.1, 0.7, 0.2" in findings[0].message
     assert LOSSES["KLDivLoss"].module is torch.nn.KLDivLoss and not LOSSES["KLDivLoss"].in_builder
+
+
+def test_worked_examples_and_metrics_are_worded_in_english_and_russian() -> None:
+    """A preset's name is its key and its English title; its title and source have Russian words,
+    and so do the metrics' names, the arguments' labels and the words formulas write."""
+    from nnlib.core import messages
+    from nnlib.losses.metrics import binary_accuracy, mape, multiclass_accuracy
+
+    prediction, target = torch.tensor([[0.6], [0.2], [0.5]]), torch.tensor([[0.5], [1.5], [0.7]])
+    results = [mape(prediction, target), binary_accuracy(prediction, target.round().clamp(0, 1)),
+               multiclass_accuracy(torch.tensor([[1.0, 2.0]]), torch.tensor([1]))]
+
+    def words() -> list[str]:
+        shown = [text for preset in PRESETS.values() for text in (preset.title, preset.source)]
+        shown += [text for result in results for text in (result.title, result.latex)]
+        shown += [text for info in LOSSES.values() for spec in info.params
+                  for text in (info.param_label(spec), info.param_help(spec), info.formula_latex("mean"))]
+        return shown
+
+    assert all(preset.title == name for name, preset in PRESETS.items())
+    english = words()
+    with messages.in_language("ru"):
+        russian = words()
+        assert [preset.title for preset in PRESETS.values()][0] == "MSE — пример из курса (004)"
+        assert "иначе" in LOSSES["HuberLoss"].formula_latex("mean")
+        assert "точность" in results[1].latex
+    assert "otherwise" in LOSSES["HuberLoss"].formula_latex("mean")
+    for text in english + russian:
+        assert "losses." not in text and "metrics." not in text, text
+    assert sum(e != r for e, r in zip(english, russian, strict=True)) >= 30

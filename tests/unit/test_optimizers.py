@@ -6,6 +6,7 @@ Every test over optimizers iterates ``OPTIMIZERS``: a new record is checked agai
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -20,6 +21,7 @@ from nnlib.optimizers.adam import adam_bias_corrected
 from nnlib.optimizers.paths import (
     ALPHA_PRESETS,
     DESCENT_STATUSES,
+    STEP_RULES,
     Hyperparameters,
     OptimizerPath,
     descend_1d,
@@ -446,3 +448,29 @@ def test_messages_read_as_before() -> None:
     for status in DESCENT_STATUSES:
         assert messages.template(f"optimizers.descent_{status}") is not None
     assert messages.word(descend_1d("parabola", "gradient", 0.3, -1.5, 12).status_code).startswith("Arrived:")
+
+
+def test_every_word_the_records_show_is_in_english_and_russian() -> None:
+    """Curves, surfaces, step rules, α presets, each optimizer and its hyperparameters are worded by
+    the catalogue in both languages: no code shows through, and Russian differs where a word is English."""
+    def words() -> list[str]:
+        shown = [curve.label for curve in CURVES.values()]
+        shown += [text for surface in SURFACES.values() for text in (surface.name, surface.note)]
+        shown += [text for rule in STEP_RULES.values() for text in (rule.title, rule.note)]
+        shown += [preset.label.format(alpha=preset.alpha) for preset in ALPHA_PRESETS.values()]
+        for record in OPTIMIZERS.values():
+            shown += [record.title, record.course_difference]
+            for spec in (*record.hyperparameters, *record.training_hyperparameters):
+                shown += [spec.shown_label, spec.shown_help]
+        return shown
+
+    english = words()
+    with messages.in_language("ru"):
+        russian = words()
+    assert english[:2] == ["Parabola (one minimum)", "Two valleys (a local and a global minimum)"]
+    assert [record.title for record in OPTIMIZERS.values()][1] == "SGD with momentum"
+    for text in english + russian:
+        assert "optimizers." not in text and "{" not in text.replace("{t", ""), text
+    assert all(r != e for e, r in zip(english, russian, strict=True) if re.search(r"[a-z]{4} [a-z]{3}", e)), [
+        e for e, r in zip(english, russian, strict=True) if e == r and re.search(r"[a-z]{4} [a-z]{3}", e)]
+    assert SURFACES["saddle"].name == "Saddle" and OPTIMIZERS["adam"].hyperparameters[0].shown_label == "β₁ (Adam)"
