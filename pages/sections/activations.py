@@ -162,7 +162,7 @@ def curve_chart_specs(drawn: tuple[str, ...], chosen_name: str, x_min: float, x_
 def show_choice() -> tuple[Activation, list[str]]:
     """The activation picker, its parameters, the others to draw too, and both formulas."""
     st.header(_("1 · The functions and their slopes"))
-    pick_col, param_col, compare_col = st.columns([1, 1, 2])
+    pick_col, param_col, compare_col = st.columns([2, 3, 4])
     with pick_col:
         chosen_name = st.selectbox(_("Activation"), list(ACTIVATIONS), index=list(ACTIVATIONS).index("ReLU"),
                                    key="activations_name", **SHARED)
@@ -196,9 +196,9 @@ def show_choice() -> tuple[Activation, list[str]]:
         st.latex(chosen.formula)
     with slope_col:
         st.markdown(_("**Derivative (slope)**"))
-        st.latex(chosen.derivative_formula)
-        if chosen.parameters:
-            st.latex(r",\ ".join(f"{p.symbol} = {chosen_params[p.name]:g}" for p in chosen.parameters))
+        values = r",\ ".join(f"{p.symbol} = {chosen_params[p.name]:g}" for p in chosen.parameters)
+        # The parameters' values beside the slope, on one line: the curves stay on the first screen.
+        st.latex(chosen.derivative_formula + (r",\qquad " + values if values else ""))
     return chosen, others
 
 
