@@ -415,7 +415,7 @@ def show_report_tabs(report: LossReport) -> None:
 
 
 def show_steps(report: LossReport) -> None:
-    st.latex(report.info.formula_latex(report.reduction))
+    # The formula itself stands in the result column just above.
     for index, step in enumerate(report.manual.steps, start=1):
         st.markdown(f"**{index}. {step.label}**")
         st.latex(step.latex)
