@@ -331,6 +331,15 @@ def histogram_rows(dataset: Dataset, column: int, bins: int = PAIR_PLOT_BINS) ->
     return rows
 
 
+def _two_lines(title: str) -> str | list[str]:
+    """A long axis title on two lines (at the space nearest its middle), so it stays as narrow as its cell."""
+    if len(title) <= 12 or " " not in title:
+        return title
+    spaces = [i for i, ch in enumerate(title) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(title) / 2))
+    return [title[:cut], title[cut + 1:]]
+
+
 def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
     """Every feature against every other, coloured by class; on the diagonal each class's histogram of that feature.
 
@@ -348,10 +357,10 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
     for row, y_name in enumerate(names):
         cells = []
         for column, x_name in enumerate(names):
-            x_title = x_name if row == last else None
+            x_title = _two_lines(x_name) if row == last else None
             if row == column:
                 cell = alt.Chart(pd.DataFrame(histogram_rows(dataset, column)), title=alt.Title(
-                    x_name, fontSize=10, fontWeight="normal")).mark_bar(opacity=0.55, binSpacing=0).encode(
+                    x_name, fontSize=10, fontWeight="normal", limit=size)).mark_bar(opacity=0.55, binSpacing=0).encode(
                     x=alt.X("start:Q", title=x_title, scale=alt.Scale(zero=False)),
                     x2="end:Q",
                     y=alt.Y("samples:Q", title=_("samples") if column == 0 else None, stack=None),
@@ -365,7 +374,7 @@ def _pair_plot(dataset: Dataset) -> alt.VConcatChart:
             else:
                 cell = alt.Chart(frame).mark_circle(size=22, opacity=0.7).encode(
                     x=alt.X(f"{x_name}:Q", title=x_title, scale=alt.Scale(zero=False)),
-                    y=alt.Y(f"{y_name}:Q", title=y_name if column == 0 else None, scale=alt.Scale(zero=False)),
+                    y=alt.Y(f"{y_name}:Q", title=_two_lines(y_name) if column == 0 else None, scale=alt.Scale(zero=False)),
                     color=colour,
                     tooltip=[*names, alt.Tooltip("class:N", title=_("class"))],
                 )
