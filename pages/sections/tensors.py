@@ -51,8 +51,7 @@ DTYPE_HELP = N_(
 )
 
 
-# Code shown as it is written, the same in every language: torch's keyword, the course's chain.
-REQUIRES_GRAD = "requires_grad"
+# Code shown as it is written, the same in every language: a tensor's name, the course's chain.
 Z_LABEL = "**z**"
 CHAIN_LATEX = r"w = 2x \qquad y = w^3 + 3w^2 + 2w + 1 \qquad z = \textstyle\sum y"
 CHAIN_RULE_LATEX = (
@@ -119,7 +118,7 @@ def show_make_tensor(device: str) -> nt.MadeTensor | None:
         dtype = st.selectbox(_("dtype"), nt.DTYPE_CHOICES, index=default_index(nt.DTYPE_CHOICES, "tensors_dtype"),
                              key="tensors_dtype", help=_(DTYPE_HELP), **SHARED)
         requires_grad = st.checkbox(
-            REQUIRES_GRAD,
+            _("requires_grad"),
             value=DEFAULTS["tensors_requires_grad"],
             key="tensors_requires_grad",
             **SHARED,
