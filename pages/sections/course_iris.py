@@ -51,8 +51,10 @@ def _spread_chart(spread: course.CourseSpread) -> None:
                     "label": _("course: {accuracy:.0f} %").format(accuracy=course.COURSE_ACCURACY * 100)}]
     charts.show(
         _("Validation accuracy of each seed"), 220,
-        charts.layer(rows, {"type": "bar", "width": 10}, x=x, y=charts.quantitative("seeds", _("seeds"), axis={"tickMinStep": 1, "format": "d"}),
-                     tooltip=charts.tooltip("accuracy", "seeds")),
+        charts.layer(rows, {"type": "bar", "width": 10}, x=x,
+                     y=charts.quantitative("seeds", _("seeds"), axis={"tickMinStep": 1, "format": "d"}),
+                     tooltip=charts.tooltip({"field": "accuracy", "title": _("validation accuracy (%)")},
+                                           {"field": "seeds", "title": _("seeds")})),
         charts.layer(course_mark, {"type": "rule", "color": COURSE_COLOUR, "strokeDash": [4, 3], "size": 2},
                      x=charts.quantitative("accuracy")),
         charts.layer(course_mark, {"type": "text", "color": COURSE_COLOUR, "align": "right", "dx": -4,
@@ -77,9 +79,11 @@ def _loss_chart(spread: course.CourseSpread) -> None:
         _("Training loss at each step, as the course prints it"), 260,
         charts.layer(rows, {"type": "line", "strokeWidth": 1.5 if one_seed else 1, "opacity": 1 if one_seed else 0.45},
                      x=step, y=loss, detail={"field": "seed", "type": "nominal"},
-                     color={"value": "#1f77b4"}, tooltip=charts.tooltip("seed", "step", "loss")),
+                     color={"value": "#1f77b4"}, tooltip=charts.tooltip(
+                         {"field": "seed", "title": "seed"}, {"field": "step", "title": _("step")},
+                         {"field": "loss", "title": _("training loss")})),
         charts.layer(printed, {"type": "point", "filled": True, "size": 70, "color": COURSE_COLOUR},
-                     x=step, y=loss, tooltip=charts.tooltip("label")),
+                     x=step, y=loss, tooltip=charts.tooltip({"field": "label", "title": _("printed by the course")})),
         # The first label to the right of its point, the last to the left: both stay inside the plot.
         charts.layer(printed[:1], {"type": "text", "color": COURSE_COLOUR, "align": "left", "dx": 8, "dy": -8},
                      x=step, y=loss, text={"field": "label"}),
