@@ -39,6 +39,7 @@ with settings_column:
 with training_column:
     sections.show_controls(config, dataset, locked)
     sections.show_live_panel()
+sections.show_boundary_panel()
 sections.show_results(dataset)
 # Further experiments on the same settings, one tab each.
 race_tab, course_tab = st.tabs([_("Race two optimizers"), _("Iris exactly as in the course")])

@@ -495,7 +495,9 @@ def draw_insights(progress) -> None:
         norms = [{"epoch": at, "layer": layer, "norm": norm}
                  for at, layer, norm in progress.grad_norms if norm > 0 and at in times]
         if norms:
-            charts.show(_("Gradient norm of each Linear layer's weights"), 200, charts.layer(
+            # Headings as text: a chart drawn inside a closed expander can lose its own title.
+            st.markdown("**{}**".format(_("Gradient norm of each Linear layer's weights")))
+            charts.show("", 200, charts.layer(
                 norms, {"type": "line"},
                 x=charts.quantitative("epoch", _("epoch")),
                 y=charts.quantitative("norm", "‖∂L/∂W‖", scale={"type": "log"}),
@@ -507,7 +509,8 @@ def draw_insights(progress) -> None:
         if progress.dead_units:
             dead = [{"epoch": epoch, "layer": _("ReLU at position {position}").format(position=relu), "dead": count,
                      "units": units, "share": count / units} for epoch, relu, count, units in progress.dead_units]
-            charts.show(_("Dead ReLU units"), 200, charts.layer(
+            st.markdown("**{}**".format(_("Dead ReLU units")))
+            charts.show("", 200, charts.layer(
                 dead, {"type": "line", "point": True},
                 x=charts.quantitative("epoch", _("epoch"), axis={"format": "d", "tickMinStep": 1}),
                 y=charts.quantitative("share", _("dead units"), axis={"format": "%"}, scale={"domain": [0, 1]}),
@@ -546,8 +549,6 @@ def live_panel(watched_status: str | None) -> None:
         st.caption(_("Press Start to train, or +1 epoch to go one epoch at a time."))
         return
     draw_live(active)
-    if DATASETS[active.config.dataset].toy:
-        boundary.show_boundary(active)
     draw_insights(active.progress())
     if active.status != watched_status:
         st.rerun()  # paused, resumed elsewhere or ended: redraw the whole page (buttons, results)
@@ -556,6 +557,20 @@ def live_panel(watched_status: str | None) -> None:
 def show_live_panel() -> None:
     run = current_run()
     st.fragment(live_panel, run_every=redraw_seconds(run))(run.status if run is not None else None)
+
+
+def boundary_panel() -> None:
+    active = current_run()
+    if active is not None:
+        boundary.show_boundary(active)
+
+
+def show_boundary_panel() -> None:
+    """A toy run's boundary and unit maps, the page's full width wide (the live panel's column is too narrow
+    for them), redrawn at the live panel's pace; the live panel reruns the page when the run's status changes."""
+    run = current_run()
+    if run is not None and DATASETS[run.config.dataset].toy:
+        st.fragment(boundary_panel, run_every=redraw_seconds(run))()
 
 
 # ------------------------------------------------------------------ results
