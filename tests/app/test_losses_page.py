@@ -313,3 +313,10 @@ def test_kl_div_is_a_choice_like_the_others() -> None:
     assert any("0 · log 0 counts as 0" in m.value for m in app.markdown)  # its steps by hand
     app.radio(key="losses_reduction").set_value("mean").run()  # PyTorch's own advice, shown
     assert any("UserWarning" in c.value and "batchmean" in c.value for c in app.caption)
+
+
+def test_a_link_holding_the_russian_example_label_opens_that_example() -> None:
+    app = open_link(losses_preset="BCE — пример из курса (004)")
+    assert not app.exception
+    assert app.selectbox(key="losses_preset").value == "BCE — course example (004)"
+    assert app.query_params["losses_preset"] == "BCE — course example (004)"

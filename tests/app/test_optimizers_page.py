@@ -208,3 +208,14 @@ def test_hyperparameter_widgets_come_from_the_records_and_old_links_still_set_th
     for key, path in paths.items():
         x, y = path.points[-1]
         assert summary(at).loc[OPTIMIZERS[key].label, "last θ"] == f"({x:.4f}, {y:.4f})"
+
+
+def test_a_link_holding_the_russian_labels_opens_the_same_surface_and_curve() -> None:
+    # A bound select keeps the label it shows in the address; a Russian student's link holds Russian labels.
+    at = open_link(optimizers_surface="Седло", optimizers_1d_curve="Две впадины (локальный и глобальный минимумы)")
+    assert at.selectbox(key="optimizers_surface").value == "saddle"
+    assert at.selectbox(key="optimizers_1d_curve").value == "two_valleys"
+    assert at.number_input(key="optimizers_x0").value == SURFACES["saddle"].start[0]
+    # The address now holds this language's labels, so a reload keeps the choice.
+    assert at.query_params["optimizers_surface"] == "Saddle"
+    assert at.query_params["optimizers_1d_curve"] == "Two valleys (a local and a global minimum)"
