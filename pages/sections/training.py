@@ -291,9 +291,9 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
     for start in range(0, len(specs), 2):
         columns = st.columns(2)
         for column, spec in zip(columns, specs[start:start + 2], strict=False):
-            hyper[spec.name] = column.number_input(spec.label, min_value=spec.minimum, max_value=spec.maximum,
+            hyper[spec.name] = column.number_input(spec.shown_label, min_value=spec.minimum, max_value=spec.maximum,
                                                    value=spec.default, step=spec.step, key=f"training_{spec.key}",
-                                                   help=spec.help, disabled=locked, **SHARED)
+                                                   help=spec.shown_help, disabled=locked, **SHARED)
         if len(specs) == 1:
             formula_place = columns[1]
     formula_place.latex(record.summary_formula)
