@@ -285,18 +285,15 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
                                    disabled=locked, **SHARED)
     epochs = right.number_input(_("Epochs"), min_value=1, max_value=settings.max_epochs, value=defaults.epochs,
                                 key=f"training_epochs_{name}", disabled=locked, **SHARED)
-    # The optimizer's own hyperparameters two to a row; the formula beside a single one, else below.
+    # The optimizer's own hyperparameters two to a row, then its update rule (too wide for half the column).
     specs = record.training_hyperparameters
-    hyper, formula_place = {}, st.container()
+    hyper = {}
     for start in range(0, len(specs), 2):
-        columns = st.columns(2)
-        for column, spec in zip(columns, specs[start:start + 2], strict=False):
+        for column, spec in zip(st.columns(2), specs[start:start + 2], strict=False):
             hyper[spec.name] = column.number_input(spec.shown_label, min_value=spec.minimum, max_value=spec.maximum,
                                                    value=spec.default, step=spec.step, key=f"training_{spec.key}",
                                                    help=spec.shown_help, disabled=locked, **SHARED)
-        if len(specs) == 1:
-            formula_place = columns[1]
-    formula_place.latex(record.summary_formula)
+    st.latex(record.summary_formula)
     left, right = st.columns(2)
     device = left.selectbox(_("Device"), available_devices(), key="training_device", disabled=locked, **KEPT,
                             format_func=device_label)
