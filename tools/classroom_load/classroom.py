@@ -6,6 +6,8 @@
     python -m tools.classroom_load --sessions 30 --client protocol   # websocket clients, no browser
     python -m tools.classroom_load --sessions 30 --url http://class-server:8501   # browsers here, server there
     python -m tools.classroom_load --reload-every-page   # a full page load per page (worst case)
+    python -m tools.classroom_load --class --compare     # a class in a challenge, instructor watching or not,
+                                                         # SQLite and PostgreSQL (tools/classroom_load/class_mode.py)
 
 Starts `streamlit run app.py` on a free loopback port with the instructor settings
 from the environment (NNLIB_*) (or uses the server at --url), opens the home page once
@@ -218,12 +220,16 @@ TEST_COUNT = re.compile(r"= \d+ / (\d+)\.")  # "Accuracy = correct predictions /
 
 
 async def protocol_student(base: str, number: int, start_delay: float, notmnist: bool, iris_epochs: int,
-                           results: list[dict], before_choosing_data: asyncio.Event | None = None) -> None:
+                           results: list[dict], before_choosing_data: asyncio.Event | None = None,
+                           class_link: str | None = None, watch_limit_s: float = 900) -> None:
     """The same visit as ``student``, spoken over Streamlit's websocket without a browser.
 
     The client is a browser of its own (it fetches its cookie first, as the frontend does).
     With ``before_choosing_data``, a notMNIST student waits for that event on the Training
     page before choosing the letters. Every script run it waits for is kept in "answers".
+    With ``class_link`` (the query of a challenge link, "class=CODE&challenge=ID"), the student
+    opens the Class page with it and joins under a name first, visits the course, comes back to
+    the Class page and follows its "Train for this challenge" link to the Training page.
     """
     from tools.classroom_load.protocol_client import StreamlitSession, browser_cookie
 
@@ -234,12 +240,19 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
     try:
         session = StreamlitSession(base, await asyncio.to_thread(browser_cookie, base))
         await session.connect()
-        for path in [""] + [p.url_path for p in available_pages()]:
-            run = await session.open(path)
-            record["pages"][path or "home"] = round(run.seconds, 3)
-            record["answers"].append((round(run.seconds, 3), f"/{path}"))
+        visits = [("", "")] + [(p.url_path, "") for p in available_pages()]
+        if class_link:
+            await join_class(session, class_link, f"Student {number + 1}", record)
+            visits += [("classroom", ""), ("training", class_link)]
+        for path, query in visits:
+            run = await session.open(path, query=query)
+            name = (path or "home") + (" (challenge link)" if query else "")
+            record["pages"][name] = round(run.seconds, 3)
+            record["answers"].append((round(run.seconds, 3), f"/{path}" + (f"?{query}" if query else "")))
             if run.exceptions:
-                record["exceptions"].append(path or "home")
+                record["exceptions"].append(name)
+        if class_link and CHALLENGE_BANNER not in session.latest.texts():
+            raise RuntimeError("the Training page did not show the challenge from its link")
         if notmnist:
             if before_choosing_data is not None:
                 waited = time.monotonic()
@@ -259,13 +272,32 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
         run = await session.click("Start")
         record["answers"].append((round(run.seconds, 3), "press Start"))
 
+        stalled_since: list[float] = []
+
         async def session_shows() -> tuple[bool, bool, bool]:
             shown = session.latest.texts() + session.last_fragment.texts()
+            page = session.latest.texts()
+            if FINISHED_STATUS in page and "Test accuracy" not in page and not session.ticking(LIVE_REDRAW_MAX_S):
+                # The page was redrawn with the run finished but without its results, and its live
+                # panel asks for no more redraws (a heartbeat may still tick): a browser would show
+                # the same until the student clicks something.
+                stalled_since[:] = stalled_since or [time.monotonic()]
+                if time.monotonic() - stalled_since[0] > STALL_GRACE_S:
+                    record["page_without_results"] = True
+                    return False, True, True
+            else:
+                stalled_since.clear()
             return ("Waiting for a free training slot" in shown,
-                    "Running · epoch" in shown or "Finished · epoch" in shown,
-                    "Test accuracy" in session.latest.texts())
+                    "Running · epoch" in shown or FINISHED_STATUS in shown,
+                    "Test accuracy" in page)
 
-        await watch_run(record, clicked, session_shows, poll_s=0.25)
+        await watch_run(record, clicked, session_shows, poll_s=0.25, limit_s=watch_limit_s)
+        if record.get("page_without_results"):
+            record["finished"] = False
+        if not record["finished"]:  # what the student was left looking at
+            record["shown_at_end"] = {"page": session.latest.texts()[-600:],
+                                      "live panel": session.last_fragment.texts()[-300:],
+                                      "live reruns": session.fragment_runs}
         metrics = {e.label: e.text.split("\n")[-1] for e in session.latest.elements if e.kind == "metric"}
         record["test_accuracy"] = metrics.get("Test accuracy")
         record["epochs"] = metrics.get("Epochs")
@@ -281,6 +313,26 @@ async def protocol_student(base: str, number: int, start_delay: float, notmnist:
             await session.close()
         record["closed_at"] = time.monotonic()
         results.append(record)
+
+
+FINISHED_STATUS = "Finished · epoch"  # the live panel's status line of a finished run
+LIVE_REDRAW_MAX_S = 5.0  # the live panel redraws at least this often while a run is queued or training
+STALL_GRACE_S = 10.0  # a finished run's page that has shown no results and asked for no redraw this long
+CHALLENGE_BANNER = "**Challenge: "  # the Training page's line above a challenge's settings
+JOINED = "You are in the class"  # the Class page's line for a member
+
+
+async def join_class(session, class_link: str, name: str, record: dict) -> None:
+    """Open a class's link on the Class page and join it under ``name`` (its form: one rerun)."""
+    run = await session.open("classroom", query=class_link)
+    record["pages"]["classroom (class link)"] = round(run.seconds, 3)
+    record["answers"].append((round(run.seconds, 3), "/classroom (class link)"))
+    run = await session.submit({"Your name": name}, "Join")
+    record["answers"].append((round(run.seconds, 3), "join the class"))
+    if run.exceptions:
+        record["exceptions"].append("join")
+    if JOINED not in run.texts():
+        raise RuntimeError(f"joining the class did not show {JOINED!r}")
 
 
 async def protocol_tabs(base: str, start_delay: float, records: list[dict], tabs: int = 3) -> None:
@@ -803,9 +855,35 @@ def main() -> int:
     parser.add_argument("--no-probe-visit", action="store_true",
                         help="--adversarial, --soak: measure memory after the class without the probe session "
                              "that makes Streamlit drop the closed ones")
+    parser.add_argument("--class", dest="class_mode", action="store_true",
+                        help="the students join a class and train its challenge (protocol clients; "
+                             "tools/classroom_load/class_mode.py), against a server started on that class's database")
+    parser.add_argument("--instructor", action="store_true",
+                        help="--class: the Instructor page stays open, signed in, the whole time")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"],
+                        help="--class: the class database (default: NNLIB_DATABASE_URL's engine, else sqlite; "
+                             "postgresql without NNLIB_DATABASE_URL starts a throwaway cluster)")
+    parser.add_argument("--compare", action="store_true",
+                        help="--class: SQLite and PostgreSQL, each without and with the instructor, interleaved")
+    parser.add_argument("--repeats", type=int,
+                        help="--class: how many times each variant runs (default 1; --compare 3)")
+    parser.add_argument("--pause-seconds", type=float, default=5.0,
+                        help="--class: quiet time between two classes")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.browser_groups_niced = 0
+    if args.class_mode:
+        if args.url or args.adversarial or args.mix or args.soak:
+            parser.error("--class starts its own servers: no --url, --adversarial, --mix or --soak")
+        if args.client != "protocol" and "--client" in sys.argv:
+            parser.error("--class students are protocol clients (--client protocol)")
+        args.sessions = 10 if args.sessions is None else args.sessions
+        args.ramp_seconds = 30.0 if args.ramp_seconds is None else args.ramp_seconds
+        from tools.classroom_load.class_mode import class_mode
+
+        return class_mode(args)
+    if args.instructor or args.database or args.compare or args.repeats is not None:
+        parser.error("--instructor, --database, --compare and --repeats go with --class")
     if args.adversarial or args.mix or args.soak:
         if args.url:
             parser.error("--adversarial, --mix and --soak start their own server: no --url")

@@ -94,10 +94,13 @@ class StreamlitSession:
         self.widgets: dict[str, Element] = {}  # label -> latest widget element with that label
         self.latest = ScriptRun()  # the newest finished full run
         self.fragment_runs = 0
+        self.fragment_seconds: list[float] = []  # each fragment rerun, from asking until it finished
         self.last_fragment = ScriptRun()  # what the newest fragment rerun sent
+        self._fragment_sent: float | None = None
         self._socket = None
         self._reader: asyncio.Task | None = None
         self._tickers: dict[str, asyncio.Task] = {}
+        self._intervals: dict[str, float] = {}
         self._building = ScriptRun()
         self._finished: asyncio.Queue[int] = asyncio.Queue()
 
@@ -119,16 +122,32 @@ class StreamlitSession:
             self._reader.cancel()
 
     # -- asking for runs
-    async def open(self, url_path: str = "", timeout_s: float = 300) -> ScriptRun:
-        """Open a page as a click in the sidebar does; returns when its script has finished."""
+    async def open(self, url_path: str = "", timeout_s: float = 300, query: str = "") -> ScriptRun:
+        """Open a page as a click in the sidebar does (with ``query``: as a link such as
+        ``/classroom?class=CODE`` or a page link with query parameters does); returns when its
+        script has finished. ``url_path`` "" is the default page. Before the server has listed its
+        pages (the session's first run), the page goes by its url path alone, as a first load of
+        that address does."""
         page_hash = self.pages.get(url_path, "")
-        if url_path != "" and not page_hash:
+        if url_path != "" and not page_hash and self.pages:
             raise KeyError(f"no page at /{url_path} (the server listed {sorted(self.pages)})")
-        self.page_hash, self.query_string = page_hash, ""
+        self.page_hash, self.query_string = page_hash, query
+        self._stop_ticking()  # as the frontend does on a page change
         return await self._run(timeout_s=timeout_s, page_name=url_path)
 
     async def set_widget(self, label: str, value: int | float | str | bool, timeout_s: float = 300) -> ScriptRun:
         """Change a widget, as typing a value and pressing Enter does."""
+        return await self._run([self._valued_state(label, value)], timeout_s=timeout_s)
+
+    async def submit(self, values: dict[str, int | float | str | bool], button: str,
+                     timeout_s: float = 300) -> ScriptRun:
+        """Fill a form's fields and press its submit button: one rerun, as a form sends its values."""
+        states = [self._valued_state(label, value) for label, value in values.items()]
+        pressed = self._state(button)
+        pressed.trigger_value = True
+        return await self._run([*states, pressed], timeout_s=timeout_s)
+
+    def _valued_state(self, label: str, value: int | float | str | bool) -> WidgetState:
         state = self._state(label)
         if isinstance(value, bool):
             state.bool_value = value
@@ -138,7 +157,7 @@ class StreamlitSession:
             state.double_value = value
         else:
             state.string_value = value
-        return await self._run([state], timeout_s=timeout_s)
+        return state
 
     async def click(self, label: str, timeout_s: float = 300) -> ScriptRun:
         state = self._state(label)
@@ -162,8 +181,11 @@ class StreamlitSession:
         if fragment_id:
             client.fragment_id = fragment_id
             client.is_auto_rerun = True
+            if self._fragment_sent is None:  # one pending at a time, as the relay times it
+                self._fragment_sent = time.monotonic()
             await self._socket.send(message.SerializeToString())
             return self.latest
+        self._fragment_sent = None
         while not self._finished.empty():  # forget runs that ended before this request
             self._finished.get_nowait()
         sent = time.monotonic()
@@ -188,8 +210,16 @@ class StreamlitSession:
                 for page in message.navigation.app_pages:
                     if page.is_default:
                         self.pages[""] = page.page_script_hash
+                if message.navigation.page_script_hash:  # the page this run is: later reruns stay on it
+                    self.page_hash = message.navigation.page_script_hash
             elif kind == "new_session":
                 self._building = ScriptRun()
+                if not message.metadata.run.fragment_ids:
+                    # A full run starts the page over: like the frontend, stop rerunning the previous
+                    # run's fragments; this run asks again for those it still has. A fragment left
+                    # behind (a leaderboard on a page left, a live panel gone) would otherwise keep
+                    # asking the server for reruns it no longer knows.
+                    self._stop_ticking()
             elif kind == "page_info_changed":
                 self.query_string = message.page_info_changed.query_string
             elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
@@ -207,6 +237,7 @@ class StreamlitSession:
                 self._tick(message.auto_rerun.fragment_id, message.auto_rerun.interval)
             elif kind == "stop_auto_rerun":
                 for fragment_id in message.stop_auto_rerun.fragment_ids:
+                    self._intervals.pop(fragment_id, None)
                     ticker = self._tickers.pop(fragment_id, None)
                     if ticker is not None:
                         ticker.cancel()
@@ -215,15 +246,22 @@ class StreamlitSession:
                 if status == FRAGMENT_FINISHED:
                     self.fragment_runs += 1
                     self.last_fragment = self._building
+                    if self._fragment_sent is not None:
+                        self.fragment_seconds.append(time.monotonic() - self._fragment_sent)
+                        self._fragment_sent = None
                 elif status == FINISHED_SUCCESSFULLY:
                     self.latest = self._building
                 self._building = ScriptRun()
                 self._finished.put_nowait(status)
 
     def _tick(self, fragment_id: str, interval: float) -> None:
-        """Rerun a fragment every ``interval`` seconds, as the frontend does for run_every."""
-        if fragment_id in self._tickers:
-            self._tickers[fragment_id].cancel()
+        """Rerun a fragment every ``interval`` seconds, as the frontend does for run_every (a
+        fragment already ticking at that interval keeps its clock)."""
+        known = self._tickers.get(fragment_id)
+        if known is not None and not known.done() and self._intervals.get(fragment_id) == interval:
+            return
+        if known is not None:
+            known.cancel()
 
         async def tick() -> None:
             while True:
@@ -231,4 +269,16 @@ class StreamlitSession:
                 await self._run(fragment_id=fragment_id)
 
         self._tickers[fragment_id] = asyncio.create_task(tick())
+        self._intervals[fragment_id] = interval
+
+    def ticking(self, at_most_s: float = float("inf")) -> bool:
+        """Whether some fragment of the page still asks to be rerun, every ``at_most_s`` seconds or more often."""
+        return any(not ticker.done() and self._intervals.get(fragment_id, 0.0) <= at_most_s
+                   for fragment_id, ticker in self._tickers.items())
+
+    def _stop_ticking(self) -> None:
+        for ticker in self._tickers.values():
+            ticker.cancel()
+        self._tickers.clear()
+        self._intervals.clear()
 
