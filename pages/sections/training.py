@@ -528,18 +528,25 @@ def redraw_seconds(active: BackgroundRun | None) -> float | None:
 
     Every redraw is work for the server; with a class training at once, 30 redraws a second
     would crowd out the pages everyone is opening. Five runs per extra second, at most 5 s.
-    A paused run only says "still here" now and then; an ended one does not redraw.
+    A paused run only says "still here" now and then; an ended one does not redraw, once its thread
+    has told its observers (the class database, which can take a moment) and ended.
     """
     status = active.status if active is not None else None
     if status == PAUSED:
         return float(get_settings().heartbeat_seconds)
     if status not in (QUEUED, RUNNING):
-        return None
+        return 1.0 if active is not None and active.is_alive else None
     slots = shared_slots()
     return float(min(5, 1 + (slots.active + slots.waiting) // 5))
 
 
-def live_panel(watched_status: str | None) -> None:
+def watched(active: BackgroundRun | None) -> tuple[str, bool] | None:
+    """What a panel redraws the whole page on: the status, and whether the run's thread still lives (an
+    ended run shows its results only once its thread has ended)."""
+    return (active.status, active.is_alive) if active is not None else None
+
+
+def live_panel(watched_state: tuple[str, bool] | None) -> None:
     touch()  # the panel's ticks are this student's heartbeat
     active = current_run()
     if active is None:
@@ -547,13 +554,13 @@ def live_panel(watched_status: str | None) -> None:
         return
     draw_live(active)
     draw_insights(active.progress())
-    if active.status != watched_status:
+    if watched(active) != watched_state:
         st.rerun()  # paused, resumed elsewhere or ended: redraw the whole page (buttons, results)
 
 
 def show_live_panel() -> None:
     run = current_run()
-    st.fragment(live_panel, run_every=redraw_seconds(run))(run.status if run is not None else None)
+    st.fragment(live_panel, run_every=redraw_seconds(run))(watched(run))
 
 
 def boundary_panel() -> None:
@@ -697,7 +704,7 @@ def show_race(config: TrainConfig, dataset: datasets.Dataset) -> None:
     if race_buttons[1].button(_("Stop the race"), key="training_race_stop", disabled=not racing):
         race.stop()
         st.rerun()
-    st.fragment(race_panel, run_every=redraw_seconds(race))(race.status if race is not None else None)
+    st.fragment(race_panel, run_every=redraw_seconds(race))(watched(race))
 
 
 def start_race(config: TrainConfig, dataset: datasets.Dataset, rivals: list[tuple[str, str, float]],
@@ -719,7 +726,7 @@ def start_race(config: TrainConfig, dataset: datasets.Dataset, rivals: list[tupl
         st.rerun()
 
 
-def race_panel(watched_status: str | None) -> None:
+def race_panel(watched_state: tuple[str, bool] | None) -> None:
     touch()
     active = current_race()
     if active is None:
@@ -752,5 +759,5 @@ def race_panel(watched_status: str | None) -> None:
     if active.finished:
         st.markdown(" · ".join(_("**{leg}** test accuracy {accuracy:.2%}").format(
             leg=leg.label, accuracy=leg.trainer.state["test_acc"]) for leg in legs))
-    if active.status != watched_status:
+    if watched(active) != watched_state:
         st.rerun()
