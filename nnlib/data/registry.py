@@ -40,6 +40,8 @@ FAMILIES: dict[str, DatasetFamily] = {
         DatasetFamily("iris", Words("data.iris.title")),
         DatasetFamily("notmnist", Words("data.notmnist.title")),
         DatasetFamily("toy", Words("data.toy.title")),
+        DatasetFamily("regression", Words("data.regression.title")),
+        DatasetFamily("csv", Words("data.csv.title")),
     )
 }
 
@@ -131,23 +133,8 @@ def _registry() -> dict[str, DatasetInfo]:
         training = SPIRALS_TRAINING if toy.name == "spirals" else TOY_TRAINING
         records.append(DatasetInfo(toy.name, "toy", kept_words(toy, "title"), _toy_loader(toy.name),
                                    MappingProxyType(training), toy=True))
-    return {record.name: record for record in records}
-
-
-DATASETS: dict[str, DatasetInfo] = _registry()
-
-# The regression sets (:mod:`nnlib.data.regression`) and a table from a CSV file (:mod:`nnlib.data.table`)
-# train through the same config, trainer and CLI, but the Training page does not offer them yet:
-# when it has their widgets, their family moves into FAMILIES and their records into DATASETS.
-REGRESSION_TRAINING = {"network": "regression", "loss": "mse", "optimizer": "adam", "lr": 0.01, "batch_size": 16,
-                       "epochs": 200, "standardize": True}
-ENGINE_FAMILIES: dict[str, DatasetFamily] = {
-    "regression": DatasetFamily("regression", Words("data.regression.title")),
-    "csv": DatasetFamily("csv", Words("data.csv.title")),
-}
-ENGINE_DATASETS: dict[str, DatasetInfo] = {
-    record.name: record
-    for record in (
+    # The regression sets (nnlib.data.regression) and a table from a student's CSV (nnlib.data.table).
+    records += [
         DatasetInfo("curve", "regression", Words("data.curve.title"), _load_curve,
                     MappingProxyType({**REGRESSION_TRAINING, "network": "curve", "lr": 0.01, "epochs": 300,
                                       "toy_samples": 200, "toy_noise": 0.1}),
@@ -158,8 +145,16 @@ ENGINE_DATASETS: dict[str, DatasetInfo] = {
                     MappingProxyType({"network": "table", "optimizer": "adam", "lr": 0.01, "batch_size": 16,
                                       "epochs": 100, "standardize": True}),
                     task=None),
-    )
-}
+    ]
+    return {record.name: record for record in records}
+
+
+REGRESSION_TRAINING = {"network": "regression", "loss": "mse", "optimizer": "adam", "lr": 0.01, "batch_size": 16,
+                       "epochs": 200, "standardize": True}
+DATASETS: dict[str, DatasetInfo] = _registry()
+# Every family and data set is the page's now; these stay for the callers that still name them (empty).
+ENGINE_FAMILIES: dict[str, DatasetFamily] = {}
+ENGINE_DATASETS: dict[str, DatasetInfo] = {}
 
 
 def get_dataset(name: str) -> DatasetInfo:

@@ -32,7 +32,8 @@ from nnlib.core.settings import get_settings
 from nnlib.data.registry import DATASETS, FAMILIES, get_dataset
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import TrainConfig, confusion_matrix, default_config, reproduce_code
-from nnlib.training.networks import SIZED_NETWORKS
+from nnlib.training.networks import DATA_NETWORKS, SIZED_NETWORKS
+from nnlib.training.recipes import split_data
 from nnlib.training.runner import (
     FAILED,
     IN_PROGRESS,
@@ -53,7 +54,7 @@ from pages.components.i18n import N_, _, ngettext
 from pages.components.identity import student_key
 from pages.components.presence import touch
 from pages.components.ui import KEPT, SHARED, show_input_error
-from pages.sections import boundary
+from pages.sections import boundary, csv_upload, inside, regression
 from pages.sections.class_training import report_to_class
 
 RUN_KEY = "training_run"
@@ -86,7 +87,7 @@ def shared_iris() -> datasets.Dataset:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _shared_split(dataset_name: str, source: str, seed: int, standardize: bool, _dataset: datasets.Dataset):
     """One split per (dataset, source, seed, scaling) for the whole server, read-only."""
-    return datasets.split_dataset(_dataset, seed=seed, standardize=standardize)
+    return split_data(TrainConfig(seed=seed, standardize=standardize), _dataset)  # a regression's as one group
 
 
 def shared_split(dataset_name: str, source: str, seed: int, standardize: bool, dataset: datasets.Dataset):
@@ -126,8 +127,19 @@ def _toy(locked: bool) -> DataChoice:
     return DataChoice(dataset.name, dataset, settings)
 
 
+def _regression(locked: bool) -> DataChoice:
+    dataset, settings = regression.choose_regression_set(locked)
+    return DataChoice(dataset.name, dataset, settings)
+
+
+def _csv(locked: bool) -> DataChoice | None:
+    chosen = csv_upload.choose_csv(locked)
+    return DataChoice("csv", *chosen) if chosen is not None else None
+
+
 # The page's widgets per family; the families, their labels and the data sets in each are the registry's.
-FAMILY_WIDGETS: dict[str, Callable[[bool], DataChoice | None]] = {"iris": _iris, "notmnist": _letters, "toy": _toy}
+FAMILY_WIDGETS: dict[str, Callable[[bool], DataChoice | None]] = {
+    "iris": _iris, "notmnist": _letters, "toy": _toy, "regression": _regression, "csv": _csv}
 DATASET_CHOICES = {name: DatasetChoice(family.label, FAMILY_WIDGETS[name]) for name, family in FAMILIES.items()}
 
 
@@ -169,6 +181,8 @@ def restore_settings(config: TrainConfig) -> None:
         values |= {"training_toy_set": name, "training_toy_noise": config.toy_noise,
                    "training_toy_samples": config.toy_samples, "training_toy_seed": config.toy_seed,
                    "training_toy_features": list(config.toy_features)}
+    if get_dataset(name).family in ("regression", "csv"):
+        values |= regression.restore_values(config)
     if isinstance(config.network, str):
         values |= {"training_network_source": "preset", "training_preset": config.network}
     else:
@@ -219,6 +233,11 @@ def show_data(locked: bool) -> DataChoice:
     take_dataset_defaults(choice.name, locked)
     dataset = choice.dataset
     count = len(dataset.labels)
+    if regression.is_regression(dataset):
+        st.caption(ngettext("{count} sample · a regression: the network predicts one number",
+                            "{count} samples · a regression: the network predicts one number", count).format(
+            count=grouped(count)))
+        return choice
     st.caption(ngettext("{count} sample · classes: {classes}", "{count} samples · classes: {classes}", count).format(
         count=grouped(count), classes=", ".join(dataset.classes)))
     with st.expander(_("Explore the data"), expanded=False):
@@ -227,12 +246,15 @@ def show_data(locked: bool) -> DataChoice:
     return choice
 
 
-def network_choices(name: str, input_shape: tuple[int, ...]) -> list[str]:
+def network_choices(name: str, input_shape: tuple[int, ...], regression_task: bool = False) -> list[str]:
     """The presets that fit a data set, its own default first: the course's of its shape, and for
     points in the plane the playground's (sized to the data)."""
     fitting = [preset for preset, p in net.PRESETS.items() if tuple(p.input_shape) == input_shape]
     if DATASETS[name].toy:
         fitting += list(SIZED_NETWORKS)
+    if DATASETS[name].family in ("regression", "csv"):  # the sized network, and the course's of the same task
+        fitting = [preset for preset in fitting if (net.PRESETS[preset].loss == "MSELoss") == regression_task]
+        fitting += [sized for sized in DATA_NETWORKS if sized == DATASETS[name].training.get("network")]
     default = DATASETS[name].training.get("network")
     return ([default] if default in fitting else []) + [preset for preset in fitting if preset != default]
 
@@ -255,13 +277,13 @@ def show_network(name: str, dataset: datasets.Dataset, locked: bool) -> str | li
                          "(N, {data}).").format(builder=", ".join(map(str, builder_shape)),
                                                 data=", ".join(map(str, input_shape))))
         return builder_layers
-    fitting = network_choices(name, input_shape)
+    fitting = network_choices(name, input_shape, regression.is_regression(dataset))
     titles = {**{key: preset.title for key, preset in net.PRESETS.items()},
-              **{key: sized.title for key, sized in SIZED_NETWORKS.items()}}
+              **{key: sized.title for key, sized in {**SIZED_NETWORKS, **DATA_NETWORKS}.items()}}
     chosen = st.selectbox(_("Preset"), fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
                           format_func=lambda k: titles.get(k, k))
-    if chosen in SIZED_NETWORKS:
-        st.caption(SIZED_NETWORKS[chosen].description)
+    if chosen in SIZED_NETWORKS or chosen in DATA_NETWORKS:
+        st.caption({**SIZED_NETWORKS, **DATA_NETWORKS}[chosen].description)
     return chosen
 
 
@@ -343,13 +365,13 @@ def show_fast_mode_switch(device: str, locked: bool) -> bool:
 
 def data_split(config: TrainConfig, dataset: datasets.Dataset):
     source = config.data_path or dataset.source or dataset.description
-    if not source.startswith(datasets.UPLOAD_PREFIX):
+    if not source.startswith((datasets.UPLOAD_PREFIX, csv_upload.CSV_SOURCE_PREFIX)):
         return shared_split(dataset.name, source, config.seed, config.standardize, dataset)
     # A student's upload is split in that student's session only: nothing of it outlives the session.
     key = (source, config.seed, config.standardize)
     kept = st.session_state.get("training_upload_split")
     if kept is None or kept[0] != key:
-        kept = (key, datasets.split_dataset(dataset, seed=config.seed, standardize=config.standardize))
+        kept = (key, split_data(config, dataset))
         st.session_state["training_upload_split"] = kept
     return kept[1]
 
@@ -476,7 +498,9 @@ def draw_live(active: BackgroundRun) -> None:
                                    tooltip=charts.tooltip(tip("epoch", _("epoch")), tip("split", _("split")),
                                                           tip("loss", _("loss"), ".4f"))))
     charts.show(_("Loss (grey: per batch)"), LIVE_CHART_HEIGHT, *layers)  # the titles name the y axes
-    if epochs:
+    if epochs and active.history()[-1].val_acc is None:  # a regression: its errors, not an accuracy
+        regression.draw_live_errors(active, LIVE_CHART_HEIGHT)
+    elif epochs:
         charts.show(_("Accuracy"), LIVE_CHART_HEIGHT, charts.layer(
             epochs, {"type": "line", "point": True}, x=epoch, color=color,
             y=charts.quantitative("accuracy", "", axis={"format": "%"}, scale={"domain": [0, 1]}),
@@ -565,7 +589,9 @@ def show_live_panel() -> None:
 
 def boundary_panel() -> None:
     active = current_run()
-    if active is not None:
+    if active is not None and active.config.dataset == "curve":
+        regression.show_fit(active)
+    elif active is not None:
         boundary.show_boundary(active)
 
 
@@ -573,7 +599,7 @@ def show_boundary_panel() -> None:
     """A toy run's boundary and unit maps, the page's full width wide (the live panel's column is too narrow
     for them), redrawn at the live panel's pace; the live panel reruns the page when the run's status changes."""
     run = current_run()
-    if run is not None and DATASETS[run.config.dataset].toy:
+    if run is not None and (DATASETS[run.config.dataset].toy or run.config.dataset == "curve"):
         st.fragment(boundary_panel, run_every=redraw_seconds(run))()
 
 
@@ -587,18 +613,22 @@ def show_results(dataset: datasets.Dataset) -> None:
         return
     trainer = run.trainer
     st.header(_("5 · Results on the test set"))
-    test_loss, test_acc = trainer.state["test_loss"], trainer.state["test_acc"]
-    metrics = st.columns(4)
-    metrics[0].metric(_("Test accuracy"), f"{test_acc:.2%}")
-    metrics[1].metric(_("Test loss"), f"{test_loss:.4f}")
-    metrics[2].metric(_("Epochs"), trainer.epoch)
-    metrics[3].metric(_("Samples / s"), grouped(trainer.summary()["samples_per_s"]))
-    st.caption(_("Stopped because {reason}. Accuracy = correct predictions / test samples = {correct} / {total}.").format(
-        reason=trainer.stop_reason, correct=round(test_acc * len(trainer.test_y)), total=len(trainer.test_y)))
-    predicted, true = trainer.predict("test")
-    classes = list(trainer.classes)
-    show_confusion(confusion_matrix(predicted, true, len(classes)), classes)
-    show_misclassified(run, dataset, predicted, true)
+    if trainer.regression:
+        regression.show_test_results(run)
+    else:
+        test_loss, test_acc = trainer.state["test_loss"], trainer.state["test_acc"]
+        metrics = st.columns(4)
+        metrics[0].metric(_("Test accuracy"), f"{test_acc:.2%}")
+        metrics[1].metric(_("Test loss"), f"{test_loss:.4f}")
+        metrics[2].metric(_("Epochs"), trainer.epoch)
+        metrics[3].metric(_("Samples / s"), grouped(trainer.summary()["samples_per_s"]))
+        st.caption(_("Stopped because {reason}. Accuracy = correct predictions / test samples = {correct} / {total}.").format(
+            reason=trainer.stop_reason, correct=round(test_acc * len(trainer.test_y)), total=len(trainer.test_y)))
+        predicted, true = trainer.predict("test")
+        classes = list(trainer.classes)
+        show_confusion(confusion_matrix(predicted, true, len(classes)), classes)
+        show_misclassified(run, dataset, predicted, true)
+    inside.show_inside(run, dataset)
     buffer = io.BytesIO()
     torch.save(trainer.weights(), buffer)
     downloads = st.columns(2)

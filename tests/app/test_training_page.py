@@ -201,7 +201,7 @@ def test_the_offered_datasets_are_the_registrys_families() -> None:
     from nnlib.data.registry import DATASETS, FAMILIES
     from pages.sections.training import DATASET_CHOICES
 
-    assert list(DATASET_CHOICES) == list(FAMILIES) == ["iris", "notmnist", "toy"]
+    assert list(DATASET_CHOICES) == list(FAMILIES) == ["iris", "notmnist", "toy", "regression", "csv"]
     assert {record.family for record in DATASETS.values()} <= set(DATASET_CHOICES)
     assert [choice.label for choice in DATASET_CHOICES.values()] == [family.label for family in FAMILIES.values()]
 

@@ -574,7 +574,8 @@ def test_every_dataset_of_the_registry_is_a_config_name_with_its_records_default
     from nnlib.data.registry import DATASETS as RECORDS
     from nnlib.training import DATASETS, default_config
 
-    assert DATASETS == ("iris", "notmnist", "circles", "moons", "xor", "spirals", "blobs") == tuple(RECORDS)
+    assert DATASETS == ("iris", "notmnist", "circles", "moons", "xor", "spirals", "blobs", "curve", "diabetes",
+                        "csv") == tuple(RECORDS)
     for name, record in RECORDS.items():
         config = default_config(name).validate()
         assert config.dataset == name
