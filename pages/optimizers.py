@@ -13,9 +13,8 @@ from nnlib.optimizers.paths import ALPHA_PRESETS, max_steps
 from nnlib.optimizers.surfaces import CURVES, SURFACES
 from pages.components.i18n import _
 from pages.components.startup import use_app_navigation
-from pages.components.ui import SHARED
+from pages.components.ui import SHARED, accept_linked_label
 from pages.sections import optimizers as sections
-from pages.sections.losses import accept_linked_label
 
 use_app_navigation()
 

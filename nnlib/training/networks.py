@@ -3,13 +3,15 @@
 The course's presets (:data:`nnlib.layers.PRESETS`) have fixed widths. A toy set has 2 inputs,
 or more with the extra inputs (x², y², xy, sin x, sin y), and 2 or 3 classes, so its networks
 are hidden widths and an activation, laid out once the data is known. A regression (no classes)
-ends in one output: the predicted number.
+ends in one output: the predicted number. Titles and descriptions are the training catalogue's
+(``training.network.<name>.title``), worded in the language of whoever reads them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nnlib.data.words import Worded, Words
 from nnlib.layers.presets import linear
 from nnlib.layers.spec import LayerSpec
 
@@ -17,10 +19,10 @@ from nnlib.layers.spec import LayerSpec
 @dataclass(frozen=True)
 class SizedNetwork:
     name: str
-    title: str
+    title: str = Worded()  # type: ignore[assignment]  # text or Words, read in the current language
     hidden: tuple[int, ...]
     activation: str  # an activation layer kind ("Tanh", "ReLU", ...)
-    description: str
+    description: str = Worded()  # type: ignore[assignment]
 
     def layers(self, inputs: int, classes: int) -> tuple[LayerSpec, ...]:
         """Linear + activation for each hidden width, then a Linear to one score per class (one value
@@ -35,11 +37,10 @@ class SizedNetwork:
 SIZED_NETWORKS: dict[str, SizedNetwork] = {
     network.name: network
     for network in (
-        SizedNetwork("playground", "Playground 2 → 8 → 8 → classes (Tanh)", (8, 8), "Tanh",
-                     "TensorFlow Playground's look: two hidden layers of 8 Tanh units; each unit's output over "
-                     "the plane is drawn as the run goes."),
-        SizedNetwork("playground_spirals", "Spirals 2 → 32 → 32 → 32 → classes (ReLU)", (32, 32, 32), "ReLU",
-                     "Three hidden layers of 32 ReLU units: enough folds of the plane to untangle two spirals."),
+        SizedNetwork("playground", Words("training.network.playground.title"), (8, 8), "Tanh",
+                     Words("training.network.playground.description")),
+        SizedNetwork("playground_spirals", Words("training.network.playground_spirals.title"), (32, 32, 32), "ReLU",
+                     Words("training.network.playground_spirals.description")),
     )
 }
 
@@ -48,9 +49,9 @@ SIZED_NETWORKS: dict[str, SizedNetwork] = {
 DATA_NETWORKS: dict[str, SizedNetwork] = {
     network.name: network
     for network in (
-        SizedNetwork("curve", "Curve 1 → 32 → 32 → 1 (Tanh)", (32, 32), "Tanh",
-                     "Two hidden layers of 32 Tanh units: smooth enough to follow y = sin(2x) + 0.3x."),
-        SizedNetwork("table", "Table inputs → 32 → 16 → outputs (ReLU)", (32, 16), "ReLU",
-                     "For a CSV table: two hidden layers of ReLU units, one score per class or one value."),
+        SizedNetwork("curve", Words("training.network.curve.title"), (32, 32), "Tanh",
+                     Words("training.network.curve.description")),
+        SizedNetwork("table", Words("training.network.table.title"), (32, 16), "ReLU",
+                     Words("training.network.table.description")),
     )
 }

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.data.registry import get_dataset
 from nnlib.optimizers import optimizer_code
@@ -127,7 +128,8 @@ def data_shape(config: TrainConfig) -> tuple[tuple[int, ...], int]:
 
 
 def reproduce_code(config: TrainConfig) -> str:
-    """Plain PyTorch that reproduces this run's recipe (model, loss, optimizer, loop)."""
+    """Plain PyTorch that reproduces this run's recipe (model, loss, optimizer, loop); its comments in the
+    current language, its code in English."""
     from nnlib import layers as net
 
     regression = get_dataset(config.dataset).task == REGRESSION or config.csv_task == REGRESSION
@@ -140,11 +142,11 @@ def reproduce_code(config: TrainConfig) -> str:
         "import torch",
         "from torch import nn",
         "",
-        f"# Dataset: {config.dataset}; X_train, y_train, X_val, y_val as float32 / int64 tensors"
-        if not regression else
-        f"# Dataset: {config.dataset}; X_train, X_val as float32 (N, inputs), y_train, y_val as float32 (N, 1)",
-        *([f"# made by nnlib.data.toy.make_toy_dataset({config.dataset!r}, samples={config.toy_samples}, "
-           f"noise={config.toy_noise:g}, seed={config.toy_seed}, features={list(config.toy_features)!r})"]
+        "# " + messages.word("training.code.dataset_regression" if regression else "training.code.dataset",
+                             {"dataset": config.dataset}),
+        *(["# " + messages.word("training.code.made_by", {"call": (
+            f"nnlib.data.toy.make_toy_dataset({config.dataset!r}, samples={config.toy_samples}, "
+            f"noise={config.toy_noise:g}, seed={config.toy_seed}, features={list(config.toy_features)!r})")})]
           if get_dataset(config.dataset).toy else []),
         f"torch.manual_seed({config.seed})",
         "model = nn.Sequential(",

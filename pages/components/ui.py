@@ -9,11 +9,12 @@ from __future__ import annotations
 import importlib.metadata
 import platform
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.messages import current_language
 from nnlib.core.settings import get_settings
@@ -30,6 +31,39 @@ if TYPE_CHECKING:
 # input widget: SHARED for what a student types or picks, KEPT for machine-specific choices.
 SHARED = {"bind": "query-params", "persist_state": "session"}
 KEPT = {"persist_state": "session"}
+
+
+def accept_linked_label(key: str, options: Iterable[Any], label_of: Callable[[Any], str]) -> None:
+    """Keep a select with translated labels right across languages; call it just before the select.
+
+    Within a session, after the language changes, the browser still holds the label it showed
+    (``Saddle``) and would send it back on the next interaction as a new value: the select's value
+    is set again here once per language, so the browser is handed the label in the new language.
+
+    A link: a bound select keeps the label it shows in the address, and a translated label depends on the
+    language: ``?optimizers_surface=Saddle`` opened in Russian, or a Russian link opened in English,
+    would otherwise be ignored. Only a fresh session (a link, a reload) reads the address; within a
+    session the widget keeps its value whatever the language. The address is rewritten to this
+    language's label and the run starts again, so the widget takes it from the address as usual
+    (and keeps it there for the next reload).
+    """
+    language = messages.current_language()
+    shown_in = f"_{key}_language"
+    if key in st.session_state:
+        if st.session_state.get(shown_in, language) != language:
+            st.session_state[key] = st.session_state[key]  # the browser gets this language's label
+        st.session_state[shown_in] = language
+        return
+    st.session_state[shown_in] = language
+    asked = st.query_params.get(key)
+    if asked is None or asked in [label_of(option) for option in options]:
+        return  # nothing asked, or a label of the current language: Streamlit takes it as usual
+    for other in messages.languages():
+        with messages.in_language(other):
+            found = [option for option in options if label_of(option) == asked]
+        if found:
+            st.query_params[key] = label_of(found[0])
+            st.rerun()
 
 
 def torch_version() -> str:

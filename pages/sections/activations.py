@@ -37,7 +37,7 @@ from nnlib.core.formatting import tensor_literal
 from nnlib.core.settings import get_settings
 from pages.components import charts
 from pages.components.i18n import N_, _, ngettext
-from pages.components.ui import SHARED, show_input_error, tensor_frame, tensor_input
+from pages.components.ui import SHARED, accept_linked_label, show_input_error, tensor_frame, tensor_input
 
 COURSE_X = "[[0.4, 0.5], [0.9, 0.2], [0.2, 0.0], [0.1, 0.0]]"
 CURVE_POINTS = 601
@@ -226,6 +226,7 @@ def show_curves(chosen: Activation, others: list[str]) -> None:
                    "almost wiped out."),
         )
     with range_cols[3]:
+        accept_linked_label("activations_shade", list(SHADE_CHOICES), lambda choice: _(SHADE_CHOICES[choice]))
         shade_which = st.radio(
             _("Shade the saturation regions of"),
             list(SHADE_CHOICES),
@@ -323,6 +324,7 @@ def choose_dim(matrix: torch.Tensor) -> int:
         template = names.get(d, N_("dim={dim}: along axis {dim}"))
         return _(template).format(dim=d)
 
+    accept_linked_label("activations_dim", dims, describe_dim)
     chosen_dim = st.selectbox(_("dim (the numbers that compete)"), dims, index=len(dims) - 1,
                               format_func=describe_dim, key="activations_dim", **SHARED)
     slice_size = matrix.shape[chosen_dim] if matrix.dim() else 1
@@ -532,6 +534,7 @@ def show_collapse() -> None:
         )
         layer_count = st.radio(_("Linear layers"), [2, 3], index=1, horizontal=True, key="activations_collapse_layers",
                                **SHARED)
+        accept_linked_label("activations_collapse_mode", list(WEIGHT_MODES), lambda mode: _(WEIGHT_MODES[mode]))
         mode = st.radio(
             _("Weights"), list(WEIGHT_MODES), horizontal=True, key="activations_collapse_mode",
             format_func=lambda mode: _(WEIGHT_MODES[mode]), **SHARED,

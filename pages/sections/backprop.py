@@ -33,7 +33,7 @@ from nnlib.backprop import (
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import fixed, latex_matrix, tensor_literal
 from pages.components.i18n import N_, _, ngettext
-from pages.components.ui import show_input_error, tensor_frame, tensor_input
+from pages.components.ui import accept_linked_label, show_input_error, tensor_frame, tensor_input
 
 state = st.session_state
 
@@ -168,6 +168,7 @@ def show_chain_rule() -> None:
     network_col.latex(NETWORK_LATEX)
     network_col.caption(_("Type small matrices (rows in square brackets) or draw random ones. The course's "
                           "numbers give ŷ = [2.3; 4.1], the prediction drawn in text 003."))
+    accept_linked_label("backprop_reduction", list(REDUCTIONS), lambda key: REDUCTIONS[key].label)
     loss_col.radio(_("Loss"), list(REDUCTIONS), format_func=lambda key: REDUCTIONS[key].label,
                    key="backprop_reduction")
     buttons = st.columns([3, 2, 2, 2, 3], vertical_alignment="bottom")

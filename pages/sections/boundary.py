@@ -30,7 +30,7 @@ from nnlib.training.boundary import GRID_RESOLUTION
 from nnlib.training.runner import BackgroundRun
 from pages.components.heatmap import boundary_image, run_pictures
 from pages.components.i18n import N_, _, ngettext
-from pages.components.ui import SHARED
+from pages.components.ui import SHARED, accept_linked_label
 
 BOUNDARY_PIXELS = 360
 UNIT_PIXELS = 72
@@ -51,6 +51,7 @@ def choose_toy_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
     names = datasets_of("toy")
     left, right = st.columns([3, 2])  # the picture takes its column's width (the settings column is narrow)
     with left:
+        accept_linked_label("training_toy_set", names, lambda key: TOY_SETS[key].title)
         name = st.selectbox(_("Toy set"), names, key="training_toy_set", disabled=locked, **SHARED,
                             format_func=lambda key: TOY_SETS[key].title)
         noise = st.slider(_("Noise"), 0.0, float(MAX_NOISE), 0.2, 0.05, key="training_toy_noise", disabled=locked,

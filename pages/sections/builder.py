@@ -60,7 +60,7 @@ from nnlib.layers import (
     trace_forward,
 )
 from pages.components.i18n import N_, _, ngettext
-from pages.components.ui import KEPT, SHARED, plain_markdown, show_input_error
+from pages.components.ui import KEPT, SHARED, accept_linked_label, plain_markdown, show_input_error
 
 LAYERS = "builder_layers"
 INPUT_SHAPE = "builder_input_shape"
@@ -350,10 +350,15 @@ def show_intro() -> None:
     ))
 
 
+def planned_dataset_label(name: str) -> str:
+    return _("Not decided yet") if name == NO_DATASET else PLANNED_DATASETS[name].title
+
+
 def show_settings(settings: Settings):
     """Preset, input shape, loss and planned data set; returns the input shape, the planned data
     set and the column where the data set check goes."""
     preset_col, load_col, shape_col, loss_col = st.columns([3, 1.2, 2, 2.3], vertical_alignment="bottom")
+    accept_linked_label("builder_preset", list(PRESETS), lambda name: PRESETS[name].title)
     preset_col.selectbox(_("Preset from the course"), list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET),
                          key="builder_preset", format_func=lambda name: PRESETS[name].title, **SHARED)
     load_col.button(_("Load preset"), key="builder_load_preset", on_click=_load_preset, icon=":material/download:")
@@ -376,9 +381,10 @@ def show_settings(settings: Settings):
     )
     st.caption(PRESETS[state["builder_preset"]].description)
     dataset_col, check_col = st.columns([1, 2.3], gap="medium")
+    accept_linked_label("builder_dataset", [NO_DATASET, *PLANNED_DATASETS], planned_dataset_label)
     planned = dataset_col.selectbox(
         _("Planned dataset"), [NO_DATASET, *PLANNED_DATASETS], key="builder_dataset",
-        format_func=lambda name: _("Not decided yet") if name == NO_DATASET else PLANNED_DATASETS[name].title,
+        format_func=planned_dataset_label,
         help=_("The data set you will train this network on in the Training page: its input shape and its "
                "number of classes are checked here, before anything runs."),
         **SHARED,
@@ -508,6 +514,7 @@ def show_forward_pass(specs: list[LayerSpec], summary: NetworkSummary, input_sha
     st.markdown(_("Run a sample through the network and see the tensor after every layer. The weights are "
                   "random (PyTorch's initialization from the seed), as before any training."))
     source_col, batch_col, seed_col, mode_col = st.columns([2, 1, 1, 1.6], vertical_alignment="bottom")
+    accept_linked_label("builder_sample_source", list(SAMPLE_SOURCES), lambda value: _(SAMPLE_SOURCES[value]))
     source = source_col.radio(_("Sample input"), list(SAMPLE_SOURCES), key="builder_sample_source", horizontal=True,
                               format_func=lambda value: _(SAMPLE_SOURCES[value]), **SHARED)
     batch = batch_col.number_input(_("Batch size N"), value=2, step=1, format="%d", key="builder_batch",

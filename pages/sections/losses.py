@@ -7,7 +7,6 @@ steps, findings, table layout) comes from the loss's record, never from a branch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,6 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from nnlib.core import messages
 from nnlib.core.errors import InputError
 from nnlib.core.formatting import readable_number
 from nnlib.core.params import Param
@@ -36,7 +34,7 @@ from nnlib.losses import (
 )
 from nnlib.losses.metrics import MetricResult, metrics_for
 from pages.components.i18n import N_, _
-from pages.components.ui import SHARED, show_input_error, tensor_frame, tensor_input
+from pages.components.ui import SHARED, accept_linked_label, show_input_error, tensor_frame, tensor_input
 
 DEFAULT_PRESET = "MSE — course example (004)"
 # The widgets' own defaults are the first preset: Streamlit leaves a value equal to the default
@@ -88,39 +86,6 @@ class Chosen:
 
 
 # --------------------------------------------------------------------------- state
-
-
-def accept_linked_label(key: str, options: Iterable[Any], label_of: Callable[[Any], str]) -> None:
-    """Keep a select with translated labels right across languages; call it just before the select.
-
-    Within a session, after the language changes, the browser still holds the label it showed
-    (``Saddle``) and would send it back on the next interaction as a new value: the select's value
-    is set again here once per language, so the browser is handed the label in the new language.
-
-    A link: a bound select keeps the label it shows in the address, and a translated label depends on the
-    language: ``?optimizers_surface=Saddle`` opened in Russian, or a Russian link opened in English,
-    would otherwise be ignored. Only a fresh session (a link, a reload) reads the address; within a
-    session the widget keeps its value whatever the language. The address is rewritten to this
-    language's label and the run starts again, so the widget takes it from the address as usual
-    (and keeps it there for the next reload).
-    """
-    language = messages.current_language()
-    shown_in = f"_{key}_language"
-    if key in st.session_state:
-        if st.session_state.get(shown_in, language) != language:
-            st.session_state[key] = st.session_state[key]  # the browser gets this language's label
-        st.session_state[shown_in] = language
-        return
-    st.session_state[shown_in] = language
-    asked = st.query_params.get(key)
-    if asked is None or asked in [label_of(option) for option in options]:
-        return  # nothing asked, or a label of the current language: Streamlit takes it as usual
-    for other in messages.languages():
-        with messages.in_language(other):
-            found = [option for option in options if label_of(option) == asked]
-        if found:
-            st.query_params[key] = label_of(found[0])
-            st.rerun()
 
 
 def param_key(spec: Param) -> str:

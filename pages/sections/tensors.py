@@ -17,7 +17,7 @@ from nnlib.core.errors import InputError
 from nnlib.core.formatting import latex_factor, shape_text
 from nnlib.core.settings import get_settings
 from pages.components.i18n import N_, _, ngettext
-from pages.components.ui import KEPT, SHARED, show_input_error
+from pages.components.ui import KEPT, SHARED, accept_linked_label, show_input_error
 
 # The course's examples (002 appendix B; 004 «Линейные слои»).
 COURSE_T = "[[1., 0.], [0., 1.]]"
@@ -111,6 +111,7 @@ def facts_metrics(facts: nt.TensorFacts) -> None:
 
 def show_make_tensor(device: str) -> nt.MadeTensor | None:
     st.header(_("1. Make a tensor T"), divider="gray")
+    accept_linked_label("tensors_source", SOURCES, _)
     source = st.radio(_("Make T by"), SOURCES, index=default_index(SOURCES, "tensors_source"), key="tensors_source",
                       horizontal=True, format_func=_, **SHARED)
     inputs, options = st.columns([3, 1])

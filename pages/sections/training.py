@@ -30,6 +30,7 @@ from nnlib.core.device import available_devices, device_label
 from nnlib.core.errors import InputError
 from nnlib.core.settings import get_settings
 from nnlib.data.registry import DATASETS, FAMILIES, get_dataset
+from nnlib.data.toy import class_names, class_words
 from nnlib.optimizers import OPTIMIZERS
 from nnlib.training import TrainConfig, confusion_matrix, default_config, reproduce_code
 from nnlib.training.networks import DATA_NETWORKS, SIZED_NETWORKS
@@ -53,7 +54,7 @@ from pages.components.dataset_explorer import choose_letters_source, show_datase
 from pages.components.i18n import N_, _, ngettext
 from pages.components.identity import student_key
 from pages.components.presence import touch
-from pages.components.ui import KEPT, SHARED, show_input_error
+from pages.components.ui import KEPT, SHARED, accept_linked_label, show_input_error
 from pages.sections import boundary, csv_upload, inside, regression
 from pages.sections.class_training import report_to_class
 
@@ -106,11 +107,16 @@ class DataChoice:
 
 @dataclass(frozen=True)
 class DatasetChoice:
-    """One family of data sets the page offers (nnlib.data.registry.FAMILIES): its label and its widgets,
+    """One family of data sets the page offers (nnlib.data.registry.FAMILIES): its name and its widgets,
     which return the chosen data (None: nothing to train on yet)."""
 
-    label: str
+    name: str
     load: Callable[[bool], DataChoice | None]
+
+    @property
+    def label(self) -> str:
+        """The family's label in the current language, read when it is shown."""
+        return FAMILIES[self.name].label
 
 
 def _iris(locked: bool) -> DataChoice:
@@ -140,7 +146,7 @@ def _csv(locked: bool) -> DataChoice | None:
 # The page's widgets per family; the families, their labels and the data sets in each are the registry's.
 FAMILY_WIDGETS: dict[str, Callable[[bool], DataChoice | None]] = {
     "iris": _iris, "notmnist": _letters, "toy": _toy, "regression": _regression, "csv": _csv}
-DATASET_CHOICES = {name: DatasetChoice(family.label, FAMILY_WIDGETS[name]) for name, family in FAMILIES.items()}
+DATASET_CHOICES = {name: DatasetChoice(name, FAMILY_WIDGETS[name]) for name in FAMILIES}
 
 
 def grouped(number: float) -> str:
@@ -225,8 +231,9 @@ def start_on_board(kind: str, run: BackgroundRun, epochs: int | None = None) -> 
 def show_data(locked: bool) -> DataChoice:
     """1 · Data: the dataset, its summary and the explorer; stops the page while there is none."""
     st.subheader(_("1 · Data"))
+    accept_linked_label("training_dataset", list(DATASET_CHOICES), lambda key: FAMILIES[key].label)
     family = st.radio(_("Dataset"), list(DATASET_CHOICES), horizontal=True, key="training_dataset", disabled=locked,
-                      label_visibility="collapsed", **SHARED, format_func=lambda key: DATASET_CHOICES[key].label)
+                      label_visibility="collapsed", **SHARED, format_func=lambda key: FAMILIES[key].label)
     choice = DATASET_CHOICES[family].load(locked)
     if choice is None:
         st.stop()
@@ -239,9 +246,10 @@ def show_data(locked: bool) -> DataChoice:
             count=grouped(count)))
         return choice
     st.caption(ngettext("{count} sample · classes: {classes}", "{count} samples · classes: {classes}", count).format(
-        count=grouped(count), classes=", ".join(dataset.classes)))
+        count=grouped(count), classes=", ".join(class_words(dataset))))
     with st.expander(_("Explore the data"), expanded=False):
-        st.caption(dataset.description)
+        if dataset.name != "offline_letters":  # the letters' source choice above already describes them
+            st.caption(dataset.description)
         show_dataset_explorer(dataset, key_prefix="training_explorer")
     return choice
 
@@ -267,6 +275,7 @@ def show_network(name: str, dataset: datasets.Dataset, locked: bool) -> str | li
     builder_shape = tuple(st.session_state.get("builder_input_shape") or ())
     source = "preset"
     if builder_layers:  # a choice only once the builder has a network
+        accept_linked_label("training_network_source", list(NETWORK_SOURCES), lambda k: _(NETWORK_SOURCES[k]))
         source = st.radio(
             _("Network"), list(NETWORK_SOURCES), horizontal=True, key="training_network_source", disabled=locked,
             **SHARED, format_func=lambda k: _(NETWORK_SOURCES[k]),
@@ -278,10 +287,13 @@ def show_network(name: str, dataset: datasets.Dataset, locked: bool) -> str | li
                                                 data=", ".join(map(str, input_shape))))
         return builder_layers
     fitting = network_choices(name, input_shape, regression.is_regression(dataset))
-    titles = {**{key: preset.title for key, preset in net.PRESETS.items()},
-              **{key: sized.title for key, sized in {**SIZED_NETWORKS, **DATA_NETWORKS}.items()}}
+    def titles() -> dict[str, str]:  # read in the language of the moment (a link is checked in each)
+        return {**{key: preset.title for key, preset in net.PRESETS.items()},
+                **{key: sized.title for key, sized in {**SIZED_NETWORKS, **DATA_NETWORKS}.items()}}
+
+    accept_linked_label("training_preset", fitting or list(net.PRESETS), lambda k: titles().get(k, k))
     chosen = st.selectbox(_("Preset"), fitting or list(net.PRESETS), key="training_preset", disabled=locked, **SHARED,
-                          format_func=lambda k: titles.get(k, k))
+                          format_func=lambda k: titles().get(k, k))
     if chosen in SIZED_NETWORKS or chosen in DATA_NETWORKS:
         st.caption({**SIZED_NETWORKS, **DATA_NETWORKS}[chosen].description)
     return chosen
@@ -295,6 +307,7 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
     st.subheader(_("3 · Optimizer and schedule"))
     # One row per pair, so that a label on two lines moves only its own row.
     left, right = st.columns(2)
+    accept_linked_label("training_optimizer", list(OPTIMIZERS), lambda k: OPTIMIZERS[k].title)
     optimizer_key = left.selectbox(_("Optimizer"), list(OPTIMIZERS), key="training_optimizer", disabled=locked,
                                    **SHARED, index=list(OPTIMIZERS).index(defaults.optimizer),
                                    format_func=lambda k: OPTIMIZERS[k].title)
@@ -625,7 +638,7 @@ def show_results(dataset: datasets.Dataset) -> None:
         st.caption(_("Stopped because {reason}. Accuracy = correct predictions / test samples = {correct} / {total}.").format(
             reason=trainer.stop_reason, correct=round(test_acc * len(trainer.test_y)), total=len(trainer.test_y)))
         predicted, true = trainer.predict("test")
-        classes = list(trainer.classes)
+        classes = list(class_names(run.config.dataset, trainer.classes))  # a toy set's in the reader's language
         show_confusion(confusion_matrix(predicted, true, len(classes)), classes)
         show_misclassified(run, dataset, predicted, true)
     inside.show_inside(run, dataset)
@@ -672,7 +685,7 @@ def show_misclassified(run: BackgroundRun, dataset: datasets.Dataset, predicted:
                        true: torch.Tensor) -> None:
     """Up to 24 test samples the network got wrong: images as pictures, table rows in their own units."""
     trainer = run.trainer
-    classes = list(trainer.classes)
+    classes = list(class_names(run.config.dataset, trainer.classes))
     wrong = (predicted != true).nonzero().flatten()[:24]
     split = run.legs[0].split
     split_stats = (split.mean, split.std) if split.mean is not None else None
