@@ -61,15 +61,14 @@ def choose_csv(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]] | None:
         show_input_error(error)
         return None
     columns = list(frame.columns)
-    left, right = st.columns(2)
-    target = left.selectbox(_("Target column (what to predict)"), columns, index=len(columns) - 1,
-                            key="training_csv_target", disabled=locked, **KEPT)
+    target = st.selectbox(_("Target column (what to predict)"), columns, index=len(columns) - 1,
+                          key="training_csv_target", disabled=locked, **KEPT)
     guessed = guess_task(frame[target])
     # One task box per target: a new target starts from its own guess.
-    task = right.radio(_("Task"), TASKS, index=TASKS.index(guessed), key=f"training_csv_task_{target}",
-                       disabled=locked, format_func=lambda k: _(TASK_WORDS[k]),
-                       help=_("Guessed from the target: text, or whole numbers with few values, are classes; "
-                              "other numbers are a regression."))
+    task = st.radio(_("Task"), TASKS, index=TASKS.index(guessed), key=f"training_csv_task_{target}",
+                    disabled=locked, horizontal=True, format_func=lambda k: _(TASK_WORDS[k]),
+                    help=_("Guessed from the target: text, or whole numbers with few values, are classes; "
+                           "other numbers are a regression."))
     others = [column for column in columns if column != target]
     inputs = st.multiselect(_("Input columns"), others, default=others, key=f"training_csv_inputs_{target}",
                             disabled=locked, placeholder=_("Choose at least one input column"))

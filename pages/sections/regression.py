@@ -28,7 +28,7 @@ from nnlib.training.fit import fitted_curve, predicted_vs_true
 from nnlib.training.runner import BackgroundRun
 from pages.components import charts
 from pages.components.i18n import N_, _
-from pages.components.ui import SHARED
+from pages.components.ui import SHARED, accept_linked_label
 
 FIT_HEIGHT = 280
 # What each training loss is, beside its PyTorch name (the stored value stays the registry's key).
@@ -56,19 +56,24 @@ def choose_loss(task: str, locked: bool, key: str = "training_loss", binding: di
     """The training loss of ``task``, from the loss registry; the default first."""
     losses = training_losses(task)
     names = list(losses)
+
+    def label(k: str) -> str:
+        return f"{losses[k].module_name}: {_(LOSS_WORDS[k])}" if k in LOSS_WORDS else losses[k].module_name
+
+    if binding is None:  # bound to the address: a link in either language opens the same loss
+        accept_linked_label(key, names, label)
     return st.selectbox(_("Loss function"), names, key=key, disabled=locked, **(SHARED if binding is None else binding),
-                        format_func=lambda k: f"{losses[k].module_name}: {_(LOSS_WORDS[k])}" if k in LOSS_WORDS
-                        else losses[k].module_name)
+                        format_func=label)
 
 
 def choose_regression_set(locked: bool) -> tuple[datasets.Dataset, dict[str, Any]]:
     """The regression set and its loss; returns the data set and the TrainConfig fields it brings."""
     names = datasets_of("regression")
-    left, right = st.columns(2)
-    name = left.selectbox(_("Regression set"), names, key="training_regression_set", disabled=locked, **SHARED,
-                          format_func=lambda key: DATASETS[key].title)
-    with right:
-        loss = choose_loss(REGRESSION, locked)
+    # One under the other: the sets' titles and the losses' words are too long for half the settings column.
+    accept_linked_label("training_regression_set", names, lambda key: DATASETS[key].title)
+    name = st.selectbox(_("Regression set"), names, key="training_regression_set", disabled=locked, **SHARED,
+                        format_func=lambda key: DATASETS[key].title)
+    loss = choose_loss(REGRESSION, locked)
     training = DATASETS[name].training
     samples, noise = int(training.get("toy_samples", 200)), float(training.get("toy_noise", 0.1))
     dataset = _shared_regression_set(name, samples, noise, 0)

@@ -661,8 +661,9 @@ def show_confusion(matrix: torch.Tensor, classes: list[str]) -> None:
     )
     cm_left, cm_right = st.columns([3, 2])
     with cm_left:
-        base = alt.Chart(cm_frame).encode(x=alt.X("predicted:N", sort=classes, title=_("predicted")),
-                                          y=alt.Y("true:N", sort=classes, title=_("true")))
+        names = alt.Axis(labelLimit=200)  # whole class names ("верхний полумесяц"), not cut at 100 px
+        base = alt.Chart(cm_frame).encode(x=alt.X("predicted:N", sort=classes, title=_("predicted"), axis=names),
+                                          y=alt.Y("true:N", sort=classes, title=_("true"), axis=names))
         st.altair_chart(
             (base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="oranges"), title=_("count")),
                                      tooltip=[alt.Tooltip("true:N", title=_("true")),
@@ -776,7 +777,7 @@ def race_panel(watched_state: tuple[str, bool] | None) -> None:
         return
     legs = active.legs
     rows = [
-        {"epoch": r.epoch_index, "optimizer": leg.label, "loss": r.val_loss, "accuracy": r.val_acc}
+        {"epoch": r.epoch_index, "optimizer": leg.label, "loss": r.val_loss, "accuracy": r.val_acc, "mae": r.val_mae}
         for leg in legs for r in leg.history()
     ]
     st.caption(" · ".join([status_words(active.status).capitalize(),
@@ -789,9 +790,11 @@ def race_panel(watched_state: tuple[str, bool] | None) -> None:
         st.caption(progress.message)
     if rows:
         left, right = st.columns(2)
+        second = (right, "mae", _("Validation MAE (mean absolute error)"), _("MAE"), {}, ".4f") \
+            if rows[0]["accuracy"] is None else \
+            (right, "accuracy", _("Validation accuracy"), _("accuracy"), {"format": "%"}, ".2%")  # a regression: MAE
         for column, field, title, measure, axis, number_format in (
-                (left, "loss", _("Validation loss"), _("loss"), {}, ".4f"),
-                (right, "accuracy", _("Validation accuracy"), _("accuracy"), {"format": "%"}, ".2%")):
+                (left, "loss", _("Validation loss"), _("loss"), {}, ".4f"), second):
             with column:
                 charts.show(title, 240, charts.layer(
                     rows, {"type": "line", "point": True},
@@ -799,7 +802,10 @@ def race_panel(watched_state: tuple[str, bool] | None) -> None:
                     y=charts.quantitative(field, "", axis=axis), color=charts.nominal("optimizer"),
                     tooltip=charts.tooltip(tip("optimizer", _("optimizer")), tip("epoch", _("epoch")),
                                            tip(field, measure, number_format))))
-    if active.finished:
+    if active.finished and legs[0].trainer.regression:
+        st.markdown(" · ".join(_("**{leg}** test MAE {mae:.4f}").format(
+            leg=leg.label, mae=leg.trainer.state["test_mae"]) for leg in legs))
+    elif active.finished:
         st.markdown(" · ".join(_("**{leg}** test accuracy {accuracy:.2%}").format(
             leg=leg.label, accuracy=leg.trainer.state["test_acc"]) for leg in legs))
     if watched(active) != watched_state:
