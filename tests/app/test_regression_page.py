@@ -96,3 +96,101 @@ def test_inside_a_regression_run_groups_the_test_errors_by_the_true_value(page) 
     assert list(examples.columns[:3]) == ["bmi", "bp", "s5"]
     assert examples["error"].is_monotonic_decreasing  # the worst first
     assert (examples["true"] >= bins["true value from"].iloc[-1] - 1e-3).all()
+
+
+# ------------------------------------------------------------------ a student's own CSV
+
+
+class Upload:
+    """What st.file_uploader hands the page: a name and the bytes."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self.data = name, data
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+@pytest.fixture()
+def csv_page(monkeypatch):
+    """The Training page on "Your own CSV table", with the file the test puts in ``files["now"]``."""
+    import streamlit as st
+
+    files: dict[str, Upload | None] = {"now": None}
+    original = st.file_uploader
+
+    def uploader(*args, **kwargs):
+        if kwargs.get("key") == "training_csv_file":
+            return files["now"]
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(st, "file_uploader", uploader)
+    at = app_test("pages/training.py", timeout=120).run()
+    at.radio(key="training_dataset").set_value("csv").run()
+    assert not at.exception
+    return at, files
+
+
+def test_a_good_csv_trains_as_a_regression_with_the_trainers_own_numbers(csv_page) -> None:
+    page, files = csv_page
+    assert any("Upload a table" in c.value for c in page.caption)
+    rows = ["area,rooms,price"] + [f"{30 + i},{1 + i % 4},{(30 + i) * 1.5 + (1 + i % 4) * 7.25:.2f}" for i in range(120)]
+    files["now"] = Upload("flats.csv", "\n".join(rows).encode())
+    page.run()
+    assert not page.exception
+    assert page.selectbox(key="training_csv_target").value == "price"
+    assert page.radio(key="training_csv_task_price").value == "regression"
+    assert page.multiselect(key="training_csv_inputs_price").value == ["area", "rooms"]
+    assert page.selectbox(key="training_csv_loss_regression").value == "mse"
+    assert page.selectbox(key="training_preset").value == "table"
+    page.number_input(key="training_epochs_csv").set_value(4).run()
+    run = train_to_the_end(page)
+    trainer = run.trainer
+    assert trainer.regression and trainer.config.csv_target == "price" and trainer.epoch == 4
+    assert len(trainer.train_y) + len(trainer.val_y) + len(trainer.test_y) == 120
+    metrics = {m.label: m.value for m in page.metric}
+    assert metrics["Test MSE"] == f"{trainer.state['test_mse']:.4f}"
+    assert metrics["Test MAE"] == f"{trainer.state['test_mae']:.4f}"
+    assert "training_upload_split" in page.session_state  # split in this session, not the server's shared cache
+
+
+def test_a_messy_csv_says_what_was_encoded_left_out_and_dropped_and_trains_as_classes(csv_page) -> None:
+    page, files = csv_page
+    lines = ["рост;вес;город;имя;класс"]
+    for i in range(60):
+        weight = "" if i in (3, 17) else str(50 + i % 30)
+        lines.append(f"{150 + i};{weight};{('Москва', 'Казань', 'Омск')[i % 3]};Имя{i};{('A', 'B')[i % 2]}")
+    files["now"] = Upload("школа.csv", "\n".join(lines).encode("cp1251"))
+    page.run()
+    assert not page.exception
+    assert page.radio(key="training_csv_task_класс").value == "classification"
+    notes = [i.value for i in page.info]
+    assert "город holds text: it becomes 3 yes/no inputs, one per value." in notes
+    assert any(n.startswith("имя") and "left out" in n for n in notes), notes
+    assert "2 rows of 60 have a missing value and are left out." in notes
+    page.number_input(key="training_epochs_csv").set_value(3).run()
+    run = train_to_the_end(page)
+    assert run.trainer.classes == ("A", "B") and run.trainer.train_x.shape[1] == 5  # рост, вес, 3 cities
+    metrics = {m.label: m.value for m in page.metric}
+    assert metrics["Test accuracy"] == f"{run.trainer.state['test_acc']:.2%}"
+
+
+@pytest.mark.parametrize("name, data, code", [
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "data.csv_binary"),
+    ("ragged.csv", b"a,b,c\n1,2,3\n4,5,6,7,8\n", "data.csv_ragged"),
+    ("one.csv", b"only\n1\n2\n", "data.csv_too_small"),
+])
+def test_a_hostile_csv_is_one_clear_message_never_a_traceback(csv_page, name, data, code) -> None:
+    from nnlib.core.errors import InputError
+    from nnlib.core.settings import get_settings
+    from nnlib.data.table import read_csv_table
+
+    page, files = csv_page
+    files["now"] = Upload(name, data)
+    page.run()
+    assert not page.exception
+    with pytest.raises(InputError) as refused:
+        read_csv_table(data, name, get_settings().max_upload_mb * 2**20)
+    assert refused.value.code == code
+    assert [e.value for e in page.error] == [refused.value.words("en")]
+    assert not [b for b in page.button if b.key == "training_start"]  # nothing to train: the page stopped
