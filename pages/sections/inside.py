@@ -153,5 +153,5 @@ def show_error_bins(run: BackgroundRun, dataset: datasets.Dataset) -> None:
     members = np.flatnonzero(bins == min(chosen, len(rows) - 1))
     members = members[np.argsort(-errors[members])][:MAX_EXAMPLES]  # the worst first
     _show_examples(run, dataset, members.tolist(), {
-        _("true"): true_values[members], _("predicted"): predicted.numpy()[members],
+        _("true value"): true_values[members], _("predicted value"): predicted.numpy()[members],
         _("error"): errors[members]})

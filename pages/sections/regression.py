@@ -179,7 +179,7 @@ def show_test_results(run: BackgroundRun) -> None:
                           "residual": result.residuals.numpy()})
     low = float(min(frame["true"].min(), frame["predicted"].min()))
     high = float(max(frame["true"].max(), frame["predicted"].max()))
-    true_title, predicted_title, residual_title = _("true"), _("predicted"), _("residual (true − predicted)")
+    true_title, predicted_title, residual_title = _("true value"), _("predicted value"), _("residual (true − predicted)")
     tooltip = [alt.Tooltip("true:Q", title=true_title, format=".4f"),
                alt.Tooltip("predicted:Q", title=predicted_title, format=".4f"),
                alt.Tooltip("residual:Q", title=residual_title, format=".4f")]
@@ -195,12 +195,12 @@ def show_test_results(run: BackgroundRun) -> None:
     left, right = st.columns(2)
     with left:
         st.altair_chart((scatter + diagonal).properties(
-            title=_("Predicted vs true (dashed: y = x, a perfect prediction)"), height=320), width="stretch")
+            title=_("Predicted vs true values"), height=320), width="stretch")
     with right:
         st.altair_chart((residuals + zero).properties(title=_("Residuals against the prediction"), height=320),
                         width="stretch")
-    st.caption(_("Points on the dashed line are predicted exactly; residuals scattered evenly around 0 with no "
-                 "pattern mean the network has taken what the inputs can tell."))
+    st.caption(_("The dashed line is y = x: points on it are predicted exactly; residuals scattered evenly around 0 "
+                 "with no pattern mean the network has taken what the inputs can tell."))
 
 
 def task_of(dataset: datasets.Dataset) -> str:

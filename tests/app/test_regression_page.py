@@ -95,7 +95,7 @@ def test_inside_a_regression_run_groups_the_test_errors_by_the_true_value(page) 
     examples = next(d.value for d in page.dataframe if "error" in d.value.columns)
     assert list(examples.columns[:3]) == ["bmi", "bp", "s5"]
     assert examples["error"].is_monotonic_decreasing  # the worst first
-    assert (examples["true"] >= bins["true value from"].iloc[-1] - 1e-3).all()
+    assert (examples["true value"] >= bins["true value from"].iloc[-1] - 1e-3).all()
 
 
 # ------------------------------------------------------------------ a student's own CSV

@@ -62,7 +62,7 @@ def test_the_diabetes_run_shows_its_test_errors_and_the_predicted_vs_true_scatte
     metrics = page.locator('[data-testid="stMetric"]').all_inner_texts()
     mape = next(m for m in metrics if "Test MAPE" in m)
     assert re.search(r"\d+\.\d{4} %", mape), mape
-    for title in ("Predicted vs true (dashed: y = x, a perfect prediction)", "Residuals against the prediction"):
+    for title in ("Predicted vs true values", "Residuals against the prediction"):
         expect(page.locator('[data-testid="stVegaLiteChart"]').filter(has_text=title)).to_have_count(1)
     screenshot(page, "regression_diabetes")
 
