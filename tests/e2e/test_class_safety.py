@@ -59,8 +59,13 @@ def open_training(context, url: str, query: str = LONG_RUN):
     return tab
 
 
+def button(tab, name: str):
+    """A button of the page itself: while a rerun takes long, Streamlit's toolbar shows its own "Stop"."""
+    return tab.locator('[data-testid="stMain"]').get_by_role("button", name=name, exact=True)
+
+
 def press(tab, name: str) -> None:
-    tab.get_by_role("button", name=name, exact=True).click()
+    button(tab, name).click()
     wait_for_script(tab)
 
 
@@ -78,7 +83,7 @@ def test_reload_and_a_reopened_tab_find_the_run_another_student_does_not(class_u
     tab.reload()
     wait_for_script(tab)
     status_line(tab, r"Running · epoch \d+\/50000")
-    assert not tab.get_by_role("button", name="Stop", exact=True).is_disabled()
+    assert not button(tab, "Stop").is_disabled()
     tab.close()  # closed mid-run
     reopened = alice.new_page()
     reopened.goto(f"{class_url}/training")  # no token: the student's newest run
@@ -91,7 +96,7 @@ def test_reload_and_a_reopened_tab_find_the_run_another_student_does_not(class_u
     stranger.goto(token_url)  # alice's link, with her run's token
     wait_for_script(stranger)
     assert stranger.get_by_text("Press Start to train").count() == 1
-    assert stranger.get_by_role("button", name="Stop", exact=True).is_disabled()
+    assert button(stranger, "Stop").is_disabled()
     press(reopened, "Stop")
     status_line(reopened, r"Stopped · epoch")
 
