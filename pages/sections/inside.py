@@ -56,13 +56,13 @@ def show_first_layer(trainer) -> None:
         return
     shown = pictures[:MAX_UNITS]
     st.markdown("**{}**".format(_("First-layer weights as 28×28 pictures")))
-    st.caption(ngettext("The first {shown} of {count} unit: each has one weight per pixel. Blue pixels push the "
-                        "unit up, orange ones down; each picture is scaled by its largest weight.",
-                        "The first {shown} of {count} units: each has one weight per pixel. Blue pixels push the "
-                        "unit up, orange ones down; each picture is scaled by its largest weight.",
+    st.caption(ngettext("The first {shown} of {count} unit, numbered: each has one weight per pixel. Blue pixels "
+                        "push the unit up, orange ones down; each picture is scaled by its largest weight.",
+                        "The first {shown} of {count} units, numbered: each has one weight per pixel. Blue pixels "
+                        "push the unit up, orange ones down; each picture is scaled by its largest weight.",
                         len(pictures)).format(shown=len(shown), count=len(pictures)))
     st.image([_picture(p) for p in shown], width=56,
-             caption=[_("unit {number}").format(number=i + 1) for i in range(len(shown))], clamp=True)
+             caption=[str(i + 1) for i in range(len(shown))], clamp=True)  # "unit 12" wraps under 56 px
 
 
 def show_own_letter(trainer) -> None:

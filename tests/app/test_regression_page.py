@@ -71,7 +71,7 @@ def test_inside_a_letters_run_shows_the_first_layer_as_pictures_and_its_mistakes
     expander = next(e for e in page.expander if e.label.startswith("Inside the trained network"))
     assert any("First-layer weights as 28×28 pictures" in m.value for m in expander.markdown)
     units = trainer.model[1].out_features
-    assert any(f"The first 64 of {units} units" in c.value for c in expander.caption)
+    assert any(f"The first 64 of {units} units, numbered" in c.value for c in expander.caption)
     predicted, true = trainer.predict("test")
     groups = mistakes(true.numpy(), predicted.numpy())
     if groups:  # the most frequent pair first, with its count
