@@ -32,6 +32,14 @@ class NetworkPreset:
     def description(self) -> str:
         return messages.word(f"layers.preset_{self.name}_description")
 
+    @property
+    def trains_as(self) -> str | None:
+        """The trainer's task for this network, from the loss the course trains it with: "regression"
+        (one output with MSE), "classification" (one score per class), or None (the binary preset's
+        Sigmoid and BCELoss, which the Training page does not train)."""
+        task = LOSSES[self.loss].task
+        return {"regression": "regression", "multiclass": "classification"}.get(task)
+
 
 def linear(in_features: int, out_features: int) -> LayerSpec:
     return LayerSpec("Linear", {"in_features": in_features, "out_features": out_features, "bias": True})

@@ -261,7 +261,8 @@ def network_choices(name: str, input_shape: tuple[int, ...], regression_task: bo
     if DATASETS[name].toy:
         fitting += list(SIZED_NETWORKS)
     if DATASETS[name].family in ("regression", "csv"):  # the sized network, and the course's of the same task
-        fitting = [preset for preset in fitting if (net.PRESETS[preset].loss == "MSELoss") == regression_task]
+        task = "regression" if regression_task else "classification"
+        fitting = [preset for preset in fitting if net.PRESETS[preset].trains_as == task]
         fitting += [sized for sized in DATA_NETWORKS if sized == DATASETS[name].training.get("network")]
     default = DATASETS[name].training.get("network")
     return ([default] if default in fitting else []) + [preset for preset in fitting if preset != default]

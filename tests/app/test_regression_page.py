@@ -194,3 +194,20 @@ def test_a_hostile_csv_is_one_clear_message_never_a_traceback(csv_page, name, da
     assert refused.value.code == code
     assert [e.value for e in page.error] == [refused.value.words("en")]
     assert not [b for b in page.button if b.key == "training_start"]  # nothing to train: the page stopped
+
+
+def test_a_csv_is_offered_only_the_presets_of_its_task(csv_page) -> None:
+    from nnlib import layers as net
+
+    assert {name: preset.trains_as for name, preset in net.PRESETS.items()} == {
+        "iris": "classification", "notmnist": "classification", "regression": "regression", "binary": None}
+    page, files = csv_page
+    values = "\n".join(f"{i},{i % 5},{i * 0.5:.1f},{(i * 7) % 11 + 0.5}" for i in range(60))
+    files["now"] = Upload("three.csv", ("a,b,c,y\n" + values).encode())
+    page.run()
+    assert page.radio(key="training_csv_task_y").value == "regression"
+    assert page.selectbox(key="training_preset").options == ["Table inputs → 32 → 16 → outputs (ReLU)",
+                                                            "Regression 3 → 10 → 20 → 1"]
+    page.radio(key="training_csv_task_y").set_value("classification").run()
+    assert not page.exception
+    assert page.selectbox(key="training_preset").options == ["Table inputs → 32 → 16 → outputs (ReLU)"]
