@@ -168,7 +168,9 @@ def show_challenge_form(info: ClassInfo) -> None:
         accuracy = left.number_input(_("Goal: test accuracy (%)"), 1.0, 100.0, 95.0, 0.5)
         hidden = middle.number_input(_("At most hidden units (0: any)"), 0, 100_000, 0)
         minutes = right.number_input(_("Open for (minutes, 0: no deadline)"), 0, 100_000, 45)
-        dataset = st.selectbox(_("Dataset"), list(DATASETS))
+        # A challenge's goal is test accuracy: only the data sets with classes can be one.
+        dataset = st.selectbox(_("Dataset"), [name for name, info in DATASETS.items() if info.task == "classification"],
+                               format_func=lambda name: str(DATASETS[name].title))
         epochs = st.number_input(_("Epochs"), 1, 100_000, 100)
         locked = st.multiselect(_("Students cannot change"), [s for s in SETTINGS if s in ("dataset", "epochs")],
                                 default=["dataset"])

@@ -57,6 +57,11 @@ def test_the_instructor_creates_a_class_and_sees_students_runs_and_the_export(da
     names = at.dataframe[0].value["Name"].tolist()
     assert names == ["<img src=x onerror=alert(1)>"]
     assert at.get("download_button")
+    # A challenge's goal is test accuracy: its data sets are those with classes, by their titles.
+    (datasets,) = [box for box in at.selectbox if box.label == "Dataset"]
+    assert datasets.options == ["Iris (150 flowers, 4 features, 3 species)", "notMNIST letters A–J (28×28 images)",
+                                "Circles: a disc inside a ring", "Moons: two interleaved half circles",
+                                "XOR: four squares", "Two spirals", "Blobs: three Gaussian clouds"]
 
 
 def test_a_student_joins_from_the_link_and_sees_the_challenge(database, monkeypatch) -> None:
