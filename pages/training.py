@@ -18,8 +18,9 @@ use_app_navigation()
 
 st.title(_("Training"))
 st.caption(_(
-    "Everything from the earlier pages comes together: a dataset, a network, a loss "
-    "(CrossEntropyLoss on the network's raw outputs) and an optimizer. Training runs in the background "
+    "Everything from the earlier pages comes together: a dataset, a network, a loss (CrossEntropyLoss on "
+    "the network's raw outputs for classes, MSE or another regression loss for numbers) and an optimizer. "
+    "Training runs in the background "
     "while the charts update, so you can pause, step one epoch at a time, or leave and come back."
 ))
 

@@ -338,8 +338,10 @@ def show_optimizer_and_schedule(choice: DataChoice, network: str | list, locked:
                                      "order: the same seed repeats the same run."), disabled=locked, **SHARED)
     fast = show_fast_mode_switch(device, locked)
     with st.expander(_("Stop early when…")):
-        target_acc = st.number_input(_("validation accuracy reaches (%) — 0 = off"), 0.0, 100.0, 0.0,
-                                     key="training_target_acc", disabled=locked, **SHARED)
+        # A regression has no accuracy to reach: only the patience rule applies to it.
+        target_acc = 0.0 if regression.is_regression(dataset) else st.number_input(
+            _("validation accuracy reaches (%) — 0 = off"), 0.0, 100.0, 0.0, key="training_target_acc",
+            disabled=locked, **SHARED)
         patience = st.number_input(_("no better validation loss for N epochs — 0 = off"), 0, 1000, 0,
                                    key="training_patience", disabled=locked, **SHARED)
     return dataclasses.replace(
