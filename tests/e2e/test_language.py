@@ -160,6 +160,13 @@ def test_every_course_page_with_lang_ru_reads_in_russian(server_url: str, page: 
         wait_for_script(page)
         assert_no_exception(page)
         expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_have_text(title)
+        # A busy machine draws the page in steps: read it once its widgets are drawn and their count holds.
+        widgets = page.locator('[data-testid="stMain"] [data-testid="stWidgetLabel"]:visible')
+        expect(widgets.first).to_be_visible(timeout=30_000)
+        counted = -1
+        while counted != widgets.count():
+            counted = widgets.count()
+            page.wait_for_timeout(700)
         # Labels with words: a tensor's "A" or "W₁ (D×M)" is a name, a folded widget's label reads empty,
         # and a layer's PyTorch arguments (in_features, bias) keep their names in every language.
         labels = [label for label in page.locator('[data-testid="stMain"] [data-testid="stWidgetLabel"]')
