@@ -175,3 +175,40 @@ def test_every_course_page_with_lang_ru_reads_in_russian(server_url: str, page: 
         english = sorted({match.group(0) for match in ENGLISH_PROSE.finditer(visible_prose(page))})
         assert not english, (path, english)
         screenshot(page, f"language_{path}_ru")
+
+
+def metric(page, label: str) -> str:
+    found = page.locator('[data-testid="stMain"] [data-testid="stMetric"]').filter(has_text=label).first
+    return found.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_switching_language_keeps_the_loss_inputs_and_the_builders_stack(server_url: str, page: object) -> None:
+    page.goto(f"{server_url}/losses")
+    wait_for_script(page)
+    typed = "[[0.9], [0.1], [0.4]]"
+    prediction = page.locator(".st-key-losses_prediction_text textarea")
+    prediction.fill(typed)
+    prediction.press("Control+Enter")
+    wait_for_script(page)
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="PyTorch value").first).to_be_visible()
+    english_value = metric(page, "PyTorch value")
+    assert english_value == "0.7367"  # ((0.9-0.5)² + (0.1-1.5)² + (0.4-0.7)²) / 3 = 2.21 / 3
+    choose(page, "Русский")
+    assert_no_exception(page)
+    expect(prediction).to_have_value(typed)
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Значение PyTorch").first).to_be_visible()
+    assert metric(page, "Значение PyTorch") == english_value
+
+    page.goto(f"{server_url}/builder?lang=en")
+    wait_for_script(page)
+    first = page.locator('[data-testid="stMain"]').get_by_label("out_features", exact=True).first
+    first.fill("8")
+    first.press("Enter")
+    wait_for_script(page)
+    expect(page).to_have_url(re.compile(r"builder_stack="), timeout=15_000)
+    stack = re.search(r"builder_stack=[^&]+", page.url).group()
+    choose(page, "Русский")
+    assert_no_exception(page)
+    expect(page.locator('[data-testid="stMain"]').get_by_label("out_features", exact=True).first).to_have_value("8")
+    expect(page).to_have_url(re.compile(r"lang=ru"), timeout=15_000)
+    assert stack in page.url  # the same stack, still in the address
