@@ -1,7 +1,7 @@
 """A student's own CSV as a data set: the target column, the task, the inputs, and what was left out.
 
-:func:`read_csv_table` reads the bytes of an upload (never a path a student chose) with pandas'
-standard library's delimiter sniffing (, ; tab |), in UTF-8 or the Windows Cyrillic code page Russian spreadsheets save in,
+:func:`read_csv_table` reads the bytes of an upload (never a path a student chose) with pandas,
+the delimiter counted in its first lines (, ; tab |), in UTF-8 or the Windows Cyrillic code page Russian spreadsheets save in,
 and :func:`prepare_table` turns it into inputs and targets: numeric columns as they are,
 text columns with few values one-hot encoded, others left out with a note; rows with a missing
 value dropped and counted; the task detected from the target (whole numbers with few values:
@@ -15,7 +15,6 @@ names on the command line (``python -m nnlib train --csv PATH --target COLUMN``)
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -38,7 +37,10 @@ MAX_CLASSES = 100  # more distinct targets than this is not a classification a p
 MAX_CATEGORIES = 20  # a text column with more values than this is left out, not one-hot encoded
 MAX_CLASS_GUESS = 20  # whole-number targets with at most this many values are taken as classes
 SNIFF_BYTES = 64 * 1024
+SNIFF_LINES = 20
 DELIMITERS = ",;\t|"
+MAX_CELLS = 10_000_000  # rows × columns read, and rows × inputs after one-hot encoding
+MAX_INPUTS = 1_000  # inputs after one-hot encoding
 
 
 @dataclass(frozen=True)
@@ -87,16 +89,57 @@ def read_csv_table(data: bytes, file_name: str, max_bytes: int) -> pd.DataFrame:
         raise InputError("data.csv_too_many_columns", file=name, columns=frame.shape[1], limit=MAX_COLUMNS)
     if frame.shape[1] < 2 or frame.empty:
         raise InputError("data.csv_too_small", file=name, rows=len(frame), columns=frame.shape[1])
-    frame.columns = [str(column).strip()[:60] or f"column {i + 1}" for i, column in enumerate(frame.columns)]
+    if frame.shape[0] * frame.shape[1] > MAX_CELLS:
+        raise InputError("data.csv_too_many_cells", file=name, rows=len(frame), columns=frame.shape[1],
+                         limit=MAX_CELLS)
+    frame.columns = unique_names([str(column).strip()[:60] or f"column {i + 1}"
+                                  for i, column in enumerate(frame.columns)])
     return frame
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """Column names as shown, each once: a name cut to its first 60 characters may meet another ("a (2)")."""
+    seen: set[str] = set()
+    result = []
+    for name in names:
+        shown, number = name, 1
+        while shown in seen:
+            number += 1
+            shown = f"{name} ({number})"
+        seen.add(shown)
+        result.append(shown)
+    return result
+
+
 def sniff_delimiter(text: str) -> str:
-    """The delimiter of the first lines among , ; tab and | (a comma when it cannot tell)."""
-    try:
-        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=DELIMITERS).delimiter
-    except csv.Error:
+    """The delimiter of the first lines among , ; tab and | (a comma when it cannot tell).
+
+    Counted in one pass over at most SNIFF_LINES lines: the standard library's Sniffer takes time
+    quadratic in its sample while holding the GIL (a crafted 52 KB line froze a server for 25 s).
+    The delimiter is the one each line of the sample holds equally often (quotes aside), else the
+    header's most frequent one.
+    """
+    lines = [line for line in text[:SNIFF_BYTES].splitlines()[:SNIFF_LINES] if line.strip()]
+    if not lines:
         return ","
+    counts = {delimiter: [_count_outside_quotes(line, delimiter) for line in lines] for delimiter in DELIMITERS}
+
+    def score(delimiter: str) -> tuple[bool, int]:
+        seen = counts[delimiter]
+        return (seen[0] > 0 and len(set(seen if len(lines) == 1 else seen[:-1])) == 1, seen[0])
+
+    best = max(DELIMITERS, key=score)
+    return best if counts[best][0] > 0 else ","
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            count += 1
+    return count
 
 
 def guess_task(target: pd.Series) -> str:
@@ -134,16 +177,29 @@ def prepare_table(frame: pd.DataFrame, target: str, task: str | None = None,
             notes.append(TableNote("data.csv_left_out", {"column": column, "values": int(values.nunique())}))
     if not columns:
         raise InputError("data.csv_no_numeric", field="inputs")
-    table = pd.concat([*columns, frame[target].rename("__target__")], axis=1)
+    width = sum(part.shape[1] for part in columns)
+    if width > MAX_INPUTS or width * len(frame) > MAX_CELLS:
+        raise InputError("data.csv_too_wide", field="inputs", inputs=width, rows=len(frame), limit=MAX_INPUTS)
+    target_key = "__target__"
+    while any(target_key in part.columns for part in columns):  # a column of the file may have that name
+        target_key = "_" + target_key
+    table = pd.concat([*columns, frame[target].rename(target_key)], axis=1)
     complete = table.dropna()
+    features = complete.drop(columns=target_key).to_numpy(dtype=np.float32)
+    # inf, or a number too large for float32 (1e50), would make the run NaN without a word: such rows
+    # are left out with the missing ones.
+    finite = np.isfinite(features).all(axis=1)
+    if task == REGRESSION and pd.api.types.is_numeric_dtype(complete[target_key]):
+        finite &= np.isfinite(complete[target_key].to_numpy(dtype=np.float32))
+    if not finite.all():
+        complete, features = complete[finite], features[finite]
     dropped = len(table) - len(complete)
     if dropped:
         notes.append(TableNote("data.csv_dropped_rows", {"count": dropped, "rows": len(table)}))
     if complete.empty:
         raise InputError("data.csv_nothing_left", rows=len(table))
-    features = complete.drop(columns="__target__").to_numpy(dtype=np.float32)
     feature_names = tuple(str(c) for c in complete.columns[:-1])
-    raw_target = complete["__target__"]
+    raw_target = complete[target_key]
     if task == REGRESSION:
         if not pd.api.types.is_numeric_dtype(raw_target):
             raise InputError("data.csv_target_not_numeric", field="task", target=target)

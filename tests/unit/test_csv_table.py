@@ -106,3 +106,48 @@ def test_a_target_that_cannot_be_learned_is_explained(text, target, task, code) 
         prepare_table(read(text), target, task)
     assert wrong.value.code == code
     assert messages.template(code) is not None
+
+
+# ------------------------------------------------------------------ what a reviewer's crafted files found
+
+
+def test_the_delimiter_is_counted_in_bounded_time_even_on_a_crafted_line() -> None:
+    import time
+
+    from nnlib.data.table import sniff_delimiter
+
+    assert sniff_delimiter("a;b;c\n1;2;3\n4;5;6\n") == ";"
+    assert sniff_delimiter('name;note\n"Smith, J.";"a, b, c"\n"Doe";"x"\n') == ";"  # commas inside quotes
+    assert sniff_delimiter("a\tb\n1\t2\n") == "\t" and sniff_delimiter("one column\n1\n") == ","
+    # The standard library's Sniffer took 25 s on this 52 KB line, holding the GIL (every session stalled).
+    started = time.perf_counter()
+    assert sniff_delimiter(', "a' * 13_000) == ","
+    assert time.perf_counter() - started < 5  # a hang guard: it takes milliseconds
+
+
+def test_columns_cut_to_the_same_name_stay_apart_and_a_column_may_be_called_target() -> None:
+    long = "How satisfied are you with the course materials overall on a 1-5 scale"
+    frame = read(f"{long} (week 1),{long} (week 2),__target__,y\n1,2,3,0\n2,3,4,1\n3,4,5,0\n4,5,6,1\n")
+    assert list(frame.columns) == [long[:60], f"{long[:60]} (2)", "__target__", "y"]
+    table = prepare_table(frame, "y")
+    assert table.feature_names == (long[:60], f"{long[:60]} (2)", "__target__")
+    assert table.features[:, 2].tolist() == [3, 4, 5, 6] and table.targets.tolist() == [0, 1, 0, 1]
+    assert prepare_table(frame, "__target__", task=REGRESSION).targets.tolist() == [3, 4, 5, 6]
+
+
+def test_infinite_and_too_large_numbers_are_left_out_with_the_missing_rows() -> None:
+    frame = read("x,y\n1,1.5\n2,inf\n1e50,2.5\n3,\n4,4.5\n")
+    table = prepare_table(frame, "y", task=REGRESSION)
+    assert table.features[:, 0].tolist() == [1, 4] and table.targets.tolist() == [1.5, 4.5]
+    (note,) = [n for n in table.notes if n.code == "data.csv_dropped_rows"]
+    assert note.details == {"count": 3, "rows": 5}
+
+
+def test_one_hot_columns_that_would_make_too_many_inputs_are_refused() -> None:
+    header = ",".join(f"c{i}" for i in range(60)) + ",y"
+    rows = "\n".join(",".join(f"{chr(65 + (r + i) % 20)}" for i in range(60)) + f",{r % 2}" for r in range(40))
+    with pytest.raises(InputError) as caught:
+        prepare_table(read(header + "\n" + rows + "\n"), "y")
+    assert caught.value.code == "data.csv_too_wide"
+    assert caught.value.details["inputs"] == 60 * 20 and caught.value.details["limit"] == 1000
+    assert "1200 inputs" in caught.value.words("en") and "1200 входов" in caught.value.words("ru")
