@@ -138,6 +138,10 @@ def show_error_bins(run: BackgroundRun, dataset: datasets.Dataset) -> None:
     predicted, true = trainer.predict("test")
     true_values, errors = true.numpy(), (true - predicted).abs().numpy()
     edges = np.unique(np.quantile(true_values, np.linspace(0, 1, REGRESSION_BINS + 1)))
+    if len(edges) < 2:  # every test target is the same value: there are no bins to group by
+        st.caption(_("All test targets have the same value, {value:g}: there are no bins of the true value to "
+                     "show.").format(value=round(float(true_values.flat[0]), 4) if true_values.size else 0.0))
+        return
     bins = np.clip(np.searchsorted(edges, true_values, side="right") - 1, 0, len(edges) - 2)
     st.markdown("**{}**".format(_("The test errors by the size of the true value")))
     rows = []

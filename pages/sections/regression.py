@@ -173,7 +173,10 @@ def show_test_results(run: BackgroundRun) -> None:
                  "MAE = mean of |true − predicted|, MAPE = mean of |true − predicted| / |true| × 100 %.").format(
         reason=trainer.stop_reason, count=count))
     if mape is None or not math.isfinite(mape):
-        st.caption(_("MAPE is not defined here: a test target is 0."))
+        if bool((trainer.test_y == 0).any()):
+            st.caption(_("MAPE is not defined here: a test target is 0."))
+        else:
+            st.caption(_("MAPE is not a finite number here: the run diverged (its predictions are too large or not numbers)."))
     result = predicted_vs_true(trainer, "test")
     frame = pd.DataFrame({"true": result.true.numpy(), "predicted": result.predicted.numpy(),
                           "residual": result.residuals.numpy()})

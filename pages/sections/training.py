@@ -384,7 +384,9 @@ def data_split(config: TrainConfig, dataset: datasets.Dataset):
     if not source.startswith((datasets.UPLOAD_PREFIX, csv_upload.CSV_SOURCE_PREFIX)):
         return shared_split(dataset.name, source, config.seed, config.standardize, dataset)
     # A student's upload is split in that student's session only: nothing of it outlives the session.
-    key = (source, config.seed, config.standardize)
+    # The split depends on the table's target, task and inputs too: a changed choice is a new split.
+    key = (source, config.csv_target, config.csv_task, tuple(dataset.feature_names or ()), config.seed,
+           config.standardize, config.val_fraction, config.test_fraction)
     kept = st.session_state.get("training_upload_split")
     if kept is None or kept[0] != key:
         kept = (key, split_data(config, dataset))

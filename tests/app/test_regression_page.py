@@ -211,3 +211,39 @@ def test_a_csv_is_offered_only_the_presets_of_its_task(csv_page) -> None:
     page.radio(key="training_csv_task_y").set_value("classification").run()
     assert not page.exception
     assert page.selectbox(key="training_preset").options == ["Table inputs → 32 → 16 → outputs (ReLU)"]
+
+
+def test_a_new_csv_target_after_reset_trains_on_a_new_split_of_that_target(csv_page) -> None:
+    page, files = csv_page
+    rows = ["a,b,first,second"] + [f"{i % 7},{(i * 3) % 5},{i * 0.5 + 0.25},{1000 + i * 0.5 + 0.25}" for i in range(90)]
+    files["now"] = Upload("two.csv", "\n".join(rows).encode())
+    page.run()
+    assert page.selectbox(key="training_csv_target").value == "second"
+    page.number_input(key="training_epochs_csv").set_value(2).run()
+    before = train_to_the_end(page).trainer
+    assert before.config.csv_target == "second" and bool((before.test_y >= 1000).all())
+    button(page, "training_reset").click().run()
+    assert not page.exception
+    page.selectbox(key="training_csv_target").set_value("first").run()
+    assert page.radio(key="training_csv_task_first").value == "regression"
+    page.number_input(key="training_epochs_csv").set_value(2).run()
+    trainer = train_to_the_end(page).trainer
+    assert trainer.config.csv_target == "first"
+    # The test targets are the new column's, row by row: its input "second" is 1000 + the target.
+    inputs = trainer.test_x.cpu()
+    if trainer.std is not None:
+        inputs = inputs * trainer.std + trainer.mean
+    assert trainer.test_y.cpu().lt(1000).all()
+    assert (inputs[:, 2] - 1000 - trainer.test_y.cpu().flatten()).abs().max() < 1e-2
+
+
+def test_inside_a_regression_with_one_test_target_value_says_so_instead_of_bins(csv_page) -> None:
+    page, files = csv_page
+    rows = ["a,b,y"] + [f"{i * 0.1:.1f},{(i * 3) % 5},2.5" for i in range(60)]
+    files["now"] = Upload("flat.csv", "\n".join(rows).encode())
+    page.run()
+    page.radio(key="training_csv_task_y").set_value("regression").run()
+    page.number_input(key="training_epochs_csv").set_value(2).run()
+    train_to_the_end(page)
+    assert any("All test targets have the same value, 2.5" in c.value for c in page.caption)
+    assert not any("true value from" in d.value.columns for d in page.dataframe)
