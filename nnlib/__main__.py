@@ -123,7 +123,9 @@ def train_command(args: argparse.Namespace) -> dict:
     config = default_config("csv" if args.csv is not None else args.dataset)
     overrides = {
         "data_path": args.csv or args.data_path, "csv_target": args.target, "csv_task": args.task,
-        "loss": args.loss, "network": args.network, "optimizer": args.optimizer, "lr": args.lr,
+        # A task named for a CSV brings its default loss (checked below, before the table is read).
+        "loss": args.loss or (DEFAULT_LOSSES[args.task] if args.csv is not None and args.task else None),
+        "network": args.network, "optimizer": args.optimizer, "lr": args.lr,
         "momentum": args.momentum, "batch_size": args.batch_size, "epochs": args.epochs, "seed": args.seed,
         "device": args.device, "threads": args.threads, "fast": args.fast or None,
         "toy_samples": args.samples, "toy_noise": args.noise, "toy_seed": args.toy_seed, "toy_features": args.features,
@@ -155,8 +157,11 @@ def train_command(args: argparse.Namespace) -> dict:
     trainer.run()
     summary = trainer.summary()
     if trainer.regression:
-        mape = "n/a (a target is 0)" if summary["test_mape"] is None else f"{summary['test_mape']:.2f}%"
-        print(f"test MSE {summary['test_mse']:.4f}, MAE {summary['test_mae']:.4f}, MAPE {mape} after "
+        def shown(value: float | None) -> str:  # None: not finite (a run that diverged)
+            return "n/a" if value is None else f"{value:.4f}"
+
+        mape = "n/a (a target is 0, or the run diverged)" if summary["test_mape"] is None else f"{summary['test_mape']:.2f}%"
+        print(f"test MSE {shown(summary['test_mse'])}, MAE {shown(summary['test_mae'])}, MAPE {mape} after "
               f"{summary['epochs']} epochs on {summary['device']} ({summary['stop_reason']})")
     else:
         print(f"test accuracy {summary['test_acc']:.2%} after {summary['epochs']} epochs on {summary['device']} "

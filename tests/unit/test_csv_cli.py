@@ -78,6 +78,11 @@ def test_a_text_target_is_a_classification_and_the_task_can_be_chosen(tmp_path: 
     assert (summary["task"], summary["loss"]) == ("regression", "l1") and summary["test_mae"] is not None
     assert main(["train", "--csv", path, "--target", "rooms", "--epochs", "2", "--device", "cpu", "--json"]) == 0
     assert last_json(capsys)[0]["task"] == "classification"
+    # --task alone brings its task's default loss.
+    assert main(["train", "--csv", path, "--target", "rooms", "--task", "regression", "--epochs", "2",
+                 "--device", "cpu", "--json"]) == 0
+    summary, _ = last_json(capsys)
+    assert (summary["task"], summary["loss"]) == ("regression", "mse") and summary["test_mse"] is not None
 
 
 def test_a_messy_csv_drops_rows_with_missing_values_and_says_so(tmp_path: Path, capsys) -> None:
