@@ -29,6 +29,7 @@ from nnlib.training import (
     reproduce_code,
     training_losses,
 )
+from tests.unit.test_training import assert_same_weights
 
 
 @dataclass
@@ -73,11 +74,6 @@ def plain_loop(config: TrainConfig, split: ValueSplit, optimizer_class: type, lo
             loss.backward()
             optimizer.step()
     return model
-
-
-def assert_same_weights(ours: nn.Module, theirs: nn.Module) -> None:
-    for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values(), strict=True):
-        assert torch.equal(a, b), name
 
 
 @pytest.mark.parametrize("loss", ["mse", "l1", "huber", "smooth_l1"])
