@@ -34,7 +34,7 @@ from nnlib import data as datasets
 from nnlib.core import messages
 from nnlib.core.device import DEVICE_CHOICES
 from nnlib.core.errors import InputError
-from nnlib.data.registry import DATASETS, ENGINE_DATASETS
+from nnlib.data.registry import DATASETS
 from nnlib.data.table import TASKS, load_csv_file
 from nnlib.data.toy import EXTRA_FEATURES
 from nnlib.optimizers import OPTIMIZERS
@@ -43,8 +43,8 @@ from nnlib.training.config import DEFAULT_LOSSES, all_training_losses
 from nnlib.training.recipes import split_data
 from nnlib.training.speed import FAST_MODE_HELP
 
-# The data sets --dataset names: the Training page's and the regression sets (a CSV comes with --csv).
-CLI_DATASETS = [*DATASETS, *(name for name in ENGINE_DATASETS if name != "csv")]
+# The data sets --dataset names: every one of the registry but a CSV, which comes with --csv.
+CLI_DATASETS = [name for name in DATASETS if name != "csv"]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -72,7 +72,7 @@ class DatasetInfo:
 
     @property
     def family_label(self) -> str:
-        return {**FAMILIES, **ENGINE_FAMILIES}[self.family].label
+        return FAMILIES[self.family].label
 
 
 def _load_iris(options: DataOptions) -> Dataset:
@@ -152,17 +152,14 @@ def _registry() -> dict[str, DatasetInfo]:
 REGRESSION_TRAINING = {"network": "regression", "loss": "mse", "optimizer": "adam", "lr": 0.01, "batch_size": 16,
                        "epochs": 200, "standardize": True}
 DATASETS: dict[str, DatasetInfo] = _registry()
-# Every family and data set is the page's now; these stay for the callers that still name them (empty).
-ENGINE_FAMILIES: dict[str, DatasetFamily] = {}
-ENGINE_DATASETS: dict[str, DatasetInfo] = {}
 
 
 def get_dataset(name: str) -> DatasetInfo:
     """The record of ``name``; an unknown name is one clear message listing the known ones."""
-    record = DATASETS.get(name) or ENGINE_DATASETS.get(name)
+    record = DATASETS.get(name)
     if record is None:
         raise InputError("data.dataset_unknown", field="dataset", value=str(name)[:40],
-                         known=", ".join([*DATASETS, *ENGINE_DATASETS]))
+                         known=", ".join(DATASETS))
     return record
 
 
